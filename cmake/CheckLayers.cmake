@@ -1,0 +1,46 @@
+# Enforces the layer rules of docs/architecture.md on #include lines.
+# Usage: cmake -DROOT=<source dir> -P cmake/CheckLayers.cmake
+# A file under include/pto/wsp/<L>/ or src/<L>/ may include "pto/wsp/<M>/..." only
+# when M is L itself or in ALLOWED_<L>. Exits non-zero listing every violation.
+set(ALLOWED_support "")
+set(ALLOWED_abi     support)
+set(ALLOWED_tile    "")
+set(ALLOWED_ir      support)
+set(ALLOWED_arch    support ir)
+set(ALLOWED_cost    support ir arch)
+set(ALLOWED_lower   support abi ir arch cost tile)
+set(ALLOWED_artifact support abi ir arch cost lower)
+set(ALLOWED_runtime support abi)
+set(ALLOWED_api     support abi ir arch cost lower artifact runtime tile)
+set(LAYERS support abi tile ir arch cost lower artifact runtime api)
+
+if(NOT ROOT)
+  message(FATAL_ERROR "layer check: pass -DROOT=<source dir>")
+endif()
+set(violations 0)
+foreach(layer IN LISTS LAYERS)
+  file(GLOB_RECURSE files
+       ${ROOT}/include/pto/wsp/${layer}/*.h ${ROOT}/include/pto/wsp/${layer}/*.hpp
+       ${ROOT}/src/${layer}/*.cpp ${ROOT}/src/${layer}/*.h)
+  foreach(f IN LISTS files)
+    file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]pto/wsp/")
+    foreach(line IN LISTS lines)
+      string(REGEX MATCH "pto/wsp/([A-Za-z_]+)/" _ "${line}")
+      set(target_layer "${CMAKE_MATCH_1}")
+      if(target_layer STREQUAL layer)
+        continue()
+      endif()
+      list(FIND ALLOWED_${layer} "${target_layer}" idx)
+      if(idx EQUAL -1)
+        file(RELATIVE_PATH rel ${ROOT} ${f})
+        message(SEND_ERROR "${rel}: layer '${layer}' may not include '${target_layer}' "
+                "(allowed: ${ALLOWED_${layer}}): ${line}")
+        math(EXPR violations "${violations}+1")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(violations GREATER 0)
+  message(FATAL_ERROR "layer check: ${violations} violation(s); see docs/architecture.md")
+endif()
+message(STATUS "layer check: ok")

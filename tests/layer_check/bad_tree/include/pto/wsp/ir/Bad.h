@@ -1,0 +1,2 @@
+// Planted violation: ir sits below arch.
+#include "pto/wsp/arch/ArchModel.h"

@@ -1,0 +1,2 @@
+// Planted violation: the runtime must never see compiler headers.
+#include "pto/wsp/ir/Module.h"
