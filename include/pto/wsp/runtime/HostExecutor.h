@@ -1,0 +1,102 @@
+// HostExecutor: runs issued tasks for real on host worker threads, each as soon as
+// its predecessors have finished. It knows nothing about semantic time: the
+// orchestrator (runtime/Orchestrator.h) decides dependencies and cycles; this class
+// only honours the dependencies, bounded by construction.
+//
+//   orchestrator thread                worker threads (hostThreads)
+//   submit(seq 0..) --ring slot--> [ready queues] --run fn(args)--> complete
+//        ^   blocks while the slot of seq is still occupied           |
+//        |   or the dep-list pool is exhausted (host stall)           v
+//        +---------- waitFinished(seq) / drain() <------ successors released,
+//                                                        a ready successor may run inline
+//
+// Resources (all fixed at construction, memory independent of the task count):
+//  * ring of `window` task slots; task `seq` occupies slot seq % window; the slot is
+//    free again once the task that held it has finished;
+//  * dep-list pool of `depListCapacity` successor entries;
+//  * per-thread ready queues of `readyQueueCapacity` entries.
+#pragma once
+
+#include "pto/wsp/abi/KernelAbi.h"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace pto::wsp::rt {
+
+using TaskSeq = uint64_t;  // issue order within one run: 0, 1, 2, ...
+
+struct HostExecutorConfig {
+  uint32_t hostThreads = 2;            // >= 1 worker threads
+  uint32_t window = 1024;              // task ring slots (>= 1)
+  uint32_t depListCapacity = 16384;    // successor entries (>= 1)
+  uint32_t readyQueueCapacity = 4096;  // per worker thread (>= 1)
+  // Watchdog: a wait that sees no task finish for this long while work is pending
+  // returns WaitStatus::Stalled instead of hanging. 0 disables it.
+  uint32_t watchdogMs = 10000;
+};
+
+struct HostTask {
+  TaskSeq seq = 0;                  // must be exactly the next sequence number
+  pto_kernel_fn fn = nullptr;       // null: an empty task (benchmarks, structural tasks)
+  const uint64_t* args = nullptr;   // copied into the slot at submit; <= abi::kMaxTaskArgs
+  uint32_t numArgs = 0;
+  std::span<const TaskSeq> preds;   // tasks that must finish first; finished ones allowed,
+                                    // each < seq; duplicates allowed
+  uint32_t worker = 0;              // semantic worker (lane); a hint for host placement
+};
+
+enum class WaitStatus : uint8_t { Ok, Stalled };
+
+struct HostResourceStats {
+  uint64_t stalls = 0;         // times submit() had to block on this resource
+  uint64_t stallNs = 0;        // host time spent blocked
+  uint64_t highWater = 0;      // maximum simultaneous occupancy
+  uint64_t capacity = 0;
+};
+
+struct HostStats {
+  HostResourceStats ring, depList, readyQueue;
+  uint64_t tasksRun = 0;
+  uint64_t inlineRuns = 0;     // successors run inline by the finishing thread
+  uint64_t wallNs = 0;         // from construction to the last drain()
+};
+
+// What the watchdog saw when a wait stalled: enough to write the host part of a
+// deadlock report.
+struct HostStallSnapshot {
+  TaskSeq oldestUnfinished = 0;
+  uint64_t unfinished = 0;     // submitted but not finished
+  uint64_t running = 0;        // currently inside a kernel
+  std::string describe() const;
+};
+
+// Thread-safety: submit/waitFinished/drain/stats are called from one orchestrator
+// thread only; kernels run on the executor's own threads. Destruction drains first.
+class HostExecutor {
+ public:
+  explicit HostExecutor(const HostExecutorConfig& cfg);
+  ~HostExecutor();
+  HostExecutor(const HostExecutor&) = delete;
+  HostExecutor& operator=(const HostExecutor&) = delete;
+
+  // Blocks (host stall, counted) while the ring slot or dep-list entries are taken.
+  // Returns Stalled if the watchdog fired while blocked.
+  WaitStatus submit(const HostTask& t);
+  // Blocks until task `seq` (already submitted) has finished.
+  WaitStatus waitFinished(TaskSeq seq);
+  // Blocks until every submitted task has finished.
+  WaitStatus drain();
+
+  HostStats stats() const;
+  HostStallSnapshot snapshot() const;
+  const HostExecutorConfig& config() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pto::wsp::rt
