@@ -36,6 +36,9 @@ struct HostExecutorConfig {
   // Watchdog: a wait that sees no task finish for this long while work is pending
   // returns WaitStatus::Stalled instead of hanging. 0 disables it.
   uint32_t watchdogMs = 10000;
+  // Record each task's host start/end time (steady clock, ns since the executor was
+  // constructed) for traces; costs two clock reads per task when on.
+  bool recordTimes = false;
 };
 
 struct HostTask {
@@ -64,6 +67,11 @@ struct HostStats {
   uint64_t wallNs = 0;         // from construction to the last drain()
 };
 
+// Host start/end of one task, ns since the executor was constructed.
+struct HostTaskTimes {
+  uint64_t startNs = 0, endNs = 0;
+};
+
 // What the watchdog saw when a wait stalled: enough to write the host part of a
 // deadlock report.
 struct HostStallSnapshot {
@@ -89,6 +97,11 @@ class HostExecutor {
   WaitStatus waitFinished(TaskSeq seq);
   // Blocks until every submitted task has finished.
   WaitStatus drain();
+
+  // With cfg.recordTimes: the host times of a finished task whose ring slot has not
+  // been reused yet (seq + window >= tasks submitted); false otherwise. Orchestrator
+  // thread only, like submit.
+  bool hostTimes(TaskSeq seq, HostTaskTimes& out) const;
 
   HostStats stats() const;
   HostStallSnapshot snapshot() const;

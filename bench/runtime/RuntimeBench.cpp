@@ -1,0 +1,432 @@
+// Runtime benchmark (not a test): empty-task overhead, 1M tasks, 2 threads, as a chain
+// and as fan-out/fan-in blocks, for
+//   (a) ours, explicit edges: HostExecutor directly, and the Engine with explicit deps;
+//   (b) ours, TensorMap inference: the Engine, tasks declare regions instead of edges;
+//   (c) oneTBB flow graph (continue_node chain / broadcast_node fan-out + join);
+// plus the Engine's dry-run speed and peak RSS for 10M vs 100k tasks at window 4096
+// (each measured in a fresh child process: the binary re-executes itself).
+//
+//   bench_runtime [--tasks N] [--threads T] [--reps R] [--width K] [--window W]
+//                 [--only chain|fan|dry|rss]
+// Prints ns/task (best and median of R runs) and ratios against oneTBB. Figures and
+// the exact commands are recorded in docs/performance.md, section "Runtime".
+#include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/runtime/HostExecutor.h"
+#include "pto/wsp/runtime/TaskSink.h"
+
+#include <fmt/format.h>
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/global_control.h>
+
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+namespace rt = pto::wsp::rt;
+namespace flow = tbb::flow;
+using Clock = std::chrono::steady_clock;
+
+struct Opts {
+  size_t tasks = 1'000'000;
+  uint32_t threads = 2;
+  int reps = 5;
+  uint32_t width = 1000;   // fan-out width per block
+  // Executor window and Engine task window for the speed runs: 16384 is the Engine's
+  // default and pto-runtime's task window. The RSS runs use 4096 (the target's size).
+  uint32_t window = 16384;
+  std::string only;
+};
+
+double nsSince(Clock::time_point t0) {
+  return static_cast<double>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+}
+
+struct Result {
+  double best = 0, median = 0;
+};
+
+// Runs f (returning ns/task) `reps` times; best and median.
+Result repeat(int reps, const std::function<double()>& f) {
+  std::vector<double> v;
+  for (int i = 0; i < reps; ++i) v.push_back(f());
+  std::sort(v.begin(), v.end());
+  return {v.front(), v[v.size() / 2]};
+}
+
+rt::HostExecutorConfig execCfg(const Opts& o) {
+  rt::HostExecutorConfig c;
+  c.hostThreads = o.threads;
+  c.window = o.window;
+  c.depListCapacity = 16384;
+  c.readyQueueCapacity = 4096;
+  return c;
+}
+
+// Fan-out/fan-in shape: blocks of [source, width middles, sink]; the next source
+// depends on the previous sink.
+size_t fanBlocks(const Opts& o) { return std::max<size_t>(1, o.tasks / (o.width + 2)); }
+size_t fanTasks(const Opts& o) { return fanBlocks(o) * (o.width + 2); }
+
+// ---------------------------------------------------------------- (a) HostExecutor
+
+void printStats(const rt::HostStats& st) {
+  auto r = [](const char* n, const rt::HostResourceStats& x) {
+    fmt::print("    {:<11} stalls {:8} stall {:9.3f} ms  high water {:6} / {}\n", n, x.stalls,
+               static_cast<double>(x.stallNs) / 1e6, x.highWater, x.capacity);
+  };
+  fmt::print("    tasks {} inline {} ({:.1f}%)\n", st.tasksRun, st.inlineRuns,
+             100.0 * static_cast<double>(st.inlineRuns) / static_cast<double>(st.tasksRun));
+  r("ring", st.ring);
+  r("dep list", st.depList);
+  r("ready queue", st.readyQueue);
+}
+
+double execChain(const Opts& o) {
+  rt::HostExecutor ex(execCfg(o));
+  const auto t0 = Clock::now();
+  rt::TaskSeq pred[1];
+  for (rt::TaskSeq s = 0; s < o.tasks; ++s) {
+    rt::HostTask t;
+    t.seq = s;
+    if (s > 0) {
+      pred[0] = s - 1;
+      t.preds = pred;
+    }
+    if (ex.submit(t) != rt::WaitStatus::Ok) std::abort();
+  }
+  if (ex.drain() != rt::WaitStatus::Ok) std::abort();
+  const double ns = nsSince(t0) / static_cast<double>(o.tasks);
+  if (std::getenv("PTO_WSP_BENCH_STATS") != nullptr) printStats(ex.stats());
+  return ns;
+}
+
+double execFan(const Opts& o) {
+  rt::HostExecutor ex(execCfg(o));
+  std::vector<rt::TaskSeq> mids(o.width);
+  rt::TaskSeq one[1];
+  rt::TaskSeq s = 0;
+  const auto t0 = Clock::now();
+  auto submit = [&](std::span<const rt::TaskSeq> preds) {
+    rt::HostTask t;
+    t.seq = s;
+    t.preds = preds;
+    t.worker = static_cast<uint32_t>(s);
+    if (ex.submit(t) != rt::WaitStatus::Ok) std::abort();
+    return s++;
+  };
+  for (size_t b = 0; b < fanBlocks(o); ++b) {
+    const rt::TaskSeq src = submit(b == 0 ? std::span<const rt::TaskSeq>() : std::span(one));
+    one[0] = src;
+    for (uint32_t i = 0; i < o.width; ++i) mids[i] = submit(one);
+    one[0] = submit(mids);
+  }
+  if (ex.drain() != rt::WaitStatus::Ok) std::abort();
+  const double ns = nsSince(t0) / static_cast<double>(s);
+  if (std::getenv("PTO_WSP_BENCH_STATS") != nullptr) printStats(ex.stats());
+  return ns;
+}
+
+// ---------------------------------------------------------------- Engine
+
+rt::EngineConfig engineCfg(const Opts& o, rt::TaskSink* sink) {
+  rt::EngineConfig c;
+  c.numWorkers = o.threads;
+  c.taskWindow = o.window;
+  c.sink = sink;
+  return c;
+}
+
+// One chain through the Engine; `inference`: tasks declare a ReadWrite tile instead of
+// an explicit edge. sink == nullptr: dry run.
+double engineChain(const Opts& o, size_t n, bool inference, rt::TaskSink* sink) {
+  rt::Engine eng(engineCfg(o, sink));
+  const rt::Region r = rt::Region::box2d(0, 0, 0, 16, 16, rt::Access::ReadWrite);
+  rt::TaskId dep[1];
+  const auto t0 = Clock::now();
+  for (size_t s = 0; s < n; ++s) {
+    rt::TaskDesc d;
+    d.cycles = 1;
+    if (inference) {
+      d.regions = {&r, 1};
+    } else if (s > 0) {
+      dep[0] = s - 1;
+      d.deps = dep;
+    }
+    eng.issue(d);
+  }
+  eng.drain();
+  return nsSince(t0) / static_cast<double>(n);
+}
+
+double engineFan(const Opts& o, bool inference, rt::TaskSink* sink) {
+  rt::Engine eng(engineCfg(o, sink));
+  const rt::Region xWrite = rt::Region::box2d(0, 0, 0, 16, 16, rt::Access::Write);
+  const rt::Region xRead = rt::Region::box2d(0, 0, 0, 16, 16, rt::Access::Read);
+  const rt::Region yAll =
+      rt::Region::box2d(1, 0, 0, 16, 16 * static_cast<int64_t>(o.width), rt::Access::Read);
+  std::vector<rt::TaskId> mids(o.width);
+  rt::TaskId one[1] = {0};
+  size_t n = 0;
+  const auto t0 = Clock::now();
+  for (size_t b = 0; b < fanBlocks(o); ++b) {
+    rt::TaskDesc src;
+    src.cycles = 1;
+    if (inference)
+      src.regions = {&xWrite, 1};
+    else if (b > 0)
+      src.deps = one;
+    one[0] = eng.issue(src).id;
+    for (uint32_t i = 0; i < o.width; ++i) {
+      rt::TaskDesc m;
+      m.cycles = 1;
+      const rt::Region rs[2] = {xRead, rt::Region::box2d(1, 0, 16 * static_cast<int64_t>(i), 16,
+                                                         16, rt::Access::Write)};
+      if (inference)
+        m.regions = rs;
+      else
+        m.deps = one;
+      mids[i] = eng.issue(m).id;
+    }
+    rt::TaskDesc sk;
+    sk.cycles = 1;
+    const rt::Region rs[2] = {yAll, xWrite};
+    if (inference)
+      sk.regions = rs;
+    else
+      sk.deps = mids;
+    one[0] = eng.issue(sk).id;
+    n += o.width + 2;
+  }
+  eng.drain();
+  return nsSince(t0) / static_cast<double>(n);
+}
+
+double engineChainHost(const Opts& o, bool inference) {
+  rt::HostExecutor ex(execCfg(o));
+  rt::HostExecutorSink sink(ex);
+  return engineChain(o, o.tasks, inference, &sink);
+}
+
+double engineFanHost(const Opts& o, bool inference) {
+  rt::HostExecutor ex(execCfg(o));
+  rt::HostExecutorSink sink(ex);
+  return engineFan(o, inference, &sink);
+}
+
+// ---------------------------------------------------------------- (c) oneTBB
+
+struct TbbTimes {
+  double execNs = 0, totalNs = 0;  // per task: run only / build + run
+};
+
+using CNode = flow::continue_node<flow::continue_msg>;
+const auto kEmptyBody = [](const flow::continue_msg&) { return flow::continue_msg(); };
+
+TbbTimes tbbChain(const Opts& o) {
+  tbb::global_control gc(tbb::global_control::max_allowed_parallelism, o.threads);
+  const auto t0 = Clock::now();
+  flow::graph g;
+  std::deque<CNode> nodes;
+  for (size_t i = 0; i < o.tasks; ++i) {
+    nodes.emplace_back(g, kEmptyBody);
+    if (i > 0) flow::make_edge(nodes[i - 1], nodes[i]);
+  }
+  const auto t1 = Clock::now();
+  nodes.front().try_put(flow::continue_msg());
+  g.wait_for_all();
+  const double n = static_cast<double>(o.tasks);
+  return {nsSince(t1) / n, nsSince(t0) / n};
+}
+
+TbbTimes tbbFan(const Opts& o) {
+  tbb::global_control gc(tbb::global_control::max_allowed_parallelism, o.threads);
+  const auto t0 = Clock::now();
+  flow::graph g;
+  std::deque<flow::broadcast_node<flow::continue_msg>> srcs;
+  std::deque<CNode> nodes;
+  CNode* prevSink = nullptr;
+  for (size_t b = 0; b < fanBlocks(o); ++b) {
+    srcs.emplace_back(g);
+    if (prevSink != nullptr) flow::make_edge(*prevSink, srcs.back());
+    nodes.emplace_back(g, kEmptyBody);
+    CNode& sink = nodes.back();
+    for (uint32_t i = 0; i < o.width; ++i) {
+      nodes.emplace_back(g, kEmptyBody);
+      flow::make_edge(srcs.back(), nodes.back());
+      flow::make_edge(nodes.back(), sink);
+    }
+    prevSink = &sink;
+  }
+  const auto t1 = Clock::now();
+  srcs.front().try_put(flow::continue_msg());
+  g.wait_for_all();
+  const double n = static_cast<double>(fanTasks(o));
+  return {nsSince(t1) / n, nsSince(t0) / n};
+}
+
+// ---------------------------------------------------------------- reporting
+
+void line(const char* what, const Result& r, double tbbBest) {
+  fmt::print("  {:<44} {:8.1f} ns/task (median {:8.1f})", what, r.best, r.median);
+  if (tbbBest > 0) fmt::print("   {:5.2f}x oneTBB", r.best / tbbBest);
+  fmt::print("\n");
+}
+
+Result summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {v.front(), v[v.size() / 2]};
+}
+
+// The machine is shared: each repetition runs every variant back to back so that
+// they see the same load, and ratios are also taken per repetition (median).
+void benchShape(const Opts& o, bool fan) {
+  fmt::print("{} — {} tasks, {} threads, window {}{}\n", fan ? "fan-out/fan-in" : "chain",
+             fan ? fanTasks(o) : o.tasks, o.threads, o.window,
+             fan ? fmt::format(", width {}", o.width) : std::string());
+  std::vector<double> tbbRun, tbbAll, a, ae, b, ra, rae, rb;
+  for (int i = 0; i < o.reps; ++i) {
+    const TbbTimes t = fan ? tbbFan(o) : tbbChain(o);
+    tbbRun.push_back(t.execNs);
+    tbbAll.push_back(t.totalNs);
+    a.push_back(fan ? execFan(o) : execChain(o));
+    ae.push_back(fan ? engineFanHost(o, false) : engineChainHost(o, false));
+    b.push_back(fan ? engineFanHost(o, true) : engineChainHost(o, true));
+    ra.push_back(a.back() / t.execNs);
+    rae.push_back(ae.back() / t.execNs);
+    rb.push_back(b.back() / t.execNs);
+  }
+  const Result tbbExec = summarize(tbbRun);
+  line("oneTBB flow graph, run only", tbbExec, 0);
+  line("oneTBB flow graph, build + run", summarize(tbbAll), 0);
+  line("(a) HostExecutor, explicit edges", summarize(a), tbbExec.best);
+  line("(a') Engine + HostExecutor, explicit edges", summarize(ae), tbbExec.best);
+  line("(b) Engine + HostExecutor, TensorMap", summarize(b), tbbExec.best);
+  fmt::print("  per-repetition ratio vs oneTBB run only (median / best): (a) {:.2f} / {:.2f}"
+             "  (a') {:.2f} / {:.2f}  (b) {:.2f} / {:.2f}\n",
+             summarize(ra).median, summarize(ra).best, summarize(rae).median,
+             summarize(rae).best, summarize(rb).median, summarize(rb).best);
+  fmt::print("  targets: (a) <= 1.0x, (b) <= 2.0x oneTBB\n\n");
+}
+
+void benchDry(const Opts& o) {
+  fmt::print("dry run (Engine, no executor) — {} tasks\n", o.tasks);
+  const Result ce = repeat(o.reps, [&] { return engineChain(o, o.tasks, false, nullptr); });
+  const Result ci = repeat(o.reps, [&] { return engineChain(o, o.tasks, true, nullptr); });
+  const Result fe = repeat(o.reps, [&] { return engineFan(o, false, nullptr); });
+  const Result fi = repeat(o.reps, [&] { return engineFan(o, true, nullptr); });
+  auto mps = [](const Result& r) { return 1e3 / r.best; };
+  fmt::print("  chain, explicit edges   {:6.1f} ns/task = {:5.2f} M tasks/s\n", ce.best, mps(ce));
+  fmt::print("  chain, TensorMap        {:6.1f} ns/task = {:5.2f} M tasks/s\n", ci.best, mps(ci));
+  fmt::print("  fan,   explicit edges   {:6.1f} ns/task = {:5.2f} M tasks/s\n", fe.best, mps(fe));
+  fmt::print("  fan,   TensorMap        {:6.1f} ns/task = {:5.2f} M tasks/s\n", fi.best, mps(fi));
+  fmt::print("  target: >= 5 M tasks/s\n\n");
+}
+
+// Child mode: runs n empty tasks and prints its peak RSS.
+int rssChild(const Opts& o, const std::string& mode, size_t n) {
+  if (mode == "exec") {
+    Opts c = o;
+    c.tasks = n;
+    execChain(c);
+  } else {
+    rt::HostExecutor ex(execCfg(o));
+    rt::HostExecutorSink sink(ex);
+    engineChain(o, n, /*inference*/ true, mode == "dry" ? nullptr : &sink);
+  }
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf("%ld\n", ru.ru_maxrss);
+  return 0;
+}
+
+long spawnRss(const char* self, const Opts& o, const std::string& mode, size_t n) {
+  const std::string out = fmt::format("/tmp/bench_runtime_rss_{}.txt", getpid());
+  const std::string cmd = fmt::format("'{}' --window {} --threads {} --rss-child {} {} > {}", self,
+                                      o.window, o.threads, mode, n, out);
+  const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+  pid_t pid = 0;
+  if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0)
+    return -1;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  long kb = -1;
+  if (FILE* f = std::fopen(out.c_str(), "r")) {
+    if (std::fscanf(f, "%ld", &kb) != 1) kb = -1;
+    std::fclose(f);
+  }
+  std::remove(out.c_str());
+  return kb;
+}
+
+void benchRss(const char* self, Opts o) {
+  o.window = 4096;
+  fmt::print("peak RSS (separate processes, window {}, chain)\n", o.window);
+  for (const char* mode : {"exec", "engine", "dry"}) {
+    const long small = spawnRss(self, o, mode, 100'000);
+    const long big = spawnRss(self, o, mode, 10'000'000);
+    fmt::print("  {:<7} 100k tasks {:7} KiB, 10M tasks {:7} KiB: {:+.1f}% (target within 10%)\n",
+               mode, small, big, 100.0 * (static_cast<double>(big) - small) / small);
+  }
+  fmt::print("  (exec: HostExecutor + explicit edges; engine: Engine + TensorMap + HostExecutor;"
+             " dry: Engine + TensorMap, no executor)\n\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  Opts o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "missing value after %s\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--tasks") o.tasks = std::stoull(val());
+    else if (a == "--threads") o.threads = static_cast<uint32_t>(std::stoul(val()));
+    else if (a == "--reps") o.reps = std::stoi(val());
+    else if (a == "--width") o.width = static_cast<uint32_t>(std::stoul(val()));
+    else if (a == "--window") o.window = static_cast<uint32_t>(std::stoul(val()));
+    else if (a == "--only") o.only = val();
+    else if (a == "--rss-child") {
+      const std::string mode = val();
+      return rssChild(o, mode, std::stoull(val()));
+    } else {
+      std::fprintf(stderr,
+                   "usage: %s [--tasks N] [--threads T] [--reps R] [--width K] [--window W] "
+                   "[--only chain|fan|dry|rss|exec]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  if (o.only == "exec") {  // profiling aid: only (a), both shapes
+    const Result c = repeat(o.reps, [&] { return execChain(o); });
+    const Result f = repeat(o.reps, [&] { return execFan(o); });
+    line("(a) HostExecutor chain", c, 0);
+    line("(a) HostExecutor fan-out/fan-in", f, 0);
+    return 0;
+  }
+  if (o.only.empty() || o.only == "chain") benchShape(o, false);
+  if (o.only.empty() || o.only == "fan") benchShape(o, true);
+  if (o.only.empty() || o.only == "dry") benchDry(o);
+  if (o.only.empty() || o.only == "rss") benchRss(argv[0], o);
+  return 0;
+}

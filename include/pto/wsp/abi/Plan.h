@@ -1,0 +1,206 @@
+// The orchestration plan: what the compiler (lower) emits and the runtime
+// (PlanInterpreter) executes. Compact, serialisable, no host pointers: tensors, kernels
+// and channels are referred to by index, kernel functions by index into the artifact's
+// kernel table, and every runtime value (loop bounds, offsets, conditions, dispatch
+// keys) is a ScalarExpr in postfix bytecode over int64 evaluated by the runtime, so
+// changing a symbol, a slot or a dynamic size never recompiles anything.
+//
+// Serialisation: serializePlan/deserializePlan (binary, little-endian, "PTOPLAN" magic
+// + kPlanVersion); deserialisation validates indices and bytecode and throws
+// UserError on a malformed plan.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pto::wsp::abi {
+
+inline constexpr uint32_t kPlanVersion = 1;
+
+// --- ScalarExpr bytecode ---------------------------------------------------------------
+// Postfix over an int64 stack. Operands: Const (8-byte immediate), Sym / Slot / Var
+// (4-byte index immediates: symbol table, slot table, enclosing loop/consume variable
+// by binding index). Binary ops pop b then a and push a op b; comparisons and logic
+// push 0/1; Select pops else, then, cond and pushes cond ? then : else.
+enum class ExprOp : uint8_t {
+  Const, Sym, Slot, Var,
+  Add, Sub, Mul, Div, Mod, Min, Max,
+  Lt, Le, Gt, Ge, Eq, Ne,
+  And, Or, Not, Neg,
+  Select,
+};
+
+struct Expr {
+  std::vector<uint8_t> code;  // empty = the constant 0
+  bool operator==(const Expr&) const = default;
+
+  // Builders for producers (lower) and tests; each appends postfix code.
+  static Expr constant(int64_t v);
+  static Expr sym(uint32_t i);
+  static Expr slot(uint32_t i);
+  static Expr var(uint32_t i);
+  static Expr binary(ExprOp op, const Expr& a, const Expr& b);
+  static Expr unary(ExprOp op, const Expr& a);
+  static Expr select(const Expr& c, const Expr& t, const Expr& e);
+  bool isConstant(int64_t* v = nullptr) const;
+};
+
+// Values the bytecode reads. Div/Mod by zero and a malformed program are user errors.
+struct ExprEnv {
+  const int64_t* symbols = nullptr;
+  size_t numSymbols = 0;
+  const uint64_t* slots = nullptr;
+  size_t numSlots = 0;
+  const int64_t* vars = nullptr;
+  size_t numVars = 0;
+};
+int64_t evalExpr(const Expr& e, const ExprEnv& env);
+// Checks stack discipline and operand indices against the given table sizes; returns
+// "" if fine, else what is wrong.
+std::string checkExpr(const Expr& e, size_t numSymbols, size_t numSlots, size_t numVars);
+
+// --- tables --------------------------------------------------------------------------------
+struct PlanTensor {
+  std::string name;
+  uint8_t dtype = 0;        // ir::DType code (the compiler's), opaque to the runtime
+  uint8_t elemBytes = 4;
+  std::vector<int64_t> shape;    // elements
+  std::vector<int64_t> strides;  // elements
+  uint64_t bytes = 0;
+  bool runtimeManaged = false;   // an intermediate allocated from the HEAP_ARENA
+  bool operator==(const PlanTensor&) const = default;
+};
+
+enum class ParamKind : uint8_t { In, Out, InOut, Scalar };
+
+struct PlanParam {
+  ParamKind kind = ParamKind::In;
+  int64_t rows = 0, cols = 0;  // tile shape (tile params)
+  uint8_t dtype = 0;
+  bool operator==(const PlanParam&) const = default;
+};
+
+struct PlanKernel {
+  std::string name;
+  std::vector<PlanParam> params;
+  uint32_t fnIndex = 0;   // index into the artifact's kernel function table
+  uint64_t cost = 0;      // cycles when the artifact gives no cycle function
+  bool operator==(const PlanKernel&) const = default;
+};
+
+struct PlanSymbol {
+  std::string name;
+  int64_t defaultValue = 0;
+  bool operator==(const PlanSymbol&) const = default;
+};
+
+struct PlanSlot {
+  std::string name;
+  bool operator==(const PlanSlot&) const = default;
+};
+
+struct PlanChannel {
+  std::string name;
+  uint32_t capacity = 1;   // logical tokens (SEMANTICS.md section 6)
+  uint64_t latency = 0;    // cycles from the sending task's finish to the token
+  bool operator==(const PlanChannel&) const = default;
+};
+
+// A tile view: tensor + per-dimension offset expressions + static extents.
+struct PlanView {
+  uint32_t tensor = 0;
+  std::vector<Expr> offsets;
+  std::vector<int64_t> extents;
+  bool operator==(const PlanView&) const = default;
+};
+
+enum class NodeKind : uint8_t {
+  Loop,      // var over an axis; parallel or sequential iterations; children = body
+  Sel,       // runs children[index]; index = expr
+  Cond,      // children[0] if expr != 0 else children[1] (if present)
+  Call,      // one task: kernel, views (tile params in order), scalars, dispatch key
+  Seq,       // children in order, each after the previous one finished (structural)
+  Combine,   // children in order, no structural ordering (data deps still apply)
+  Scope,     // children inside a scope (outputs stay live until its end)
+  Send,      // children[0] must be a Call: issues it, then its token goes to channel
+  Consume,   // for each token of channel: bind var = token value, run children
+  SlotLoad,  // slot = element (row, col) of view (waits for its writer)
+  SlotSet,   // slot = expr
+};
+
+enum class LoopKind : uint8_t { Parallel, Sequential };
+enum class AxisKind : uint8_t {
+  Dense,     // extent = constant expr
+  DenseDyn,  // extent = expr over symbols/slots (a runtime value)
+  Ragged,    // extent = expr over enclosing loop vars (per-row lengths via slots/exprs)
+  Sparse,    // the var takes the values of `indices` (a compile-time list)
+};
+
+struct PlanNode {
+  NodeKind kind = NodeKind::Combine;
+  // Loop
+  LoopKind loopKind = LoopKind::Parallel;
+  AxisKind axis = AxisKind::Dense;
+  uint32_t var = 0;                 // binding index (Loop, Consume)
+  std::vector<int64_t> indices;     // Sparse
+  // Loop extent / Sel index / Cond condition / SlotSet value / Send token value
+  Expr expr;
+  // Call
+  uint32_t kernel = 0;
+  std::vector<PlanView> views;
+  std::vector<Expr> scalars;
+  Expr dispatchKey;
+  // Send / Consume
+  uint32_t channel = 0;
+  // SlotLoad / SlotSet
+  uint32_t slot = 0;
+  Expr row, col;                    // SlotLoad element (view in views[0])
+  std::vector<PlanNode> children;
+  bool operator==(const PlanNode&) const = default;
+};
+
+struct PlanProcess {
+  std::string name;
+  std::vector<PlanNode> body;       // a Combine of these
+  uint32_t numVars = 0;             // binding slots used by the body
+  bool operator==(const PlanProcess&) const = default;
+};
+
+// The semantic machine and resource sizes the schedule chose (docs/runtime.md lists
+// the defaults, taken from pto-runtime's tensormap_and_ringbuffer runtime). The
+// compiler fills issue/sync costs from the ArchModel (arch.issueCycles,
+// arch.syncLatency(Task)), so a user arch JSON changes them without runtime code.
+struct PlanSchedule {
+  uint32_t workers = 1;
+  std::string dispatch = "round_robin";
+  uint64_t issueCycles = 0;
+  uint64_t syncLatency = 0;
+  uint32_t taskWindow = 16384;
+  uint32_t tensorMapCapacity = 65536;
+  uint32_t depListCapacity = 16384;
+  uint32_t readyQueueCapacity = 65536;
+  uint64_t heapBytes = 256ull << 20;
+  uint32_t maxScopeDepth = 64;
+  bool operator==(const PlanSchedule&) const = default;
+};
+
+struct Plan {
+  uint32_t version = kPlanVersion;
+  PlanSchedule schedule;
+  std::vector<PlanTensor> tensors;
+  std::vector<PlanKernel> kernels;
+  std::vector<PlanSymbol> symbols;
+  std::vector<PlanSlot> slots;
+  std::vector<PlanChannel> channels;
+  std::vector<PlanProcess> processes;  // process 0 = the plain workload
+  bool operator==(const Plan&) const = default;
+};
+
+std::vector<uint8_t> serializePlan(const Plan& p);
+// Throws UserError ("malformed plan: ...") on bad magic/version/truncation/indices.
+Plan deserializePlan(const std::vector<uint8_t>& bytes);
+// Structural validation (indices, bytecode, node shapes); "" if fine.
+std::string validatePlan(const Plan& p);
+
+}  // namespace pto::wsp::abi

@@ -1,0 +1,81 @@
+// Capability matrices: for each target (cpu_sim, ascend, aie), how every schedule
+// directive, CSP feature and predicate mechanism is handled. Feature names are stable
+// strings (docs/capabilities.md); schedule ones derive from ir::Directive
+// (directiveName + policy / pool resource), see featuresOf().
+//
+// All data is static and immutable: every function is thread-safe; returned references
+// and views stay valid for the life of the process.
+#pragma once
+
+#include "pto/wsp/ir/Schedule.h"
+#include "pto/wsp/support/Diagnostic.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pto::wsp::arch {
+
+// enforced:    the target implements the semantics exactly;
+// recorded:    kept in the artifact (plan / manifest) but does not change execution;
+// diagnosed:   ignored, reported once as a warning;
+// unsupported: compile-time error.
+enum class Support : uint8_t { Enforced, Recorded, Diagnosed, Unsupported };
+std::string_view supportName(Support s);  // "enforced" "recorded" "diagnosed" "unsupported"
+std::optional<Support> parseSupport(std::string_view s);
+
+enum class FeatureGroup : uint8_t { Schedule, Csp, Predicate };
+std::string_view featureGroupName(FeatureGroup g);  // "schedule" "csp" "predicate"
+
+struct FeatureInfo {
+  std::string_view name;  // stable, e.g. "dispatch.round_robin", "csp.replicate"
+  FeatureGroup group;
+  std::string_view description;
+};
+// Every feature, in documentation order.
+std::span<const FeatureInfo> allFeatures();
+const FeatureInfo* findFeature(std::string_view name);
+
+struct Capability {
+  std::string_view feature;
+  Support support;
+  std::string_view note;  // one line: how the target realises it, or why not
+};
+
+struct CapabilityMatrix {
+  std::string_view target;  // "cpu_sim", "ascend", "aie"
+  std::string_view arch;    // default arch instance of the target
+  std::vector<Capability> entries;  // one per allFeatures() entry, same order
+
+  // The entry for a feature; PTO_INTERNAL_ASSERT on a name not in allFeatures().
+  const Capability& at(std::string_view feature) const;
+  Support support(std::string_view feature) const { return at(feature).support; }
+  // Throws UserError at `loc` if the feature is unsupported on this target or is not a
+  // known feature name (e.g. "dispatch.<typo>"); returns the support level otherwise
+  // (callers warn once on Diagnosed).
+  Support require(std::string_view feature, const SourceLoc& loc) const;
+  // Fixed-width text table: feature, support, note (the `ptowsp targets` view).
+  std::string table() const;
+};
+
+std::span<const std::string_view> knownTargets();  // cpu_sim, ascend, aie
+const CapabilityMatrix* findCapabilities(std::string_view target);
+// Unknown target -> UserError at `loc` listing the known ones.
+const CapabilityMatrix& capabilities(std::string_view target,
+                                     const SourceLoc& loc = {"<target registry>", 0, 0, {}});
+
+// The feature names a schedule directive exercises: dispatch(hash) -> dispatch.hash;
+// task_window -> task_window; channel / channel_defaults -> channel.capacity and
+// channel.latency; pool(tensormap) -> pool.tensormap; streams / stream_by / timing -> same.
+// An unknown policy or pool resource yields "dispatch.<policy>" / "pool.<resource>",
+// which findFeature() rejects (the verifier reports those with the legal values).
+std::vector<std::string> featuresOf(const ir::Directive& d);
+
+// {"target": ..., "arch": ..., "features": [{"name", "group", "support", "note"}...]}
+nlohmann::ordered_json capabilitiesToJson(const CapabilityMatrix& m);
+
+}  // namespace pto::wsp::arch

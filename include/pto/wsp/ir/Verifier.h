@@ -1,0 +1,21 @@
+// The verifier: every user-facing rule of the IR. Each diagnostic names the construct,
+// its location, the broken rule with actual values and a `help:` note. The full rule list
+// is in docs/ir.md ("Verifier rules").
+#pragma once
+
+#include "pto/wsp/ir/Kernel.h"
+#include "pto/wsp/ir/Module.h"
+#include "pto/wsp/support/Diagnostic.h"
+
+namespace pto::wsp::ir {
+
+// All errors (and warnings) of `m`, in a deterministic order. Never throws for bad input.
+// Thread-safe (pure function of m).
+DiagnosticList verify(const Module& m);
+// Throws UserError with every diagnostic if any is an error.
+void verifyOrThrow(const Module& m);
+
+// Only the kernel rules (params, SSA, op shape/dtype rules) of one kernel.
+void verifyKernel(const Kernel& k, DiagnosticList& out);
+
+}  // namespace pto::wsp::ir

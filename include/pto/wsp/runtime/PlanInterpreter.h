@@ -1,0 +1,67 @@
+// PlanInterpreter: executes an orchestration plan (abi/Plan.h) on an Engine.
+//
+// Each plan process is an actor with its own local time; the interpreter repeatedly
+// lets the unfinished process with the smallest local time (ties: lower id) perform
+// one action (issue a task, send or take a channel token). A process that cannot act
+// (channel empty/full, a resource held by an open scope) is skipped; when no process
+// can act the run stops at once with a DeadlockReport (SEMANTICS.md sections 4, 6, 7).
+// Symbols, slots and dynamic axis sizes are runtime values: changing them needs no
+// new plan.
+#pragma once
+
+#include "pto/wsp/abi/KernelAbi.h"
+#include "pto/wsp/abi/Plan.h"
+#include "pto/wsp/runtime/Engine.h"
+
+#include <optional>
+#include <vector>
+
+namespace pto::wsp::rt {
+
+struct KernelBinding {
+  pto_kernel_fn fn = nullptr;      // null: nothing runs on the host for this kernel
+  pto_cycles_fn cycles = nullptr;  // null: the plan kernel's constant cost
+};
+
+// The Engine configuration a plan's schedule asks for (sink / trace left unset).
+EngineConfig engineConfigFor(const abi::PlanSchedule& s);
+
+struct PlanRunConfig {
+  EngineConfig engine;                     // its sink decides dry run vs host execution
+  std::vector<KernelBinding> kernels = {};  // indexed by PlanKernel::fnIndex
+  std::vector<void*> tensorBase = {};      // host memory per plan tensor (may be empty:
+                                           // argument pointers are then 0, slot loads 0)
+  std::vector<int64_t> symbols = {};       // overrides the plan defaults (by index)
+  std::vector<uint64_t> slots = {};        // initial slot values (by index)
+};
+
+struct PlanRunResult {
+  bool ok = true;                          // false: deadlock (see `deadlock`)
+  RunStats stats;
+  std::optional<DeadlockReport> deadlock;
+  std::vector<uint64_t> slots;             // final slot values
+  std::vector<uint64_t> processTime;       // final local time per process
+};
+
+// Not thread-safe; one run per instance. The plan must outlive the interpreter.
+class PlanInterpreter {
+ public:
+  // Validates the plan and the config (throws UserError).
+  PlanInterpreter(const abi::Plan& plan, PlanRunConfig cfg);
+  ~PlanInterpreter();
+  PlanInterpreter(const PlanInterpreter&) = delete;
+  PlanInterpreter& operator=(const PlanInterpreter&) = delete;
+
+  // Runs to completion or deadlock (never hangs). User errors in the plan's runtime
+  // values (division by zero, send on a closed channel, ...) throw UserError.
+  PlanRunResult run();
+  // Same, but a deadlock throws DeadlockError.
+  PlanRunResult runOrThrow();
+  Engine& engine();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pto::wsp::rt

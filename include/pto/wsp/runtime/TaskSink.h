@@ -1,0 +1,51 @@
+// TaskSink: what the Engine needs from a host executor. The Engine hands every issued
+// task to a sink (unless it runs dry); HostExecutorSink adapts the host stream's
+// HostExecutor (runtime/HostExecutor.h). Tests may plug in their own sink.
+#pragma once
+
+#include "pto/wsp/runtime/HostExecutor.h"
+
+#include <string>
+
+namespace pto::wsp::rt {
+
+// Thread-safety: called from the orchestrating thread only.
+class TaskSink {
+ public:
+  virtual ~TaskSink() = default;
+  // `t.preds` lists every task the new one must wait for on the host; each < t.seq.
+  virtual WaitStatus submit(const HostTask& t) = 0;
+  virtual WaitStatus waitFinished(TaskSeq seq) = 0;
+  virtual WaitStatus drain() = 0;
+  // Human-readable description of what the host is stuck on (for deadlock reports).
+  virtual std::string stallSnapshot() const = 0;
+  // Host start/end (ns) of a finished task, if the sink records them; called right
+  // after waitFinished(seq) succeeded. Default: not available.
+  virtual bool hostTimes(TaskSeq /*seq*/, uint64_t& /*startNs*/, uint64_t& /*endNs*/) const {
+    return false;
+  }
+};
+
+// Adapts a HostExecutor (not owned; must outlive the Engine). Header-only so that the
+// runtime library itself does not need the executor's object files.
+class HostExecutorSink final : public TaskSink {
+ public:
+  explicit HostExecutorSink(HostExecutor& ex) : ex_(ex) {}
+  WaitStatus submit(const HostTask& t) override { return ex_.submit(t); }
+  WaitStatus waitFinished(TaskSeq seq) override { return ex_.waitFinished(seq); }
+  WaitStatus drain() override { return ex_.drain(); }
+  std::string stallSnapshot() const override { return ex_.snapshot().describe(); }
+  bool hostTimes(TaskSeq seq, uint64_t& startNs, uint64_t& endNs) const override {
+    HostTaskTimes t;
+    if (!ex_.hostTimes(seq, t)) return false;
+    startNs = t.startNs;
+    endNs = t.endNs;
+    return true;
+  }
+  HostExecutor& executor() { return ex_; }
+
+ private:
+  HostExecutor& ex_;
+};
+
+}  // namespace pto::wsp::rt

@@ -1,0 +1,141 @@
+// TensorMap: tile-level dependency inference on exact index boxes (RAW, WAR, WAW).
+//
+// Structure (docs/runtime.md, "TensorMap"):
+//  * each tensor gets a cell grain (per-dimension tile extents), learned from the
+//    first region that touches it; a region is registered in every grain cell it
+//    covers, one entry per cell;
+//  * entries live in a FIFO pool of fixed capacity (allocation order = issue order,
+//    release order = retirement order, so the pool is a ring of entry ids);
+//  * a hash table of buckets keyed by (tensor, cell) heads two singly-linked chains of
+//    entry ids, newest first: writers (Write / ReadWrite) and pure readers. A read
+//    query walks the writer chain only; a write query walks both. Retirement is lazy:
+//    an entry is dead once its id is below the oldest live id, and since chains are
+//    ordered newest-first a walk stops at the first dead link — nothing is unlinked;
+//  * shadowing: a new writer unhooks the chain heads whose boxes it covers. Anything
+//    that would conflict with a covered entry E conflicts with the new writer W, and W
+//    itself depends on E, so the ordering (and the max of finish times) is unchanged
+//    while chains stay short (a chain of read-modify-writes on one tile walks 1 entry).
+// Lookup cost is O(cells of the query x live entries per cell); overlap is decided
+// exactly on the boxes, so collisions only cost time, never precision.
+#pragma once
+
+#include "pto/wsp/runtime/Engine.h"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace pto::wsp::rt {
+
+class TensorMap {
+ public:
+  explicit TensorMap(uint32_t capacity);
+
+  // Fixes the cell grain of a tensor (per-dimension tile extents, each >= 1) before
+  // its first region; afterwards the grain cannot change. Throws UserError otherwise.
+  void setGrain(uint32_t tensor, std::span<const int64_t> grain);
+  // Entries needed to register `r` (cells it covers; learns the grain if new).
+  // Throws UserError for malformed regions.
+  uint64_t cellsOf(const Region& r);
+  // Calls f(TaskId producer, bool producerWrites) for every live entry overlapping `r`
+  // that conflicts with r's mode (r reads -> earlier writers; r writes -> earlier
+  // readers and writers). A producer can be reported more than once.
+  template <class F>
+  void forEachConflict(const Region& r, F&& f);
+  // Registers `r` for task `seq`; requires used() + cellsOf(r) <= capacity().
+  void insert(const Region& r, TaskId seq);
+  // Same, for a region cellsOf() already accepted (skips re-validation).
+  void insertValidated(const Region& r, TaskId seq);
+
+  uint64_t used() const { return nextEid_ - oldestEid_; }
+  uint64_t capacity() const { return capacity_; }
+  uint64_t nextEntryId() const { return nextEid_; }
+  // Entries with id < eid are dead (their tasks left the Engine's ring).
+  void releaseBefore(uint64_t eid) {
+    if (eid > oldestEid_) oldestEid_ = eid;
+  }
+
+ private:
+  struct Entry {
+    uint64_t eid = 0;
+    uint64_t next = kNone;  // older entry id in the same bucket
+    TaskId task = 0;
+    uint32_t tensor = 0;
+    uint8_t rank = 0;
+    bool writes = false;
+    std::array<int64_t, kMaxRank> lo{}, hi{};
+  };
+  struct Grain {
+    uint8_t rank = 0;
+    std::array<int64_t, kMaxRank> g{};
+    std::array<int8_t, kMaxRank> shift{};  // log2(g) if g is a power of two, else -1
+    // Cell index of coordinate x >= 0 in dimension d (a shift for the usual
+    // power-of-two tiles: a 64-bit division costs ~40 cycles).
+    int64_t cell(int64_t x, uint8_t d) const { return shift[d] >= 0 ? x >> shift[d] : x / g[d]; }
+  };
+  static constexpr uint64_t kNone = ~uint64_t{0};
+
+  const Grain& grainFor(const Region& r);
+  uint64_t bucketOf(uint32_t tensor, const std::array<int64_t, kMaxRank>& cell,
+                    uint8_t rank) const;
+  template <class F>
+  void forEachCell(const Region& r, const Grain& g, F&& f) const;
+
+  uint64_t capacity_;
+  uint64_t poolMask_;
+  std::vector<Entry> pool_;
+  uint64_t bucketMask_;
+  std::vector<uint64_t> wHeads_;   // newest writer entry id per bucket, or kNone
+  std::vector<uint64_t> rHeads_;   // newest reader entry id per bucket, or kNone
+  std::vector<Grain> grains_;      // by tensor id
+  uint64_t nextEid_ = 0;
+  uint64_t oldestEid_ = 0;
+};
+
+template <class F>
+void TensorMap::forEachCell(const Region& r, const Grain& g, F&& f) const {
+  std::array<int64_t, kMaxRank> c0{}, c1{}, c{};
+  for (uint8_t d = 0; d < r.rank; ++d) {
+    c0[d] = g.cell(r.lo[d], d);
+    c1[d] = g.cell(r.hi[d] - 1, d);
+    c[d] = c0[d];
+  }
+  for (;;) {
+    f(c);
+    int d = static_cast<int>(r.rank) - 1;
+    for (; d >= 0; --d) {
+      if (++c[d] <= c1[d]) break;
+      c[d] = c0[d];
+    }
+    if (d < 0) return;
+  }
+}
+
+template <class F>
+void TensorMap::forEachConflict(const Region& r, F&& f) {
+  if (r.rank == 0) return;
+  for (uint8_t d = 0; d < r.rank; ++d)
+    if (r.lo[d] >= r.hi[d]) return;
+  if (r.tensor >= grains_.size() || grains_[r.tensor].rank == 0) return;  // never seen
+  const Grain& g = grains_[r.tensor];
+  if (g.rank != r.rank) return;  // rank mismatch is diagnosed by cellsOf on insert
+  const bool qWrites = r.writes();
+  forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
+    const uint64_t b = bucketOf(r.tensor, cell, r.rank);
+    for (int chain = 0; chain < (qWrites ? 2 : 1); ++chain) {
+      uint64_t eid = chain == 0 ? wHeads_[b] : rHeads_[b];
+      while (eid != kNone && eid >= oldestEid_) {
+        const Entry& e = pool_[eid & poolMask_];
+        if (e.tensor == r.tensor) {
+          bool hit = true;
+          for (uint8_t d = 0; d < r.rank && hit; ++d)
+            hit = e.lo[d] < r.hi[d] && r.lo[d] < e.hi[d];
+          if (hit) f(e.task, e.writes);
+        }
+        eid = e.next;
+      }
+    }
+  });
+}
+
+}  // namespace pto::wsp::rt

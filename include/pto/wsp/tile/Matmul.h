@@ -1,0 +1,163 @@
+// Tile matrix multiply: C[M,N] (+)= A[M,K] x B[K,N] with f32, f16 or bf16 inputs and f32
+// accumulation. C must not alias A or B.
+//
+// The f32 core is a register-blocked micro-kernel: an MR x (16*NV) block of C lives in
+// AVX-512 registers while k runs, B rows are loaded as vectors and A elements broadcast.
+// Edge blocks (M not a multiple of MR, N not a multiple of 16) use smaller compile-time
+// kernels and masked loads/stores, so any shape works. Without AVX-512 a plain i-k-j
+// loop is used, which GCC vectorises along j. f16/bf16 inputs are widened to f32 tiles
+// first (O(MK + KN) work against O(MNK) multiply-adds).
+#pragma once
+
+#include <type_traits>
+
+#include "pto/wsp/tile/Config.h"
+#include "pto/wsp/tile/Float16.h"
+#include "pto/wsp/tile/Tile.h"
+
+namespace pto::tile {
+inline namespace PTO_TILE_ISA {
+namespace impl {
+
+// Depth of one pass over k: keeps the B panel (kKc x 16*NV f32) within L1/L2.
+inline constexpr int kKc = 256;
+
+#if defined(PTO_TILE_HAVE_AVX512)
+inline constexpr int kMr = 12;  // rows of C per micro-kernel (12 x 2 zmm accumulators)
+inline constexpr int kNv = 2;   // 16-float vectors per row of the C block
+
+// C[0:MR, 0:16*(NV-1)+REM] (+)= A[0:MR, 0:KB] x B[0:KB, ...]. LDx are row strides.
+template <int MR, int NV, int REM, int KB, int LDA, int LDB, int LDC>
+PTO_TILE_INLINE void microAvx512(float* PTO_TILE_RESTRICT c, const float* PTO_TILE_RESTRICT a,
+                                 const float* PTO_TILE_RESTRICT b, bool accumulate) {
+  constexpr __mmask16 kLast = REM == 16 ? __mmask16(0xFFFF) : __mmask16((1u << REM) - 1u);
+  __m512 acc[MR][NV];
+  if (accumulate) {
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v)
+        acc[r][v] = (v == NV - 1 && REM != 16) ? _mm512_maskz_loadu_ps(kLast, c + r * LDC + v * 16)
+                                               : _mm512_loadu_ps(c + r * LDC + v * 16);
+  } else {
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  }
+#pragma GCC unroll 2
+  for (int k = 0; k < KB; ++k) {
+    __m512 bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v)
+      bv[v] = (v == NV - 1 && REM != 16) ? _mm512_maskz_loadu_ps(kLast, b + k * LDB + v * 16)
+                                         : _mm512_loadu_ps(b + k * LDB + v * 16);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const __m512 av = _mm512_set1_ps(a[r * LDA + k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      if (v == NV - 1 && REM != 16)
+        _mm512_mask_storeu_ps(c + r * LDC + v * 16, kLast, acc[r][v]);
+      else
+        _mm512_storeu_ps(c + r * LDC + v * 16, acc[r][v]);
+    }
+}
+
+// One k-pass of depth KB over the whole C tile.
+template <int M, int N, int K, int KB>
+PTO_TILE_INLINE void gemmPassAvx512(float* c, const float* a, const float* b, bool accumulate) {
+  constexpr int NR = 16 * kNv;
+  constexpr int NFull = N / NR * NR;
+  constexpr int NRem = N - NFull;
+  constexpr int MFull = M / kMr * kMr;
+  constexpr int MRem = M - MFull;
+  for (int j = 0; j < NFull; j += NR) {
+    for (int i = 0; i < MFull; i += kMr)
+      microAvx512<kMr, kNv, 16, KB, K, N, N>(c + i * N + j, a + i * K, b + j, accumulate);
+    if constexpr (MRem > 0)
+      microAvx512<MRem, kNv, 16, KB, K, N, N>(c + MFull * N + j, a + MFull * K, b + j, accumulate);
+  }
+  if constexpr (NRem > 0) {
+    constexpr int NV = (NRem + 15) / 16;
+    constexpr int REM = NRem - (NV - 1) * 16;
+    for (int i = 0; i < MFull; i += kMr)
+      microAvx512<kMr, NV, REM, KB, K, N, N>(c + i * N + NFull, a + i * K, b + NFull, accumulate);
+    if constexpr (MRem > 0)
+      microAvx512<MRem, NV, REM, KB, K, N, N>(c + MFull * N + NFull, a + MFull * K, b + NFull,
+                                              accumulate);
+  }
+}
+#endif
+
+// C (+)= A x B on dense row-major f32 buffers.
+template <int M, int N, int K>
+PTO_TILE_INLINE void gemmF32(float* PTO_TILE_RESTRICT c, const float* PTO_TILE_RESTRICT a,
+                             const float* PTO_TILE_RESTRICT b, bool accumulate) {
+#if defined(PTO_TILE_HAVE_AVX512)
+  constexpr int KFull = K / kKc * kKc;
+  constexpr int KRem = K - KFull;
+  for (int k0 = 0; k0 < KFull; k0 += kKc)
+    gemmPassAvx512<M, N, K, kKc>(c, a + k0, b + k0 * N, accumulate || k0 > 0);
+  if constexpr (KRem > 0)
+    gemmPassAvx512<M, N, K, KRem>(c, a + KFull, b + KFull * N, accumulate || KFull > 0);
+#else
+  if (!accumulate) pto::tile::detail::forN<M * N>([&](int i) { c[i] = 0.0f; });
+  for (int i = 0; i < M; ++i)
+    for (int k = 0; k < K; ++k) {
+      const float av = a[i * K + k];
+      float* PTO_TILE_RESTRICT crow = c + i * N;
+      const float* PTO_TILE_RESTRICT brow = b + k * N;
+      pto::tile::detail::forN<N>([&](int j) { crow[j] += av * brow[j]; });
+    }
+#endif
+}
+
+template <class TA, class TB, int M, int N, int K>
+PTO_TILE_INLINE void matmulImpl(Tile<float, M, N>& c, const Tile<TA, M, K>& a,
+                                const Tile<TB, K, N>& b, bool accumulate) {
+  static_assert(std::is_same_v<TA, float> || std::is_same_v<TA, f16> || std::is_same_v<TA, bf16>,
+                "matmul inputs are f32, f16 or bf16");
+  static_assert(std::is_same_v<TB, float> || std::is_same_v<TB, f16> || std::is_same_v<TB, bf16>,
+                "matmul inputs are f32, f16 or bf16");
+  // Scratch tiles are only materialised for 16-bit inputs (size 1 otherwise).
+  [[maybe_unused]] Tile<float, std::is_same_v<TA, float> ? 1 : M, std::is_same_v<TA, float> ? 1 : K> sa;
+  [[maybe_unused]] Tile<float, std::is_same_v<TB, float> ? 1 : K, std::is_same_v<TB, float> ? 1 : N> sb;
+  const float* pa;
+  const float* pb;
+  if constexpr (std::is_same_v<TA, float>) pa = a.data; else { cast(sa, a); pa = sa.data; }
+  if constexpr (std::is_same_v<TB, float>) pb = b.data; else { cast(sb, b); pb = sb.data; }
+  gemmF32<M, N, K>(c.data, pa, pb, accumulate);
+}
+
+}  // namespace impl
+
+// C = A x B.
+template <class TA, class TB, int M, int N, int K>
+PTO_TILE_INLINE void matmul(Tile<float, M, N>& c, const Tile<TA, M, K>& a, const Tile<TB, K, N>& b) {
+  impl::matmulImpl(c, a, b, false);
+}
+
+// C += A x B (C is the accumulator).
+template <class TA, class TB, int M, int N, int K>
+PTO_TILE_INLINE void matmulAcc(Tile<float, M, N>& c, const Tile<TA, M, K>& a,
+                               const Tile<TB, K, N>& b) {
+  impl::matmulImpl(c, a, b, true);
+}
+
+// C = acc + A x B (acc may be C itself).
+template <class TA, class TB, int M, int N, int K>
+PTO_TILE_INLINE void matmul(Tile<float, M, N>& c, const Tile<TA, M, K>& a, const Tile<TB, K, N>& b,
+                            const Tile<float, M, N>& acc) {
+  if (&acc != &c) c = acc;
+  impl::matmulImpl(c, a, b, true);
+}
+
+}  // namespace PTO_TILE_ISA
+}  // namespace pto::tile

@@ -1,0 +1,208 @@
+// ScalarExpr postfix bytecode: builders, checker and evaluator (abi/Plan.h).
+#include "pto/wsp/abi/Plan.h"
+
+#include "pto/wsp/support/Diagnostic.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace pto::wsp::abi {
+
+namespace {
+void emitOp(Expr& e, ExprOp op) { e.code.push_back(static_cast<uint8_t>(op)); }
+// resize + memcpy rather than insert: GCC 12 reports false -Warray-bounds on inserts of
+// small ranges into vector<uint8_t>.
+void appendBytes(std::vector<uint8_t>& dst, const void* src, size_t n) {
+  if (n == 0) return;
+  size_t o = dst.size();
+  dst.resize(o + n);
+  std::memcpy(dst.data() + o, src, n);
+}
+template <class T>
+void emitImm(Expr& e, T v) {
+  appendBytes(e.code, &v, sizeof v);
+}
+template <class T>
+T readImm(const std::vector<uint8_t>& c, size_t& pc) {
+  T v;
+  std::memcpy(&v, c.data() + pc, sizeof v);
+  pc += sizeof v;
+  return v;
+}
+int arity(ExprOp op) {
+  switch (op) {
+    case ExprOp::Const: case ExprOp::Sym: case ExprOp::Slot: case ExprOp::Var: return 0;
+    case ExprOp::Not: case ExprOp::Neg: return 1;
+    case ExprOp::Select: return 3;
+    default: return 2;
+  }
+}
+size_t immBytes(ExprOp op) {
+  switch (op) {
+    case ExprOp::Const: return 8;
+    case ExprOp::Sym: case ExprOp::Slot: case ExprOp::Var: return 4;
+    default: return 0;
+  }
+}
+}  // namespace
+
+Expr Expr::constant(int64_t v) {
+  Expr e;
+  emitOp(e, ExprOp::Const);
+  emitImm(e, v);
+  return e;
+}
+Expr Expr::sym(uint32_t i) {
+  Expr e;
+  emitOp(e, ExprOp::Sym);
+  emitImm(e, i);
+  return e;
+}
+Expr Expr::slot(uint32_t i) {
+  Expr e;
+  emitOp(e, ExprOp::Slot);
+  emitImm(e, i);
+  return e;
+}
+Expr Expr::var(uint32_t i) {
+  Expr e;
+  emitOp(e, ExprOp::Var);
+  emitImm(e, i);
+  return e;
+}
+Expr Expr::binary(ExprOp op, const Expr& a, const Expr& b) {
+  Expr e = a.code.empty() ? constant(0) : a;
+  const Expr bb = b.code.empty() ? constant(0) : b;
+  appendBytes(e.code, bb.code.data(), bb.code.size());
+  emitOp(e, op);
+  return e;
+}
+Expr Expr::unary(ExprOp op, const Expr& a) {
+  Expr e = a.code.empty() ? constant(0) : a;
+  emitOp(e, op);
+  return e;
+}
+Expr Expr::select(const Expr& c, const Expr& t, const Expr& f) {
+  Expr e = c.code.empty() ? constant(0) : c;
+  for (const Expr* x : {&t, &f}) {
+    const Expr y = x->code.empty() ? constant(0) : *x;
+    appendBytes(e.code, y.code.data(), y.code.size());
+  }
+  emitOp(e, ExprOp::Select);
+  return e;
+}
+
+bool Expr::isConstant(int64_t* v) const {
+  if (code.empty()) {
+    if (v) *v = 0;
+    return true;
+  }
+  if (code.size() != 9 || code[0] != static_cast<uint8_t>(ExprOp::Const)) return false;
+  if (v) std::memcpy(v, code.data() + 1, 8);
+  return true;
+}
+
+std::string checkExpr(const Expr& e, size_t numSymbols, size_t numSlots, size_t numVars) {
+  if (e.code.empty()) return "";
+  size_t pc = 0;
+  int depth = 0;
+  while (pc < e.code.size()) {
+    uint8_t raw = e.code[pc++];
+    if (raw > static_cast<uint8_t>(ExprOp::Select)) return fmt::format("bad opcode {} at {}", raw, pc - 1);
+    auto op = static_cast<ExprOp>(raw);
+    if (pc + immBytes(op) > e.code.size()) return fmt::format("truncated immediate at {}", pc);
+    if (op == ExprOp::Sym || op == ExprOp::Slot || op == ExprOp::Var) {
+      uint32_t i = readImm<uint32_t>(e.code, pc);
+      size_t lim = op == ExprOp::Sym ? numSymbols : op == ExprOp::Slot ? numSlots : numVars;
+      if (i >= lim)
+        return fmt::format("{} index {} out of range ({})",
+                           op == ExprOp::Sym ? "symbol" : op == ExprOp::Slot ? "slot" : "variable", i, lim);
+    } else {
+      pc += immBytes(op);
+    }
+    int a = arity(op);
+    if (depth < a) return fmt::format("stack underflow at {}", pc);
+    depth += 1 - a;
+    if (depth > 64) return "expression stack deeper than 64";
+  }
+  if (depth != 1) return fmt::format("expression leaves {} values", depth);
+  return "";
+}
+
+int64_t evalExpr(const Expr& e, const ExprEnv& env) {
+  if (e.code.empty()) return 0;
+  int64_t st[64];
+  int sp = 0;
+  size_t pc = 0;
+  const auto& c = e.code;
+  auto bad = [](const std::string& m) {
+    return UserError(makeError({}, "scalar expression: " + m).help("check the plan's ScalarExpr"));
+  };
+  while (pc < c.size()) {
+    auto op = static_cast<ExprOp>(c[pc++]);
+    if (c[pc - 1] > static_cast<uint8_t>(ExprOp::Select) || sp < arity(op) || sp >= 64 ||
+        pc + immBytes(op) > c.size())
+      throw bad("malformed bytecode");
+    switch (op) {
+      case ExprOp::Const: st[sp++] = readImm<int64_t>(c, pc); continue;
+      case ExprOp::Sym: {
+        uint32_t i = readImm<uint32_t>(c, pc);
+        if (i >= env.numSymbols) throw bad(fmt::format("symbol {} out of range", i));
+        st[sp++] = env.symbols[i];
+        continue;
+      }
+      case ExprOp::Slot: {
+        uint32_t i = readImm<uint32_t>(c, pc);
+        if (i >= env.numSlots) throw bad(fmt::format("slot {} out of range", i));
+        st[sp++] = static_cast<int64_t>(env.slots[i]);
+        continue;
+      }
+      case ExprOp::Var: {
+        uint32_t i = readImm<uint32_t>(c, pc);
+        if (i >= env.numVars) throw bad(fmt::format("variable {} out of range", i));
+        st[sp++] = env.vars[i];
+        continue;
+      }
+      case ExprOp::Not: st[sp - 1] = !st[sp - 1]; continue;
+      case ExprOp::Neg: st[sp - 1] = static_cast<int64_t>(0ull - static_cast<uint64_t>(st[sp - 1])); continue;
+      case ExprOp::Select: {
+        int64_t f = st[--sp], t = st[--sp], cnd = st[--sp];
+        st[sp++] = cnd ? t : f;
+        continue;
+      }
+      default: break;
+    }
+    int64_t b = st[--sp], a = st[--sp], r = 0;
+    auto ua = static_cast<uint64_t>(a), ub = static_cast<uint64_t>(b);
+    switch (op) {
+      case ExprOp::Add: r = static_cast<int64_t>(ua + ub); break;  // wraps, never UB
+      case ExprOp::Sub: r = static_cast<int64_t>(ua - ub); break;
+      case ExprOp::Mul: r = static_cast<int64_t>(ua * ub); break;
+      case ExprOp::Div:
+      case ExprOp::Mod:
+        if (b == 0) throw bad(fmt::format("{} by zero ({} {} 0)", op == ExprOp::Div ? "division" : "modulo", a,
+                                          op == ExprOp::Div ? "/" : "%"));
+        if (a == INT64_MIN && b == -1) r = op == ExprOp::Div ? a : 0;
+        else r = op == ExprOp::Div ? a / b : a % b;
+        break;
+      case ExprOp::Min: r = std::min(a, b); break;
+      case ExprOp::Max: r = std::max(a, b); break;
+      case ExprOp::Lt: r = a < b; break;
+      case ExprOp::Le: r = a <= b; break;
+      case ExprOp::Gt: r = a > b; break;
+      case ExprOp::Ge: r = a >= b; break;
+      case ExprOp::Eq: r = a == b; break;
+      case ExprOp::Ne: r = a != b; break;
+      case ExprOp::And: r = a && b; break;
+      case ExprOp::Or: r = a || b; break;
+      default: throw bad("bad opcode");
+    }
+    st[sp++] = r;
+  }
+  if (sp != 1) throw bad("malformed bytecode");
+  return st[0];
+}
+
+}  // namespace pto::wsp::abi

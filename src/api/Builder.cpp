@@ -1,0 +1,645 @@
+#include "pto/wsp/api/Builder.h"
+
+#include "pto/wsp/support/Assert.h"
+
+#include <fmt/format.h>
+
+namespace pto::wsp {
+
+namespace {
+SourceLoc locOf(SrcLoc sl, std::string context) {
+  SourceLoc l = SourceLoc::here(sl);
+  l.context = std::move(context);
+  return l;
+}
+
+std::string joinCtx(const std::vector<std::string>& ctx, const std::string& what) {
+  std::string s;
+  for (const std::string& c : ctx) {
+    if (!s.empty()) s += " > ";
+    s += c;
+  }
+  if (!what.empty()) {
+    if (!s.empty()) s += " > ";
+    s += what;
+  }
+  return s;
+}
+}  // namespace
+
+// ---------------------------------------------------------------- vars, axes, views
+Var::Var(std::string name) : ir::Expr(ir::var(name)), name_(std::move(name)) {}
+
+Var::Spec Var::in(ir::Axis axis, SrcLoc sl) const {
+  SourceLoc l = locOf(sl, {});
+  if (!axis.loc.valid()) axis.loc = l;
+  return Spec{name_, std::move(axis), l};
+}
+
+ir::Axis Dense(int64_t n) { return ir::Axis::dense(n); }
+ir::Axis DenseDyn(ir::Expr extent) { return ir::Axis::denseDyn(std::move(extent)); }
+ir::Axis Ragged(const Var& outer, std::string lengths) { return ir::Axis::ragged(outer.name(), std::move(lengths)); }
+ir::Axis Sparse(const Var& outer, std::string indptr, std::string indices) {
+  return ir::Axis::sparse(outer.name(), std::move(indptr), std::move(indices));
+}
+
+ViewArg ViewArg::T() const {
+  ViewArg v = *this;
+  v.transposed = !v.transposed;
+  return v;
+}
+ViewArg ViewArg::step(int64_t r, int64_t c) const {
+  ViewArg v = *this;
+  v.rowStep = r;
+  v.colStep = c;
+  return v;
+}
+ViewArg ViewArg::shape(int64_t r, int64_t c) const {
+  ViewArg v = *this;
+  v.rows = r;
+  v.cols = c;
+  return v;
+}
+ir::View ViewArg::toView() const {
+  PTO_INTERNAL_ASSERT(rows != 0 && cols != 0, "view of '{}' without a tile shape", tensor);
+  ir::View v = ir::View::make(tensor, offsets, rows, cols, loc);
+  v.rowStep = rowStep;
+  v.colStep = colStep;
+  v.transposed = transposed;
+  return v;
+}
+
+ViewArg TensorRef::at(std::vector<ir::Expr> offsets, SrcLoc sl) const {
+  ViewArg v;
+  v.tensor = name_;
+  v.offsets = std::move(offsets);
+  v.loc = locOf(sl, fmt::format("view of '{}'", name_));
+  return v;
+}
+ViewArg TensorRef::view(std::vector<ir::Expr> offsets, int64_t rows, int64_t cols, SrcLoc sl) const {
+  return at(std::move(offsets), sl).shape(rows, cols);
+}
+ir::Tensor& TensorRef::decl() const {
+  for (ir::Tensor& t : mb_->m_.tensors)
+    if (t.name == name_) return t;
+  PTO_UNREACHABLE("tensor '{}' vanished from its builder", name_);
+}
+const TensorRef& TensorRef::dist(std::vector<ir::DimDist> d) const {
+  decl().dist = std::move(d);
+  return *this;
+}
+const TensorRef& TensorRef::strides(std::vector<int64_t> s) const {
+  decl().strides = std::move(s);
+  return *this;
+}
+const TensorRef& TensorRef::dimOrder(std::vector<int> o) const {
+  decl().dimOrder = std::move(o);
+  return *this;
+}
+
+// ---------------------------------------------------------------- kernels
+KernelBuilder::KernelBuilder(std::string name, SourceLoc loc) {
+  k_ = ir::Kernel::make(std::move(name), {}, {}, std::move(loc));
+}
+
+SourceLoc KernelBuilder::at(SrcLoc sl, std::string_view what) const {
+  return locOf(sl, fmt::format("kernel '{}' > {}", k_.name, what));
+}
+
+std::string KernelBuilder::fresh() { return fmt::format("t{}", next_++); }
+
+TileParam KernelBuilder::param(std::string name, ir::ParamDir d, int64_t rows, int64_t cols, ir::DType t, SrcLoc sl) {
+  ir::TileType ty{rows, cols, t};
+  k_.params.push_back(ir::KernelParam::makeTile(name, d, ty, at(sl, fmt::format("param '{}'", name))));
+  return TileParam{std::move(name), ty, d};
+}
+TileParam KernelBuilder::in(std::string n, int64_t r, int64_t c, ir::DType t, SrcLoc sl) {
+  return param(std::move(n), ir::ParamDir::In, r, c, t, sl);
+}
+TileParam KernelBuilder::out(std::string n, int64_t r, int64_t c, ir::DType t, SrcLoc sl) {
+  return param(std::move(n), ir::ParamDir::Out, r, c, t, sl);
+}
+TileParam KernelBuilder::inout(std::string n, int64_t r, int64_t c, ir::DType t, SrcLoc sl) {
+  return param(std::move(n), ir::ParamDir::InOut, r, c, t, sl);
+}
+ScalarParam KernelBuilder::scalar(std::string name, ir::DType t, SrcLoc sl) {
+  k_.params.push_back(ir::KernelParam::makeScalar(name, t, at(sl, fmt::format("param '{}'", name))));
+  return ScalarParam{std::move(name), t};
+}
+
+std::vector<Tile> KernelBuilder::emit(ir::TileInst inst, SrcLoc sl) {
+  std::string_view opName = ir::tileOpInfo(inst.op).name;
+  inst.loc = at(sl, fmt::format("op {} ('{}')", k_.body.size(), opName));
+  std::vector<ir::TileType> opTypes;
+  for (const std::string& o : inst.operands) {
+    auto it = types_.find(o);
+    PTO_INTERNAL_ASSERT(it != types_.end(), "builder value '{}' has no type", o);
+    opTypes.push_back(it->second);
+  }
+  const ir::TileType* paramType = nullptr;
+  if (!inst.param.empty()) {
+    const ir::KernelParam* p = k_.findParam(inst.param);
+    PTO_INTERNAL_ASSERT(p && p->isTile(), "builder param '{}' missing", inst.param);
+    paramType = &p->tile;
+  }
+  auto r = ir::inferTileOpTypes(inst, opTypes, paramType);
+  if (auto* e = std::get_if<ir::OpTypeError>(&r)) {
+    Diagnostic d =
+        makeError(inst.loc, fmt::format("kernel '{}' op {} ('{}'): {}", k_.name, k_.body.size(), opName, e->message));
+    d.help(e->help);
+    throw UserError(std::move(d));
+  }
+  inst.resultTypes = std::get<std::vector<ir::TileType>>(r);
+  std::vector<Tile> out;
+  for (size_t i = 0; i < inst.results.size(); ++i) {
+    types_[inst.results[i]] = inst.resultTypes[i];
+    out.push_back(Tile(this, inst.results[i], inst.resultTypes[i]));
+  }
+  k_.body.push_back(std::move(inst));
+  return out;
+}
+
+namespace {
+ir::TileInst mk(ir::TileOpKind op, std::vector<std::string> operands, size_t nres, KernelBuilder&) {
+  ir::TileInst i;
+  i.op = op;
+  i.operands = std::move(operands);
+  i.results.resize(nres);
+  return i;
+}
+}  // namespace
+
+Tile KernelBuilder::load(const TileParam& p, SrcLoc sl) {
+  ir::TileInst i = mk(ir::TileOpKind::Load, {}, 1, *this);
+  i.results[0] = fresh();
+  i.param = p.name;
+  return emit(std::move(i), sl)[0];
+}
+
+void KernelBuilder::store(const TileParam& p, const Tile& v, SrcLoc sl) {
+  ir::TileInst i = mk(ir::TileOpKind::Store, {v.name()}, 0, *this);
+  i.param = p.name;
+  emit(std::move(i), sl);
+}
+
+Tile KernelBuilder::binary(ir::TileOpKind op, const Tile& a, const Tile& b, ir::Broadcast bc, SrcLoc sl) {
+  PTO_INTERNAL_ASSERT(ir::isBinaryElementwise(op), "binary() with op '{}'", ir::tileOpInfo(op).name);
+  if (bc == ir::Broadcast::None && (a.type().rows != b.type().rows || a.type().cols != b.type().cols)) {
+    if (b.type().cols == 1 && b.type().rows == a.type().rows)
+      bc = ir::Broadcast::Row;
+    else if (b.type().rows == 1 && b.type().cols == a.type().cols)
+      bc = ir::Broadcast::Col;
+  }
+  ir::TileInst i = mk(op, {a.name(), b.name()}, 1, *this);
+  i.results[0] = fresh();
+  i.broadcast = bc;
+  return emit(std::move(i), sl)[0];
+}
+
+Tile KernelBuilder::binary(ir::TileOpKind op, const Tile& a, Scalar s, SrcLoc sl) {
+  PTO_INTERNAL_ASSERT(ir::isBinaryElementwise(op), "binary() with op '{}'", ir::tileOpInfo(op).name);
+  ir::TileInst i = mk(op, {a.name()}, 1, *this);
+  i.results[0] = fresh();
+  i.broadcast = ir::Broadcast::Scalar;
+  i.scalar = s.op;
+  return emit(std::move(i), sl)[0];
+}
+
+Tile KernelBuilder::unary(ir::TileOpKind op, const Tile& a, SrcLoc sl) {
+  ir::TileInst i = mk(op, {a.name()}, 1, *this);
+  i.results[0] = fresh();
+  return emit(std::move(i), sl)[0];
+}
+
+Tile KernelBuilder::matmul(const Tile& a, const Tile& b, SrcLoc sl) {
+  ir::TileInst i = mk(ir::TileOpKind::Matmul, {a.name(), b.name()}, 1, *this);
+  i.results[0] = fresh();
+  return emit(std::move(i), sl)[0];
+}
+Tile KernelBuilder::matmul(const Tile& a, const Tile& b, const Tile& acc, SrcLoc sl) {
+  ir::TileInst i = mk(ir::TileOpKind::Matmul, {a.name(), b.name(), acc.name()}, 1, *this);
+  i.results[0] = fresh();
+  return emit(std::move(i), sl)[0];
+}
+Tile KernelBuilder::cast(const Tile& a, ir::DType to, SrcLoc sl) {
+  ir::TileInst i = mk(ir::TileOpKind::Cast, {a.name()}, 1, *this);
+  i.results[0] = fresh();
+  i.resultTypes = {{a.type().rows, a.type().cols, to}};
+  return emit(std::move(i), sl)[0];
+}
+Tile KernelBuilder::fill(int64_t rows, int64_t cols, ir::DType t, Scalar value, SrcLoc sl) {
+  ir::TileInst i = mk(ir::TileOpKind::Fill, {}, 1, *this);
+  i.results[0] = fresh();
+  i.resultTypes = {{rows, cols, t}};
+  i.scalar = value.op;
+  return emit(std::move(i), sl)[0];
+}
+Tile KernelBuilder::iota(int64_t rows, int64_t cols, ir::DType t, SrcLoc sl) {
+  ir::TileInst i = mk(ir::TileOpKind::Iota, {}, 1, *this);
+  i.results[0] = fresh();
+  i.resultTypes = {{rows, cols, t}};
+  return emit(std::move(i), sl)[0];
+}
+Tile KernelBuilder::select(const Tile& mask, const Tile& a, const Tile& b, SrcLoc sl) {
+  ir::TileInst i = mk(ir::TileOpKind::Select, {mask.name(), a.name(), b.name()}, 1, *this);
+  i.results[0] = fresh();
+  return emit(std::move(i), sl)[0];
+}
+Tile KernelBuilder::transpose(const Tile& a, SrcLoc sl) { return unary(ir::TileOpKind::Transpose, a, sl); }
+Tile KernelBuilder::sort(const Tile& a, bool descending, SrcLoc sl) {
+  ir::TileInst i = mk(ir::TileOpKind::Sort, {a.name()}, 1, *this);
+  i.results[0] = fresh();
+  i.descending = descending;
+  return emit(std::move(i), sl)[0];
+}
+std::pair<Tile, Tile> KernelBuilder::topk(const Tile& a, int64_t k, bool descending, SrcLoc sl) {
+  ir::TileInst i = mk(ir::TileOpKind::TopK, {a.name()}, 2, *this);
+  i.results[0] = fresh();
+  i.results[1] = fresh();
+  i.k = k;
+  i.descending = descending;
+  auto r = emit(std::move(i), sl);
+  return {r[0], r[1]};
+}
+
+namespace {
+// Operators carry no call site; they are located at the kernel with the op in context.
+const SrcLoc kOperatorLoc = SrcLoc::current();
+}  // namespace
+
+Tile operator+(const Tile& a, const Tile& b) {
+  return a.builder().binary(ir::TileOpKind::Add, a, b, ir::Broadcast::None, kOperatorLoc);
+}
+Tile operator-(const Tile& a, const Tile& b) {
+  return a.builder().binary(ir::TileOpKind::Sub, a, b, ir::Broadcast::None, kOperatorLoc);
+}
+Tile operator*(const Tile& a, const Tile& b) {
+  return a.builder().binary(ir::TileOpKind::Mul, a, b, ir::Broadcast::None, kOperatorLoc);
+}
+Tile operator/(const Tile& a, const Tile& b) {
+  return a.builder().binary(ir::TileOpKind::Div, a, b, ir::Broadcast::None, kOperatorLoc);
+}
+Tile operator+(const Tile& a, Scalar s) {
+  return a.builder().binary(ir::TileOpKind::Add, a, std::move(s), kOperatorLoc);
+}
+Tile operator-(const Tile& a, Scalar s) {
+  return a.builder().binary(ir::TileOpKind::Sub, a, std::move(s), kOperatorLoc);
+}
+Tile operator*(const Tile& a, Scalar s) {
+  return a.builder().binary(ir::TileOpKind::Mul, a, std::move(s), kOperatorLoc);
+}
+Tile operator/(const Tile& a, Scalar s) {
+  return a.builder().binary(ir::TileOpKind::Div, a, std::move(s), kOperatorLoc);
+}
+Tile operator-(const Tile& a) { return a.builder().unary(ir::TileOpKind::Neg, a, kOperatorLoc); }
+Tile max(const Tile& a, const Tile& b, SrcLoc sl) {
+  return a.builder().binary(ir::TileOpKind::Max, a, b, ir::Broadcast::None, sl);
+}
+Tile min(const Tile& a, const Tile& b, SrcLoc sl) {
+  return a.builder().binary(ir::TileOpKind::Min, a, b, ir::Broadcast::None, sl);
+}
+
+#define PTO_WSP_UNARY(fn, kind) \
+  Tile fn(const Tile& a, SrcLoc sl) { return a.builder().unary(ir::TileOpKind::kind, a, sl); }
+PTO_WSP_UNARY(exp, Exp)
+PTO_WSP_UNARY(log, Log)
+PTO_WSP_UNARY(sqrt, Sqrt)
+PTO_WSP_UNARY(rsqrt, Rsqrt)
+PTO_WSP_UNARY(tanh, Tanh)
+PTO_WSP_UNARY(sigmoid, Sigmoid)
+PTO_WSP_UNARY(relu, Relu)
+PTO_WSP_UNARY(gelu, Gelu)
+PTO_WSP_UNARY(silu, Silu)
+PTO_WSP_UNARY(abs, Abs)
+PTO_WSP_UNARY(sin, Sin)
+PTO_WSP_UNARY(cos, Cos)
+PTO_WSP_UNARY(rowsum, RowSum)
+PTO_WSP_UNARY(rowmax, RowMax)
+PTO_WSP_UNARY(rowmin, RowMin)
+PTO_WSP_UNARY(rowmean, RowMean)
+PTO_WSP_UNARY(colsum, ColSum)
+PTO_WSP_UNARY(colmax, ColMax)
+#undef PTO_WSP_UNARY
+
+// ---------------------------------------------------------------- workloads
+WorkloadBuilder::WorkloadBuilder(ModuleBuilder* mb, std::string name, SourceLoc loc)
+    : mb_(mb), name_(std::move(name)), loc_(std::move(loc)) {
+  lists_.push_back(&top_);
+  ctx_.push_back(fmt::format("workload '{}'", name_));
+}
+
+SourceLoc WorkloadBuilder::at(SrcLoc sl, const std::string& what) const { return locOf(sl, joinCtx(ctx_, what)); }
+
+void WorkloadBuilder::add(ir::Stmt s) { lists_.back()->push_back(std::move(s)); }
+
+ir::Stmt WorkloadBuilder::collect(const Body& body, const std::string& what, const SourceLoc& loc) {
+  std::vector<ir::Stmt> list;
+  lists_.push_back(&list);
+  ctx_.push_back(what);
+  struct Pop {
+    WorkloadBuilder* w;
+    ~Pop() {
+      w->lists_.pop_back();
+      w->ctx_.pop_back();
+    }
+  } pop{this};
+  if (body) body(*this);
+  if (list.size() == 1) return list[0];
+  return ir::Block::make(std::move(list), loc);
+}
+
+WorkloadBuilder& WorkloadBuilder::loop(ir::LoopKind kind, std::vector<Var::Spec> vars, const Body& body, SrcLoc sl) {
+  std::string names;
+  for (const Var::Spec& v : vars) names += (names.empty() ? "" : ", ") + v.name;
+  std::string what = fmt::format("{} {}", ir::loopKindName(kind), names);
+  SourceLoc loc = at(sl, what);
+  std::vector<ir::LoopVar> lv;
+  for (Var::Spec& v : vars) lv.push_back({v.name, std::move(v.axis)});
+  ir::Stmt b = collect(body, what, loc);
+  add(ir::Loop::make(kind, std::move(lv), std::move(b), loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::P(std::vector<Var::Spec> vars, const Body& body, SrcLoc sl) {
+  return loop(ir::LoopKind::Parallel, std::move(vars), body, sl);
+}
+WorkloadBuilder& WorkloadBuilder::seq(Var::Spec var, const Body& body, SrcLoc sl) {
+  return loop(ir::LoopKind::Seq, {std::move(var)}, body, sl);
+}
+WorkloadBuilder& WorkloadBuilder::sel(Var::Spec var, const Body& body, SrcLoc sl) {
+  return loop(ir::LoopKind::Sel, {std::move(var)}, body, sl);
+}
+
+ir::Stmt WorkloadBuilder::makeCall(const KernelRef& k, std::vector<Arg> args, SrcLoc sl) {
+  SourceLoc loc = at(sl, fmt::format("call {}", k.name));
+  const ir::Kernel* kernel = mb_->m_.findKernel(k.name);
+  std::vector<ir::CallArg> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    Arg& a = args[i];
+    if (!a.isView) {
+      out.push_back(ir::CallArg::ofValue(std::move(a.value)));
+      continue;
+    }
+    ViewArg v = std::move(a.view);
+    v.loc.context = joinCtx(ctx_, fmt::format("call {} > argument {}", k.name, i));
+    if (v.rows == 0 || v.cols == 0) {
+      // Shape from the parameter; without one (unknown kernel / extra arg / scalar param)
+      // fall back to 1x1 so that ir::verify reports the real problem.
+      const ir::KernelParam* p = kernel && i < kernel->params.size() ? &kernel->params[i] : nullptr;
+      if (p && p->isTile()) {
+        v.rows = p->tile.rows;
+        v.cols = p->tile.cols;
+      } else {
+        v.rows = v.cols = 1;
+      }
+    }
+    out.push_back(ir::CallArg::ofView(v.toView()));
+  }
+  return ir::Call::make(k.name, std::move(out), loc);
+}
+
+WorkloadBuilder& WorkloadBuilder::call(const KernelRef& k, std::vector<Arg> args, SrcLoc sl) {
+  add(makeCall(k, std::move(args), sl));
+  return *this;
+}
+
+WhenChain& WorkloadBuilder::when(ir::Expr pred, const Body& body, SrcLoc sl) {
+  add(ir::Stmt());  // placeholder, filled by the chain
+  chains_.push_back(std::unique_ptr<WhenChain>(new WhenChain(this, lists_.back(), lists_.back()->size() - 1)));
+  WhenChain& c = *chains_.back();
+  c.loc_ = at(sl, "when");
+  return c.when(std::move(pred), body, sl);
+}
+
+WhenChain& WhenChain::when(ir::Expr pred, const Body& body, SrcLoc sl) {
+  SourceLoc loc = w_->at(sl, "when");
+  ir::Stmt b = w_->collect(body, fmt::format("when {}", ir::toString(pred)), loc);
+  branches_.push_back({std::move(pred), std::move(b)});
+  rebuild();
+  return *this;
+}
+
+WorkloadBuilder& WhenChain::otherwise(const Body& body, SrcLoc sl) {
+  otherwise_ = w_->collect(body, "otherwise", w_->at(sl, "otherwise"));
+  rebuild();
+  return *w_;
+}
+
+void WhenChain::rebuild() { (*list_)[index_] = ir::Cond::make(branches_, otherwise_, loc_); }
+
+WorkloadBuilder& WorkloadBuilder::combine(const Body& body, SrcLoc sl) {
+  SourceLoc loc = at(sl, "combine");
+  ir::Stmt b = collect(body, "combine", loc);
+  std::vector<ir::Stmt> parts;
+  if (const auto* blk = b.as<ir::Block>())
+    parts = blk->stmts;
+  else
+    parts.push_back(b);
+  add(ir::Combine::make(std::move(parts), loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::sequential(const Body& body, SrcLoc sl) {
+  SourceLoc loc = at(sl, "sequential");
+  ir::Stmt b = collect(body, "sequential", loc);
+  std::vector<ir::Stmt> parts;
+  if (const auto* blk = b.as<ir::Block>())
+    parts = blk->stmts;
+  else
+    parts.push_back(b);
+  add(ir::Sequential::make(std::move(parts), loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::scope(const Body& body, SrcLoc sl) {
+  SourceLoc loc = at(sl, "scope");
+  add(ir::Scope::make(collect(body, "scope", loc), loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::channel(std::string name, ir::ChannelElem elem, SrcLoc sl) {
+  SourceLoc loc = at(sl, fmt::format("channel {}", name));
+  add(ir::ChannelDecl::make(std::move(name), elem, loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::process(std::string name, std::vector<std::string> produces,
+                                          std::vector<std::string> consumes, const Body& body, SrcLoc sl) {
+  std::string what = fmt::format("process {}", name);
+  SourceLoc loc = at(sl, what);
+  ir::Stmt b = collect(body, what, loc);
+  add(ir::Process::make(std::move(name), std::move(produces), std::move(consumes), std::move(b), loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::send(std::string channel, const KernelRef& k, std::vector<Arg> args, SrcLoc sl) {
+  SourceLoc loc = at(sl, fmt::format("send {}", channel));
+  ctx_.push_back(fmt::format("send {}", channel));
+  ir::Stmt c = makeCall(k, std::move(args), sl);
+  ctx_.pop_back();
+  add(ir::Send::makeCall(std::move(channel), std::move(c), loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::sendValue(std::string channel, ir::Expr value, SrcLoc sl) {
+  SourceLoc loc = at(sl, fmt::format("send {}", channel));
+  add(ir::Send::makeValue(std::move(channel), std::move(value), loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::consume(std::string channel, const Var& v, const Body& body, SrcLoc sl) {
+  std::string what = fmt::format("consume {} as {}", channel, v.name());
+  SourceLoc loc = at(sl, what);
+  ir::Stmt b = collect(body, what, loc);
+  add(ir::Consume::make(std::move(channel), v.name(), std::move(b), loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::connect(std::string channel, std::string from, std::string to, SrcLoc sl) {
+  SourceLoc loc = at(sl, fmt::format("connect {}", channel));
+  add(ir::Connect::make(std::move(channel), std::move(from), std::move(to), loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::replicate(std::string process, ir::Expr n, SrcLoc sl) {
+  SourceLoc loc = at(sl, fmt::format("replicate {}", process));
+  add(ir::Replicate::make(std::move(process), std::move(n), loc));
+  return *this;
+}
+
+namespace {
+std::string slotName(const ir::Expr& slot) {
+  const auto* n = slot.as<ir::NameRef>();
+  PTO_INTERNAL_ASSERT(n && slot.kind() == ir::ExprKind::Slot,
+                      "slot_load/slot_set needs a slot expression (ModuleBuilder::slot)");
+  return n->name;
+}
+}  // namespace
+
+WorkloadBuilder& WorkloadBuilder::slot_load(const ir::Expr& slot, const ViewArg& v, ir::Expr row, ir::Expr col,
+                                            SrcLoc sl) {
+  std::string name = slotName(slot);
+  SourceLoc loc = at(sl, fmt::format("slot_load {}", name));
+  ViewArg va = v;
+  if (va.rows == 0 || va.cols == 0) va = va.shape(1, 1);
+  add(ir::SlotLoad::make(std::move(name), va.toView(), std::move(row), std::move(col), loc));
+  return *this;
+}
+
+WorkloadBuilder& WorkloadBuilder::slot_set(const ir::Expr& slot, ir::Expr value, SrcLoc sl) {
+  std::string name = slotName(slot);
+  SourceLoc loc = at(sl, fmt::format("slot_set {}", name));
+  add(ir::SlotSet::make(std::move(name), std::move(value), loc));
+  return *this;
+}
+
+// ---- schedule ----
+WorkloadBuilder& WorkloadBuilder::dispatch(std::string policy, std::vector<ir::NamedExpr> params, SrcLoc sl) {
+  schedule_.directives.push_back(
+      ir::Directive::dispatch(std::move(policy), std::move(params), {}, locOf(sl, joinCtx({ctx_[0]}, "dispatch"))));
+  return *this;
+}
+WorkloadBuilder& WorkloadBuilder::dispatch_custom(ir::Expr key, std::vector<ir::NamedExpr> params, SrcLoc sl) {
+  schedule_.directives.push_back(
+      ir::Directive::dispatch("custom", std::move(params), std::move(key), locOf(sl, joinCtx({ctx_[0]}, "dispatch"))));
+  return *this;
+}
+WorkloadBuilder& WorkloadBuilder::task_window(int64_t n, std::string unit, std::string mode, SrcLoc sl) {
+  schedule_.directives.push_back(
+      ir::Directive::taskWindow(n, std::move(unit), std::move(mode), locOf(sl, joinCtx({ctx_[0]}, "task_window"))));
+  return *this;
+}
+WorkloadBuilder& WorkloadBuilder::channel_defaults(int64_t capacity, int64_t latency, SrcLoc sl) {
+  schedule_.directives.push_back(
+      ir::Directive::channelDefaults(capacity, latency, locOf(sl, joinCtx({ctx_[0]}, "channel_defaults"))));
+  return *this;
+}
+WorkloadBuilder& WorkloadBuilder::channel_config(std::string name, int64_t capacity, int64_t latency, SrcLoc sl) {
+  schedule_.directives.push_back(
+      ir::Directive::channel(std::move(name), capacity, latency, locOf(sl, joinCtx({ctx_[0]}, "channel"))));
+  return *this;
+}
+WorkloadBuilder& WorkloadBuilder::pool(std::string resource, int64_t size, SrcLoc sl) {
+  schedule_.directives.push_back(ir::Directive::pool(std::move(resource), size, locOf(sl, joinCtx({ctx_[0]}, "pool"))));
+  return *this;
+}
+WorkloadBuilder& WorkloadBuilder::streams(int64_t n, SrcLoc sl) {
+  schedule_.directives.push_back(ir::Directive::streams(n, locOf(sl, joinCtx({ctx_[0]}, "streams"))));
+  return *this;
+}
+WorkloadBuilder& WorkloadBuilder::stream_by(ir::Expr key, SrcLoc sl) {
+  schedule_.directives.push_back(ir::Directive::streamBy(std::move(key), locOf(sl, joinCtx({ctx_[0]}, "stream_by"))));
+  return *this;
+}
+WorkloadBuilder& WorkloadBuilder::timing(std::vector<ir::NamedExpr> params, SrcLoc sl) {
+  schedule_.directives.push_back(ir::Directive::timing(std::move(params), locOf(sl, joinCtx({ctx_[0]}, "timing"))));
+  return *this;
+}
+
+ir::Workload WorkloadBuilder::build() const {
+  ir::Stmt body = top_.size() == 1 ? top_[0] : ir::Block::make(top_, loc_);
+  return ir::Workload::make(name_, std::move(body), schedule_, loc_);
+}
+
+// ---------------------------------------------------------------- modules
+ModuleBuilder::ModuleBuilder(std::string name, SrcLoc sl) {
+  m_.name = std::move(name);
+  m_.loc = locOf(sl, fmt::format("module '{}'", m_.name));
+}
+
+ir::Expr ModuleBuilder::symbol(std::string name, std::optional<int64_t> value, SrcLoc sl) {
+  SourceLoc loc = locOf(sl, fmt::format("symbol '{}'", name));
+  m_.symbols.push_back({name, value, loc});
+  return ir::symbol(std::move(name), std::move(loc));
+}
+
+ir::Expr ModuleBuilder::slot(std::string name, uint64_t init, SrcLoc sl) {
+  SourceLoc loc = locOf(sl, fmt::format("slot '{}'", name));
+  m_.slots.push_back({name, init, loc});
+  return ir::slotRef(std::move(name), std::move(loc));
+}
+
+TensorRef ModuleBuilder::tensor(std::string name, std::vector<ir::Expr> shape, ir::DType dtype, ir::TensorRole role,
+                                SrcLoc sl) {
+  m_.tensors.push_back(
+      ir::Tensor::make(name, std::move(shape), dtype, role, locOf(sl, fmt::format("tensor '{}'", name))));
+  return TensorRef(this, std::move(name));
+}
+
+KernelRef ModuleBuilder::kernel(std::string name, const std::function<void(KernelBuilder&)>& body, SrcLoc sl) {
+  KernelBuilder kb(name, locOf(sl, fmt::format("kernel '{}'", name)));
+  if (body) body(kb);
+  m_.kernels.push_back(kb.kernel());
+  return KernelRef{std::move(name)};
+}
+
+KernelRef ModuleBuilder::externalKernel(std::string name, const std::function<void(KernelBuilder&)>& params,
+                                        std::string source, ir::Expr cycles, SrcLoc sl) {
+  KernelBuilder kb(name, locOf(sl, fmt::format("kernel '{}'", name)));
+  if (params) params(kb);
+  ir::Kernel k = kb.kernel();
+  ir::Kernel e = ir::Kernel::makeExternal(k.name, k.params, std::move(source), std::move(cycles), k.loc);
+  e.body = k.body;  // non-empty only if the lambda emitted ops: the verifier reports it
+  m_.kernels.push_back(std::move(e));
+  return KernelRef{std::move(name)};
+}
+
+WorkloadBuilder& ModuleBuilder::workload(std::string name, SrcLoc sl) {
+  SourceLoc loc = locOf(sl, fmt::format("workload '{}'", name));
+  workloads_.push_back(std::unique_ptr<WorkloadBuilder>(new WorkloadBuilder(this, std::move(name), std::move(loc))));
+  return *workloads_.back();
+}
+
+ir::Module ModuleBuilder::build() const {
+  ir::Module m = m_;
+  for (const auto& w : workloads_) m.workloads.push_back(w->build());
+  return m;
+}
+
+ir::Module ModuleBuilder::buildVerified() const {
+  ir::Module m = build();
+  ir::verifyOrThrow(m);
+  return m;
+}
+
+}  // namespace pto::wsp

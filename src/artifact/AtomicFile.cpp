@@ -1,0 +1,140 @@
+#include "pto/wsp/artifact/AtomicFile.h"
+
+#include "pto/wsp/support/Diagnostic.h"
+#include "pto/wsp/support/Hash.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace pto::wsp::artifact {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void ioError(const fs::path& p, const std::string& what, int err) {
+  throw UserError(makeError(SourceLoc{p.string(), 0, 0, {}},
+                            fmt::format("cannot {}: {}", what, std::strerror(err)))
+                      .help("check free space and permissions of the directory, or set "
+                            "$PTO_WSP_CACHE_DIR to a writable local directory"));
+}
+
+void fsyncPath(const fs::path& p, bool directory) {
+  int fd = ::open(p.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) ioError(p, "open for fsync", errno);
+  // Some file systems refuse fsync on directories (EINVAL); the rename is still atomic.
+  if (::fsync(fd) != 0 && !(directory && (errno == EINVAL || errno == EROFS))) {
+    int err = errno;
+    ::close(fd);
+    ioError(p, "fsync", err);
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+fs::path uniqueTempPath(const fs::path& dest) {
+  static std::atomic<uint64_t> counter{0};
+  return fs::path(fmt::format("{}.tmp.{}.{}", dest.string(), ::getpid(),
+                              counter.fetch_add(1, std::memory_order_relaxed)));
+}
+
+void writeFileAtomic(const fs::path& dest, std::string_view bytes) {
+  fs::path tmp = uniqueTempPath(dest);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) ioError(tmp, "create temporary file", errno);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      ioError(tmp, "write", err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    ioError(tmp, "fsync", err);
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    ioError(dest, "rename into place", err);
+  }
+  fsyncPath(dest.parent_path().empty() ? fs::path(".") : dest.parent_path(), true);
+}
+
+void publishFile(const fs::path& tmp, const fs::path& dest) {
+  fsyncPath(tmp, false);
+  if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    ioError(dest, "rename into place", err);
+  }
+  fsyncPath(dest.parent_path().empty() ? fs::path(".") : dest.parent_path(), true);
+}
+
+std::optional<std::string> tryReadFile(const fs::path& p) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+std::string readFile(const fs::path& p) {
+  std::optional<std::string> s = tryReadFile(p);
+  if (!s) {
+    int err = errno;
+    throw UserError(makeError(SourceLoc{p.string(), 0, 0, {}},
+                              fmt::format("cannot read file: {}", std::strerror(err)))
+                        .help("check that the path exists and is readable"));
+  }
+  return std::move(*s);
+}
+
+std::optional<FileDigest> digestFile(const fs::path& p) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  Hasher h;
+  FileDigest d;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    h.bytes(buf, static_cast<size_t>(n));
+    d.size += static_cast<uint64_t>(n);
+  }
+  ::close(fd);
+  d.hash = h.digest();
+  return d;
+}
+
+}  // namespace pto::wsp::artifact

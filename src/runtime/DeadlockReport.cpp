@@ -1,0 +1,68 @@
+#include "pto/wsp/runtime/DeadlockReport.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace pto::wsp::rt {
+
+std::string Knob::text() const {
+  return fmt::format("raise {} to at least {} (now {})", name, minimal, current);
+}
+
+Diagnostic DeadlockReport::diagnostic() const {
+  std::string head = clock == Clock::Semantic
+                         ? fmt::format("deadlock: no process can act and no task is in flight "
+                                       "({} blocked, {} tasks issued)",
+                                       blocked.size(), tasksIssued)
+                         : fmt::format("deadlock: host execution made no progress ({} tasks issued, "
+                                       "{} unfinished)",
+                                       tasksIssued, inFlight);
+  Diagnostic d = makeError({}, head);
+  for (const auto& b : blocked)
+    d.note(fmt::format("process '{}' (#{}) at t={} waits on {}", b.name, b.process, b.localTime,
+                       b.waitsOn));
+  for (const auto& r : resources)
+    if (r.occupancy || r.heldByScopes)
+      d.note(fmt::format("{}: {} of {} in use (high-water {}), {} held by open scopes",
+                         resourceName(r.resource), r.occupancy, r.capacity, r.highWater,
+                         r.heldByScopes));
+  for (const auto& s : scopes)
+    d.note(fmt::format("process #{}: scope depth {}, {} tasks held by scopes (their outputs stay "
+                       "live and block retirement)",
+                       s.process, s.depth, s.heldTasks));
+  if (!hostSnapshot.empty()) d.note("host: " + hostSnapshot);
+  for (const auto& k : knobs) d.help(k.text());
+  return d;
+}
+
+std::string DeadlockReport::text() const { return diagnostic().render(); }
+
+nlohmann::json DeadlockReport::toJson() const {
+  nlohmann::json j;
+  j["clock"] = clock == Clock::Semantic ? "semantic" : "host";
+  j["tasks_issued"] = tasksIssued;
+  j["in_flight"] = inFlight;
+  j["blocked"] = nlohmann::json::array();
+  for (const auto& b : blocked)
+    j["blocked"].push_back(
+        {{"process", b.process}, {"name", b.name}, {"local_time", b.localTime}, {"waits_on", b.waitsOn}});
+  j["resources"] = nlohmann::json::object();
+  for (const auto& r : resources)
+    j["resources"][resourceName(r.resource)] = {{"occupancy", r.occupancy},
+                                                {"capacity", r.capacity},
+                                                {"high_water", r.highWater},
+                                                {"held_by_scopes", r.heldByScopes}};
+  j["scopes"] = nlohmann::json::array();
+  for (const auto& s : scopes)
+    j["scopes"].push_back({{"process", s.process}, {"depth", s.depth}, {"held_tasks", s.heldTasks}});
+  j["knobs"] = nlohmann::json::array();
+  for (const auto& k : knobs)
+    j["knobs"].push_back(
+        {{"name", k.name}, {"current", k.current}, {"minimal", k.minimal}, {"text", k.text()}});
+  if (!hostSnapshot.empty()) j["host_snapshot"] = hostSnapshot;
+  return j;
+}
+
+DeadlockError::DeadlockError(DeadlockReport r) : UserError(r.diagnostic()), report_(std::move(r)) {}
+
+}  // namespace pto::wsp::rt

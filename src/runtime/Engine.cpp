@@ -1,0 +1,632 @@
+// Engine: semantic clock, bounded resources, TensorMap deps, scopes, host hand-off.
+// The model and the data structures are described in docs/runtime.md.
+#include "pto/wsp/runtime/Engine.h"
+
+#include "pto/wsp/runtime/DispatchPolicy.h"
+#include "pto/wsp/runtime/TensorMap.h"
+#include "pto/wsp/support/Assert.h"
+#include "pto/wsp/support/Diagnostic.h"
+#include "pto/wsp/support/Hash.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+
+namespace pto::wsp::rt {
+
+namespace {
+constexpr uint64_t kPending = ~uint64_t{0};  // retire time not known yet (scope open)
+
+uint64_t nowNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+[[noreturn]] void configError(const std::string& what, const std::string& help) {
+  throw UserError(makeError({}, what).help(help));
+}
+}  // namespace
+
+// One issued task, kept while it is in the physical ring.
+struct Rec {
+  uint64_t issue = 0, start = 0, finish = 0, retire = kPending, holdUntil = 0;
+  uint64_t cumTmap = 0, cumDeps = 0, cumHeap = 0;  // running totals including this task
+  uint64_t eidEnd = 0;                             // TensorMap next id after its entries
+  uint64_t traceIdx = ~uint64_t{0};                // index in traceRecs, if traced
+  uint32_t scope = 0;                              // serial of the open scope holding it
+  uint32_t worker = 0, kernel = 0, process = 0;
+};
+
+struct ScopeRec {
+  uint32_t serial = 0;
+  TaskId beginSeq = 0;
+};
+
+struct Proc {
+  std::string name;
+  uint64_t time = 0;
+  std::vector<ScopeRec> scopes;
+};
+
+// Per worker FIFO of start times of tasks dispatched to it and not started yet.
+struct ReadyQ {
+  std::vector<uint64_t> starts;
+  uint64_t head = 0, tail = 0, mask = 0;
+  uint64_t size() const { return tail - head; }
+  uint64_t front() const { return starts[head & mask]; }
+};
+
+struct Engine::Impl {
+  EngineConfig cfg;
+  std::unique_ptr<DispatchPolicy> policy;
+  TensorMap tmap;
+  std::vector<Rec> ring;
+  uint64_t ringMask = 0;
+  // popHead <= semHead <= pendingFrom <= tail (task ids).
+  TaskId popHead = 0;      // oldest task physically present
+  TaskId semHead = 0;      // oldest task not retired at the semantic horizon
+  TaskId pendingFrom = 0;  // oldest task whose retirement is not known yet
+  TaskId tail = 0;         // next task id
+  uint64_t lastRetire = 0;
+  uint64_t baseTmap = 0, baseDeps = 0, baseHeap = 0;  // totals released by retirement
+  uint64_t totTmap = 0, totDeps = 0, totHeap = 0;
+  uint64_t heapHead = 0;
+  uint64_t maxFinish = 0;
+  uint32_t nextScope = 1;
+  std::vector<Proc> procs;
+  std::vector<uint64_t> workerFree;
+  std::vector<ReadyQ> readyQs;
+  RunStats st;
+  int lastStall = -1;        // Resource of the latest issue's stall, -1 if it did not stall
+  uint64_t timeline = 0x243f6a8885a308d3ull;  // running timeline digest
+  std::vector<TraceRecord> traceRecs;
+  std::vector<TaskId> depScratch, predScratch;
+  uint64_t startNs = 0;
+  bool drained = false;
+
+  explicit Impl(const EngineConfig& c) : cfg(c), tmap(std::max<uint32_t>(c.tensorMapCapacity, 1)) {}
+
+  Rec& rec(TaskId id) { return ring[id & ringMask]; }
+  const Rec& rec(TaskId id) const { return ring[id & ringMask]; }
+
+  void releaseSem() {  // semHead retires (its retire time is known)
+    const Rec& r = rec(semHead);
+    baseTmap = r.cumTmap;
+    baseDeps = r.cumDeps;
+    baseHeap = r.cumHeap;
+    ++semHead;
+  }
+  void advanceSem(uint64_t t) {
+    while (semHead < pendingFrom && rec(semHead).retire <= t) releaseSem();
+  }
+  // Waits (in semantic time) for the oldest live task to retire; false if its
+  // retirement depends on an open scope.
+  bool retireOldest(uint64_t& t) {
+    if (semHead >= pendingFrom) return false;
+    t = std::max(t, rec(semHead).retire);
+    releaseSem();
+    return true;
+  }
+  uint64_t cumBefore(TaskId id, uint64_t Rec::*field, uint64_t base) const {
+    return id == semHead ? base : rec(id - 1).*field;
+  }
+
+  void popPhysical();
+  void fetchHostTimes(TaskId id);
+  void hostDeadlock(ProcessId p, const char* during);
+  void resolvePending();
+  IssueResult blocked(ProcessId p, Resource r, uint64_t minimal);
+};
+
+Engine::Engine(const EngineConfig& cfg) {
+  if (cfg.numWorkers == 0) configError("num_workers is 0", "use at least 1 worker");
+  if (cfg.taskWindow == 0) configError("task_window is 0", "use a task window of at least 1");
+  if (cfg.tensorMapCapacity == 0)
+    configError("tensormap_pool is 0", "use a tensormap pool of at least 1");
+  if (cfg.depListCapacity == 0) configError("deplist_pool is 0", "use a dep-list pool of at least 1");
+  if (cfg.readyQueueCapacity == 0)
+    configError("ready_queue is 0", "use a ready queue of at least 1 per worker");
+  if (cfg.maxScopeDepth == 0) configError("scope_depth is 0", "allow at least 1 scope level");
+  auto policy = DispatchRegistry::global().create(cfg.dispatch, cfg.numWorkers);
+  impl_ = std::make_unique<Impl>(cfg);
+  Impl& m = *impl_;
+  m.policy = std::move(policy);
+  uint64_t rs = std::bit_ceil(uint64_t{cfg.taskWindow});
+  m.ring.resize(rs);
+  m.ringMask = rs - 1;
+  m.procs.push_back(Proc{"main", 0, {}});
+  m.workerFree.assign(cfg.numWorkers, 0);
+  // A task waiting to start is unretired, so at most min(Q, window) can be queued.
+  uint64_t qs = std::bit_ceil(uint64_t{std::min(cfg.readyQueueCapacity, cfg.taskWindow)} + 1);
+  m.readyQs.resize(cfg.numWorkers);
+  for (auto& q : m.readyQs) {
+    q.starts.resize(qs);
+    q.mask = qs - 1;
+  }
+  m.st.workers.resize(cfg.numWorkers);
+  m.st.at(Resource::TaskRing).capacity = cfg.taskWindow;
+  m.st.at(Resource::TensorMapPool).capacity = cfg.tensorMapCapacity;
+  m.st.at(Resource::DepListPool).capacity = cfg.depListCapacity;
+  m.st.at(Resource::HeapArena).capacity = cfg.heapBytes;
+  m.st.at(Resource::ReadyQueue).capacity = cfg.readyQueueCapacity;
+  m.st.dryRun = cfg.sink == nullptr;
+  m.startNs = nowNs();
+}
+
+Engine::~Engine() {
+  if (impl_ && impl_->cfg.sink && !impl_->drained) impl_->cfg.sink->drain();
+}
+
+const EngineConfig& Engine::config() const { return impl_->cfg; }
+
+ProcessId Engine::addProcess(std::string name) {
+  impl_->procs.push_back(Proc{std::move(name), 0, {}});
+  return static_cast<ProcessId>(impl_->procs.size() - 1);
+}
+uint32_t Engine::numProcesses() const { return static_cast<uint32_t>(impl_->procs.size()); }
+const std::string& Engine::processName(ProcessId p) const { return impl_->procs.at(p).name; }
+uint64_t Engine::localTime(ProcessId p) const { return impl_->procs.at(p).time; }
+void Engine::advanceTo(ProcessId p, uint64_t t) {
+  Proc& P = impl_->procs.at(p);
+  P.time = std::max(P.time, t);
+}
+
+void Engine::declareTensor(uint32_t tensor, std::span<const int64_t> grain) {
+  impl_->tmap.setGrain(tensor, grain);
+}
+
+void Engine::Impl::hostDeadlock(ProcessId p, const char* during) {
+  DeadlockReport r;
+  r.clock = DeadlockReport::Clock::Host;
+  r.tasksIssued = tail;
+  r.inFlight = tail - popHead;
+  r.hostSnapshot = cfg.sink ? cfg.sink->stallSnapshot() : std::string();
+  r.blocked.push_back({p, procs[p].name, procs[p].time,
+                       fmt::format("host execution made no progress during {}", during)});
+  throw DeadlockError(std::move(r));
+}
+
+void Engine::Impl::popPhysical() {
+  PTO_INTERNAL_ASSERT(popHead < semHead, "popping task {} before it retired (semHead {})", popHead,
+                      semHead);
+  if (cfg.sink && cfg.sink->waitFinished(popHead) == WaitStatus::Stalled)
+    hostDeadlock(0, fmt::format("wait for task {}", popHead).c_str());
+  fetchHostTimes(popHead);
+  tmap.releaseBefore(rec(popHead).eidEnd);
+  ++popHead;
+}
+
+// Host times are read while the task is still in the executor's ring (its window is
+// >= ours): at the pop, or at drain for the tasks still present.
+void Engine::Impl::fetchHostTimes(TaskId id) {
+  const Rec& r = rec(id);
+  if (!cfg.sink || r.traceIdx == ~uint64_t{0}) return;
+  TraceRecord& tr = traceRecs[r.traceIdx];
+  cfg.sink->hostTimes(id, tr.hostStartNs, tr.hostEndNs);
+}
+
+IssueResult Engine::Impl::blocked(ProcessId, Resource r, uint64_t minimal) {
+  IssueResult res;
+  res.status = IssueStatus::Blocked;
+  res.blockedOn = r;
+  res.minimalCapacity = minimal;
+  return res;
+}
+
+void Engine::Impl::resolvePending() {
+  while (pendingFrom < tail) {
+    Rec& r = rec(pendingFrom);
+    if (r.scope != 0) break;
+    r.retire = std::max({r.finish, lastRetire, r.holdUntil});
+    lastRetire = r.retire;
+    ++pendingFrom;
+  }
+}
+
+IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
+  Impl& m = *impl_;
+  const EngineConfig& cfg = m.cfg;
+  if (p >= m.procs.size())
+    throw UserError(makeError({}, fmt::format("process {} does not exist ({} processes)", p,
+                                              m.procs.size())));
+  if (t.args.size() > abi::kMaxTaskArgs)
+    throw UserError(makeError({}, fmt::format("task of kernel {} has {} argument words, the limit is {}",
+                                              t.kernel, t.args.size(), abi::kMaxTaskArgs))
+                        .help("split the kernel or pass fewer tile/scalar parameters"));
+  for (TaskId d : t.deps)
+    if (d >= m.tail)
+      throw UserError(makeError({}, fmt::format("explicit dependency on task {}, which is not issued yet "
+                                                "(next task is {})",
+                                                d, m.tail))
+                          .help("a task may only depend on earlier-issued tasks"));
+  Proc& P = m.procs[p];
+  const TaskId seq = m.tail;
+
+  uint64_t needTmap = 0;
+  for (const Region& r : t.regions) needTmap += m.tmap.cellsOf(r);  // validates too
+  if (needTmap > cfg.tensorMapCapacity)
+    throw UserError(makeError({}, fmt::format("task {} of kernel {} needs {} tensormap entries, the pool "
+                                              "holds {}",
+                                              seq, t.kernel, needTmap, cfg.tensorMapCapacity))
+                        .help(fmt::format("raise tensormap_pool to at least {}", needTmap)));
+  if (t.heapBytes > cfg.heapBytes)
+    throw UserError(makeError({}, fmt::format("task {} of kernel {} needs {} heap bytes, the arena holds {}",
+                                              seq, t.kernel, t.heapBytes, cfg.heapBytes))
+                        .help(fmt::format("raise heap_bytes to at least {}", t.heapBytes)));
+
+  if (t.structural && (t.cycles != 0 || t.fn != nullptr))
+    throw UserError(makeError({}, fmt::format("structural task {} has cycles {} or a kernel", seq, t.cycles))
+                        .help("structural joins cost nothing and run nothing"));
+  uint32_t w = 0;
+  if (!t.structural) {
+    DispatchContext ctx{seq, t.dispatchKey, t.kernel, m.workerFree};
+    w = m.policy->pick(ctx);
+    PTO_INTERNAL_ASSERT(w < cfg.numWorkers, "policy {} picked worker {} of {}", m.policy->name(), w,
+                        cfg.numWorkers);
+  }
+
+  // --- resolve stalls at one instant t (attributed in a fixed resource order) ---------
+  // A Blocked issue changes nothing: remember what the stall loops may advance.
+  const TaskId semHead0 = m.semHead;
+  const uint64_t bases0[3] = {m.baseTmap, m.baseDeps, m.baseHeap};
+  ReadyQ& q = m.readyQs[w];
+  const uint64_t qHead0 = q.head;
+  const uint64_t heapHead0 = m.heapHead;
+  auto blockedOn = [&](Resource r, uint64_t minimal) {
+    m.heapHead = heapHead0;
+    m.semHead = semHead0;
+    m.baseTmap = bases0[0];
+    m.baseDeps = bases0[1];
+    m.baseHeap = bases0[2];
+    q.head = qHead0;
+    return m.blocked(p, r, minimal);
+  };
+  uint64_t t0 = P.time + cfg.issueCycles;
+  m.advanceSem(t0);
+  std::array<uint64_t, kNumResources> stallCycles{};
+  auto stallOn = [&](Resource r, uint64_t before, uint64_t after) {
+    if (after > before) stallCycles[static_cast<size_t>(r)] += after - before;
+  };
+  uint64_t tb = t0;
+  while (m.tail - m.semHead + 1 > cfg.taskWindow)
+    if (!m.retireOldest(t0)) return blockedOn(Resource::TaskRing, m.tail - m.pendingFrom + 1);
+  stallOn(Resource::TaskRing, tb, t0);
+  tb = t0;
+  while (m.totTmap - m.baseTmap + needTmap > cfg.tensorMapCapacity)
+    if (!m.retireOldest(t0))
+      return blockedOn(Resource::TensorMapPool,
+                       m.totTmap - m.cumBefore(m.pendingFrom, &Rec::cumTmap, m.baseTmap) + needTmap);
+  stallOn(Resource::TensorMapPool, tb, t0);
+  // Heap: a FIFO byte ring; a request that does not fit before the end wraps to 0 and
+  // also holds the skipped tail.
+  tb = t0;
+  uint64_t heapOff = 0, heapFoot = 0;
+  auto heapFit = [&] {
+    if (m.totHeap == m.baseHeap) m.heapHead = 0;
+    if (t.heapBytes == 0) {
+      heapOff = m.heapHead;
+      heapFoot = 0;
+    } else if (m.heapHead + t.heapBytes <= cfg.heapBytes) {
+      heapOff = m.heapHead;
+      heapFoot = t.heapBytes;
+    } else {
+      heapOff = 0;
+      heapFoot = cfg.heapBytes - m.heapHead + t.heapBytes;
+    }
+  };
+  heapFit();
+  while (m.totHeap - m.baseHeap + heapFoot > cfg.heapBytes) {
+    if (!m.retireOldest(t0))
+      return blockedOn(Resource::HeapArena,
+                       m.totHeap - m.cumBefore(m.pendingFrom, &Rec::cumHeap, m.baseHeap) + t.heapBytes);
+    heapFit();
+  }
+  stallOn(Resource::HeapArena, tb, t0);
+  tb = t0;
+  while (q.size() && q.front() <= t0) ++q.head;
+  while (!t.structural && q.size() >= cfg.readyQueueCapacity) {
+    t0 = std::max(t0, q.front());
+    ++q.head;
+  }
+  stallOn(Resource::ReadyQueue, tb, t0);
+  m.advanceSem(t0);
+
+  // --- dependencies: semantic = producers unretired at t0; host = physically present --
+  auto& deps = m.depScratch;
+  auto& preds = m.predScratch;
+  deps.clear();
+  preds.clear();
+  for (const Region& r : t.regions)
+    m.tmap.forEachConflict(r, [&](TaskId prod, bool) { preds.push_back(prod); });
+  for (TaskId d : t.deps)
+    if (d >= m.popHead) preds.push_back(d);
+  if (preds.size() > 1) {
+    std::sort(preds.begin(), preds.end());
+    preds.erase(std::unique(preds.begin(), preds.end()), preds.end());
+  }
+  for (TaskId d : preds)
+    if (d >= m.semHead) deps.push_back(d);
+  const uint64_t nDeps = deps.size();
+  if (nDeps > cfg.depListCapacity)
+    throw UserError(makeError({}, fmt::format("task {} of kernel {} has {} dependencies, the dep-list pool "
+                                              "holds {}",
+                                              seq, t.kernel, nDeps, cfg.depListCapacity))
+                        .help(fmt::format("raise deplist_pool to at least {}", nDeps)));
+  tb = t0;
+  while (m.totDeps - m.baseDeps + nDeps > cfg.depListCapacity)
+    if (!m.retireOldest(t0))
+      return blockedOn(Resource::DepListPool,
+                       m.totDeps - m.cumBefore(m.pendingFrom, &Rec::cumDeps, m.baseDeps) + nDeps);
+  stallOn(Resource::DepListPool, tb, t0);
+
+  // --- commit ----------------------------------------------------------------------------
+  while (m.tail - m.popHead >= cfg.taskWindow) m.popPhysical();
+  while (m.tmap.used() + needTmap > cfg.tensorMapCapacity) m.popPhysical();
+
+  uint64_t ready = 0;
+  for (TaskId d : deps) ready = std::max(ready, m.rec(d).finish);
+  // A structural join adds no sync latency: its dependents add it once.
+  if (!deps.empty() && !t.structural) ready += cfg.syncLatency;
+  TaskTimes out;
+  out.id = seq;
+  out.worker = w;
+  out.issue = t0;
+  out.ready = ready;
+  out.start = std::max({t0, ready, t.structural ? 0 : m.workerFree[w]});
+  out.finish = out.start + t.cycles;
+  out.heapOffset = heapOff;
+  out.numDeps = static_cast<uint32_t>(nDeps);
+  if (!t.structural) m.workerFree[w] = out.finish;
+  m.maxFinish = std::max(m.maxFinish, out.finish);
+  P.time = t0;
+
+  for (const Region& r : t.regions) m.tmap.insertValidated(r, seq);
+  m.totTmap += needTmap;
+  m.totDeps += nDeps;
+  m.totHeap += heapFoot;
+  if (heapFoot) m.heapHead = heapOff + t.heapBytes;
+
+  Rec& r = m.rec(seq);
+  r = Rec{};
+  r.issue = out.issue;
+  r.start = out.start;
+  r.finish = out.finish;
+  r.cumTmap = m.totTmap;
+  r.cumDeps = m.totDeps;
+  r.cumHeap = m.totHeap;
+  r.eidEnd = m.tmap.nextEntryId();
+  r.worker = w;
+  r.kernel = t.kernel;
+  r.process = p;
+  const bool wasNonePending = m.pendingFrom == seq;
+  m.tail = seq + 1;
+  if (!P.scopes.empty()) {
+    r.scope = P.scopes.back().serial;
+  } else if (wasNonePending) {
+    r.retire = std::max(out.finish, m.lastRetire);
+    m.lastRetire = r.retire;
+    m.pendingFrom = m.tail;
+  }
+  if (!t.structural && out.start > out.issue) q.starts[q.tail++ & q.mask] = out.start;
+
+  // --- stats, trace, timeline hash ---------------------------------------------------
+  RunStats& st = m.st;
+  ++st.tasks;
+  m.lastStall = -1;
+  for (size_t i = 0; i < kNumResources; ++i)
+    if (stallCycles[i]) {
+      ++st.resources[i].stalls;
+      st.resources[i].stallCycles += stallCycles[i];
+      m.lastStall = static_cast<int>(i);
+    }
+  auto hw = [&](Resource res, uint64_t v) {
+    auto& h = st.at(res).highWater;
+    h = std::max(h, v);
+  };
+  hw(Resource::TaskRing, m.tail - m.semHead);
+  hw(Resource::TensorMapPool, m.totTmap - m.baseTmap);
+  hw(Resource::DepListPool, m.totDeps - m.baseDeps);
+  hw(Resource::HeapArena, m.totHeap - m.baseHeap);
+  hw(Resource::ReadyQueue, q.size());
+  if (!t.structural) {
+    st.workers[w].tasks++;
+    st.workers[w].busyCycles += t.cycles;
+  }
+  // Order-sensitive digest of (seq, kernel, worker, issue, start, finish): the fields
+  // are mixed independently (parallel multiplies), then one multiply-xorshift step
+  // chains them (XXH3 per task costs ~15 ns); finalised with XXH3 in stats().
+  const uint64_t line = (seq * 0x9e3779b97f4a7c15ull) ^ (((uint64_t{t.kernel} << 32) | w) * 0xc2b2ae3d27d4eb4full) ^
+                        (out.issue * 0x165667b19e3779f9ull) ^ (out.start * 0xd6e8feb86659fd93ull) ^
+                        ((out.finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
+  m.timeline = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
+  m.timeline ^= m.timeline >> 29;
+  if (cfg.trace && !t.structural && m.traceRecs.size() < cfg.traceCapacity) {
+    r.traceIdx = m.traceRecs.size();
+    m.traceRecs.push_back({seq, t.kernel, w, p, out.issue, out.start, out.finish, 0, 0});
+  }
+
+  if (cfg.sink) {
+    HostTask ht;
+    ht.seq = seq;
+    ht.fn = t.fn;
+    ht.args = t.args.data();
+    ht.numArgs = static_cast<uint32_t>(t.args.size());
+    ht.preds = preds;
+    ht.worker = w;
+    if (cfg.sink->submit(ht) == WaitStatus::Stalled)
+      m.hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
+  }
+  IssueResult res;
+  res.task = out;
+  return res;
+}
+
+TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) {
+  IssueResult r = tryIssue(p, t);
+  if (r.status == IssueStatus::Issued) return r.task;
+  DeadlockReport rep = resourceReport();
+  const Impl& m = *impl_;
+  const uint64_t cap = m.st.at(r.blockedOn).capacity;
+  rep.blocked.push_back(
+      {p, m.procs[p].name, m.procs[p].time,
+       fmt::format("{} full: {} of {} held until an open scope ends (issuing task {} of kernel {})",
+                   resourceName(r.blockedOn), occupancy(r.blockedOn), cap, m.tail, t.kernel)});
+  rep.knobs.push_back({resourceKnob(r.blockedOn), cap, r.minimalCapacity});
+  throw DeadlockError(std::move(rep));
+}
+
+void Engine::scopeBegin(ProcessId p) {
+  Impl& m = *impl_;
+  Proc& P = m.procs.at(p);
+  if (P.scopes.size() >= m.cfg.maxScopeDepth)
+    throw UserError(makeError({}, fmt::format("scope depth {} exceeds the limit {} in process '{}'",
+                                              P.scopes.size() + 1, m.cfg.maxScopeDepth, P.name))
+                        .help(fmt::format("raise scope_depth to at least {} or nest fewer scopes",
+                                          P.scopes.size() + 1)));
+  P.scopes.push_back({m.nextScope++, m.tail});
+}
+
+void Engine::scopeEnd(ProcessId p) {
+  Impl& m = *impl_;
+  Proc& P = m.procs.at(p);
+  if (P.scopes.empty())
+    throw UserError(makeError({}, fmt::format("scope end without a scope begin in process '{}'", P.name))
+                        .help("pair every scope end with an earlier scope begin"));
+  ScopeRec s = P.scopes.back();
+  P.scopes.pop_back();
+  for (TaskId id = std::max(s.beginSeq, m.pendingFrom); id < m.tail; ++id) {
+    Rec& r = m.rec(id);
+    if (r.scope == s.serial) {
+      r.scope = 0;
+      r.holdUntil = P.time;
+    }
+  }
+  m.resolvePending();
+}
+
+uint32_t Engine::scopeDepth(ProcessId p) const {
+  return static_cast<uint32_t>(impl_->procs.at(p).scopes.size());
+}
+
+uint64_t Engine::awaitRegion(ProcessId p, const Region& r) {
+  Impl& m = *impl_;
+  Proc& P = m.procs.at(p);
+  Region q = r;
+  q.mode = Access::Read;  // conflicts of a read = earlier writers
+  auto& ws = m.predScratch;
+  ws.clear();
+  m.tmap.forEachConflict(q, [&](TaskId prod, bool) { ws.push_back(prod); });
+  for (TaskId id : ws) {
+    P.time = std::max(P.time, m.rec(id).finish);
+    if (m.cfg.sink && m.cfg.sink->waitFinished(id) == WaitStatus::Stalled)
+      m.hostDeadlock(p, fmt::format("slot load waiting for task {}", id).c_str());
+  }
+  return P.time;
+}
+
+uint64_t Engine::awaitTask(ProcessId p, TaskId id) {
+  Impl& m = *impl_;
+  Proc& P = m.procs.at(p);
+  if (id >= m.tail)
+    throw UserError(makeError({}, fmt::format("wait for task {}, which is not issued yet", id)));
+  if (id >= m.popHead) {
+    P.time = std::max(P.time, m.rec(id).finish);
+    if (m.cfg.sink && m.cfg.sink->waitFinished(id) == WaitStatus::Stalled)
+      m.hostDeadlock(p, fmt::format("wait for task {}", id).c_str());
+  }
+  return P.time;
+}
+
+uint64_t Engine::finishTime(TaskId id) const {
+  const Impl& m = *impl_;
+  if (id >= m.popHead && id < m.tail) return m.rec(id).finish;
+  return id < m.popHead ? m.lastRetire : 0;
+}
+
+void Engine::drain() {
+  Impl& m = *impl_;
+  for (ProcessId p = 0; p < m.procs.size(); ++p)
+    while (!m.procs[p].scopes.empty()) scopeEnd(p);
+  if (m.cfg.sink && !m.drained) {
+    if (m.cfg.sink->drain() == WaitStatus::Stalled) m.hostDeadlock(0, "drain");
+    if (m.cfg.trace)
+      for (TaskId id = m.popHead; id < m.tail; ++id) m.fetchHostTimes(id);
+  }
+  m.drained = true;
+  m.st.hostWallNs = nowNs() - m.startNs;
+}
+
+TaskId Engine::tasksIssued() const { return impl_->tail; }
+
+RunStats Engine::stats() const {
+  const Impl& m = *impl_;
+  RunStats s = m.st;
+  s.totalCycles = m.maxFinish;
+  for (const Proc& P : m.procs) s.totalCycles = std::max(s.totalCycles, P.time);
+  for (auto& w : s.workers)
+    w.utilisation = s.totalCycles ? static_cast<double>(w.busyCycles) / s.totalCycles : 0.0;
+  s.timelineHash = hash64(&m.timeline, sizeof m.timeline, m.tail);
+  if (m.lastStall >= 0) s.currentStall = resourceName(static_cast<Resource>(m.lastStall));
+  if (!m.drained) s.hostWallNs = nowNs() - m.startNs;
+  s.tasksPerSecond = s.hostWallNs ? s.tasks * 1e9 / static_cast<double>(s.hostWallNs) : 0.0;
+  return s;
+}
+
+std::span<const TraceRecord> Engine::trace() const { return impl_->traceRecs; }
+
+std::string Engine::chromeTrace(const TraceExportOptions& opts) const {
+  return chromeTraceJson(impl_->traceRecs, impl_->cfg.numWorkers, opts);
+}
+
+uint64_t Engine::occupancy(Resource r) const {
+  const Impl& m = *impl_;
+  switch (r) {
+    case Resource::TaskRing: return m.tail - m.semHead;
+    case Resource::TensorMapPool: return m.totTmap - m.baseTmap;
+    case Resource::DepListPool: return m.totDeps - m.baseDeps;
+    case Resource::HeapArena: return m.totHeap - m.baseHeap;
+    case Resource::ReadyQueue: {
+      uint64_t mx = 0;
+      for (const auto& q : m.readyQs) mx = std::max(mx, q.size());
+      return mx;
+    }
+  }
+  PTO_UNREACHABLE("bad resource {}", static_cast<int>(r));
+}
+
+DeadlockReport Engine::resourceReport() const {
+  const Impl& m = *impl_;
+  DeadlockReport rep;
+  rep.tasksIssued = m.tail;
+  rep.inFlight = m.tail - m.semHead;
+  for (size_t i = 0; i < kNumResources; ++i) {
+    auto r = static_cast<Resource>(i);
+    ResourceUse u{r, occupancy(r), m.st.resources[i].capacity, m.st.resources[i].highWater, 0};
+    switch (r) {
+      case Resource::TaskRing: u.heldByScopes = m.tail - m.pendingFrom; break;
+      case Resource::TensorMapPool:
+        u.heldByScopes = m.totTmap - m.cumBefore(m.pendingFrom, &Rec::cumTmap, m.baseTmap);
+        break;
+      case Resource::DepListPool:
+        u.heldByScopes = m.totDeps - m.cumBefore(m.pendingFrom, &Rec::cumDeps, m.baseDeps);
+        break;
+      case Resource::HeapArena:
+        u.heldByScopes = m.totHeap - m.cumBefore(m.pendingFrom, &Rec::cumHeap, m.baseHeap);
+        break;
+      case Resource::ReadyQueue: break;
+    }
+    rep.resources.push_back(u);
+  }
+  for (ProcessId p = 0; p < m.procs.size(); ++p) {
+    ScopeState s{p, static_cast<uint32_t>(m.procs[p].scopes.size()), 0};
+    for (TaskId id = m.pendingFrom; id < m.tail; ++id)
+      if (m.rec(id).scope != 0 && m.rec(id).process == p) ++s.heldTasks;
+    if (s.depth || s.heldTasks) rep.scopes.push_back(s);
+  }
+  return rep;
+}
+
+}  // namespace pto::wsp::rt

@@ -1,0 +1,362 @@
+// HostExecutor: orchestrator side (submit, waits, watchdog) and the public API. The
+// protocol and the invariants are described in HostExecutorImpl.h; the worker threads
+// are in HostWorker.cpp.
+#include "HostExecutorImpl.h"
+
+#include "pto/wsp/support/Assert.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace pto::wsp::rt {
+
+std::string HostStallSnapshot::describe() const {
+  return fmt::format(
+      "host execution made no progress: {} submitted task(s) unfinished, oldest is task {}, "
+      "{} kernel(s) currently running",
+      unfinished, oldestUnfinished, running);
+}
+
+HostExecutor::Impl::Impl(const HostExecutorConfig& c) : cfg(c), W(c.window), T(c.hostThreads) {
+  PTO_INTERNAL_ASSERT(c.hostThreads >= 1 && c.hostThreads < 0xffff,
+                      "host executor needs 1..65534 threads, got {}", c.hostThreads);
+  PTO_INTERNAL_ASSERT(c.window >= 1, "host executor window must be >= 1");
+  PTO_INTERNAL_ASSERT(c.depListCapacity >= 1 && c.depListCapacity < kEmpty,
+                      "dep-list capacity must be in 1..{}, got {}", kEmpty - 1,
+                      c.depListCapacity);
+  PTO_INTERNAL_ASSERT(c.readyQueueCapacity >= 1, "ready queue capacity must be >= 1");
+  slots = std::make_unique<Slot[]>(W);
+  // Not zeroed: a kernel only reads the numArgs words written at submit, and untouched
+  // pages stay out of the resident set.
+  args = std::make_unique_for_overwrite<uint64_t[]>(size_t{W} * abi::kMaxTaskArgs);
+  entries = std::make_unique<DepEntry[]>(c.depListCapacity);
+  for (uint32_t i = 0; i < c.depListCapacity; ++i)
+    entries[i] = {0, i + 1 < c.depListCapacity ? i + 1 : kEmpty};
+  freeHead = 0;
+  freeCount = c.depListCapacity;
+  for (uint32_t i = 0; i < T; ++i)
+    queues.push_back(std::make_unique<detail::ReadyQueue>(c.readyQueueCapacity));
+  workers = std::make_unique<WorkerState[]>(T);
+  ring.capacity = W;
+  depList.capacity = c.depListCapacity;
+  ready.capacity = c.readyQueueCapacity;
+  // Handing entries back one chain per task costs a contended CAS per task; workers
+  // batch up to a quarter of the pool between them and flush before going idle, so
+  // the orchestrator can never wait on entries held by an idle worker.
+  returnBatch = std::min<uint32_t>(64, c.depListCapacity / (4 * T));
+  startNs = monoNs();
+  for (uint32_t i = 0; i < T; ++i) threads.emplace_back([this, i] { workerMain(i); });
+}
+
+HostExecutor::Impl::~Impl() {
+  while (drain() != WaitStatus::Ok) {
+  }
+  stop.store(true, std::memory_order_seq_cst);
+  wakeEpoch.fetch_add(1, std::memory_order_seq_cst);
+  detail::futexWake(wakeEpoch, std::numeric_limits<int>::max());
+  for (auto& th : threads) th.join();
+}
+
+// ---------------------------------------------------------------- orchestrator
+
+void HostExecutor::Impl::refill() {
+  uint32_t h = returned.exchange(kEmpty, std::memory_order_acquire);
+  while (h != kEmpty) {
+    const uint32_t n = entries[h].next;
+    entries[h].next = freeHead;
+    freeHead = h;
+    ++freeCount;
+    h = n;
+  }
+  allocsSinceRefill = 0;
+}
+
+// Upper bound on the dep entries submit(t) will take: preds that may still be running.
+uint32_t HostExecutor::Impl::countOpenPreds(const HostTask& t) const {
+  uint32_t k = 0;
+  TaskSeq prev = kAnyTarget;
+  for (const TaskSeq p : t.preds) {
+    if (p + W <= t.seq || p == prev) continue;
+    prev = p;
+    // acquire: when every pred is seen closed, nothing else orders their kernels'
+    // writes before this task (found by TSan).
+    if (headOf(slots[p % W].state.load(std::memory_order_acquire)) != kClosed) ++k;
+  }
+  return k;
+}
+
+template <class Cond>
+WaitStatus HostExecutor::Impl::waitUntil(Cond&& cond, uint64_t target, HostResourceStats* rs) {
+  if (cond()) return WaitStatus::Ok;
+  const uint64_t t0 = monoNs();
+  auto account = [&](uint64_t now) {
+    if (rs != nullptr) {
+      ++rs->stalls;
+      rs->stallNs += now - t0;
+    }
+  };
+  // Spin while the workers make progress: on a full ring the slot frees within a task
+  // or two, while a park costs a wake-up latency (milliseconds on a loaded machine)
+  // during which the workers drain the whole window and go idle.
+  uint64_t spinFrom = t0;
+  uint64_t seen = totalFinished();
+  for (int i = 1;; ++i) {
+    if (i % kYieldEvery == 0) {
+      std::this_thread::yield();
+      const uint64_t now = monoNs();
+      const uint64_t done = totalFinished();
+      if (done != seen) {
+        seen = done;
+        spinFrom = now;
+      } else if (now - spinFrom > kOrchSpinNs) {
+        break;
+      }
+    } else {
+      cpuRelax();
+    }
+    if (cond()) {
+      account(monoNs());
+      return WaitStatus::Ok;
+    }
+  }
+  uint64_t lastDone = totalFinished();
+  uint64_t lastProgress = t0;
+  const uint64_t limitNs = uint64_t{cfg.watchdogMs} * 1'000'000;
+  for (;;) {
+    const uint32_t e = orchEpoch.load(std::memory_order_seq_cst);
+    orchTarget.store(target, std::memory_order_relaxed);
+    orchWaiting.store(1, std::memory_order_seq_cst);
+    if (cond()) {
+      orchWaiting.store(0, std::memory_order_relaxed);
+      break;
+    }
+    uint64_t chunk = kSleepChunkNs;
+    if (limitNs != 0) chunk = std::min(chunk, limitNs);
+    detail::futexWait(orchEpoch, e, chunk);
+    orchWaiting.store(0, std::memory_order_relaxed);
+    if (cond()) break;
+    if (limitNs != 0) {
+      const uint64_t now = monoNs();
+      const uint64_t done = totalFinished();
+      if (done != lastDone) {
+        lastDone = done;
+        lastProgress = now;
+      } else if (now - lastProgress >= limitNs) {
+        account(now);
+        return WaitStatus::Stalled;
+      }
+    }
+  }
+  account(monoNs());
+  return WaitStatus::Ok;
+}
+
+WaitStatus HostExecutor::Impl::submit(const HostTask& t) {
+  const TaskSeq s = t.seq;
+  PTO_INTERNAL_ASSERT(s == next, "host executor: task seq {} submitted, expected {}", s, next);
+  PTO_INTERNAL_ASSERT(s <= kMaxSeq, "host executor: task seq {} beyond {}", s, kMaxSeq);
+  PTO_INTERNAL_ASSERT(t.numArgs <= abi::kMaxTaskArgs && (t.numArgs == 0 || t.args != nullptr),
+                      "host executor: task {} has {} args (max {})", s, t.numArgs,
+                      abi::kMaxTaskArgs);
+  const uint32_t idx = static_cast<uint32_t>(s % W);
+  Slot& slot = slots[idx];
+
+  // 1. TASK_RING: the previous occupant s - W must have finished. Nothing is mutated
+  //    before both resources are secured, so a Stalled submit can simply be retried.
+  if (s >= W) {
+    const uint64_t want = pack(s - W + 1, kClosed);
+    if (slot.state.load(std::memory_order_acquire) != want &&
+        waitUntil([&] { return slot.state.load(std::memory_order_acquire) == want; }, s - W,
+                  &ring) == WaitStatus::Stalled)
+      return WaitStatus::Stalled;
+  }
+
+  // 2. DEPLIST_POOL: reserve an entry for every pred that may still be running (the
+  //    pred count bounds it; count exactly only when the pool is short).
+  uint32_t k = static_cast<uint32_t>(std::min<size_t>(t.preds.size(), kEmpty));
+  if (k != 0) {
+    if (k > freeCount || allocsSinceRefill >= 64) refill();
+    if (k > freeCount) k = countOpenPreds(t);
+    if (k > freeCount &&
+        waitUntil(
+            [&] {
+              refill();
+              k = countOpenPreds(t);
+              return k <= freeCount;
+            },
+            kAnyTarget, &depList) == WaitStatus::Stalled)
+      return WaitStatus::Stalled;
+  }
+
+  // 3. Fill the slot. Published to workers by the release CASes / queue push below.
+  slot.seq = s;
+  slot.fn = t.fn;
+  slot.numArgs = t.numArgs;
+  if (t.numArgs != 0) std::memcpy(argsOf(idx), t.args, sizeof(uint64_t) * t.numArgs);
+  slot.state.store(pack(s + 1, kEmpty), std::memory_order_relaxed);
+  next = s + 1;
+
+  // 4. Register as a successor of every pred still running. pending starts at k (>= the
+  //    edges registered below), so it cannot reach 0 before registration ends; the
+  //    surplus is removed afterwards (no guard RMW at all when every pred registered,
+  //    the common chain case).
+  int32_t registered = 0;
+  if (k != 0) {
+    slot.pending.store(static_cast<int32_t>(k), std::memory_order_relaxed);
+    TaskSeq prev = kAnyTarget;
+    for (const TaskSeq p : t.preds) {
+      PTO_INTERNAL_ASSERT(p < s, "host executor: task {} depends on later task {}", s, p);
+      if (p + W <= s || p == prev) continue;
+      prev = p;
+      Slot& ps = slots[p % W];
+      uint64_t cur = ps.state.load(std::memory_order_acquire);
+      if (headOf(cur) == kClosed) continue;
+      PTO_INTERNAL_ASSERT(freeHead != kEmpty, "host executor: dep-list reservation broken");
+      const uint32_t e = freeHead;
+      freeHead = entries[e].next;
+      entries[e].succ = idx;
+      bool linked = false;
+      for (;;) {
+        PTO_INTERNAL_ASSERT(tagOf(cur) == p + 1, "host executor: slot of task {} holds {}", p,
+                            tagOf(cur));
+        entries[e].next = headOf(cur);
+        if (ps.state.compare_exchange_weak(cur, pack(p + 1, e), std::memory_order_release,
+                                           std::memory_order_acquire)) {
+          linked = true;
+          break;
+        }
+        if (headOf(cur) == kClosed) break;  // finished meanwhile: already satisfied
+      }
+      if (linked) {
+        --freeCount;
+        ++allocsSinceRefill;
+        ++registered;
+      } else {
+        entries[e].next = freeHead;
+        freeHead = e;
+      }
+    }
+    depList.highWater = std::max<uint64_t>(depList.highWater, cfg.depListCapacity - freeCount);
+  } else {
+    for (const TaskSeq p : t.preds)
+      PTO_INTERNAL_ASSERT(p < s, "host executor: task {} depends on later task {}", s, p);
+  }
+
+  // 5. Drop the surplus; whoever brings pending to 0 makes the task ready.
+  bool readyNow = registered == 0;
+  if (!readyNow && static_cast<uint32_t>(registered) != k) {
+    const int32_t drop = static_cast<int32_t>(k) - registered;
+    readyNow = slot.pending.fetch_sub(drop, std::memory_order_acq_rel) == drop;
+  }
+  if (readyNow) pushFromOrchestrator(idx, t.worker);
+
+  // Ring occupancy high water: the span from the oldest unfinished task to s, which is
+  // what the window must cover for submit never to wait. Sampled (every 64 tasks and
+  // on every ring stall, where it is W) because scanning slots costs cache misses.
+  if ((s & 63) == 0 || s + 1 - retirePtr >= W) {
+    while (retirePtr < s && isFinished(retirePtr)) ++retirePtr;
+    ring.highWater = std::max<uint64_t>(ring.highWater, std::min<uint64_t>(W, s + 1 - retirePtr));
+  }
+  return WaitStatus::Ok;
+}
+
+void HostExecutor::Impl::pushFromOrchestrator(uint32_t idx, uint32_t hint) {
+  uint64_t size = 0;
+  const uint32_t q0 = hint % T;
+  for (uint32_t i = 0; i < T; ++i) {
+    const uint32_t q = q0 + i < T ? q0 + i : q0 + i - T;
+    if (queues[q]->tryPush(idx, size)) {
+      ready.highWater = std::max(ready.highWater, size);
+      maybeWakeWorker(size >= 2);
+      return;
+    }
+  }
+  // Every queue is full: park the task on the overflow list threaded through the ring
+  // (bounded by the window) instead of blocking; counted as a READY_QUEUE stall.
+  ++ready.stalls;
+  uint32_t h = overflow.load(std::memory_order_relaxed);
+  do {
+    slots[idx].nextReady = h;
+  } while (!overflow.compare_exchange_weak(h, idx, std::memory_order_release,
+                                           std::memory_order_relaxed));
+  maybeWakeWorker(true);
+}
+
+WaitStatus HostExecutor::Impl::waitFinished(TaskSeq s) {
+  PTO_INTERNAL_ASSERT(s < next, "host executor: waiting for task {} never submitted", s);
+  return waitUntil([&] { return isFinished(s); }, s, nullptr);
+}
+
+WaitStatus HostExecutor::Impl::drain() {
+  while (retirePtr < next) {
+    if (!isFinished(retirePtr) && waitFinished(retirePtr) == WaitStatus::Stalled)
+      return WaitStatus::Stalled;
+    ++retirePtr;
+  }
+  refill();
+  wallNs = monoNs() - startNs;
+  return WaitStatus::Ok;
+}
+
+uint64_t HostExecutor::Impl::totalFinished() const {
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < T; ++i) n += workers[i].tasksRun.load(std::memory_order_relaxed);
+  return n;
+}
+
+HostStallSnapshot HostExecutor::Impl::takeSnapshot() {
+  HostStallSnapshot snap;
+  while (retirePtr < next && isFinished(retirePtr)) ++retirePtr;
+  snap.oldestUnfinished = retirePtr;
+  uint64_t unfinished = 0;
+  for (TaskSeq q = retirePtr; q < next; ++q) unfinished += isFinished(q) ? 0 : 1;
+  snap.unfinished = unfinished;
+  for (uint32_t i = 0; i < T; ++i)
+    snap.running += workers[i].runningSeq.load(std::memory_order_relaxed) != 0 ? 1 : 0;
+  return snap;
+}
+
+// ---------------------------------------------------------------- public API
+
+HostExecutor::HostExecutor(const HostExecutorConfig& cfg) : impl_(std::make_unique<Impl>(cfg)) {}
+HostExecutor::~HostExecutor() = default;
+
+WaitStatus HostExecutor::submit(const HostTask& t) { return impl_->submit(t); }
+WaitStatus HostExecutor::waitFinished(TaskSeq seq) { return impl_->waitFinished(seq); }
+WaitStatus HostExecutor::drain() { return impl_->drain(); }
+
+HostStats HostExecutor::stats() const {
+  const Impl& m = *impl_;
+  HostStats s;
+  s.ring = m.ring;
+  s.depList = m.depList;
+  s.readyQueue = m.ready;
+  for (uint32_t i = 0; i < m.T; ++i) {
+    const WorkerState& ws = m.workers[i];
+    s.tasksRun += ws.tasksRun.load(std::memory_order_relaxed);
+    s.inlineRuns += ws.inlineRuns.load(std::memory_order_relaxed);
+    s.readyQueue.stalls += ws.readyOverflows.load(std::memory_order_relaxed);
+    s.readyQueue.highWater =
+        std::max(s.readyQueue.highWater, ws.readyHighWater.load(std::memory_order_relaxed));
+  }
+  s.wallNs = m.wallNs;
+  return s;
+}
+
+bool HostExecutor::hostTimes(TaskSeq seq, HostTaskTimes& out) const {
+  const Impl& m = *impl_;
+  if (!m.cfg.recordTimes || seq >= m.next || seq + m.W < m.next) return false;
+  const Slot& slot = m.slots[seq % m.W];
+  if (slot.state.load(std::memory_order_acquire) != pack(seq + 1, kClosed)) return false;
+  out.startNs = slot.startNs;
+  out.endNs = slot.endNs;
+  return true;
+}
+
+HostStallSnapshot HostExecutor::snapshot() const { return impl_->takeSnapshot(); }
+
+const HostExecutorConfig& HostExecutor::config() const { return impl_->cfg; }
+
+}  // namespace pto::wsp::rt

@@ -1,0 +1,177 @@
+// Private to the host executor: shared by HostExecutor.cpp (orchestrator side,
+// public API) and HostWorker.cpp (worker threads).
+#pragma once
+
+// HostExecutor: bounded ring of task slots, lock-free successor lists, per-worker
+// bounded ready queues with stealing, inline execution of one ready successor.
+//
+// Protocol (the invariants the code relies on):
+//  * Slot state is one 64-bit word: (seq + 1) << 24 | successor-list head. The head is
+//    kEmpty (open, no successors), an entry index, or kClosed (the task finished).
+//    Registering as a successor is a CAS push that fails once the head is kClosed, and
+//    finishing is one exchange to kClosed: so "pred finishing" and "registering as its
+//    successor" are linearised on that word and an edge is never lost nor counted
+//    against a task that already finished.
+//  * Task s may reuse slot s % W only after its previous occupant s - W finished.
+//    Hence, while s is being submitted, every task <= s - W has finished (induction on
+//    s), and every pred p > s - W still owns slot p % W: its state tells whether it is done.
+//  * pending starts at k = the number of preds (>= the edges that will be registered)
+//    and the orchestrator subtracts the surplus (preds found finished) after
+//    registering, so the task becomes ready exactly once, by whoever brings pending
+//    to 0 (orchestrator or a finishing worker); no extra RMW when all preds register.
+//  * Dep entries are taken from an orchestrator-private free list; finishing workers
+//    hand whole successor chains back through one Treiber stack that the orchestrator
+//    empties with a single exchange (single consumer: no ABA).
+//  * A ready task goes to the finishing worker's inline slot (the fast path), else a
+//    bounded ready queue; when every queue is full it goes to an intrusive list
+//    threaded through the ring slots (bounded by the window, never allocates).
+//  * Parking: workers and the orchestrator spin (time-bounded; the orchestrator keeps
+//    spinning while tasks finish), then sleep on a futex. Every
+//    sleep is a Dekker pair (publish, seq_cst, check the other side) so no wake-up is
+//    lost; waits of the orchestrator use timeouts to run the watchdog.
+
+#include "pto/wsp/runtime/HostExecutor.h"
+
+#include "HostReadyQueue.h"
+#include "HostSync.h"
+
+#include <atomic>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace pto::wsp::rt {
+namespace detail {
+
+inline constexpr uint32_t kHeadBits = 24;
+inline constexpr uint64_t kHeadMask = (uint64_t{1} << kHeadBits) - 1;
+inline constexpr uint32_t kClosed = static_cast<uint32_t>(kHeadMask);  // list closed: task finished
+inline constexpr uint32_t kEmpty = kClosed - 1;                         // open, no successors
+inline constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+inline constexpr uint64_t kAnyTarget = std::numeric_limits<uint64_t>::max();
+inline constexpr uint64_t kMaxSeq = (uint64_t{1} << (64 - kHeadBits)) - 2;
+inline constexpr uint32_t kSleeper = 1u << 16;  // idle word: spinning count | sleepers << 16
+
+inline uint64_t pack(uint64_t tag, uint32_t head) { return tag << kHeadBits | head; }
+inline uint64_t tagOf(uint64_t st) { return st >> kHeadBits; }
+inline uint32_t headOf(uint64_t st) { return static_cast<uint32_t>(st & kHeadMask); }
+
+struct alignas(64) Slot {
+  std::atomic<uint64_t> state{pack(0, kClosed)};
+  std::atomic<int32_t> pending{0};
+  uint32_t numArgs = 0;
+  uint32_t nextReady = kNone;  // intrusive link while in an overflow list
+  TaskSeq seq = 0;
+  pto_kernel_fn fn = nullptr;
+  uint64_t startNs = 0, endNs = 0;  // cfg.recordTimes only; published by the finish exchange
+};
+// One cache line per slot: the argument words live in a parallel array (argsOf) so
+// that empty or few-argument tasks do not drag 384 bytes per slot through the caches.
+static_assert(sizeof(Slot) == 64, "a ring slot header is one cache line");
+
+struct DepEntry {
+  uint32_t succ;  // slot index of the successor
+  uint32_t next;  // next entry in the list, or kEmpty
+};
+
+// Written only by its worker (relaxed stores), read by the orchestrator.
+struct alignas(64) WorkerState {
+  std::atomic<uint64_t> tasksRun{0};
+  std::atomic<uint64_t> inlineRuns{0};
+  std::atomic<uint64_t> readyOverflows{0};
+  std::atomic<uint64_t> readyHighWater{0};
+  std::atomic<uint64_t> runningSeq{0};  // seq + 1 while inside a kernel, else 0
+};
+
+inline void bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
+  c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
+inline void raise(std::atomic<uint64_t>& c, uint64_t v) {
+  if (v > c.load(std::memory_order_relaxed)) c.store(v, std::memory_order_relaxed);
+}
+
+// Spin budgets before parking (tuned on a 2-vCPU box shared by 3 threads: a spinning
+// idle thread steals the core the orchestrator or the busy worker needs).
+// Spinning is time-bounded (a futex wake-up costs microseconds on an idle machine and
+// milliseconds on a loaded one, far more than the task it waits for); every 32nd
+// probe yields so a spinner sharing a core with the thread it waits for lets it run.
+inline constexpr uint64_t kWorkerSpinNs = 50'000;
+inline constexpr uint64_t kOrchSpinNs = 100'000;
+inline constexpr int kYieldEvery = 32;
+inline constexpr uint64_t kSleepChunkNs = 20'000'000;  // watchdog polling period while parked
+
+}  // namespace detail
+
+// Private header included by the two executor sources only.
+using namespace detail;  // NOLINT(google-build-using-namespace)
+
+struct HostExecutor::Impl {
+  explicit Impl(const HostExecutorConfig& c);
+  ~Impl();
+
+  // ---- orchestrator side ----
+  WaitStatus submit(const HostTask& t);
+  WaitStatus waitFinished(TaskSeq s);
+  WaitStatus drain();
+  template <class Cond>
+  WaitStatus waitUntil(Cond&& cond, uint64_t target, HostResourceStats* rs);
+  bool isFinished(TaskSeq q) const {
+    return q + W < next ||
+           slots[q % W].state.load(std::memory_order_acquire) == pack(q + 1, kClosed);
+  }
+  void refill();
+  uint32_t countOpenPreds(const HostTask& t) const;
+  void pushFromOrchestrator(uint32_t idx, uint32_t hint);
+  uint64_t totalFinished() const;
+  HostStallSnapshot takeSnapshot();
+
+  // ---- worker side ----
+  struct Returns {  // dep entries a worker finished with, not yet handed back
+    uint32_t first = kEmpty, last = kEmpty, count = 0;
+  };
+  void workerMain(uint32_t w);
+  bool findWork(uint32_t w, uint32_t& deferred, uint32_t& idx);
+  void runFrom(uint32_t w, uint32_t idx, uint32_t& deferred, Returns& ret);
+  void pushFromWorker(uint32_t w, uint32_t idx, uint32_t& deferred);
+  bool anyQueued() const;
+  bool anyKernelRunning() const;
+  void maybeWakeWorker(bool backlog);
+  void wakeWorker();
+  void maybeWakeOrchestrator(TaskSeq finished);
+  void flushReturns(Returns& r);
+
+  HostExecutorConfig cfg;
+  uint32_t W;  // window
+  uint32_t T;  // worker threads
+  std::unique_ptr<Slot[]> slots;
+  std::unique_ptr<uint64_t[]> args;  // window * abi::kMaxTaskArgs argument words
+  uint64_t* argsOf(uint32_t idx) { return &args[size_t{idx} * abi::kMaxTaskArgs]; }
+  std::unique_ptr<DepEntry[]> entries;
+  std::vector<std::unique_ptr<detail::ReadyQueue>> queues;
+  std::unique_ptr<WorkerState[]> workers;
+  std::vector<std::thread> threads;
+  uint32_t returnBatch = 0;  // entries a worker may hold before handing them back
+
+  // Orchestrator-private.
+  TaskSeq next = 0;
+  TaskSeq retirePtr = 0;  // every task < retirePtr is known to have finished
+  uint32_t freeHead = kEmpty;
+  uint32_t freeCount = 0;
+  uint64_t allocsSinceRefill = 0;
+  HostResourceStats ring, depList, ready;
+  uint64_t startNs = 0;
+  uint64_t wallNs = 0;
+
+  alignas(64) std::atomic<uint32_t> returned{kEmpty};  // dep chains handed back
+  alignas(64) std::atomic<uint32_t> overflow{kNone};   // ready slots no queue could take
+  alignas(64) std::atomic<uint32_t> idle{0};           // spinning | sleepers << 16
+  std::atomic<uint32_t> wakeEpoch{0};
+  std::atomic<bool> stop{false};
+  alignas(64) std::atomic<uint32_t> orchWaiting{0};
+  std::atomic<uint64_t> orchTarget{0};
+  std::atomic<uint32_t> orchEpoch{0};
+};
+
+}  // namespace pto::wsp::rt

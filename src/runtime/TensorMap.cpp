@@ -1,0 +1,153 @@
+#include "pto/wsp/runtime/TensorMap.h"
+
+#include "pto/wsp/support/Assert.h"
+#include "pto/wsp/support/Diagnostic.h"
+
+#include <fmt/format.h>
+
+#include <bit>
+
+namespace pto::wsp::rt {
+
+namespace {
+constexpr uint32_t kMaxTensorId = 1u << 24;
+
+uint64_t mix(uint64_t x) {  // splitmix64 finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+}  // namespace
+
+TensorMap::TensorMap(uint32_t capacity) : capacity_(capacity) {
+  PTO_INTERNAL_ASSERT(capacity >= 1, "tensormap capacity must be >= 1");
+  uint64_t p = std::bit_ceil(uint64_t{capacity});
+  pool_.resize(p);
+  poolMask_ = p - 1;
+  uint64_t b = std::bit_ceil(std::max<uint64_t>(capacity, 64));
+  wHeads_.assign(b, kNone);
+  rHeads_.assign(b, kNone);
+  bucketMask_ = b - 1;
+}
+
+const TensorMap::Grain& TensorMap::grainFor(const Region& r) {
+  if (r.tensor >= kMaxTensorId)
+    throw UserError(makeError({}, fmt::format("tensor id {} out of range", r.tensor))
+                        .help(fmt::format("tensor ids must be < {}", kMaxTensorId)));
+  if (r.tensor >= grains_.size()) grains_.resize(std::max<size_t>(r.tensor + 1, grains_.size() * 2));
+  Grain& g = grains_[r.tensor];
+  if (g.rank == 0) {
+    g.rank = r.rank;
+    for (uint8_t d = 0; d < r.rank; ++d) {
+      g.g[d] = std::max<int64_t>(1, r.hi[d] - r.lo[d]);
+      g.shift[d] = std::has_single_bit(static_cast<uint64_t>(g.g[d]))
+                       ? static_cast<int8_t>(std::countr_zero(static_cast<uint64_t>(g.g[d])))
+                       : int8_t{-1};
+    }
+  } else if (g.rank != r.rank) {
+    throw UserError(makeError({}, fmt::format("tensor {} accessed with rank {}, earlier with rank {}",
+                                              r.tensor, r.rank, g.rank))
+                        .help("every region of one tensor must use the tensor's rank"));
+  }
+  return g;
+}
+
+void TensorMap::setGrain(uint32_t tensor, std::span<const int64_t> grain) {
+  if (grain.empty() || grain.size() > kMaxRank)
+    throw UserError(makeError({}, fmt::format("grain of tensor {} has rank {}", tensor, grain.size()))
+                        .help(fmt::format("rank must be 1..{}", kMaxRank)));
+  Region r;
+  r.tensor = tensor;
+  r.rank = static_cast<uint8_t>(grain.size());
+  for (size_t d = 0; d < grain.size(); ++d) {
+    if (grain[d] < 1)
+      throw UserError(makeError({}, fmt::format("grain of tensor {} is {} in dim {}", tensor, grain[d], d))
+                          .help("tile extents must be >= 1"));
+    r.hi[d] = grain[d];
+  }
+  if (tensor < grains_.size() && grains_[tensor].rank != 0) {
+    const Grain& g = grains_[tensor];
+    bool same = g.rank == r.rank;
+    for (size_t d = 0; same && d < grain.size(); ++d) same = g.g[d] == grain[d];
+    if (!same)
+      throw UserError(makeError({}, fmt::format("grain of tensor {} is already fixed", tensor))
+                          .help("declare a tensor's tile grain before its first task"));
+    return;
+  }
+  grainFor(r);
+}
+
+uint64_t TensorMap::cellsOf(const Region& r) {
+  if (r.rank == 0 || r.rank > kMaxRank)
+    throw UserError(makeError({}, fmt::format("region of tensor {} has rank {}", r.tensor, r.rank))
+                        .help(fmt::format("rank must be 1..{}", kMaxRank)));
+  for (uint8_t d = 0; d < r.rank; ++d) {
+    if (r.lo[d] < 0 || r.lo[d] > r.hi[d])
+      throw UserError(makeError({}, fmt::format("region of tensor {} has bad bounds [{}, {}) in dim {}",
+                                                r.tensor, r.lo[d], r.hi[d], d))
+                          .help("bounds must satisfy 0 <= lo <= hi"));
+    if (r.lo[d] == r.hi[d]) return 0;
+  }
+  const Grain& g = grainFor(r);
+  uint64_t n = 1;
+  for (uint8_t d = 0; d < r.rank; ++d) {
+    uint64_t k = static_cast<uint64_t>(g.cell(r.hi[d] - 1, d) - g.cell(r.lo[d], d) + 1);
+    n = (n > (uint64_t{1} << 40) / k) ? (uint64_t{1} << 40) : n * k;
+  }
+  return n;
+}
+
+uint64_t TensorMap::bucketOf(uint32_t tensor, const std::array<int64_t, kMaxRank>& cell,
+                             uint8_t rank) const {
+  uint64_t h = mix(tensor + 0x9e3779b97f4a7c15ull);
+  for (uint8_t d = 0; d < rank; ++d) h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
+  return h & bucketMask_;
+}
+
+void TensorMap::insert(const Region& r, TaskId seq) {
+  uint64_t n = cellsOf(r);
+  if (n == 0) return;
+  PTO_INTERNAL_ASSERT(used() + n <= capacity_, "tensormap overflow: used {} + {} > {}", used(), n,
+                      capacity_);
+  insertValidated(r, seq);
+}
+
+void TensorMap::insertValidated(const Region& r, TaskId seq) {
+  for (uint8_t d = 0; d < r.rank; ++d)
+    if (r.lo[d] == r.hi[d]) return;
+  const Grain& g = grains_[r.tensor];
+  const bool writes = r.writes();
+  auto live = [&](uint64_t eid) { return eid != kNone && eid >= oldestEid_; };
+  auto covered = [&](uint64_t eid) {
+    const Entry& o = pool_[eid & poolMask_];
+    if (o.tensor != r.tensor) return false;
+    for (uint8_t d = 0; d < r.rank; ++d)
+      if (o.lo[d] < r.lo[d] || o.hi[d] > r.hi[d]) return false;
+    return true;
+  };
+  forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
+    uint64_t b = bucketOf(r.tensor, cell, r.rank);
+    uint64_t& head = writes ? wHeads_[b] : rHeads_[b];
+    if (writes) {  // shadow covered heads of both chains (see the header)
+      while (live(head) && covered(head)) head = pool_[head & poolMask_].next;
+      uint64_t& rh = rHeads_[b];
+      while (live(rh) && covered(rh)) rh = pool_[rh & poolMask_].next;
+    }
+    PTO_INTERNAL_ASSERT(used() < capacity_, "tensormap overflow at capacity {}", capacity_);
+    Entry& e = pool_[nextEid_ & poolMask_];
+    e.eid = nextEid_;
+    e.next = head;
+    e.task = seq;
+    e.tensor = r.tensor;
+    e.rank = r.rank;
+    e.writes = writes;
+    e.lo = r.lo;
+    e.hi = r.hi;
+    head = nextEid_++;
+  });
+}
+
+}  // namespace pto::wsp::rt

@@ -1,0 +1,168 @@
+// Plan format: ScalarExpr bytecode evaluation/checking, binary round trip, rejection of
+// malformed plans.
+#include "pto/wsp/abi/Plan.h"
+
+#include "pto/wsp/support/Diagnostic.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace pto::wsp::abi {
+namespace {
+
+using ::testing::HasSubstr;
+
+Expr C(int64_t v) { return Expr::constant(v); }
+Expr B(ExprOp op, const Expr& a, const Expr& b) { return Expr::binary(op, a, b); }
+
+TEST(PlanExpr, EvaluatesArithmeticLogicAndSelect) {
+  const int64_t syms[] = {10, -3};
+  const uint64_t slots[] = {7};
+  const int64_t vars[] = {4};
+  ExprEnv env{syms, 2, slots, 1, vars, 1};
+  EXPECT_EQ(evalExpr(B(ExprOp::Add, Expr::sym(0), Expr::var(0)), env), 14);
+  EXPECT_EQ(evalExpr(B(ExprOp::Mul, Expr::slot(0), Expr::sym(1)), env), -21);
+  EXPECT_EQ(evalExpr(B(ExprOp::Div, C(-7), C(2)), env), -3);
+  EXPECT_EQ(evalExpr(B(ExprOp::Mod, C(-7), C(2)), env), -1);
+  EXPECT_EQ(evalExpr(B(ExprOp::Min, C(3), C(-2)), env), -2);
+  EXPECT_EQ(evalExpr(B(ExprOp::Max, C(3), C(-2)), env), 3);
+  EXPECT_EQ(evalExpr(B(ExprOp::Le, Expr::var(0), C(4)), env), 1);
+  EXPECT_EQ(evalExpr(B(ExprOp::And, C(1), Expr::unary(ExprOp::Not, C(5))), env), 0);
+  EXPECT_EQ(evalExpr(Expr::select(B(ExprOp::Gt, Expr::sym(0), C(5)), C(100), C(200)), env), 100);
+  EXPECT_EQ(evalExpr(Expr::unary(ExprOp::Neg, C(INT64_MIN)), env), INT64_MIN);  // wraps, no UB
+  EXPECT_EQ(evalExpr(Expr{}, env), 0);
+  int64_t v = 0;
+  EXPECT_TRUE(C(42).isConstant(&v));
+  EXPECT_EQ(v, 42);
+  try {
+    evalExpr(B(ExprOp::Div, C(1), B(ExprOp::Sub, Expr::sym(0), C(10))), env);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("division by zero (1 / 0)"));
+  }
+}
+
+TEST(PlanExpr, CheckerRejectsBadBytecode) {
+  EXPECT_EQ(checkExpr(B(ExprOp::Add, C(1), C(2)), 0, 0, 0), "");
+  EXPECT_THAT(checkExpr(Expr::sym(3), 2, 0, 0), HasSubstr("symbol index 3 out of range"));
+  Expr under;
+  under.code = {static_cast<uint8_t>(ExprOp::Add)};
+  EXPECT_THAT(checkExpr(under, 0, 0, 0), HasSubstr("stack underflow"));
+  Expr two = C(1);
+  const Expr c2 = C(2);
+  two.code.insert(two.code.end(), c2.code.begin(), c2.code.end());
+  EXPECT_THAT(checkExpr(two, 0, 0, 0), HasSubstr("leaves 2 values"));
+  Expr trunc = C(1);
+  trunc.code.pop_back();
+  EXPECT_THAT(checkExpr(trunc, 0, 0, 0), HasSubstr("truncated"));
+  EXPECT_THROW(evalExpr(trunc, {}), UserError);
+}
+
+Plan samplePlan() {
+  Plan p;
+  p.schedule.workers = 4;
+  p.schedule.dispatch = "least_loaded";
+  p.schedule.syncLatency = 12;
+  p.schedule.taskWindow = 128;
+  p.tensors.push_back({"x", 1, 4, {64, 64}, {64, 1}, 64 * 64 * 4, false});
+  p.tensors.push_back({"tmp", 1, 4, {16, 64}, {64, 1}, 16 * 64 * 4, true});
+  p.kernels.push_back({"add", {{ParamKind::In, 16, 16, 1}, {ParamKind::Out, 16, 16, 1}, {ParamKind::Scalar, 0, 0, 0}}, 0, 120});
+  p.symbols.push_back({"n", 4});
+  p.slots.push_back({"flag"});
+  p.channels.push_back({"c2s", 2, 30});
+  PlanNode call;
+  call.kind = NodeKind::Call;
+  call.kernel = 0;
+  call.views = {{0, {B(ExprOp::Mul, Expr::var(0), C(16)), C(0)}, {16, 16}},
+                {1, {C(0), B(ExprOp::Mul, Expr::var(0), C(16))}, {16, 16}}};
+  call.scalars = {Expr::sym(0)};
+  call.dispatchKey = Expr::var(0);
+  PlanNode send;
+  send.kind = NodeKind::Send;
+  send.channel = 0;
+  send.children = {call};
+  PlanNode loop;
+  loop.kind = NodeKind::Loop;
+  loop.loopKind = LoopKind::Sequential;
+  loop.axis = AxisKind::DenseDyn;
+  loop.var = 0;
+  loop.expr = Expr::sym(0);
+  loop.children = {send};
+  PlanNode cond;
+  cond.kind = NodeKind::Cond;
+  cond.expr = Expr::slot(0);
+  cond.children = {call};
+  PlanNode sparse;
+  sparse.kind = NodeKind::Loop;
+  sparse.axis = AxisKind::Sparse;
+  sparse.indices = {1, 3};
+  sparse.var = 0;
+  sparse.children = {cond};
+  PlanNode scope;
+  scope.kind = NodeKind::Scope;
+  scope.children = {loop, sparse};
+  PlanNode load;
+  load.kind = NodeKind::SlotLoad;
+  load.slot = 0;
+  load.views = {{0, {C(0), C(0)}, {1, 1}}};
+  PlanNode set;
+  set.kind = NodeKind::SlotSet;
+  set.slot = 0;
+  set.expr = C(1);
+  p.processes.push_back({"producer", {set, scope, load}, 1});
+  PlanNode consume;
+  consume.kind = NodeKind::Consume;
+  consume.channel = 0;
+  consume.var = 0;
+  consume.children = {call};
+  p.processes.push_back({"consumer", {consume}, 1});
+  return p;
+}
+
+TEST(Plan, BinaryRoundTrip) {
+  Plan p = samplePlan();
+  ASSERT_EQ(validatePlan(p), "");
+  std::vector<uint8_t> bytes = serializePlan(p);
+  Plan q = deserializePlan(bytes);
+  EXPECT_EQ(p, q);
+  EXPECT_EQ(serializePlan(q), bytes);
+}
+
+TEST(Plan, MalformedBytesAreUserErrors) {
+  std::vector<uint8_t> bytes = serializePlan(samplePlan());
+  std::vector<uint8_t> bad = bytes;
+  bad[0] = 'X';
+  EXPECT_THROW(deserializePlan(bad), UserError);
+  bad = bytes;
+  bad[8] = 99;  // version
+  try {
+    deserializePlan(bad);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("version 99"));
+  }
+  // Every truncation is rejected, never read out of bounds.
+  for (size_t n = 0; n < bytes.size(); n += 7) {
+    std::vector<uint8_t> t(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(n));
+    EXPECT_THROW(deserializePlan(t), UserError) << n;
+  }
+  bad = bytes;
+  bad.push_back(0);
+  EXPECT_THROW(deserializePlan(bad), UserError);
+}
+
+TEST(Plan, ValidationNamesTheProblem) {
+  Plan p = samplePlan();
+  p.processes[1].body[0].channel = 5;
+  EXPECT_THAT(validatePlan(p), HasSubstr("channel 5 (only 1)"));
+  p = samplePlan();
+  p.processes[0].body[1].children[0].children[0].children[0].scalars.clear();
+  EXPECT_THAT(validatePlan(p), HasSubstr("call of 'add' has 2 views and 0 scalars, the kernel takes 2 and 1"));
+  p = samplePlan();
+  p.channels[0].capacity = 0;
+  EXPECT_THAT(validatePlan(p), HasSubstr("capacity 0"));
+  EXPECT_THROW(deserializePlan(serializePlan(p)), UserError);
+}
+
+}  // namespace
+}  // namespace pto::wsp::abi
