@@ -1,69 +1,147 @@
+// The five reference workloads written with the C++ builder. Each builds exactly the module
+// that parsing examples/<name>/<name>.wsp gives (tests/api/ExamplesTest.cpp asserts
+// structural equality), so the builder and the text format describe one set of examples.
 #include "pto/wsp/api/Examples.h"
 
 #include "pto/wsp/api/Builder.h"
+#include "pto/wsp/support/Assert.h"
 
+#include <algorithm>
 #include <array>
 #include <limits>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace pto::wsp::examples {
 
 using ir::DType;
 using ir::TensorRole;
 
+namespace {
+
+// SSA value names per kernel, in the order the kernel's ops produce them.
+using ValueNames = std::map<std::string, std::vector<std::string>>;
+
+// The builder names SSA values t0, t1, ... in emission order; the .wsp files use readable
+// names (%xh, %xf, ...). Renames each listed kernel's values so both spell the same module.
+void nameValues(ir::Module& m, const ValueNames& names) {
+  for (const auto& [kernel, wanted] : names) {
+    auto it = std::find_if(m.kernels.begin(), m.kernels.end(), [&](const ir::Kernel& k) { return k.name == kernel; });
+    PTO_INTERNAL_ASSERT(it != m.kernels.end(), "example names values of unknown kernel '{}'", kernel);
+    std::map<std::string, std::string> rename;
+    size_t next = 0;
+    for (ir::TileInst& inst : it->body) {
+      for (std::string& o : inst.operands) {
+        auto r = rename.find(o);
+        PTO_INTERNAL_ASSERT(r != rename.end(), "kernel '{}': operand '{}' used before defined", kernel, o);
+        o = r->second;
+      }
+      for (std::string& res : inst.results) {
+        PTO_INTERNAL_ASSERT(next < wanted.size(), "kernel '{}': more values than names ({})", kernel, wanted.size());
+        rename[res] = wanted[next];
+        res = wanted[next++];
+      }
+    }
+    PTO_INTERNAL_ASSERT(next == wanted.size(), "kernel '{}': {} values but {} names", kernel, next, wanted.size());
+  }
+}
+
+// `s` as a { block }: the builder returns a one-statement body unwrapped, while the parser
+// keeps `{ s }` as a Block, and the .wsp files brace every workload and process body.
+ir::Stmt braced(const ir::Stmt& s) {
+  if (s.as<ir::Block>()) return s;
+  return ir::Block::make({s}, s.loc());
+}
+
+// Braces the workload bodies and the bodies of their top-level processes.
+void braceBodies(ir::Module& m) {
+  for (ir::Workload& w : m.workloads) {
+    w.body = braced(w.body);
+    std::vector<ir::Stmt> stmts = w.body.as<ir::Block>()->stmts;
+    for (ir::Stmt& st : stmts)
+      if (const auto* p = st.as<ir::Process>())
+        st = ir::Process::make(p->name, p->produces, p->consumes, braced(p->body), p->loc);
+    w.body = ir::Block::make(std::move(stmts), w.body.loc());
+  }
+}
+
+// build() + value names + braced bodies + verify (throws UserError like
+// ModuleBuilder::buildVerified).
+ir::Module finish(const ModuleBuilder& M, const ValueNames& names) {
+  ir::Module m = M.build();
+  nameValues(m, names);
+  braceBodies(m);
+  ir::verifyOrThrow(m);
+  return m;
+}
+
+}  // namespace
+
 ir::Module rmsnorm() {
   ModuleBuilder M("rmsnorm");
-  auto X = M.tensor("x", {64, 4096}, DType::F32);
-  auto W = M.tensor("w", {1, 4096}, DType::F32);
-  auto Y = M.tensor("y", {64, 4096}, DType::F32, TensorRole::Output);
+  auto X = M.tensor("X", {256, 128}, DType::F16);
+  auto W = M.tensor("W", {1, 128}, DType::F16);
+  auto Y = M.tensor("Y", {256, 128}, DType::F16, TensorRole::Output);
   auto rms = M.kernel("rmsnorm", [](KernelBuilder& k) {
-    auto x = k.in("x", 16, 128, DType::F32);
-    auto w = k.in("w", 1, 128, DType::F32);
-    auto y = k.out("y", 16, 128, DType::F32);
+    auto x = k.in("x", 16, 128, DType::F16);
+    auto w = k.in("w", 1, 128, DType::F16);
+    auto y = k.out("y", 16, 128, DType::F16);
     auto eps = k.scalar("eps", DType::F32);
-    auto t = k.load(x);
-    auto r = rsqrt(rowmean(t * t) + eps);  // [16,1]
-    auto wt = k.load(w);                   // [1,128]
-    k.store(y, t * r * wt);                // row broadcast, then column broadcast
+    auto xh = k.load(x);
+    auto xf = k.cast(xh, DType::F32);
+    auto sq = xf * xf;
+    auto ms = rowmean(sq);  // [16, 1]
+    auto e = ms + eps;
+    auto r = rsqrt(e);
+    auto n = xf * r;  // row broadcast: scale each row by its 1/rms
+    auto wh = k.load(w);
+    auto wf = k.cast(wh, DType::F32);
+    auto o = n * wf;  // column broadcast: scale each column by its weight
+    k.store(y, k.cast(o, DType::F16));
   });
   Var b("b"), t("t");
-  M.workload("rmsnorm")
-      .P({b.in(Dense(4)), t.in(Dense(32))},
+  M.workload("rms")
+      .P({b.in(Dense(4)), t.in(Dense(4))},
          [&](WorkloadBuilder& w) {
-           w.call(rms, {X.at({b * 16, t * 128}), W.at({0, t * 128}), Y.at({b * 16, t * 128}), 1e-6});
+           w.call(rms, {X.at({(b * 4 + t) * 16, 0}), W.at({0, 0}), Y.at({(b * 4 + t) * 16, 0}), 1e-6});
          })
       .dispatch("round_robin", {{"workers", 4}})
-      .task_window(64);
-  return M.buildVerified();
+      .task_window(16);
+  return finish(M, {{"rmsnorm", {"xh", "xf", "sq", "ms", "e", "r", "n", "wh", "wf", "o", "oh"}}});
 }
 
 ir::Module softmax() {
   constexpr double kNegInf = -std::numeric_limits<double>::infinity();
   ModuleBuilder M("softmax");
-  auto X = M.tensor("x", {64, 1024}, DType::F32);
-  auto Mx = M.tensor("row_max", {64, 1}, DType::F32, TensorRole::Temp);
-  auto Sm = M.tensor("row_sum", {64, 1}, DType::F32, TensorRole::Temp);
-  auto Y = M.tensor("y", {64, 1024}, DType::F32, TensorRole::Output);
-  auto init = M.kernel("init", [&](KernelBuilder& k) {
-    auto m = k.out("m", 16, 1, DType::F32);
-    auto s = k.out("s", 16, 1, DType::F32);
-    k.store(m, k.fill(16, 1, DType::F32, kNegInf));
-    k.store(s, k.fill(16, 1, DType::F32, 0.0));
+  auto X = M.tensor("X", {64, 512}, DType::F32);
+  auto Mx = M.tensor("M", {64, 1}, DType::F32, TensorRole::Temp);
+  auto S = M.tensor("S", {64, 1}, DType::F32, TensorRole::Temp);
+  auto Y = M.tensor("Y", {64, 512}, DType::F32, TensorRole::Output);
+  auto fillCol = M.kernel("fill_col", [](KernelBuilder& k) {
+    auto t = k.out("t", 16, 1, DType::F32);
+    auto v = k.scalar("v", DType::F32);
+    k.store(t, k.fill(16, 1, DType::F32, v));
   });
-  auto maxAcc = M.kernel("max_acc", [](KernelBuilder& k) {  // phase 1: m = max(m, rowmax(x))
+  auto maxStep = M.kernel("max_step", [](KernelBuilder& k) {  // phase 1: m = max(m, rowmax(x))
     auto x = k.in("x", 16, 128, DType::F32);
     auto m = k.inout("m", 16, 1, DType::F32);
     auto xt = k.load(x);
+    auto bm = rowmax(xt);
     auto mt = k.load(m);
-    k.store(m, max(mt, rowmax(xt)));
+    k.store(m, max(mt, bm));
   });
-  auto sumAcc = M.kernel("sum_acc", [](KernelBuilder& k) {  // phase 2: s += rowsum(exp(x - m))
+  auto sumStep = M.kernel("sum_step", [](KernelBuilder& k) {  // phase 2: s += rowsum(exp(x - m))
     auto x = k.in("x", 16, 128, DType::F32);
     auto m = k.in("m", 16, 1, DType::F32);
     auto s = k.inout("s", 16, 1, DType::F32);
     auto xt = k.load(x);
     auto mt = k.load(m);
+    auto d = xt - mt;
+    auto e = exp(d);
+    auto bs = rowsum(e);
     auto st = k.load(s);
-    k.store(s, st + rowsum(exp(xt - mt)));
+    k.store(s, st + bs);
   });
   auto norm = M.kernel("normalize", [](KernelBuilder& k) {  // phase 3: y = exp(x - m) / s
     auto x = k.in("x", 16, 128, DType::F32);
@@ -72,30 +150,36 @@ ir::Module softmax() {
     auto y = k.out("y", 16, 128, DType::F32);
     auto xt = k.load(x);
     auto mt = k.load(m);
+    auto d = xt - mt;
+    auto e = exp(d);
     auto st = k.load(s);
-    k.store(y, exp(xt - mt) / st);
+    k.store(y, e / st);
   });
-  Var b("b"), t("t");
+  Var r("r"), c("c");
   M.workload("softmax")
       .sequential([&](WorkloadBuilder& w) {
-        w.P({b.in(Dense(4))}, [&](WorkloadBuilder& w1) {
-          w1.call(init, {Mx.at({b * 16, 0}), Sm.at({b * 16, 0})});
-          w1.seq(t.in(Dense(8)), [&](WorkloadBuilder& w2) {
-            w2.call(maxAcc, {X.at({b * 16, t * 128}), Mx.at({b * 16, 0})});
+        w.P({r.in(Dense(4))}, [&](WorkloadBuilder& w1) {  // phase 1: running row max
+          w1.call(fillCol, {Mx.at({r * 16, 0}), kNegInf});
+          w1.seq(c.in(Dense(4)), [&](WorkloadBuilder& w2) {
+            w2.call(maxStep, {X.at({r * 16, c * 128}), Mx.at({r * 16, 0})});
           });
         });
-        w.P({b.in(Dense(4))}, [&](WorkloadBuilder& w1) {
-          w1.seq(t.in(Dense(8)), [&](WorkloadBuilder& w2) {
-            w2.call(sumAcc, {X.at({b * 16, t * 128}), Mx.at({b * 16, 0}), Sm.at({b * 16, 0})});
+        w.P({r.in(Dense(4))}, [&](WorkloadBuilder& w1) {  // phase 2: running row sum of exp(x - m)
+          w1.call(fillCol, {S.at({r * 16, 0}), 0.0});
+          w1.seq(c.in(Dense(4)), [&](WorkloadBuilder& w2) {
+            w2.call(sumStep, {X.at({r * 16, c * 128}), Mx.at({r * 16, 0}), S.at({r * 16, 0})});
           });
         });
-        w.P({b.in(Dense(4)), t.in(Dense(8))}, [&](WorkloadBuilder& w1) {
-          w1.call(norm, {X.at({b * 16, t * 128}), Mx.at({b * 16, 0}), Sm.at({b * 16, 0}), Y.at({b * 16, t * 128})});
+        w.P({r.in(Dense(4)), c.in(Dense(4))}, [&](WorkloadBuilder& w1) {  // phase 3: normalise
+          w1.call(norm, {X.at({r * 16, c * 128}), Mx.at({r * 16, 0}), S.at({r * 16, 0}), Y.at({r * 16, c * 128})});
         });
       })
-      .dispatch("least_loaded", {{"workers", 8}})
-      .task_window(128);
-  return M.buildVerified();
+      .dispatch("round_robin", {{"workers", 4}})
+      .task_window(32);
+  return finish(M, {{"fill_col", {"f"}},
+                    {"max_step", {"xt", "bm", "mt", "nm"}},
+                    {"sum_step", {"xt", "mt", "d", "e", "bs", "st", "ns"}},
+                    {"normalize", {"xt", "mt", "d", "e", "st", "yt"}}});
 }
 
 ir::Module bgemm() {
@@ -107,7 +191,7 @@ ir::Module bgemm() {
     auto c = k.out("c", 64, 64, DType::F32);
     k.store(c, k.fill(64, 64, DType::F32, 0.0));
   });
-  auto gemm = M.kernel("gemm_acc", [](KernelBuilder& k) {  // c += a x b, f32 accumulate
+  auto gemm = M.kernel("gemm_step", [](KernelBuilder& k) {  // c += a x b, f32 accumulate
     auto a = k.in("a", 64, 64, DType::F16);
     auto b = k.in("b", 64, 64, DType::F16);
     auto c = k.inout("c", 64, 64, DType::F32);
@@ -125,109 +209,121 @@ ir::Module bgemm() {
              s.call(gemm, {A.at({b, m * 64, kk * 64}), B.at({b, kk * 64, n * 64}), C.at({b, m * 64, n * 64})});
            });
          })
-      .dispatch_custom((b * 2 + m) % 4, {{"workers", 4}})
-      .task_window(32)
+      .dispatch_custom((b * 4 + m * 2 + n) % 8, {{"workers", 8}})
+      .task_window(64)
       .pool("tensormap", 1024);
-  return M.buildVerified();
+  return finish(M, {{"zero", {"z"}}, {"gemm_step", {"at", "bt", "acc", "ct"}}});
 }
 
 ir::Module pipeline() {
   ModuleBuilder M("pipeline");
-  auto X = M.tensor("x", {128, 128}, DType::F32);
-  auto Bf = M.tensor("stage_in", {128, 128}, DType::F32, TensorRole::Temp);
-  auto Cf = M.tensor("stage_out", {128, 128}, DType::F32, TensorRole::Temp);
-  auto Y = M.tensor("y", {128, 128}, DType::F32, TensorRole::Output);
-  auto copy = [](KernelBuilder& k) {
+  auto X = M.tensor("X", {128, 128}, DType::F32);
+  auto Buf = M.tensor("Buf", {128, 128}, DType::F32, TensorRole::Temp);
+  auto Res = M.tensor("Res", {128, 128}, DType::F32, TensorRole::Temp);
+  auto Y = M.tensor("Y", {128, 128}, DType::F32, TensorRole::Output);
+  auto ld = M.kernel("load_tile", [](KernelBuilder& k) {
     auto src = k.in("src", 16, 128, DType::F32);
     auto dst = k.out("dst", 16, 128, DType::F32);
     k.store(dst, k.load(src));
-  };
-  auto ld = M.kernel("load_tile", copy);
-  auto st = M.kernel("store_tile", copy);
-  auto work = M.kernel("compute", [](KernelBuilder& k) {
-    auto in = k.in("src", 16, 128, DType::F32);
-    auto out = k.out("dst", 16, 128, DType::F32);
-    k.store(out, gelu(k.load(in)) * 0.5);
   });
-  Var i("i"), j("j"), r("r");
-  // Token values: the k-th send on a channel carries k (docs/ir.md), so i/j are tile rows.
+  auto work = M.kernel("compute", [](KernelBuilder& k) {
+    auto a = k.in("a", 16, 128, DType::F32);
+    auto b = k.out("b", 16, 128, DType::F32);
+    k.store(b, silu(k.load(a)));
+  });
+  auto st = M.kernel("store_tile", [](KernelBuilder& k) {
+    auto a = k.in("a", 16, 128, DType::F32);
+    auto y = k.out("y", 16, 128, DType::F32);
+    k.store(y, k.load(a));
+  });
+  // Channels carry the row-block index: stage k+1 of block i overlaps stage k of block i+1.
+  Var i("i");
   M.workload("pipeline")
-      .channel("c_ld")
-      .channel("c_st")
-      .process("loader", {"c_ld"}, {},
+      .channel("l2c", ir::ChannelElem::Index)
+      .channel("c2s", ir::ChannelElem::Index)
+      .process("loader", {"l2c"}, {},
                [&](WorkloadBuilder& w) {
-                 w.P({r.in(Dense(8))}, [&](WorkloadBuilder& p) {
-                   p.send("c_ld", ld, {X.at({r * 16, 0}), Bf.at({r * 16, 0})});
+                 w.seq(i.in(Dense(8)), [&](WorkloadBuilder& s) {
+                   s.call(ld, {X.at({i * 16, 0}), Buf.at({i * 16, 0})});
+                   s.sendValue("l2c", i);
                  });
                })
-      .process("worker", {"c_st"}, {"c_ld"},
+      .process("worker", {"c2s"}, {"l2c"},
                [&](WorkloadBuilder& w) {
-                 w.consume("c_ld", i, [&](WorkloadBuilder& c) {
-                   c.send("c_st", work, {Bf.at({i * 16, 0}), Cf.at({i * 16, 0})});
+                 w.consume("l2c", i, [&](WorkloadBuilder& c) {
+                   c.call(work, {Buf.at({i * 16, 0}), Res.at({i * 16, 0})});
+                   c.sendValue("c2s", i);
                  });
                })
-      .process("storer", {}, {"c_st"},
+      .process("storer", {}, {"c2s"},
                [&](WorkloadBuilder& w) {
-                 w.consume("c_st", j, [&](WorkloadBuilder& c) { c.call(st, {Cf.at({j * 16, 0}), Y.at({j * 16, 0})}); });
+                 w.consume("c2s", i, [&](WorkloadBuilder& c) { c.call(st, {Res.at({i * 16, 0}), Y.at({i * 16, 0})}); });
                })
-      .connect("c_ld", "loader", "worker")
-      .connect("c_st", "worker", "storer")
+      .connect("l2c", "loader", "worker")
+      .connect("c2s", "worker", "storer")
+      .replicate("worker", 2)
+      .dispatch("least_loaded", {{"workers", 4}})
+      .task_window(8)
       .channel_defaults(2, 0)
-      .channel_config("c_st", 4, 100)
-      .dispatch("round_robin", {{"workers", 3}})
-      .task_window(16);
-  return M.buildVerified();
+      .channel_config("l2c", 2, 10)
+      .streams(2)
+      .timing({{"trace", 1}});
+  return finish(M, {{"load_tile", {"t"}}, {"compute", {"t", "s"}}, {"store_tile", {"t"}}});
 }
 
 ir::Module moe() {
-  constexpr int kBlocks = 4;
   ModuleBuilder M("moe");
-  auto H = M.tensor("h", {64, 128}, DType::F32);
-  auto WG = M.tensor("w_gate", {128, 8}, DType::F32);
-  auto W0 = M.tensor("w_expert0", {128, 128}, DType::F32);
-  auto W1 = M.tensor("w_expert1", {128, 128}, DType::F32);
-  auto R = M.tensor("route", {kBlocks, 16}, DType::I32, TensorRole::Temp);
-  auto Y = M.tensor("y", {64, 128}, DType::F32, TensorRole::Output);
-  std::array<ir::Expr, kBlocks> e;
-  for (int blk = 0; blk < kBlocks; ++blk) e[blk] = M.slot("route_b" + std::to_string(blk));
+  auto expertSlot = M.slot("expert");
+  auto X = M.tensor("X", {64, 128}, DType::F32);
+  auto Wg = M.tensor("Wg", {128, 2}, DType::F32);
+  auto W0 = M.tensor("W0", {128, 128}, DType::F32);
+  auto W1 = M.tensor("W1", {128, 128}, DType::F32);
+  auto G = M.tensor("G", {4, 1}, DType::I32, TensorRole::Temp);
+  auto Y = M.tensor("Y", {64, 128}, DType::F32, TensorRole::Output);
 
-  auto gate = M.kernel("gate", [](KernelBuilder& k) {  // route[blk] = argmax_j (h x w_gate)[row 0, j]
-    auto h = k.in("h", 16, 128, DType::F32);
-    auto wg = k.in("wg", 128, 8, DType::F32);
-    auto route = k.out("route", 1, 16, DType::I32);
-    auto ht = k.load(h);
+  auto gate = M.kernel("gate", [](KernelBuilder& k) {  // g = index of the block's best expert
+    auto x = k.in("x", 16, 128, DType::F32);
+    auto wg = k.in("wg", 128, 2, DType::F32);
+    auto g = k.out("g", 1, 1, DType::I32);
+    auto xt = k.load(x);
     auto wt = k.load(wg);
-    auto scores = k.matmul(ht, wt);       // [16,8] f32
-    auto [top, idx] = k.topk(scores, 1);  // [16,1] values and i32 indices
-    k.store(route, k.transpose(idx));     // one expert id per token: [1,16]
+    auto sc = k.matmul(xt, wt);            // [16, 2] scores
+    auto tot = colsum(sc);                 // [1, 2] per-expert score of the block
+    auto [top, idx] = k.topk(tot, 1);      // winner (largest score) and its index
+    k.store(g, idx);
   });
-  auto expert = [](KernelBuilder& k) {
-    auto h = k.in("h", 16, 128, DType::F32);
-    auto w = k.in("w", 128, 128, DType::F32);
-    auto y = k.out("y", 16, 128, DType::F32);
-    auto ht = k.load(h);
-    auto wt = k.load(w);
-    k.store(y, silu(k.matmul(ht, wt)));
+  auto expert = [](ir::TileOpKind act) {
+    return [act](KernelBuilder& k) {
+      auto x = k.in("x", 16, 128, DType::F32);
+      auto w = k.in("w", 128, 128, DType::F32);
+      auto y = k.out("y", 16, 128, DType::F32);
+      auto xt = k.load(x);
+      auto wt = k.load(w);
+      auto h = k.matmul(xt, wt);
+      k.store(y, k.unary(act, h));
+    };
   };
-  auto expert0 = M.kernel("expert0", expert);
-  auto expert1 = M.kernel("expert1", expert);
+  auto expert0 = M.kernel("expert0", expert(ir::TileOpKind::Gelu));
+  auto expert1 = M.kernel("expert1", expert(ir::TileOpKind::Silu));
 
-  Var b("b");
-  WorkloadBuilder& W = M.workload("moe");
-  W.P({b.in(Dense(kBlocks))}, [&](WorkloadBuilder& w) {
-    w.call(gate, {H.at({b * 16, 0}), WG.at({0, 0}), R.at({b, 0})});
-  });
-  // Route each block by its first token's expert id (block-level routing).
-  for (int blk = 0; blk < kBlocks; ++blk) {
-    W.slot_load(e[blk], R.view({blk, 0}, 1, 16), 0, 0);
-    W.when(eq(e[blk], 0), [&](WorkloadBuilder& w) {
-       w.call(expert0, {H.at({blk * 16, 0}), W0.at({0, 0}), Y.at({blk * 16, 0})});
-     }).otherwise([&](WorkloadBuilder& w) {
-      w.call(expert1, {H.at({blk * 16, 0}), W1.at({0, 0}), Y.at({blk * 16, 0})});
-    });
-  }
-  W.dispatch("least_loaded", {{"workers", 2}}).task_window(32);
-  return M.buildVerified();
+  Var t("t");
+  M.workload("moe")
+      .seq(t.in(Dense(4)),
+           [&](WorkloadBuilder& w) {
+             w.call(gate, {X.at({t * 16, 0}), Wg.at({0, 0}), G.at({t, 0})});
+             // Routing changes only the slot value between runs, never the compiled code.
+             w.slot_load(expertSlot, G.view({t, 0}, 1, 1), 0, 0);
+             w.when(eq(expertSlot, 0), [&](WorkloadBuilder& e) {
+                e.call(expert0, {X.at({t * 16, 0}), W0.at({0, 0}), Y.at({t * 16, 0})});
+              }).otherwise([&](WorkloadBuilder& e) {
+               e.call(expert1, {X.at({t * 16, 0}), W1.at({0, 0}), Y.at({t * 16, 0})});
+             });
+           })
+      .dispatch("round_robin", {{"workers", 2}})
+      .task_window(16);
+  return finish(M, {{"gate", {"xt", "wt", "sc", "tot", "v", "i"}},
+                    {"expert0", {"xt", "wt", "h", "a"}},
+                    {"expert1", {"xt", "wt", "h", "a"}}});
 }
 
 namespace {

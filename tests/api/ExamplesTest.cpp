@@ -6,6 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
 using namespace pto::wsp;
 
 TEST(Examples, AllFiveVerifyClean) {
@@ -35,5 +41,53 @@ TEST(Examples, RoundTripThroughText) {
     EXPECT_TRUE(back == m) << ex.name << ":\n" << text;
     EXPECT_EQ(ir::text::print(back), text) << ex.name;
     EXPECT_TRUE(ir::verify(back).empty()) << ir::verify(back).render();
+  }
+}
+
+// The builder examples are the same workloads as examples/<name>/<name>.wsp: parsing the
+// file gives a module structurally equal (source locations ignored) to examples::<name>().
+namespace {
+std::string readExample(std::string_view name) {
+  std::string path = std::string(PTO_WSP_SOURCE_DIR) + "/examples/" + std::string(name) + "/" + std::string(name) + ".wsp";
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot open " << path;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> splitLines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// "line N: file: ... / builder: ..." for the first line where the printed forms differ.
+std::string firstDifference(const std::string& fromFile, const std::string& fromBuilder) {
+  std::vector<std::string> a = splitLines(fromFile), b = splitLines(fromBuilder);
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    std::string la = i < a.size() ? a[i] : "<end of text>";
+    std::string lb = i < b.size() ? b[i] : "<end of text>";
+    if (la != lb)
+      return "first difference at printed line " + std::to_string(i + 1) + ":\n  file:    " + la +
+             "\n  builder: " + lb;
+  }
+  return "printed forms are identical (the difference is not visible in the text format)";
+}
+}  // namespace
+
+TEST(Examples, SameWorkloadsAsWspFiles) {
+  for (const examples::Example& ex : examples::all()) {
+    std::string path = "examples/" + std::string(ex.name) + "/" + std::string(ex.name) + ".wsp";
+    ir::Module parsed = ir::text::parse(readExample(ex.name), path);
+    ir::Module built = ex.build();
+    // The streamed message is only evaluated on failure.
+    EXPECT_TRUE(parsed == built) << ex.name << ": parse(" << path << ") != examples::" << ex.name << "()\n"
+                                 << firstDifference(ir::text::print(parsed), ir::text::print(built))
+                                 << "\n--- printed from " << path << ":\n"
+                                 << ir::text::print(parsed) << "\n--- printed from examples::" << ex.name
+                                 << "():\n"
+                                 << ir::text::print(built);
   }
 }

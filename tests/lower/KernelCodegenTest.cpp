@@ -72,8 +72,8 @@ TEST(KernelCodegen, RmsnormTextHasEntryPointsIncludesAndOneCallPerOp) {
   EXPECT_NE(text.find("if (num_args != 10u) __builtin_trap();"), std::string::npos);
   EXPECT_NE(text.find("std::bit_cast<float>(static_cast<uint32_t>(args[9]))"), std::string::npos);
   // One comment and one tile-library call per IR op, in order.
-  const std::regex call(R"(\n  pto::tile::[a-z_]+\()");
-  EXPECT_EQ(static_cast<size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), call), std::sregex_iterator())),
+  const std::regex callRe(R"(\n  pto::tile::[a-z_]+\()");
+  EXPECT_EQ(static_cast<size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), callRe), std::sregex_iterator())),
             k.body.size())
       << text;
   for (size_t i = 0; i < k.body.size(); ++i) EXPECT_NE(text.find(fmt::format("// [{}] ", i)), std::string::npos);
@@ -197,6 +197,26 @@ TEST_F(ExternalKernel, MissingFileSymbolOrCyclesAreUserErrors) {
   EXPECT_NE(errorOf(kernel("k2.cpp", ir::Expr())).find("declares no cycles"), std::string::npos);
   EXPECT_NE(errorOf(kernel("k2.cpp", ir::var("m") + 1)), "");  // not a scalar param
   EXPECT_EQ(errorOf(kernel("k2.cpp", ir::var("n") + 1)), "");
+}
+
+}  // namespace
+}  // namespace pto::wsp::lower
+
+namespace pto::wsp::lower {
+namespace {
+
+TEST(KernelCodegen, EveryExampleKernelLowersWithOneCallPerOp) {
+  const std::vector<ir::Kernel> ks = test::exampleKernels();
+  ASSERT_GE(ks.size(), 5u);
+  const std::regex callRe(R"(\n  pto::tile::[a-z_]+\()");
+  for (const ir::Kernel& k : ks) {
+    if (k.external) continue;
+    const std::string text = emitCpuKernel(k, hostArch());
+    EXPECT_EQ(static_cast<size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), callRe),
+                                                std::sregex_iterator())),
+              k.body.size())
+        << k.name;
+  }
 }
 
 }  // namespace

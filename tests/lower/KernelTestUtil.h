@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -117,5 +118,33 @@ class KernelMaker {
   std::map<std::string, TileType> ptypes_, vtypes_;
   int next_ = 0;
 };
+
+}  // namespace pto::wsp::lower::test
+
+#include "pto/wsp/ir/Module.h"
+#include "pto/wsp/ir/text/Parser.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace pto::wsp::lower::test {
+
+// Every kernel of every examples/*/*.wsp (sorted by path). Throws UserError on parse errors.
+inline std::vector<ir::Kernel> exampleKernels() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(std::filesystem::path(PTO_WSP_SOURCE_DIR) / "examples"))
+    if (e.path().extension() == ".wsp") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<ir::Kernel> out;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    ir::Module m = ir::text::parse(ss.str(), f.string());
+    for (const ir::Kernel& k : m.kernels) out.push_back(k);
+  }
+  return out;
+}
 
 }  // namespace pto::wsp::lower::test

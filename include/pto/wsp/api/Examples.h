@@ -1,6 +1,7 @@
-// The five reference workloads written with the C++ builder. The same workloads exist as
-// text in examples/<name>/<name>.wsp (text stream). Each returns a module that verifies
-// clean (tests/api/ExamplesTest.cpp). Thread-safe: each call builds a fresh module.
+// The five reference workloads written with the C++ builder. Each returns exactly the module
+// that parsing examples/<name>/<name>.wsp gives (structural equality, source locations
+// ignored) and verifies clean (tests/api/ExamplesTest.cpp asserts both). Thread-safe: each
+// call builds a fresh module.
 #pragma once
 
 #include "pto/wsp/ir/Module.h"
@@ -11,17 +12,17 @@
 
 namespace pto::wsp::examples {
 
-// rmsnorm over [B,T] tiles: P b, t { rmsnorm(x[b,t], w[t], y[b,t], eps) }.
+// rmsnorm over [B,T] tiles (f16 in/out, f32 math): P b, t { rmsnorm(X[b,t], W, Y[b,t], eps) }.
 ir::Module rmsnorm();
 // Row softmax in three phases (row max, sum of exp, normalise), sequential between phases,
 // P.seq over column tiles inside the reductions.
 ir::Module softmax();
 // Batched gemm: P b, m, n { zero(C); P.seq k { C += A[b,m,k] x B[b,k,n] } } with an InOut tile.
 ir::Module bgemm();
-// 3-stage CSP pipeline: loader -> compute -> storer over channels c_ld, c_st.
+// 3-stage CSP pipeline: loader -> worker (replicated 2x) -> storer over index channels l2c, c2s.
 ir::Module pipeline();
-// MoE-style routing: a gate kernel writes each block's expert id, slot_load moves it into a
-// slot, and when/otherwise picks the expert kernel per block.
+// MoE-style routing: per block, a gate kernel writes the winning expert's id, slot_load moves
+// it into slot $expert, and when/otherwise picks the expert kernel.
 ir::Module moe();
 
 struct Example {
