@@ -4,6 +4,7 @@
 #include "pto/wsp/api/Examples.h"
 
 #include "pto/wsp/api/Builder.h"
+#include "pto/wsp/ir/Visitor.h"
 #include "pto/wsp/support/Assert.h"
 
 #include <algorithm>
@@ -48,22 +49,48 @@ void nameValues(ir::Module& m, const ValueNames& names) {
 }
 
 // `s` as a { block }: the builder returns a one-statement body unwrapped, while the parser
-// keeps `{ s }` as a Block, and the .wsp files brace every workload and process body.
+// keeps `{ s }` as a Block, and the .wsp files brace every body.
 ir::Stmt braced(const ir::Stmt& s) {
-  if (s.as<ir::Block>()) return s;
+  if (!s.defined() || s.as<ir::Block>()) return s;
   return ir::Block::make({s}, s.loc());
 }
 
-// Braces the workload bodies and the bodies of their top-level processes.
-void braceBodies(ir::Module& m) {
-  for (ir::Workload& w : m.workloads) {
-    w.body = braced(w.body);
-    std::vector<ir::Stmt> stmts = w.body.as<ir::Block>()->stmts;
-    for (ir::Stmt& st : stmts)
-      if (const auto* p = st.as<ir::Process>())
-        st = ir::Process::make(p->name, p->produces, p->consumes, braced(p->body), p->loc);
-    w.body = ir::Block::make(std::move(stmts), w.body.loc());
+// Braces every workload, loop, branch, process, consume and scope body.
+class BraceBodies : public ir::IRMutator {
+ public:
+  using ir::IRMutator::mutate;
+  ir::Stmt mutate(const ir::Loop&, const ir::Stmt& self) override {
+    ir::Stmt done = ir::IRMutator::mutate(*self.as<ir::Loop>(), self);  // keeps the node alive
+    const auto* s = done.as<ir::Loop>();
+    return ir::Loop::make(s->loopKind, s->vars, braced(s->body), s->loc);
   }
+  ir::Stmt mutate(const ir::Cond&, const ir::Stmt& self) override {
+    ir::Stmt done = ir::IRMutator::mutate(*self.as<ir::Cond>(), self);  // keeps the node alive
+    const auto* s = done.as<ir::Cond>();
+    std::vector<ir::CondBranch> branches = s->branches;
+    for (ir::CondBranch& b : branches) b.body = braced(b.body);
+    return ir::Cond::make(std::move(branches), braced(s->otherwise), s->loc);
+  }
+  ir::Stmt mutate(const ir::Process&, const ir::Stmt& self) override {
+    ir::Stmt done = ir::IRMutator::mutate(*self.as<ir::Process>(), self);  // keeps the node alive
+    const auto* s = done.as<ir::Process>();
+    return ir::Process::make(s->name, s->produces, s->consumes, braced(s->body), s->loc);
+  }
+  ir::Stmt mutate(const ir::Consume&, const ir::Stmt& self) override {
+    ir::Stmt done = ir::IRMutator::mutate(*self.as<ir::Consume>(), self);  // keeps the node alive
+    const auto* s = done.as<ir::Consume>();
+    return ir::Consume::make(s->channel, s->var, braced(s->body), s->loc);
+  }
+  ir::Stmt mutate(const ir::Scope&, const ir::Stmt& self) override {
+    ir::Stmt done = ir::IRMutator::mutate(*self.as<ir::Scope>(), self);  // keeps the node alive
+    const auto* s = done.as<ir::Scope>();
+    return ir::Scope::make(braced(s->body), s->loc);
+  }
+};
+
+void braceBodies(ir::Module& m) {
+  BraceBodies b;
+  for (ir::Workload& w : m.workloads) w.body = braced(b.mutate(w.body));
 }
 
 // build() + value names + braced bodies + verify (throws UserError like

@@ -2,11 +2,9 @@
 // The model and the data structures are described in docs/runtime.md.
 #include "pto/wsp/runtime/Engine.h"
 
-#include "pto/wsp/runtime/DispatchPolicy.h"
-#include "pto/wsp/runtime/TensorMap.h"
+#include "EngineImpl.h"
 #include "pto/wsp/support/Assert.h"
 #include "pto/wsp/support/Diagnostic.h"
-#include "pto/wsp/support/Hash.h"
 
 #include <fmt/format.h>
 
@@ -16,110 +14,37 @@
 
 namespace pto::wsp::rt {
 
-namespace {
-constexpr uint64_t kPending = ~uint64_t{0};  // retire time not known yet (scope open)
-
-uint64_t nowNs() {
+uint64_t engineNowNs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                    std::chrono::steady_clock::now().time_since_epoch())
                                    .count());
+}
+
+namespace {
+
+// Sorts ascending and drops duplicates. Producer lists are mostly short runs in
+// descending order (chains are walked newest first), where a plain insertion sort
+// beats std::sort's introsort set-up and memmove-based insertion.
+void sortUnique(std::vector<TaskId>& v) {
+  const size_t n = v.size();
+  if (n > 32) {
+    std::sort(v.begin(), v.end());
+  } else {
+    TaskId* a = v.data();
+    for (size_t i = 1; i < n; ++i) {
+      const TaskId x = a[i];
+      size_t j = i;
+      for (; j > 0 && a[j - 1] > x; --j) a[j] = a[j - 1];
+      a[j] = x;
+    }
+  }
+  v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
 [[noreturn]] void configError(const std::string& what, const std::string& help) {
   throw UserError(makeError({}, what).help(help));
 }
 }  // namespace
-
-// One issued task, kept while it is in the physical ring.
-struct Rec {
-  uint64_t issue = 0, start = 0, finish = 0, retire = kPending, holdUntil = 0;
-  uint64_t cumTmap = 0, cumDeps = 0, cumHeap = 0;  // running totals including this task
-  uint64_t eidEnd = 0;                             // TensorMap next id after its entries
-  uint64_t traceIdx = ~uint64_t{0};                // index in traceRecs, if traced
-  uint32_t scope = 0;                              // serial of the open scope holding it
-  uint32_t worker = 0, kernel = 0, process = 0;
-};
-
-struct ScopeRec {
-  uint32_t serial = 0;
-  TaskId beginSeq = 0;
-};
-
-struct Proc {
-  std::string name;
-  uint64_t time = 0;
-  std::vector<ScopeRec> scopes;
-};
-
-// Per worker FIFO of start times of tasks dispatched to it and not started yet.
-struct ReadyQ {
-  std::vector<uint64_t> starts;
-  uint64_t head = 0, tail = 0, mask = 0;
-  uint64_t size() const { return tail - head; }
-  uint64_t front() const { return starts[head & mask]; }
-};
-
-struct Engine::Impl {
-  EngineConfig cfg;
-  std::unique_ptr<DispatchPolicy> policy;
-  TensorMap tmap;
-  std::vector<Rec> ring;
-  uint64_t ringMask = 0;
-  // popHead <= semHead <= pendingFrom <= tail (task ids).
-  TaskId popHead = 0;      // oldest task physically present
-  TaskId semHead = 0;      // oldest task not retired at the semantic horizon
-  TaskId pendingFrom = 0;  // oldest task whose retirement is not known yet
-  TaskId tail = 0;         // next task id
-  uint64_t lastRetire = 0;
-  uint64_t baseTmap = 0, baseDeps = 0, baseHeap = 0;  // totals released by retirement
-  uint64_t totTmap = 0, totDeps = 0, totHeap = 0;
-  uint64_t heapHead = 0;
-  uint64_t maxFinish = 0;
-  uint32_t nextScope = 1;
-  std::vector<Proc> procs;
-  std::vector<uint64_t> workerFree;
-  std::vector<ReadyQ> readyQs;
-  RunStats st;
-  int lastStall = -1;        // Resource of the latest issue's stall, -1 if it did not stall
-  uint64_t timeline = 0x243f6a8885a308d3ull;  // running timeline digest
-  std::vector<TraceRecord> traceRecs;
-  std::vector<TaskId> depScratch, predScratch;
-  uint64_t startNs = 0;
-  bool drained = false;
-
-  explicit Impl(const EngineConfig& c) : cfg(c), tmap(std::max<uint32_t>(c.tensorMapCapacity, 1)) {}
-
-  Rec& rec(TaskId id) { return ring[id & ringMask]; }
-  const Rec& rec(TaskId id) const { return ring[id & ringMask]; }
-
-  void releaseSem() {  // semHead retires (its retire time is known)
-    const Rec& r = rec(semHead);
-    baseTmap = r.cumTmap;
-    baseDeps = r.cumDeps;
-    baseHeap = r.cumHeap;
-    ++semHead;
-  }
-  void advanceSem(uint64_t t) {
-    while (semHead < pendingFrom && rec(semHead).retire <= t) releaseSem();
-  }
-  // Waits (in semantic time) for the oldest live task to retire; false if its
-  // retirement depends on an open scope.
-  bool retireOldest(uint64_t& t) {
-    if (semHead >= pendingFrom) return false;
-    t = std::max(t, rec(semHead).retire);
-    releaseSem();
-    return true;
-  }
-  uint64_t cumBefore(TaskId id, uint64_t Rec::*field, uint64_t base) const {
-    return id == semHead ? base : rec(id - 1).*field;
-  }
-
-  void popPhysical();
-  void fetchHostTimes(TaskId id);
-  void hostDeadlock(ProcessId p, const char* during);
-  void resolvePending();
-  IssueResult blocked(ProcessId p, Resource r, uint64_t minimal);
-};
 
 Engine::Engine(const EngineConfig& cfg) {
   if (cfg.numWorkers == 0) configError("num_workers is 0", "use at least 1 worker");
@@ -153,7 +78,7 @@ Engine::Engine(const EngineConfig& cfg) {
   m.st.at(Resource::HeapArena).capacity = cfg.heapBytes;
   m.st.at(Resource::ReadyQueue).capacity = cfg.readyQueueCapacity;
   m.st.dryRun = cfg.sink == nullptr;
-  m.startNs = nowNs();
+  m.startNs = engineNowNs();
 }
 
 Engine::~Engine() {
@@ -208,14 +133,6 @@ void Engine::Impl::fetchHostTimes(TaskId id) {
   cfg.sink->hostTimes(id, tr.hostStartNs, tr.hostEndNs);
 }
 
-IssueResult Engine::Impl::blocked(ProcessId, Resource r, uint64_t minimal) {
-  IssueResult res;
-  res.status = IssueStatus::Blocked;
-  res.blockedOn = r;
-  res.minimalCapacity = minimal;
-  return res;
-}
-
 void Engine::Impl::resolvePending() {
   while (pendingFrom < tail) {
     Rec& r = rec(pendingFrom);
@@ -226,8 +143,12 @@ void Engine::Impl::resolvePending() {
   }
 }
 
-IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
-  Impl& m = *impl_;
+// The issue path. Writes the times into `out` (Issued) or the blocking resource into
+// `res` (Blocked); every field is written explicitly because zero-initialising the
+// ~100-byte result and Rec structs compiled to `rep stos`, a third of a task's cost.
+IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& out,
+                                    Resource& blockedRes, uint64_t& blockedMin) {
+  Impl& m = *this;
   const EngineConfig& cfg = m.cfg;
   if (p >= m.procs.size())
     throw UserError(makeError({}, fmt::format("process {} does not exist ({} processes)", p,
@@ -282,7 +203,9 @@ IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
     m.baseDeps = bases0[1];
     m.baseHeap = bases0[2];
     q.head = qHead0;
-    return m.blocked(p, r, minimal);
+    blockedRes = r;
+    blockedMin = minimal;
+    return IssueStatus::Blocked;
   };
   uint64_t t0 = P.time + cfg.issueCycles;
   m.advanceSem(t0);
@@ -335,20 +258,22 @@ IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
   m.advanceSem(t0);
 
   // --- dependencies: semantic = producers unretired at t0; host = physically present --
-  auto& deps = m.depScratch;
   auto& preds = m.predScratch;
-  deps.clear();
+  auto& buckets = m.bucketScratch;
   preds.clear();
+  buckets.clear();
+  // Without a sink only semantic deps (>= semHead) matter; with one, every producer
+  // still present on the host (all live entries are >= popHead).
+  const TaskId minProd = cfg.sink ? m.popHead : m.semHead;
   for (const Region& r : t.regions)
-    m.tmap.forEachConflict(r, [&](TaskId prod, bool) { preds.push_back(prod); });
+    m.tmap.forEachConflict(r, [&](TaskId prod, bool) { preds.push_back(prod); }, minProd, &buckets);
   for (TaskId d : t.deps)
     if (d >= m.popHead) preds.push_back(d);
-  if (preds.size() > 1) {
-    std::sort(preds.begin(), preds.end());
-    preds.erase(std::unique(preds.begin(), preds.end()), preds.end());
-  }
-  for (TaskId d : preds)
-    if (d >= m.semHead) deps.push_back(d);
+  if (preds.size() > 1) sortUnique(preds);
+  // preds is sorted: the semantic deps (>= semHead) are a suffix of it.
+  size_t firstDep = 0;
+  while (firstDep < preds.size() && preds[firstDep] < m.semHead) ++firstDep;
+  const std::span<const TaskId> deps(preds.data() + firstDep, preds.size() - firstDep);
   const uint64_t nDeps = deps.size();
   if (nDeps > cfg.depListCapacity)
     throw UserError(makeError({}, fmt::format("task {} of kernel {} has {} dependencies, the dep-list pool "
@@ -370,7 +295,6 @@ IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
   for (TaskId d : deps) ready = std::max(ready, m.rec(d).finish);
   // A structural join adds no sync latency: its dependents add it once.
   if (!deps.empty() && !t.structural) ready += cfg.syncLatency;
-  TaskTimes out;
   out.id = seq;
   out.worker = w;
   out.issue = t0;
@@ -383,21 +307,25 @@ IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
   m.maxFinish = std::max(m.maxFinish, out.finish);
   P.time = t0;
 
-  for (const Region& r : t.regions) m.tmap.insertValidated(r, seq);
+  const uint64_t* bucket = buckets.data();
+  for (const Region& r : t.regions) bucket = m.tmap.insertValidated(r, seq, bucket);
   m.totTmap += needTmap;
   m.totDeps += nDeps;
   m.totHeap += heapFoot;
   if (heapFoot) m.heapHead = heapOff + t.heapBytes;
 
   Rec& r = m.rec(seq);
-  r = Rec{};
   r.issue = out.issue;
   r.start = out.start;
   r.finish = out.finish;
+  r.retire = kPending;
+  r.holdUntil = 0;
   r.cumTmap = m.totTmap;
   r.cumDeps = m.totDeps;
   r.cumHeap = m.totHeap;
   r.eidEnd = m.tmap.nextEntryId();
+  r.traceIdx = ~uint64_t{0};
+  r.scope = 0;
   r.worker = w;
   r.kernel = t.kernel;
   r.process = p;
@@ -459,22 +387,28 @@ IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
     if (cfg.sink->submit(ht) == WaitStatus::Stalled)
       m.hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
   }
+  return IssueStatus::Issued;
+}
+
+IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
   IssueResult res;
-  res.task = out;
+  res.status = impl_->issueTask(p, t, res.task, res.blockedOn, res.minimalCapacity);
   return res;
 }
 
 TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) {
-  IssueResult r = tryIssue(p, t);
-  if (r.status == IssueStatus::Issued) return r.task;
+  TaskTimes out;
+  Resource blockedOn = Resource::TaskRing;
+  uint64_t minimal = 0;
+  if (impl_->issueTask(p, t, out, blockedOn, minimal) == IssueStatus::Issued) return out;
   DeadlockReport rep = resourceReport();
   const Impl& m = *impl_;
-  const uint64_t cap = m.st.at(r.blockedOn).capacity;
+  const uint64_t cap = m.st.at(blockedOn).capacity;
   rep.blocked.push_back(
       {p, m.procs[p].name, m.procs[p].time,
        fmt::format("{} full: {} of {} held until an open scope ends (issuing task {} of kernel {})",
-                   resourceName(r.blockedOn), occupancy(r.blockedOn), cap, m.tail, t.kernel)});
-  rep.knobs.push_back({resourceKnob(r.blockedOn), cap, r.minimalCapacity});
+                   resourceName(blockedOn), occupancy(blockedOn), cap, m.tail, t.kernel)});
+  rep.knobs.push_back({resourceKnob(blockedOn), cap, minimal});
   throw DeadlockError(std::move(rep));
 }
 
@@ -556,77 +490,7 @@ void Engine::drain() {
       for (TaskId id = m.popHead; id < m.tail; ++id) m.fetchHostTimes(id);
   }
   m.drained = true;
-  m.st.hostWallNs = nowNs() - m.startNs;
-}
-
-TaskId Engine::tasksIssued() const { return impl_->tail; }
-
-RunStats Engine::stats() const {
-  const Impl& m = *impl_;
-  RunStats s = m.st;
-  s.totalCycles = m.maxFinish;
-  for (const Proc& P : m.procs) s.totalCycles = std::max(s.totalCycles, P.time);
-  for (auto& w : s.workers)
-    w.utilisation = s.totalCycles ? static_cast<double>(w.busyCycles) / s.totalCycles : 0.0;
-  s.timelineHash = hash64(&m.timeline, sizeof m.timeline, m.tail);
-  if (m.lastStall >= 0) s.currentStall = resourceName(static_cast<Resource>(m.lastStall));
-  if (!m.drained) s.hostWallNs = nowNs() - m.startNs;
-  s.tasksPerSecond = s.hostWallNs ? s.tasks * 1e9 / static_cast<double>(s.hostWallNs) : 0.0;
-  return s;
-}
-
-std::span<const TraceRecord> Engine::trace() const { return impl_->traceRecs; }
-
-std::string Engine::chromeTrace(const TraceExportOptions& opts) const {
-  return chromeTraceJson(impl_->traceRecs, impl_->cfg.numWorkers, opts);
-}
-
-uint64_t Engine::occupancy(Resource r) const {
-  const Impl& m = *impl_;
-  switch (r) {
-    case Resource::TaskRing: return m.tail - m.semHead;
-    case Resource::TensorMapPool: return m.totTmap - m.baseTmap;
-    case Resource::DepListPool: return m.totDeps - m.baseDeps;
-    case Resource::HeapArena: return m.totHeap - m.baseHeap;
-    case Resource::ReadyQueue: {
-      uint64_t mx = 0;
-      for (const auto& q : m.readyQs) mx = std::max(mx, q.size());
-      return mx;
-    }
-  }
-  PTO_UNREACHABLE("bad resource {}", static_cast<int>(r));
-}
-
-DeadlockReport Engine::resourceReport() const {
-  const Impl& m = *impl_;
-  DeadlockReport rep;
-  rep.tasksIssued = m.tail;
-  rep.inFlight = m.tail - m.semHead;
-  for (size_t i = 0; i < kNumResources; ++i) {
-    auto r = static_cast<Resource>(i);
-    ResourceUse u{r, occupancy(r), m.st.resources[i].capacity, m.st.resources[i].highWater, 0};
-    switch (r) {
-      case Resource::TaskRing: u.heldByScopes = m.tail - m.pendingFrom; break;
-      case Resource::TensorMapPool:
-        u.heldByScopes = m.totTmap - m.cumBefore(m.pendingFrom, &Rec::cumTmap, m.baseTmap);
-        break;
-      case Resource::DepListPool:
-        u.heldByScopes = m.totDeps - m.cumBefore(m.pendingFrom, &Rec::cumDeps, m.baseDeps);
-        break;
-      case Resource::HeapArena:
-        u.heldByScopes = m.totHeap - m.cumBefore(m.pendingFrom, &Rec::cumHeap, m.baseHeap);
-        break;
-      case Resource::ReadyQueue: break;
-    }
-    rep.resources.push_back(u);
-  }
-  for (ProcessId p = 0; p < m.procs.size(); ++p) {
-    ScopeState s{p, static_cast<uint32_t>(m.procs[p].scopes.size()), 0};
-    for (TaskId id = m.pendingFrom; id < m.tail; ++id)
-      if (m.rec(id).scope != 0 && m.rec(id).process == p) ++s.heldTasks;
-    if (s.depth || s.heldTasks) rep.scopes.push_back(s);
-  }
-  return rep;
+  m.st.hostWallNs = engineNowNs() - m.startNs;
 }
 
 }  // namespace pto::wsp::rt

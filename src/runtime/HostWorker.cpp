@@ -110,10 +110,12 @@ void HostExecutor::Impl::runFrom(uint32_t w, uint32_t idx, uint32_t& deferred, R
       me.runningSeq.store(0, std::memory_order_relaxed);
     }
     if (cfg.recordTimes) slot.endNs = monoNs() - startNs;
+    // Count the run before publishing "done": whoever observes the task finished (drain,
+    // waitFinished) then also observes the count, so stats() after drain() is exact.
+    bump(me.tasksRun);
     // Finish: close the successor list and publish "done" in one step. The slot may be
     // reused by the orchestrator from here on; only `old` is used below.
     const uint64_t old = slot.state.exchange(pack(seq + 1, kClosed), std::memory_order_seq_cst);
-    bump(me.tasksRun);
     uint32_t inlineNext = kNone;
     bool pushed = false;
     uint32_t h = headOf(old);

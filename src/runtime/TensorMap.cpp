@@ -11,15 +11,6 @@ namespace pto::wsp::rt {
 
 namespace {
 constexpr uint32_t kMaxTensorId = 1u << 24;
-
-uint64_t mix(uint64_t x) {  // splitmix64 finaliser
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
 }  // namespace
 
 TensorMap::TensorMap(uint32_t capacity) : capacity_(capacity) {
@@ -41,6 +32,7 @@ const TensorMap::Grain& TensorMap::grainFor(const Region& r) {
   Grain& g = grains_[r.tensor];
   if (g.rank == 0) {
     g.rank = r.rank;
+    g.seed = mix(r.tensor + 0x9e3779b97f4a7c15ull);
     for (uint8_t d = 0; d < r.rank; ++d) {
       g.g[d] = std::max<int64_t>(1, r.hi[d] - r.lo[d]);
       g.shift[d] = std::has_single_bit(static_cast<uint64_t>(g.g[d]))
@@ -100,13 +92,6 @@ uint64_t TensorMap::cellsOf(const Region& r) {
   return n;
 }
 
-uint64_t TensorMap::bucketOf(uint32_t tensor, const std::array<int64_t, kMaxRank>& cell,
-                             uint8_t rank) const {
-  uint64_t h = mix(tensor + 0x9e3779b97f4a7c15ull);
-  for (uint8_t d = 0; d < rank; ++d) h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
-  return h & bucketMask_;
-}
-
 void TensorMap::insert(const Region& r, TaskId seq) {
   uint64_t n = cellsOf(r);
   if (n == 0) return;
@@ -115,9 +100,9 @@ void TensorMap::insert(const Region& r, TaskId seq) {
   insertValidated(r, seq);
 }
 
-void TensorMap::insertValidated(const Region& r, TaskId seq) {
+const uint64_t* TensorMap::insertValidated(const Region& r, TaskId seq, const uint64_t* buckets) {
   for (uint8_t d = 0; d < r.rank; ++d)
-    if (r.lo[d] == r.hi[d]) return;
+    if (r.lo[d] == r.hi[d]) return buckets;
   const Grain& g = grains_[r.tensor];
   const bool writes = r.writes();
   auto live = [&](uint64_t eid) { return eid != kNone && eid >= oldestEid_; };
@@ -129,7 +114,7 @@ void TensorMap::insertValidated(const Region& r, TaskId seq) {
     return true;
   };
   forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
-    uint64_t b = bucketOf(r.tensor, cell, r.rank);
+    const uint64_t b = buckets ? *buckets++ : bucketOf(g, cell);
     uint64_t& head = writes ? wHeads_[b] : rHeads_[b];
     if (writes) {  // shadow covered heads of both chains (see the header)
       while (live(head) && covered(head)) head = pool_[head & poolMask_].next;
@@ -148,6 +133,7 @@ void TensorMap::insertValidated(const Region& r, TaskId seq) {
     e.hi = r.hi;
     head = nextEid_++;
   });
+  return buckets;
 }
 
 }  // namespace pto::wsp::rt

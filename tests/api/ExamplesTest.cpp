@@ -48,7 +48,8 @@ TEST(Examples, RoundTripThroughText) {
 // file gives a module structurally equal (source locations ignored) to examples::<name>().
 namespace {
 std::string readExample(std::string_view name) {
-  std::string path = std::string(PTO_WSP_SOURCE_DIR) + "/examples/" + std::string(name) + "/" + std::string(name) + ".wsp";
+  const std::string n(name);
+  const std::string path = std::string(PTO_WSP_SOURCE_DIR) + "/examples/" + n + "/" + n + ".wsp";
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "cannot open " << path;
   std::ostringstream ss;
@@ -63,7 +64,7 @@ std::vector<std::string> splitLines(const std::string& s) {
   return out;
 }
 
-// "line N: file: ... / builder: ..." for the first line where the printed forms differ.
+// The first line where the printed forms differ, both versions shown.
 std::string firstDifference(const std::string& fromFile, const std::string& fromBuilder) {
   std::vector<std::string> a = splitLines(fromFile), b = splitLines(fromBuilder);
   for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {

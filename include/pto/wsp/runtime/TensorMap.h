@@ -39,13 +39,19 @@ class TensorMap {
   uint64_t cellsOf(const Region& r);
   // Calls f(TaskId producer, bool producerWrites) for every live entry overlapping `r`
   // that conflicts with r's mode (r reads -> earlier writers; r writes -> earlier
-  // readers and writers). A producer can be reported more than once.
+  // readers and writers). A producer can be reported more than once. Producers older
+  // than `minTask` are skipped (cheaply: a chain is ordered newest first, so its walk
+  // stops at the first one). If `buckets` is given, the bucket of every cell visited
+  // is appended to it, for an insertValidated of the same region that follows.
   template <class F>
-  void forEachConflict(const Region& r, F&& f);
+  void forEachConflict(const Region& r, F&& f, TaskId minTask = 0,
+                       std::vector<uint64_t>* buckets = nullptr);
   // Registers `r` for task `seq`; requires used() + cellsOf(r) <= capacity().
   void insert(const Region& r, TaskId seq);
-  // Same, for a region cellsOf() already accepted (skips re-validation).
-  void insertValidated(const Region& r, TaskId seq);
+  // Same, for a region cellsOf() already accepted (skips re-validation). `buckets`, if
+  // given, are the ones forEachConflict recorded for `r` (saves re-hashing); returns
+  // the position after them.
+  const uint64_t* insertValidated(const Region& r, TaskId seq, const uint64_t* buckets = nullptr);
 
   uint64_t used() const { return nextEid_ - oldestEid_; }
   uint64_t capacity() const { return capacity_; }
@@ -69,6 +75,7 @@ class TensorMap {
     uint8_t rank = 0;
     std::array<int64_t, kMaxRank> g{};
     std::array<int8_t, kMaxRank> shift{};  // log2(g) if g is a power of two, else -1
+    uint64_t seed = 0;                     // mix(tensor + golden): bucket hash prefix
     // Cell index of coordinate x >= 0 in dimension d (a shift for the usual
     // power-of-two tiles: a 64-bit division costs ~40 cycles).
     int64_t cell(int64_t x, uint8_t d) const { return shift[d] >= 0 ? x >> shift[d] : x / g[d]; }
@@ -76,8 +83,27 @@ class TensorMap {
   static constexpr uint64_t kNone = ~uint64_t{0};
 
   const Grain& grainFor(const Region& r);
-  uint64_t bucketOf(uint32_t tensor, const std::array<int64_t, kMaxRank>& cell,
-                    uint8_t rank) const;
+  static uint64_t mix(uint64_t x) {  // splitmix64 finaliser
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+  }
+  // Bucket of a cell of a tensor with grain g. The last answer is memoised: an issue
+  // hashes each cell twice (conflict query, then insert), and a chain of tasks on one
+  // tile hashes the same cell over and over (the mix chain is ~20 cycles per rank).
+  uint64_t bucketOf(const Grain& g, const std::array<int64_t, kMaxRank>& cell) const {
+    if (cell == memoCell_ && g.seed == memoSeed_) return memoBucket_;
+    uint64_t h = g.seed;
+    for (uint8_t d = 0; d < g.rank; ++d)
+      h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
+    memoCell_ = cell;
+    memoSeed_ = g.seed;
+    memoBucket_ = h & bucketMask_;
+    return memoBucket_;
+  }
   template <class F>
   void forEachCell(const Region& r, const Grain& g, F&& f) const;
 
@@ -90,6 +116,10 @@ class TensorMap {
   std::vector<Grain> grains_;      // by tensor id
   uint64_t nextEid_ = 0;
   uint64_t oldestEid_ = 0;
+  // bucketOf memo (cells beyond the rank are 0; seeds differ per tensor, 0 = none yet).
+  mutable std::array<int64_t, kMaxRank> memoCell_{};
+  mutable uint64_t memoSeed_ = 0;
+  mutable uint64_t memoBucket_ = 0;
 };
 
 template <class F>
@@ -112,7 +142,8 @@ void TensorMap::forEachCell(const Region& r, const Grain& g, F&& f) const {
 }
 
 template <class F>
-void TensorMap::forEachConflict(const Region& r, F&& f) {
+void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
+                                std::vector<uint64_t>* buckets) {
   if (r.rank == 0) return;
   for (uint8_t d = 0; d < r.rank; ++d)
     if (r.lo[d] >= r.hi[d]) return;
@@ -121,11 +152,13 @@ void TensorMap::forEachConflict(const Region& r, F&& f) {
   if (g.rank != r.rank) return;  // rank mismatch is diagnosed by cellsOf on insert
   const bool qWrites = r.writes();
   forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
-    const uint64_t b = bucketOf(r.tensor, cell, r.rank);
+    const uint64_t b = bucketOf(g, cell);
+    if (buckets) buckets->push_back(b);
     for (int chain = 0; chain < (qWrites ? 2 : 1); ++chain) {
       uint64_t eid = chain == 0 ? wHeads_[b] : rHeads_[b];
       while (eid != kNone && eid >= oldestEid_) {
         const Entry& e = pool_[eid & poolMask_];
+        if (e.task < minTask) break;
         if (e.tensor == r.tensor) {
           bool hit = true;
           for (uint8_t d = 0; d < r.rank && hit; ++d)

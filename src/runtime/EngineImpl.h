@@ -1,0 +1,113 @@
+// Engine internals shared by Engine.cpp (issue path) and EngineReport.cpp (stats and
+// reports). Private to src/runtime; docs/runtime.md describes the data structures.
+#pragma once
+
+#include "pto/wsp/runtime/DispatchPolicy.h"
+#include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/runtime/TensorMap.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pto::wsp::rt {
+
+inline constexpr uint64_t kPending = ~uint64_t{0};  // retire time not known yet (scope open)
+
+uint64_t engineNowNs();  // steady clock, ns
+
+// One issued task, kept while it is in the physical ring.
+struct Rec {
+  uint64_t issue = 0, start = 0, finish = 0, retire = kPending, holdUntil = 0;
+  uint64_t cumTmap = 0, cumDeps = 0, cumHeap = 0;  // running totals including this task
+  uint64_t eidEnd = 0;                             // TensorMap next id after its entries
+  uint64_t traceIdx = ~uint64_t{0};                // index in traceRecs, if traced
+  uint32_t scope = 0;                              // serial of the open scope holding it
+  uint32_t worker = 0, kernel = 0, process = 0;
+};
+
+struct ScopeRec {
+  uint32_t serial = 0;
+  TaskId beginSeq = 0;
+};
+
+struct Proc {
+  std::string name;
+  uint64_t time = 0;
+  std::vector<ScopeRec> scopes;
+};
+
+// Per worker FIFO of start times of tasks dispatched to it and not started yet.
+struct ReadyQ {
+  std::vector<uint64_t> starts;
+  uint64_t head = 0, tail = 0, mask = 0;
+  uint64_t size() const { return tail - head; }
+  uint64_t front() const { return starts[head & mask]; }
+};
+
+struct Engine::Impl {
+  EngineConfig cfg;
+  std::unique_ptr<DispatchPolicy> policy;
+  TensorMap tmap;
+  std::vector<Rec> ring;
+  uint64_t ringMask = 0;
+  // popHead <= semHead <= pendingFrom <= tail (task ids).
+  TaskId popHead = 0;      // oldest task physically present
+  TaskId semHead = 0;      // oldest task not retired at the semantic horizon
+  TaskId pendingFrom = 0;  // oldest task whose retirement is not known yet
+  TaskId tail = 0;         // next task id
+  uint64_t lastRetire = 0;
+  uint64_t baseTmap = 0, baseDeps = 0, baseHeap = 0;  // totals released by retirement
+  uint64_t totTmap = 0, totDeps = 0, totHeap = 0;
+  uint64_t heapHead = 0;
+  uint64_t maxFinish = 0;
+  uint32_t nextScope = 1;
+  std::vector<Proc> procs;
+  std::vector<uint64_t> workerFree;
+  std::vector<ReadyQ> readyQs;
+  RunStats st;
+  int lastStall = -1;        // Resource of the latest issue's stall, -1 if it did not stall
+  uint64_t timeline = 0x243f6a8885a308d3ull;  // running timeline digest
+  std::vector<TraceRecord> traceRecs;
+  std::vector<TaskId> predScratch;  // producers of the task being issued
+  std::vector<uint64_t> bucketScratch;  // TensorMap buckets of its regions' cells
+  uint64_t startNs = 0;
+  bool drained = false;
+
+  explicit Impl(const EngineConfig& c) : cfg(c), tmap(std::max<uint32_t>(c.tensorMapCapacity, 1)) {}
+
+  Rec& rec(TaskId id) { return ring[id & ringMask]; }
+  const Rec& rec(TaskId id) const { return ring[id & ringMask]; }
+
+  void releaseSem() {  // semHead retires (its retire time is known)
+    const Rec& r = rec(semHead);
+    baseTmap = r.cumTmap;
+    baseDeps = r.cumDeps;
+    baseHeap = r.cumHeap;
+    ++semHead;
+  }
+  void advanceSem(uint64_t t) {
+    while (semHead < pendingFrom && rec(semHead).retire <= t) releaseSem();
+  }
+  // Waits (in semantic time) for the oldest live task to retire; false if its
+  // retirement depends on an open scope.
+  bool retireOldest(uint64_t& t) {
+    if (semHead >= pendingFrom) return false;
+    t = std::max(t, rec(semHead).retire);
+    releaseSem();
+    return true;
+  }
+  uint64_t cumBefore(TaskId id, uint64_t Rec::*field, uint64_t base) const {
+    return id == semHead ? base : rec(id - 1).*field;
+  }
+
+  void popPhysical();
+  void fetchHostTimes(TaskId id);
+  void hostDeadlock(ProcessId p, const char* during);
+  void resolvePending();
+  IssueStatus issueTask(ProcessId p, const TaskDesc& t, TaskTimes& out, Resource& blockedRes,
+                        uint64_t& blockedMin);
+};
+
+}  // namespace pto::wsp::rt
