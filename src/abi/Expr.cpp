@@ -48,30 +48,19 @@ size_t immBytes(ExprOp op) {
 }
 }  // namespace
 
-Expr Expr::constant(int64_t v) {
+// A one-instruction expression: an opcode and its immediate (constant or table index).
+template <class Imm>
+static Expr leaf(ExprOp op, Imm imm) {
   Expr e;
-  emitOp(e, ExprOp::Const);
-  emitImm(e, v);
+  emitOp(e, op);
+  emitImm(e, imm);
   return e;
 }
-Expr Expr::sym(uint32_t i) {
-  Expr e;
-  emitOp(e, ExprOp::Sym);
-  emitImm(e, i);
-  return e;
-}
-Expr Expr::slot(uint32_t i) {
-  Expr e;
-  emitOp(e, ExprOp::Slot);
-  emitImm(e, i);
-  return e;
-}
-Expr Expr::var(uint32_t i) {
-  Expr e;
-  emitOp(e, ExprOp::Var);
-  emitImm(e, i);
-  return e;
-}
+
+Expr Expr::constant(int64_t v) { return leaf(ExprOp::Const, v); }
+Expr Expr::sym(uint32_t i) { return leaf(ExprOp::Sym, i); }
+Expr Expr::slot(uint32_t i) { return leaf(ExprOp::Slot, i); }
+Expr Expr::var(uint32_t i) { return leaf(ExprOp::Var, i); }
 Expr Expr::binary(ExprOp op, const Expr& a, const Expr& b) {
   Expr e = a.code.empty() ? constant(0) : a;
   const Expr bb = b.code.empty() ? constant(0) : b;

@@ -273,6 +273,37 @@ int64_t lookup(const Expr& e, const Env& env) {
             fmt::format("declare the {} or give it a value before evaluating", what));
 }
 
+// The ops whose meaning is the same on integers and floats: min/max, comparisons
+// (-> 0/1) and logic (non-zero is true).
+template <class T>
+T binOrderLogic(BinOp op, T a, T b) {
+  switch (op) {
+    case BinOp::Min:
+      return a < b ? a : b;
+    case BinOp::Max:
+      return a > b ? a : b;
+    case BinOp::Eq:
+      return a == b;
+    case BinOp::Ne:
+      return a != b;
+    case BinOp::Lt:
+      return a < b;
+    case BinOp::Le:
+      return a <= b;
+    case BinOp::Gt:
+      return a > b;
+    case BinOp::Ge:
+      return a >= b;
+    case BinOp::And:
+      return (a != 0) && (b != 0);
+    case BinOp::Or:
+      return (a != 0) || (b != 0);
+    default:
+      break;
+  }
+  PTO_UNREACHABLE("arithmetic op {} is not an order/logic op", binOpName(op));
+}
+
 int64_t binInt(BinOp op, int64_t a, int64_t b, const Expr& at) {
   switch (op) {
     case BinOp::Add:
@@ -288,28 +319,9 @@ int64_t binInt(BinOp op, int64_t a, int64_t b, const Expr& at) {
                   "guard the divisor (e.g. with max(d, 1) or select)");
       if (a == std::numeric_limits<int64_t>::min() && b == -1) return op == BinOp::Div ? a : 0;
       return op == BinOp::Div ? a / b : a % b;
-    case BinOp::Min:
-      return a < b ? a : b;
-    case BinOp::Max:
-      return a > b ? a : b;
-    case BinOp::Eq:
-      return a == b;
-    case BinOp::Ne:
-      return a != b;
-    case BinOp::Lt:
-      return a < b;
-    case BinOp::Le:
-      return a <= b;
-    case BinOp::Gt:
-      return a > b;
-    case BinOp::Ge:
-      return a >= b;
-    case BinOp::And:
-      return (a != 0) && (b != 0);
-    case BinOp::Or:
-      return (a != 0) || (b != 0);
+    default:
+      return binOrderLogic(op, a, b);
   }
-  return 0;
 }
 
 double binF(BinOp op, double a, double b) {
@@ -324,28 +336,9 @@ double binF(BinOp op, double a, double b) {
       return a / b;
     case BinOp::Mod:
       return std::fmod(a, b);
-    case BinOp::Min:
-      return a < b ? a : b;
-    case BinOp::Max:
-      return a > b ? a : b;
-    case BinOp::Eq:
-      return a == b;
-    case BinOp::Ne:
-      return a != b;
-    case BinOp::Lt:
-      return a < b;
-    case BinOp::Le:
-      return a <= b;
-    case BinOp::Gt:
-      return a > b;
-    case BinOp::Ge:
-      return a >= b;
-    case BinOp::And:
-      return (a != 0) && (b != 0);
-    case BinOp::Or:
-      return (a != 0) || (b != 0);
+    default:
+      return binOrderLogic(op, a, b);
   }
-  return 0;
 }
 }  // namespace
 
