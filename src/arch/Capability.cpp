@@ -41,7 +41,7 @@ constexpr std::array<FeatureInfo, 24> kFeatures{{
 }};
 
 CapabilityMatrix makeCpuSim() {
-  return {"cpu_sim", "host_cpu",
+  return {"cpu_sim", "ascend910b",
           {
               {"dispatch.round_robin", S::Enforced, "runtime policy registry"},
               {"dispatch.hash", S::Enforced, "runtime policy registry (xxHash of the key)"},

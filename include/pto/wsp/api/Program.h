@@ -1,0 +1,128 @@
+// Program: the user-facing handle of a compiled workload (cpu_sim).
+//
+//   auto m = ir::text::parseFile("rmsnorm.wsp");            // or the C++ builder
+//   Program p = Program::compile(m, {.target = "cpu_sim", .arch = "ascend910b"});
+//   p.bind("X", x.data(), x.size() * sizeof(uint16_t));      // zero-copy
+//   p.bind("W", w.data(), ...); p.bind("Y", y.data(), ...);
+//   p.setSymbol("S", 512);                                   // no recompile
+//   p.execute(); p.synchronize();
+//   ProgramStats s = p.stats();                              // s.totalCycles ...
+//   p.trace("rms.json");                                     // ui.perfetto.dev
+//
+// compile(): verify -> lower the workload to a plan -> emit one C++ unit per kernel ->
+// object cache (one object per kernel, shared library linked once) -> package
+// directory (manifest + plan + library, docs/artifact.md) -> dlopen. A warm cache
+// compiles nothing. Thread-safety: a Program is used from one thread at a time; several
+// Programs (and processes) may compile the same module concurrently.
+#pragma once
+
+#include "pto/wsp/abi/Plan.h"
+#include "pto/wsp/artifact/Manifest.h"
+#include "pto/wsp/artifact/ObjectCache.h"
+#include "pto/wsp/ir/Module.h"
+#include "pto/wsp/runtime/Stats.h"
+#include "pto/wsp/support/Diagnostic.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace pto::wsp {
+
+struct CompileOptions {
+  std::string target = "cpu_sim";
+  // Built-in arch instance name or path to an arch JSON file; "" = the target's default
+  // arch instance (arch::capabilities(target).arch).
+  std::string arch;
+  // Workload to compile; "" = the module's only workload (an error lists them if several).
+  std::string workload;
+  // Object cache root; "" = artifact::ObjectCache::defaultDir() ($PTO_WSP_CACHE_DIR, XDG).
+  std::filesystem::path cacheDir;
+  // Package directory to write; "" = <cacheDir>/v1/packages/<package hash>.
+  std::filesystem::path packageDir;
+  // Directory that relative external-kernel `source` paths are resolved against
+  // ("" = the directory of the module's source file, else the current directory).
+  std::filesystem::path sourceDir;
+  unsigned jobs = 0;  // parallel kernel compiles; 0 = hardware concurrency
+  // Called per kernel as the cache verifies or compiles it (from worker threads, one at a
+  // time); the CLI prints progress lines from it.
+  std::function<void(const artifact::BuildProgress&)> onProgress;
+  // Remarks (e.g. a corrupt cache entry that was rebuilt). Default: printed to stderr.
+  std::function<void(const Diagnostic&)> onRemark;
+};
+
+// What one run measured. Semantic fields are identical across runs and thread counts.
+struct ProgramStats {
+  uint64_t totalCycles = 0;      // semantic time of the whole run
+  uint64_t tasks = 0;            // tasks issued (executed on the host unless dry run)
+  rt::RunStats run;              // per-resource flow stats, per-worker busy/utilisation
+  double compileMs = 0;          // wall time of compile() (cache hits included)
+  double executeMs = 0;          // wall time of the last execute()..synchronize()
+  bool dryRun = false;
+  uint64_t compilerInvocations = 0;  // compiler/linker processes run by compile()
+  // {"total_cycles", "tasks", "stalls": {resource: {count, cycles, high_water,
+  //  capacity}}, "workers": [{tasks, busy_cycles, utilisation}], "host_ms",
+  //  "compile_ms", "dry_run", "timeline_hash"}
+  nlohmann::json toJson() const;
+  std::string toText() const;  // multi-line summary (the `ptowsp run` view)
+};
+
+class Program {
+ public:
+  // Throws UserError (located, all problems at once where possible) for invalid modules,
+  // unknown targets/archs/workloads, unsupported features and kernel compile errors
+  // (naming the kernel and quoting the compiler).
+  static Program compile(const ir::Module& m, const CompileOptions& opts = {});
+  // Parses and verifies a .wsp file, then compile(); sourceDir defaults to its directory.
+  static Program compileFile(const std::filesystem::path& wsp, CompileOptions opts = {});
+
+  Program(Program&&) noexcept;
+  Program& operator=(Program&&) noexcept;
+  ~Program();  // waits for a running execute()
+
+  const artifact::Manifest& manifest() const;
+  const std::filesystem::path& packageDir() const;
+  const abi::Plan& plan() const;
+
+  // Binds a tensor to caller-owned host memory (row-major, the tensor's dtype); the
+  // memory must stay valid until synchronize() returns. Temp tensors need no binding
+  // (the runtime places them in its heap arena). Unknown names and wrong byte sizes
+  // (at the current symbol values) are UserErrors; sizes are re-checked at execute().
+  void bind(std::string_view tensor, void* data, size_t bytes);
+  template <class T>
+  void bind(std::string_view tensor, std::span<T> data) {
+    bind(tensor, const_cast<void*>(static_cast<const void*>(data.data())), data.size_bytes());
+  }
+  // Runtime values: never recompile. Unknown names are UserErrors listing the known ones.
+  void setSymbol(std::string_view name, int64_t value);
+  void setSlot(std::string_view name, uint64_t value);
+  // Host worker threads for execute() (0 = hardware concurrency). Semantic results do not
+  // depend on it.
+  void setThreads(unsigned n);
+
+  // Starts a run on host threads and returns; synchronize() waits for it and rethrows its
+  // error (UserError, rt::DeadlockError). Every non-temp tensor must be bound.
+  void execute();
+  void synchronize();
+  // Semantic time only: runs the plan without executing kernels (slot loads still read
+  // bound memory). Synchronous.
+  ProgramStats dryRun();
+
+  ProgramStats stats() const;        // of the last finished run (execute or dry run)
+  uint64_t slot(std::string_view name) const;  // final value after the last run
+  // Writes the last run's Chrome/Perfetto trace JSON (one track per worker).
+  void trace(const std::filesystem::path& out) const;
+
+ private:
+  struct Impl;
+  explicit Program(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pto::wsp
