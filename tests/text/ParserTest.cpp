@@ -88,7 +88,7 @@ kernel k(in x : Tile[16, 128, f16], out y : Tile[16, 128, f16], s : Scalar[f16])
 TEST(Parser, ViewsWithLeadingDimsStepsAndTranspose) {
   Module m = parse(R"(module m
 input A : f32[4, 64, 64]
-kernel k(in a : Tile[16, 32, f32]) {
+kernel k(in a : Tile[32, 16, f32]) {
 }
 workload w {
   call k(A[2, 0 : 16 : 2, 8 : 32].T)
@@ -99,8 +99,9 @@ workload w {
   const View& v = c->args.at(0).view;
   EXPECT_EQ(v.tensor, "A");
   ASSERT_EQ(v.offsets.size(), 3u);
-  EXPECT_EQ(v.rows, 16);
-  EXPECT_EQ(v.cols, 32);
+  // The slices name the 16 x 32 tensor region; '.T' reads it as a 32 x 16 tile.
+  EXPECT_EQ(v.rows, 32);
+  EXPECT_EQ(v.cols, 16);
   EXPECT_EQ(v.rowStep, 2);
   EXPECT_EQ(v.colStep, 1);
   EXPECT_TRUE(v.transposed);

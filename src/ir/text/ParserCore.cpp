@@ -406,6 +406,9 @@ View Parser::parseView() {
       failExpected("'T'", "after '.' in view", "'.T' transposes a view");
     }
   }
+  // The slices describe the tensor region being read; a transposed view's tile is that
+  // region turned on its side, so its rows run along the last tensor dim.
+  if (v.transposed && slices == 2) std::swap(v.rows, v.cols);
   if (slices == 0 && !shaped)
     fail(start, fmt::format("view of '{}' has no tile extent", tensor),
          fmt::format("write offset : extent on the last two dimensions, e.g. {}[i * 16 : 16, 0 : 128]",

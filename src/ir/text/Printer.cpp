@@ -146,12 +146,15 @@ std::string viewText(const View& v) {
   std::string out = quoteName(v.tensor) + "[";
   size_t n = v.offsets.size();
   bool canonical = n >= 2 || (n == 1 && v.rows == 1 && v.rowStep == 1);
+  // Slices print the tensor region (the parser swaps back for '.T').
+  const bool swap = v.transposed && n >= 2;
+  const int64_t rowExtent = swap ? v.cols : v.rows, colExtent = swap ? v.rows : v.cols;
   for (size_t i = 0; i < n; ++i) {
     if (i) out += ", ";
     if (canonical && n >= 2 && i == n - 2)
-      out += sliceText(v.offsets[i], v.rows, v.rowStep);
+      out += sliceText(v.offsets[i], rowExtent, v.rowStep);
     else if (canonical && i == n - 1)
-      out += sliceText(v.offsets[i], v.cols, v.colStep);
+      out += sliceText(v.offsets[i], colExtent, v.colStep);
     else
       out += ex(v.offsets[i]);
   }
