@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -50,6 +51,16 @@ struct Opts {
   uint32_t window = 16384;
   std::string only;
 };
+
+// CPU time of the calling thread (ns): for the Engine runs, the orchestrator's own
+// cost per task, which wall time hides on a loaded machine (the figures in
+// docs/performance.md state both).
+double threadCpuNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+double gLastCpuNsPerTask = 0;  // orchestrator CPU ns/task of the latest Engine run
 
 double nsSince(Clock::time_point t0) {
   return static_cast<double>(
@@ -151,6 +162,22 @@ rt::EngineConfig engineCfg(const Opts& o, rt::TaskSink* sink) {
   return c;
 }
 
+// Outside the timed part: every task was issued and, with a sink, run on the host.
+void checkRun(const rt::Engine& eng, size_t n, rt::TaskSink* sink) {
+  if (eng.stats().tasks != n) {
+    std::fprintf(stderr, "engine issued %llu tasks, expected %zu\n",
+                 static_cast<unsigned long long>(eng.stats().tasks), n);
+    std::abort();
+  }
+  if (auto* hs = dynamic_cast<rt::HostExecutorSink*>(sink)) {
+    const uint64_t ran = hs->executor().stats().tasksRun;
+    if (ran != n) {
+      std::fprintf(stderr, "host ran %llu tasks, expected %zu\n", static_cast<unsigned long long>(ran), n);
+      std::abort();
+    }
+  }
+}
+
 // One chain through the Engine; `inference`: tasks declare a ReadWrite tile instead of
 // an explicit edge. sink == nullptr: dry run.
 double engineChain(const Opts& o, size_t n, bool inference, rt::TaskSink* sink) {
@@ -158,6 +185,7 @@ double engineChain(const Opts& o, size_t n, bool inference, rt::TaskSink* sink) 
   const rt::Region r = rt::Region::box2d(0, 0, 0, 16, 16, rt::Access::ReadWrite);
   rt::TaskId dep[1];
   const auto t0 = Clock::now();
+  const double c0 = threadCpuNs();
   for (size_t s = 0; s < n; ++s) {
     rt::TaskDesc d;
     d.cycles = 1;
@@ -170,7 +198,10 @@ double engineChain(const Opts& o, size_t n, bool inference, rt::TaskSink* sink) 
     eng.issue(d);
   }
   eng.drain();
-  return nsSince(t0) / static_cast<double>(n);
+  gLastCpuNsPerTask = (threadCpuNs() - c0) / static_cast<double>(n);
+  const double ns = nsSince(t0) / static_cast<double>(n);
+  checkRun(eng, n, sink);
+  return ns;
 }
 
 double engineFan(const Opts& o, bool inference, rt::TaskSink* sink) {
@@ -183,6 +214,7 @@ double engineFan(const Opts& o, bool inference, rt::TaskSink* sink) {
   rt::TaskId one[1] = {0};
   size_t n = 0;
   const auto t0 = Clock::now();
+  const double c0 = threadCpuNs();
   for (size_t b = 0; b < fanBlocks(o); ++b) {
     rt::TaskDesc src;
     src.cycles = 1;
@@ -213,7 +245,10 @@ double engineFan(const Opts& o, bool inference, rt::TaskSink* sink) {
     n += o.width + 2;
   }
   eng.drain();
-  return nsSince(t0) / static_cast<double>(n);
+  gLastCpuNsPerTask = (threadCpuNs() - c0) / static_cast<double>(n);
+  const double ns = nsSince(t0) / static_cast<double>(n);
+  checkRun(eng, n, sink);
+  return ns;
 }
 
 double engineChainHost(const Opts& o, bool inference) {
@@ -298,14 +333,16 @@ void benchShape(const Opts& o, bool fan) {
   fmt::print("{} — {} tasks, {} threads, window {}{}\n", fan ? "fan-out/fan-in" : "chain",
              fan ? fanTasks(o) : o.tasks, o.threads, o.window,
              fan ? fmt::format(", width {}", o.width) : std::string());
-  std::vector<double> tbbRun, tbbAll, a, ae, b, ra, rae, rb;
+  std::vector<double> tbbRun, tbbAll, a, ae, b, ra, rae, rb, cae, cb;
   for (int i = 0; i < o.reps; ++i) {
     const TbbTimes t = fan ? tbbFan(o) : tbbChain(o);
     tbbRun.push_back(t.execNs);
     tbbAll.push_back(t.totalNs);
     a.push_back(fan ? execFan(o) : execChain(o));
     ae.push_back(fan ? engineFanHost(o, false) : engineChainHost(o, false));
+    cae.push_back(gLastCpuNsPerTask);
     b.push_back(fan ? engineFanHost(o, true) : engineChainHost(o, true));
+    cb.push_back(gLastCpuNsPerTask);
     ra.push_back(a.back() / t.execNs);
     rae.push_back(ae.back() / t.execNs);
     rb.push_back(b.back() / t.execNs);
@@ -320,20 +357,37 @@ void benchShape(const Opts& o, bool fan) {
              "  (a') {:.2f} / {:.2f}  (b) {:.2f} / {:.2f}\n",
              summarize(ra).median, summarize(ra).best, summarize(rae).median,
              summarize(rae).best, summarize(rb).median, summarize(rb).best);
+  fmt::print("  orchestrator thread CPU ns/task (best): (a') {:.1f}  (b) {:.1f}\n",
+             summarize(cae).best, summarize(cb).best);
+  fmt::print("  ratios vs oneTBB build + run (best): (a) {:.2f}  (a') {:.2f}  (b) {:.2f}\n",
+             summarize(a).best / summarize(tbbAll).best, summarize(ae).best / summarize(tbbAll).best,
+             summarize(b).best / summarize(tbbAll).best);
   fmt::print("  targets: (a) <= 1.0x, (b) <= 2.0x oneTBB\n\n");
 }
 
 void benchDry(const Opts& o) {
   fmt::print("dry run (Engine, no executor) — {} tasks\n", o.tasks);
-  const Result ce = repeat(o.reps, [&] { return engineChain(o, o.tasks, false, nullptr); });
-  const Result ci = repeat(o.reps, [&] { return engineChain(o, o.tasks, true, nullptr); });
-  const Result fe = repeat(o.reps, [&] { return engineFan(o, false, nullptr); });
-  const Result fi = repeat(o.reps, [&] { return engineFan(o, true, nullptr); });
-  auto mps = [](const Result& r) { return 1e3 / r.best; };
-  fmt::print("  chain, explicit edges   {:6.1f} ns/task = {:5.2f} M tasks/s\n", ce.best, mps(ce));
-  fmt::print("  chain, TensorMap        {:6.1f} ns/task = {:5.2f} M tasks/s\n", ci.best, mps(ci));
-  fmt::print("  fan,   explicit edges   {:6.1f} ns/task = {:5.2f} M tasks/s\n", fe.best, mps(fe));
-  fmt::print("  fan,   TensorMap        {:6.1f} ns/task = {:5.2f} M tasks/s\n", fi.best, mps(fi));
+  // Best wall time and best CPU time of the thread over the repetitions.
+  auto dry = [&](const std::function<double()>& f) {
+    std::vector<double> wall, cpu;
+    for (int i = 0; i < o.reps; ++i) {
+      wall.push_back(f());
+      cpu.push_back(gLastCpuNsPerTask);
+    }
+    return std::pair{summarize(wall), summarize(cpu)};
+  };
+  const auto ce = dry([&] { return engineChain(o, o.tasks, false, nullptr); });
+  const auto ci = dry([&] { return engineChain(o, o.tasks, true, nullptr); });
+  const auto fe = dry([&] { return engineFan(o, false, nullptr); });
+  const auto fi = dry([&] { return engineFan(o, true, nullptr); });
+  auto show = [](const char* what, const std::pair<Result, Result>& r) {
+    fmt::print("  {:<22} {:6.1f} ns/task = {:5.2f} M tasks/s   (CPU {:6.1f} ns/task)\n", what,
+               r.first.best, 1e3 / r.first.best, r.second.best);
+  };
+  show("chain, explicit edges", ce);
+  show("chain, TensorMap", ci);
+  show("fan,   explicit edges", fe);
+  show("fan,   TensorMap", fi);
   fmt::print("  target: >= 5 M tasks/s\n\n");
 }
 

@@ -22,24 +22,8 @@ uint64_t engineNowNs() {
 
 namespace {
 
-// Sorts ascending and drops duplicates. Producer lists are mostly short runs in
-// descending order (chains are walked newest first), where a plain insertion sort
-// beats std::sort's introsort set-up and memmove-based insertion.
-void sortUnique(std::vector<TaskId>& v) {
-  const size_t n = v.size();
-  if (n > 32) {
-    std::sort(v.begin(), v.end());
-  } else {
-    TaskId* a = v.data();
-    for (size_t i = 1; i < n; ++i) {
-      const TaskId x = a[i];
-      size_t j = i;
-      for (; j > 0 && a[j - 1] > x; --j) a[j] = a[j - 1];
-      a[j] = x;
-    }
-  }
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-}
+// Tasks between two refreshes of the host watermark on the issue path.
+constexpr TaskId kHostPollEvery = 16;
 
 [[noreturn]] void configError(const std::string& what, const std::string& help) {
   throw UserError(makeError({}, what).help(help));
@@ -117,8 +101,14 @@ void Engine::Impl::hostDeadlock(ProcessId p, const char* during) {
 void Engine::Impl::popPhysical() {
   PTO_INTERNAL_ASSERT(popHead < semHead, "popping task {} before it retired (semHead {})", popHead,
                       semHead);
-  if (cfg.sink && cfg.sink->waitFinished(popHead) == WaitStatus::Stalled)
-    hostDeadlock(0, fmt::format("wait for task {}", popHead).c_str());
+  if (cfg.sink && popHead >= hostDone) {
+    hostDone = std::max(hostDone, cfg.sink->finishedBelow());
+    if (popHead >= hostDone) {
+      if (cfg.sink->waitFinished(popHead) == WaitStatus::Stalled)
+        hostDeadlock(0, fmt::format("wait for task {}", popHead).c_str());
+      hostDone = popHead + 1;
+    }
+  }
   fetchHostTimes(popHead);
   tmap.releaseBefore(rec(popHead).eidEnd);
   ++popHead;
@@ -128,7 +118,7 @@ void Engine::Impl::popPhysical() {
 // >= ours): at the pop, or at drain for the tasks still present.
 void Engine::Impl::fetchHostTimes(TaskId id) {
   const Rec& r = rec(id);
-  if (!cfg.sink || r.traceIdx == ~uint64_t{0}) return;
+  if (!cfg.sink || r.traceIdx == kNoTrace) return;
   TraceRecord& tr = traceRecs[r.traceIdx];
   cfg.sink->hostTimes(id, tr.hostStartNs, tr.hostEndNs);
 }
@@ -137,7 +127,7 @@ void Engine::Impl::resolvePending() {
   while (pendingFrom < tail) {
     Rec& r = rec(pendingFrom);
     if (r.scope != 0) break;
-    r.retire = std::max({r.finish, lastRetire, r.holdUntil});
+    r.retire = std::max({r.finish, lastRetire, r.retire});  // retire held the scope end
     lastRetire = r.retire;
     ++pendingFrom;
   }
@@ -209,6 +199,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   };
   uint64_t t0 = P.time + cfg.issueCycles;
   m.advanceSem(t0);
+  const uint64_t tNoStall = t0;  // every stall cycle advances t0 past it
   std::array<uint64_t, kNumResources> stallCycles{};
   auto stallOn = [&](Resource r, uint64_t before, uint64_t after) {
     if (after > before) stallCycles[static_cast<size_t>(r)] += after - before;
@@ -262,29 +253,53 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   auto& buckets = m.bucketScratch;
   preds.clear();
   buckets.clear();
-  // Without a sink only semantic deps (>= semHead) matter; with one, every producer
-  // still present on the host (all live entries are >= popHead).
-  const TaskId minProd = cfg.sink ? m.popHead : m.semHead;
+  // Semantic deps are the producers >= semHead; the host needs those it has not
+  // finished yet (>= hostDone). Older entries are skipped: a chain walk stops at the
+  // first one. hostDone is refreshed every few tasks (a poll costs a virtual call and
+  // a probe of lines the workers wrote); a stale value only hands over more producers.
+  if (cfg.sink && seq >= m.hostPollAt) {
+    m.hostDone = std::max(m.hostDone, cfg.sink->finishedBelow());
+    m.hostPollAt = seq + kHostPollEvery;
+  }
+  const TaskId minProd = cfg.sink ? std::min(m.semHead, std::max(m.hostDone, m.popHead)) : m.semHead;
+  // Deduplicated with a stamp in the producer's record (every producer found is still
+  // in the ring: live entries and minProd are >= popHead) instead of sorting: a
+  // reduction finds each of its ~1000 producers twice. A stamp is this task's id
+  // (low 32 bits; records live < 2^32 tasks); issues that fail afterwards unstamp.
+  const uint32_t stamp = static_cast<uint32_t>(seq);
+  auto addPred = [&](TaskId prod) {
+    Rec& pr = m.rec(prod);
+    if (pr.seen != stamp) {
+      pr.seen = stamp;
+      preds.push_back(prod);
+    }
+  };
   for (const Region& r : t.regions)
-    m.tmap.forEachConflict(r, [&](TaskId prod, bool) { preds.push_back(prod); }, minProd, &buckets);
+    m.tmap.forEachConflict(r, [&](TaskId prod, bool) { addPred(prod); }, minProd, &buckets);
   for (TaskId d : t.deps)
-    if (d >= m.popHead) preds.push_back(d);
-  if (preds.size() > 1) sortUnique(preds);
-  // preds is sorted: the semantic deps (>= semHead) are a suffix of it.
-  size_t firstDep = 0;
-  while (firstDep < preds.size() && preds[firstDep] < m.semHead) ++firstDep;
-  const std::span<const TaskId> deps(preds.data() + firstDep, preds.size() - firstDep);
-  const uint64_t nDeps = deps.size();
-  if (nDeps > cfg.depListCapacity)
+    if (d >= minProd) addPred(d);
+  // The semantic deps are the producers >= semHead at this instant (the DEPLIST_POOL
+  // stall below may retire more; they stay deps).
+  const TaskId depFrom = m.semHead;
+  uint64_t nDeps = 0;
+  for (TaskId d : preds) nDeps += d >= depFrom ? 1 : 0;
+  auto unstamp = [&] {
+    for (TaskId d : preds) m.rec(d).seen = stamp - 1;
+  };
+  if (nDeps > cfg.depListCapacity) {
+    unstamp();
     throw UserError(makeError({}, fmt::format("task {} of kernel {} has {} dependencies, the dep-list pool "
                                               "holds {}",
                                               seq, t.kernel, nDeps, cfg.depListCapacity))
                         .help(fmt::format("raise deplist_pool to at least {}", nDeps)));
+  }
   tb = t0;
   while (m.totDeps - m.baseDeps + nDeps > cfg.depListCapacity)
-    if (!m.retireOldest(t0))
+    if (!m.retireOldest(t0)) {
+      unstamp();
       return blockedOn(Resource::DepListPool,
                        m.totDeps - m.cumBefore(m.pendingFrom, &Rec::cumDeps, m.baseDeps) + nDeps);
+    }
   stallOn(Resource::DepListPool, tb, t0);
 
   // --- commit ----------------------------------------------------------------------------
@@ -292,9 +307,10 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   while (m.tmap.used() + needTmap > cfg.tensorMapCapacity) m.popPhysical();
 
   uint64_t ready = 0;
-  for (TaskId d : deps) ready = std::max(ready, m.rec(d).finish);
+  for (TaskId d : preds)
+    if (d >= depFrom) ready = std::max(ready, m.rec(d).finish);
   // A structural join adds no sync latency: its dependents add it once.
-  if (!deps.empty() && !t.structural) ready += cfg.syncLatency;
+  if (nDeps != 0 && !t.structural) ready += cfg.syncLatency;
   out.id = seq;
   out.worker = w;
   out.issue = t0;
@@ -315,19 +331,15 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   if (heapFoot) m.heapHead = heapOff + t.heapBytes;
 
   Rec& r = m.rec(seq);
-  r.issue = out.issue;
-  r.start = out.start;
   r.finish = out.finish;
-  r.retire = kPending;
-  r.holdUntil = 0;
+  r.retire = 0;
   r.cumTmap = m.totTmap;
   r.cumDeps = m.totDeps;
   r.cumHeap = m.totHeap;
   r.eidEnd = m.tmap.nextEntryId();
-  r.traceIdx = ~uint64_t{0};
+  r.traceIdx = kNoTrace;
+  r.seen = stamp;
   r.scope = 0;
-  r.worker = w;
-  r.kernel = t.kernel;
   r.process = p;
   const bool wasNonePending = m.pendingFrom == seq;
   m.tail = seq + 1;
@@ -344,7 +356,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   RunStats& st = m.st;
   ++st.tasks;
   m.lastStall = -1;
-  for (size_t i = 0; i < kNumResources; ++i)
+  for (size_t i = 0; i < kNumResources && t0 != tNoStall; ++i)
     if (stallCycles[i]) {
       ++st.resources[i].stalls;
       st.resources[i].stallCycles += stallCycles[i];
@@ -371,8 +383,8 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
                         ((out.finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
   m.timeline = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
   m.timeline ^= m.timeline >> 29;
-  if (cfg.trace && !t.structural && m.traceRecs.size() < cfg.traceCapacity) {
-    r.traceIdx = m.traceRecs.size();
+  if (cfg.trace && !t.structural && m.traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kNoTrace)) {
+    r.traceIdx = static_cast<uint32_t>(m.traceRecs.size());
     m.traceRecs.push_back({seq, t.kernel, w, p, out.issue, out.start, out.finish, 0, 0});
   }
 
@@ -382,7 +394,16 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
     ht.fn = t.fn;
     ht.args = t.args.data();
     ht.numArgs = static_cast<uint32_t>(t.args.size());
-    ht.preds = preds;
+    // Only the producers the host may still be running (>= hostDone; unordered).
+    if (m.hostDone <= minProd) {
+      ht.preds = preds;
+    } else {
+      auto& open = m.hostScratch;
+      open.clear();
+      for (TaskId d : preds)
+        if (d >= m.hostDone) open.push_back(d);
+      ht.preds = open;
+    }
     ht.worker = w;
     if (cfg.sink->submit(ht) == WaitStatus::Stalled)
       m.hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
@@ -435,7 +456,7 @@ void Engine::scopeEnd(ProcessId p) {
     Rec& r = m.rec(id);
     if (r.scope == s.serial) {
       r.scope = 0;
-      r.holdUntil = P.time;
+      r.retire = P.time;  // the scope end; resolvePending turns it into the retire time
     }
   }
   m.resolvePending();
@@ -455,7 +476,7 @@ uint64_t Engine::awaitRegion(ProcessId p, const Region& r) {
   m.tmap.forEachConflict(q, [&](TaskId prod, bool) { ws.push_back(prod); });
   for (TaskId id : ws) {
     P.time = std::max(P.time, m.rec(id).finish);
-    if (m.cfg.sink && m.cfg.sink->waitFinished(id) == WaitStatus::Stalled)
+    if (m.cfg.sink && id >= m.hostDone && m.cfg.sink->waitFinished(id) == WaitStatus::Stalled)
       m.hostDeadlock(p, fmt::format("slot load waiting for task {}", id).c_str());
   }
   return P.time;
@@ -468,7 +489,7 @@ uint64_t Engine::awaitTask(ProcessId p, TaskId id) {
     throw UserError(makeError({}, fmt::format("wait for task {}, which is not issued yet", id)));
   if (id >= m.popHead) {
     P.time = std::max(P.time, m.rec(id).finish);
-    if (m.cfg.sink && m.cfg.sink->waitFinished(id) == WaitStatus::Stalled)
+    if (m.cfg.sink && id >= m.hostDone && m.cfg.sink->waitFinished(id) == WaitStatus::Stalled)
       m.hostDeadlock(p, fmt::format("wait for task {}", id).c_str());
   }
   return P.time;

@@ -13,19 +13,27 @@
 
 namespace pto::wsp::rt {
 
-inline constexpr uint64_t kPending = ~uint64_t{0};  // retire time not known yet (scope open)
 
 uint64_t engineNowNs();  // steady clock, ns
 
-// One issued task, kept while it is in the physical ring.
-struct Rec {
-  uint64_t issue = 0, start = 0, finish = 0, retire = kPending, holdUntil = 0;
+inline constexpr uint32_t kNoTrace = ~uint32_t{0};
+
+// One issued task, kept while it is in the physical ring. One cache line: the issue
+// path writes one record and reads two old ones (at the semantic and physical heads)
+// per task, so its size is memory traffic per task.
+struct alignas(64) Rec {
+  uint64_t finish = 0;
+  // Retire time once known (task < pendingFrom). Before that: the end time of the
+  // scope that held it, once that scope ended (0 while it is open).
+  uint64_t retire = 0;
   uint64_t cumTmap = 0, cumDeps = 0, cumHeap = 0;  // running totals including this task
   uint64_t eidEnd = 0;                             // TensorMap next id after its entries
-  uint64_t traceIdx = ~uint64_t{0};                // index in traceRecs, if traced
+  uint32_t traceIdx = kNoTrace;                    // index in traceRecs, if traced
   uint32_t scope = 0;                              // serial of the open scope holding it
-  uint32_t worker = 0, kernel = 0, process = 0;
+  uint32_t process = 0;
+  uint32_t seen = 0;  // id (low bits) of the latest task that listed it as a producer
 };
+static_assert(sizeof(Rec) == 64, "a task record is one cache line");
 
 struct ScopeRec {
   uint32_t serial = 0;
@@ -57,6 +65,11 @@ struct Engine::Impl {
   TaskId semHead = 0;      // oldest task not retired at the semantic horizon
   TaskId pendingFrom = 0;  // oldest task whose retirement is not known yet
   TaskId tail = 0;         // next task id
+  // Host watermark (sink->finishedBelow()): every task < hostDone finished on the host.
+  // Only host-side work reads it (which producers to hand over, whether a pop must
+  // wait); semantic state never does, so host speed cannot change a semantic number.
+  TaskId hostDone = 0;
+  TaskId hostPollAt = 0;   // next task id at which issue refreshes hostDone
   uint64_t lastRetire = 0;
   uint64_t baseTmap = 0, baseDeps = 0, baseHeap = 0;  // totals released by retirement
   uint64_t totTmap = 0, totDeps = 0, totHeap = 0;
@@ -70,7 +83,8 @@ struct Engine::Impl {
   int lastStall = -1;        // Resource of the latest issue's stall, -1 if it did not stall
   uint64_t timeline = 0x243f6a8885a308d3ull;  // running timeline digest
   std::vector<TraceRecord> traceRecs;
-  std::vector<TaskId> predScratch;  // producers of the task being issued
+  std::vector<TaskId> predScratch;  // producers of the task being issued (unordered)
+  std::vector<TaskId> hostScratch;  // those the host may still be running
   std::vector<uint64_t> bucketScratch;  // TensorMap buckets of its regions' cells
   uint64_t startNs = 0;
   bool drained = false;

@@ -62,12 +62,15 @@ HostExecutor::Impl::~Impl() {
 // ---------------------------------------------------------------- orchestrator
 
 void HostExecutor::Impl::refill() {
+  // The stack holds whole chains; a chain's first entry names its last one, whose
+  // `succ` holds the chain's length (see flushReturns).
   uint32_t h = returned.exchange(kEmpty, std::memory_order_acquire);
   while (h != kEmpty) {
-    const uint32_t n = entries[h].next;
-    entries[h].next = freeHead;
+    const uint32_t last = entries[h].succ;
+    freeCount += last == h ? 1 : entries[last].succ;
+    const uint32_t n = entries[last].next;
+    entries[last].next = freeHead;
     freeHead = h;
-    ++freeCount;
     h = n;
   }
   allocsSinceRefill = 0;
@@ -300,6 +303,12 @@ WaitStatus HostExecutor::Impl::drain() {
   return WaitStatus::Ok;
 }
 
+TaskSeq HostExecutor::Impl::finishedBelow() {
+  if (retirePtr + W < next) retirePtr = next - W;  // their slots were reused: finished
+  while (retirePtr < next && isFinished(retirePtr)) ++retirePtr;
+  return retirePtr;
+}
+
 uint64_t HostExecutor::Impl::totalFinished() const {
   uint64_t n = 0;
   for (uint32_t i = 0; i < T; ++i) n += workers[i].tasksRun.load(std::memory_order_relaxed);
@@ -326,6 +335,7 @@ HostExecutor::~HostExecutor() = default;
 WaitStatus HostExecutor::submit(const HostTask& t) { return impl_->submit(t); }
 WaitStatus HostExecutor::waitFinished(TaskSeq seq) { return impl_->waitFinished(seq); }
 WaitStatus HostExecutor::drain() { return impl_->drain(); }
+TaskSeq HostExecutor::finishedBelow() { return impl_->finishedBelow(); }
 
 HostStats HostExecutor::stats() const {
   const Impl& m = *impl_;

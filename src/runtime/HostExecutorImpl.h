@@ -115,6 +115,7 @@ struct HostExecutor::Impl {
   WaitStatus submit(const HostTask& t);
   WaitStatus waitFinished(TaskSeq s);
   WaitStatus drain();
+  TaskSeq finishedBelow();
   template <class Cond>
   WaitStatus waitUntil(Cond&& cond, uint64_t target, HostResourceStats* rs);
   bool isFinished(TaskSeq q) const {

@@ -83,6 +83,11 @@ bool HostExecutor::Impl::findWork(uint32_t w, uint32_t& deferred, uint32_t& idx)
 
 void HostExecutor::Impl::flushReturns(Returns& r) {
   if (r.count == 0) return;
+  // Returned entries have no successor any more: their `succ` fields carry the chain's
+  // shape so that refill() splices whole chains without walking them (a walk is a
+  // pointer chase through lines this worker wrote: ~a cache miss per entry).
+  entries[r.first].succ = r.last;
+  if (r.first != r.last) entries[r.last].succ = r.count;
   uint32_t head = returned.load(std::memory_order_relaxed);
   do {
     entries[r.last].next = head;

@@ -16,7 +16,8 @@ constexpr uint32_t kMaxTensorId = 1u << 24;
 TensorMap::TensorMap(uint32_t capacity) : capacity_(capacity) {
   PTO_INTERNAL_ASSERT(capacity >= 1, "tensormap capacity must be >= 1");
   uint64_t p = std::bit_ceil(uint64_t{capacity});
-  pool_.resize(p);
+  pool_ = std::make_unique<Entry[]>(p);
+  ext_ = std::make_unique_for_overwrite<ExtBox[]>(p);
   poolMask_ = p - 1;
   uint64_t b = std::bit_ceil(std::max<uint64_t>(capacity, 64));
   wHeads_.assign(b, kNone);
@@ -72,7 +73,7 @@ void TensorMap::setGrain(uint32_t tensor, std::span<const int64_t> grain) {
   grainFor(r);
 }
 
-uint64_t TensorMap::cellsOf(const Region& r) {
+uint64_t TensorMap::cellsOfSlow(const Region& r) {
   if (r.rank == 0 || r.rank > kMaxRank)
     throw UserError(makeError({}, fmt::format("region of tensor {} has rank {}", r.tensor, r.rank))
                         .help(fmt::format("rank must be 1..{}", kMaxRank)));
@@ -103,34 +104,51 @@ void TensorMap::insert(const Region& r, TaskId seq) {
 const uint64_t* TensorMap::insertValidated(const Region& r, TaskId seq, const uint64_t* buckets) {
   for (uint8_t d = 0; d < r.rank; ++d)
     if (r.lo[d] == r.hi[d]) return buckets;
-  const Grain& g = grains_[r.tensor];
+  Grain& g = grains_[r.tensor];
   const bool writes = r.writes();
   auto live = [&](uint64_t eid) { return eid != kNone && eid >= oldestEid_; };
   auto covered = [&](uint64_t eid) {
     const Entry& o = pool_[eid & poolMask_];
-    if (o.tensor != r.tensor) return false;
-    for (uint8_t d = 0; d < r.rank; ++d)
-      if (o.lo[d] < r.lo[d] || o.hi[d] > r.hi[d]) return false;
-    return true;
+    return o.tensor == r.tensor && within(o, eid, r);
+  };
+  // Shadowing unlinks every live entry the writer covers, wherever it sits in the
+  // chain: stopping at the first foreign entry would let bucket collisions (the hash,
+  // the table size) decide the dependency counts, a semantic number.
+  auto unlinkCovered = [&](uint64_t& chainHead) {
+    uint64_t* link = &chainHead;
+    while (live(*link)) {
+      Entry& o = pool_[*link & poolMask_];
+      if (covered(*link))
+        *link = o.next;
+      else
+        link = &o.next;
+    }
   };
   forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
     const uint64_t b = buckets ? *buckets++ : bucketOf(g, cell);
     uint64_t& head = writes ? wHeads_[b] : rHeads_[b];
-    if (writes) {  // shadow covered heads of both chains (see the header)
-      while (live(head) && covered(head)) head = pool_[head & poolMask_].next;
-      uint64_t& rh = rHeads_[b];
-      while (live(rh) && covered(rh)) rh = pool_[rh & poolMask_].next;
+    if (writes) {  // shadow covered entries of both chains (see the header)
+      unlinkCovered(head);
+      unlinkCovered(rHeads_[b]);
     }
     PTO_INTERNAL_ASSERT(used() < capacity_, "tensormap overflow at capacity {}", capacity_);
     Entry& e = pool_[nextEid_ & poolMask_];
-    e.eid = nextEid_;
     e.next = head;
     e.task = seq;
     e.tensor = r.tensor;
     e.rank = r.rank;
     e.writes = writes;
-    e.lo = r.lo;
-    e.hi = r.hi;
+    for (uint32_t d = 0; d < kInlineDims; ++d) {
+      e.lo[d] = r.lo[d];
+      e.hi[d] = r.hi[d];
+    }
+    if (r.rank > kInlineDims) {
+      ExtBox& x = ext_[nextEid_ & poolMask_];
+      for (uint32_t d = kInlineDims; d < kMaxRank; ++d) {
+        x.lo[d - kInlineDims] = r.lo[d];
+        x.hi[d - kInlineDims] = r.hi[d];
+      }
+    }
     head = nextEid_++;
   });
   return buckets;

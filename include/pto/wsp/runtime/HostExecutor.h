@@ -97,6 +97,10 @@ class HostExecutor {
   WaitStatus waitFinished(TaskSeq seq);
   // Blocks until every submitted task has finished.
   WaitStatus drain();
+  // Never blocks: a watermark w such that every task < w has finished (acquire: their
+  // kernels' writes are visible to the caller). Scans forward from the previous answer,
+  // so repeated calls cost one slot probe per newly finished task.
+  TaskSeq finishedBelow();
 
   // With cfg.recordTimes: the host times of a finished task whose ring slot has not
   // been reused yet (seq + window >= tasks submitted); false otherwise. Orchestrator

@@ -17,10 +17,14 @@ class TaskSink {
   virtual WaitStatus submit(const HostTask& t) = 0;
   virtual WaitStatus waitFinished(TaskSeq seq) = 0;
   virtual WaitStatus drain() = 0;
+  // Never blocks: every task < the returned id has finished on the host (and its
+  // writes are visible to the caller). The Engine uses it to skip finished producers
+  // and waits; 0 ("nothing known") is always a correct answer.
+  virtual TaskSeq finishedBelow() { return 0; }
   // Human-readable description of what the host is stuck on (for deadlock reports).
   virtual std::string stallSnapshot() const = 0;
   // Host start/end (ns) of a finished task, if the sink records them; called right
-  // after waitFinished(seq) succeeded. Default: not available.
+  // once seq is known finished (waitFinished or finishedBelow). Default: not available.
   virtual bool hostTimes(TaskSeq /*seq*/, uint64_t& /*startNs*/, uint64_t& /*endNs*/) const {
     return false;
   }
@@ -34,6 +38,7 @@ class HostExecutorSink final : public TaskSink {
   WaitStatus submit(const HostTask& t) override { return ex_.submit(t); }
   WaitStatus waitFinished(TaskSeq seq) override { return ex_.waitFinished(seq); }
   WaitStatus drain() override { return ex_.drain(); }
+  TaskSeq finishedBelow() override { return ex_.finishedBelow(); }
   std::string stallSnapshot() const override { return ex_.snapshot().describe(); }
   bool hostTimes(TaskSeq seq, uint64_t& startNs, uint64_t& endNs) const override {
     HostTaskTimes t;

@@ -11,7 +11,7 @@
 //    query walks the writer chain only; a write query walks both. Retirement is lazy:
 //    an entry is dead once its id is below the oldest live id, and since chains are
 //    ordered newest-first a walk stops at the first dead link — nothing is unlinked;
-//  * shadowing: a new writer unhooks the chain heads whose boxes it covers. Anything
+//  * shadowing: a new writer unlinks every live chain entry whose box it covers. Anything
 //    that would conflict with a covered entry E conflicts with the new writer W, and W
 //    itself depends on E, so the ordering (and the max of finish times) is unchanged
 //    while chains stay short (a chain of read-modify-writes on one tile walks 1 entry).
@@ -22,6 +22,7 @@
 #include "pto/wsp/runtime/Engine.h"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -36,7 +37,20 @@ class TensorMap {
   void setGrain(uint32_t tensor, std::span<const int64_t> grain);
   // Entries needed to register `r` (cells it covers; learns the grain if new).
   // Throws UserError for malformed regions.
-  uint64_t cellsOf(const Region& r);
+  uint64_t cellsOf(const Region& r) {
+    // Fast path (the issue path calls this per region): a well-formed single-cell
+    // region of a tensor whose grain is known; anything else takes the full check.
+    if (r.rank >= 1 && r.rank <= kMaxRank && r.tensor < grains_.size()) {
+      const Grain& g = grains_[r.tensor];
+      if (g.rank == r.rank) {
+        bool single = true;
+        for (uint8_t d = 0; d < r.rank; ++d)
+          single = single && r.lo[d] >= 0 && r.lo[d] < r.hi[d] && g.cell(r.lo[d], d) == g.cell(r.hi[d] - 1, d);
+        if (single) return 1;
+      }
+    }
+    return cellsOfSlow(r);
+  }
   // Calls f(TaskId producer, bool producerWrites) for every live entry overlapping `r`
   // that conflicts with r's mode (r reads -> earlier writers; r writes -> earlier
   // readers and writers). A producer can be reported more than once. Producers older
@@ -62,20 +76,52 @@ class TensorMap {
   }
 
  private:
-  struct Entry {
-    uint64_t eid = 0;
+  // One cache line: a chain walk touches one line per entry (a lookup is dominated by
+  // these misses). Dims 0-1 of the box are inline; dims 2-3 of rank 3-4 boxes live in
+  // the parallel array ext_ (only touched for such regions).
+  static constexpr uint32_t kInlineDims = 2;
+  struct alignas(64) Entry {
     uint64_t next = kNone;  // older entry id in the same bucket
     TaskId task = 0;
     uint32_t tensor = 0;
     uint8_t rank = 0;
     bool writes = false;
-    std::array<int64_t, kMaxRank> lo{}, hi{};
+    int64_t lo[kInlineDims] = {}, hi[kInlineDims] = {};
   };
+  struct ExtBox {
+    int64_t lo[kMaxRank - kInlineDims], hi[kMaxRank - kInlineDims];
+  };
+  static_assert(sizeof(Entry) == 64, "a TensorMap entry is one cache line");
+  // Box of entry `eid` overlaps r (same tensor and rank assumed).
+  bool overlaps(const Entry& e, uint64_t eid, const Region& r) const {
+    for (uint32_t d = 0; d < kInlineDims && d < r.rank; ++d)
+      if (!(e.lo[d] < r.hi[d] && r.lo[d] < e.hi[d])) return false;
+    if (r.rank > kInlineDims) {
+      const ExtBox& x = ext_[eid & poolMask_];
+      for (uint32_t d = kInlineDims; d < r.rank; ++d)
+        if (!(x.lo[d - kInlineDims] < r.hi[d] && r.lo[d] < x.hi[d - kInlineDims])) return false;
+    }
+    return true;
+  }
+  // Box of entry `eid` lies inside r's box (same tensor and rank assumed).
+  bool within(const Entry& e, uint64_t eid, const Region& r) const {
+    for (uint32_t d = 0; d < kInlineDims && d < r.rank; ++d)
+      if (e.lo[d] < r.lo[d] || e.hi[d] > r.hi[d]) return false;
+    if (r.rank > kInlineDims) {
+      const ExtBox& x = ext_[eid & poolMask_];
+      for (uint32_t d = kInlineDims; d < r.rank; ++d)
+        if (x.lo[d - kInlineDims] < r.lo[d] || x.hi[d - kInlineDims] > r.hi[d]) return false;
+    }
+    return true;
+  }
   struct Grain {
     uint8_t rank = 0;
     std::array<int64_t, kMaxRank> g{};
     std::array<int8_t, kMaxRank> shift{};  // log2(g) if g is a power of two, else -1
     uint64_t seed = 0;                     // mix(tensor + golden): bucket hash prefix
+    // bucketOf memo for this tensor (tasks touching several tensors keep one each).
+    std::array<int64_t, kMaxRank> memoCell{};
+    uint64_t memoBucket = ~uint64_t{0};    // ~0: no memo yet
     // Cell index of coordinate x >= 0 in dimension d (a shift for the usual
     // power-of-two tiles: a 64-bit division costs ~40 cycles).
     int64_t cell(int64_t x, uint8_t d) const { return shift[d] >= 0 ? x >> shift[d] : x / g[d]; }
@@ -83,6 +129,7 @@ class TensorMap {
   static constexpr uint64_t kNone = ~uint64_t{0};
 
   const Grain& grainFor(const Region& r);
+  uint64_t cellsOfSlow(const Region& r);
   static uint64_t mix(uint64_t x) {  // splitmix64 finaliser
     x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9ull;
@@ -91,39 +138,38 @@ class TensorMap {
     x ^= x >> 31;
     return x;
   }
-  // Bucket of a cell of a tensor with grain g. The last answer is memoised: an issue
-  // hashes each cell twice (conflict query, then insert), and a chain of tasks on one
+  // Bucket of a cell of a tensor with grain g. The last answer per tensor is memoised:
+  // an issue hashes each cell twice (conflict query, then insert), and a chain of tasks on one
   // tile hashes the same cell over and over (the mix chain is ~20 cycles per rank).
-  uint64_t bucketOf(const Grain& g, const std::array<int64_t, kMaxRank>& cell) const {
-    if (cell == memoCell_ && g.seed == memoSeed_) return memoBucket_;
+  // Which entries share a bucket is not semantic: shadowing unlinks covered entries
+  // anywhere in a chain, so collisions only cost walk time.
+  uint64_t bucketOf(Grain& g, const std::array<int64_t, kMaxRank>& cell) const {
+    if (g.memoBucket != ~uint64_t{0} && cell == g.memoCell) return g.memoBucket;
     uint64_t h = g.seed;
     for (uint8_t d = 0; d < g.rank; ++d)
       h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
-    memoCell_ = cell;
-    memoSeed_ = g.seed;
-    memoBucket_ = h & bucketMask_;
-    return memoBucket_;
+    g.memoCell = cell;
+    g.memoBucket = h & bucketMask_;
+    return g.memoBucket;
   }
   template <class F>
-  void forEachCell(const Region& r, const Grain& g, F&& f) const;
+  static void forEachCell(const Region& r, const Grain& g, F&& f);
 
   uint64_t capacity_;
   uint64_t poolMask_;
-  std::vector<Entry> pool_;
+  std::unique_ptr<Entry[]> pool_;
+  std::unique_ptr<ExtBox[]> ext_;  // not value-initialised: untouched unless rank > 2
   uint64_t bucketMask_;
   std::vector<uint64_t> wHeads_;   // newest writer entry id per bucket, or kNone
   std::vector<uint64_t> rHeads_;   // newest reader entry id per bucket, or kNone
   std::vector<Grain> grains_;      // by tensor id
+  std::vector<uint64_t> wideScratch_;  // buckets of a wide query without a caller list
   uint64_t nextEid_ = 0;
   uint64_t oldestEid_ = 0;
-  // bucketOf memo (cells beyond the rank are 0; seeds differ per tensor, 0 = none yet).
-  mutable std::array<int64_t, kMaxRank> memoCell_{};
-  mutable uint64_t memoSeed_ = 0;
-  mutable uint64_t memoBucket_ = 0;
 };
 
 template <class F>
-void TensorMap::forEachCell(const Region& r, const Grain& g, F&& f) const {
+void TensorMap::forEachCell(const Region& r, const Grain& g, F&& f) {
   std::array<int64_t, kMaxRank> c0{}, c1{}, c{};
   for (uint8_t d = 0; d < r.rank; ++d) {
     c0[d] = g.cell(r.lo[d], d);
@@ -148,27 +194,62 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
   for (uint8_t d = 0; d < r.rank; ++d)
     if (r.lo[d] >= r.hi[d]) return;
   if (r.tensor >= grains_.size() || grains_[r.tensor].rank == 0) return;  // never seen
-  const Grain& g = grains_[r.tensor];
+  Grain& g = grains_[r.tensor];
   if (g.rank != r.rank) return;  // rank mismatch is diagnosed by cellsOf on insert
   const bool qWrites = r.writes();
-  forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
-    const uint64_t b = bucketOf(g, cell);
-    if (buckets) buckets->push_back(b);
+  auto walk = [&](uint64_t b) {
     for (int chain = 0; chain < (qWrites ? 2 : 1); ++chain) {
       uint64_t eid = chain == 0 ? wHeads_[b] : rHeads_[b];
       while (eid != kNone && eid >= oldestEid_) {
         const Entry& e = pool_[eid & poolMask_];
+        // A wide region's entries have consecutive ids, one per cell: the walk of the
+        // neighbouring cell (typically the next task's) will want the next one.
+        __builtin_prefetch(&pool_[(eid + 1) & poolMask_]);
         if (e.task < minTask) break;
-        if (e.tensor == r.tensor) {
-          bool hit = true;
-          for (uint8_t d = 0; d < r.rank && hit; ++d)
-            hit = e.lo[d] < r.hi[d] && r.lo[d] < e.hi[d];
-          if (hit) f(e.task, e.writes);
-        }
+        if (e.tensor == r.tensor && overlaps(e, eid, r)) f(e.task, e.writes);
         eid = e.next;
       }
     }
+  };
+  bool single = true;
+  for (uint8_t d = 0; d < r.rank; ++d) single = single && g.cell(r.lo[d], d) == g.cell(r.hi[d] - 1, d);
+  if (single) {
+    std::array<int64_t, kMaxRank> cell{};
+    for (uint8_t d = 0; d < r.rank; ++d) cell[d] = g.cell(r.lo[d], d);
+    const uint64_t b = bucketOf(g, cell);
+    if (buckets) buckets->push_back(b);
+    walk(b);
+    return;
+  }
+  // A wide region (a reduction reading a row of tiles): the walks of its cells are
+  // independent, so first collect the buckets (prefetching the chain heads), then walk
+  // them while prefetching the head entries a few cells ahead. The bucket and entry
+  // loads are cache misses; this overlaps them instead of serialising them.
+  std::vector<uint64_t>& bs = buckets ? *buckets : wideScratch_;
+  const size_t first = buckets ? bs.size() : 0;
+  if (!buckets) bs.clear();
+  forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
+    const uint64_t b = bucketOf(g, cell);
+    __builtin_prefetch(&wHeads_[b]);
+    if (qWrites) __builtin_prefetch(&rHeads_[b]);
+    bs.push_back(b);
   });
+  constexpr size_t kAhead = 8;
+  auto prefetchHeads = [&](size_t i) {
+    const uint64_t b = bs[i];
+    const uint64_t w = wHeads_[b];
+    if (w != kNone && w >= oldestEid_) __builtin_prefetch(&pool_[w & poolMask_]);
+    if (qWrites) {
+      const uint64_t rd = rHeads_[b];
+      if (rd != kNone && rd >= oldestEid_) __builtin_prefetch(&pool_[rd & poolMask_]);
+    }
+  };
+  const size_t n = bs.size();
+  for (size_t i = first; i < n && i < first + kAhead; ++i) prefetchHeads(i);
+  for (size_t i = first; i < n; ++i) {
+    if (i + kAhead < n) prefetchHeads(i + kAhead);
+    walk(bs[i]);
+  }
 }
 
 }  // namespace pto::wsp::rt
