@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace pto::wsp::abi {
@@ -34,7 +35,8 @@ T readImm(const std::vector<uint8_t>& c, size_t& pc) {
 int arity(ExprOp op) {
   switch (op) {
     case ExprOp::Const: case ExprOp::Sym: case ExprOp::Slot: case ExprOp::Var: return 0;
-    case ExprOp::Not: case ExprOp::Neg: return 1;
+    case ExprOp::Not: case ExprOp::Neg: case ExprOp::Load:
+    case ExprOp::CvtF16: case ExprOp::CvtBF16: case ExprOp::CvtF32: case ExprOp::CvtF64: return 1;
     case ExprOp::Select: return 3;
     default: return 2;
   }
@@ -42,7 +44,7 @@ int arity(ExprOp op) {
 size_t immBytes(ExprOp op) {
   switch (op) {
     case ExprOp::Const: return 8;
-    case ExprOp::Sym: case ExprOp::Slot: case ExprOp::Var: return 4;
+    case ExprOp::Sym: case ExprOp::Slot: case ExprOp::Var: case ExprOp::Load: return 4;
     default: return 0;
   }
 }
@@ -83,6 +85,68 @@ Expr Expr::select(const Expr& c, const Expr& t, const Expr& f) {
   return e;
 }
 
+Expr Expr::load(uint32_t tensor, const Expr& index) {
+  Expr e = index.code.empty() ? constant(0) : index;
+  emitOp(e, ExprOp::Load);
+  emitImm(e, tensor);
+  return e;
+}
+
+namespace {
+// IEEE binary format with `mBits` mantissa and `eBits` exponent bits, rounded to nearest
+// even straight from the double (no double rounding through f32).
+uint64_t encodeSmallFloat(double v, int mBits, int eBits) {
+  const uint64_t sign = std::signbit(v) ? uint64_t{1} << (mBits + eBits) : 0;
+  const int bias = (1 << (eBits - 1)) - 1, expMax = (1 << eBits) - 1;
+  const uint64_t inf = static_cast<uint64_t>(expMax) << mBits;
+  if (std::isnan(v)) return sign | inf | (uint64_t{1} << (mBits - 1));
+  double a = std::fabs(v);
+  if (std::isinf(a)) return sign | inf;
+  if (a == 0) return sign;
+  int ex = 0;
+  std::frexp(a, &ex);
+  int e = ex - 1;  // a in [2^e, 2^(e+1))
+  const int minNormal = 1 - bias;
+  if (e < minNormal) {  // subnormal; rounding up to 2^mBits lands on the smallest normal
+    auto mant = static_cast<uint64_t>(std::nearbyint(std::ldexp(a, mBits - minNormal)));
+    return sign | mant;
+  }
+  auto mant = static_cast<uint64_t>(std::nearbyint(std::ldexp(a, mBits - e)));
+  if (mant == (uint64_t{2} << mBits)) {
+    mant >>= 1;
+    ++e;
+  }
+  if (e + bias >= expMax) return sign | inf;
+  return sign | (static_cast<uint64_t>(e + bias) << mBits) | (mant - (uint64_t{1} << mBits));
+}
+}  // namespace
+
+uint64_t floatBits(double v, FloatFormat f) {
+  switch (f) {
+    case FloatFormat::F16: return encodeSmallFloat(v, 10, 5);
+    case FloatFormat::BF16: return encodeSmallFloat(v, 7, 8);
+    case FloatFormat::F32: return encodeSmallFloat(v, 23, 8);  // no UB for |v| > FLT_MAX
+    case FloatFormat::F64: {
+      uint64_t b = 0;
+      std::memcpy(&b, &v, 8);
+      return b;
+    }
+  }
+  return 0;
+}
+
+bool readsRuntimeState(const Expr& e) {
+  size_t pc = 0;
+  while (pc < e.code.size()) {
+    uint8_t raw = e.code[pc++];
+    if (raw > kMaxExprOp) return true;  // malformed: treat as dynamic
+    auto op = static_cast<ExprOp>(raw);
+    if (op == ExprOp::Var || op == ExprOp::Slot || op == ExprOp::Load) return true;
+    pc += immBytes(op);
+  }
+  return false;
+}
+
 bool Expr::isConstant(int64_t* v) const {
   if (code.empty()) {
     if (v) *v = 0;
@@ -93,13 +157,13 @@ bool Expr::isConstant(int64_t* v) const {
   return true;
 }
 
-std::string checkExpr(const Expr& e, size_t numSymbols, size_t numSlots, size_t numVars) {
+std::string checkExpr(const Expr& e, size_t numSymbols, size_t numSlots, size_t numVars, size_t numTensors) {
   if (e.code.empty()) return "";
   size_t pc = 0;
   int depth = 0;
   while (pc < e.code.size()) {
     uint8_t raw = e.code[pc++];
-    if (raw > static_cast<uint8_t>(ExprOp::Select)) return fmt::format("bad opcode {} at {}", raw, pc - 1);
+    if (raw > kMaxExprOp) return fmt::format("bad opcode {} at {}", raw, pc - 1);
     auto op = static_cast<ExprOp>(raw);
     if (pc + immBytes(op) > e.code.size()) return fmt::format("truncated immediate at {}", pc);
     if (op == ExprOp::Sym || op == ExprOp::Slot || op == ExprOp::Var) {
@@ -108,6 +172,9 @@ std::string checkExpr(const Expr& e, size_t numSymbols, size_t numSlots, size_t 
       if (i >= lim)
         return fmt::format("{} index {} out of range ({})",
                            op == ExprOp::Sym ? "symbol" : op == ExprOp::Slot ? "slot" : "variable", i, lim);
+    } else if (op == ExprOp::Load) {
+      uint32_t i = readImm<uint32_t>(e.code, pc);
+      if (i >= numTensors) return fmt::format("tensor index {} out of range ({})", i, numTensors);
     } else {
       pc += immBytes(op);
     }
@@ -131,7 +198,7 @@ int64_t evalExpr(const Expr& e, const ExprEnv& env) {
   };
   while (pc < c.size()) {
     auto op = static_cast<ExprOp>(c[pc++]);
-    if (c[pc - 1] > static_cast<uint8_t>(ExprOp::Select) || sp < arity(op) || sp >= 64 ||
+    if (c[pc - 1] > kMaxExprOp || sp < arity(op) || sp >= 64 ||
         pc + immBytes(op) > c.size())
       throw bad("malformed bytecode");
     switch (op) {
@@ -159,6 +226,20 @@ int64_t evalExpr(const Expr& e, const ExprEnv& env) {
       case ExprOp::Select: {
         int64_t f = st[--sp], t = st[--sp], cnd = st[--sp];
         st[sp++] = cnd ? t : f;
+        continue;
+      }
+      case ExprOp::Load: {
+        uint32_t t = readImm<uint32_t>(c, pc);
+        if (!env.load)
+          throw UserError(makeError({}, fmt::format("scalar expression reads element {} of tensor {} but no tensor "
+                                                    "memory is bound", st[sp - 1], t))
+                              .help("bind the tensor's memory (lengths / indptr / indices are read at run time)"));
+        st[sp - 1] = env.load(env.loadCtx, t, st[sp - 1]);
+        continue;
+      }
+      case ExprOp::CvtF16: case ExprOp::CvtBF16: case ExprOp::CvtF32: case ExprOp::CvtF64: {
+        auto f = static_cast<FloatFormat>(static_cast<uint8_t>(op) - static_cast<uint8_t>(ExprOp::CvtF16));
+        st[sp - 1] = static_cast<int64_t>(floatBits(static_cast<double>(st[sp - 1]), f));
         continue;
       }
       default: break;

@@ -48,7 +48,7 @@ struct W {
     pod(static_cast<uint8_t>(n.loopKind));
     pod(static_cast<uint8_t>(n.axis));
     pod(n.var);
-    i64s(n.indices);
+    expr(n.value);
     expr(n.expr);
     pod(n.kernel);
     pod<uint32_t>(static_cast<uint32_t>(n.views.size()));
@@ -56,6 +56,9 @@ struct W {
       pod(v.tensor);
       exprs(v.offsets);
       i64s(v.extents);
+      pod(v.rowStep);
+      pod(v.colStep);
+      pod<uint8_t>(v.transposed);
     }
     exprs(n.scalars);
     expr(n.dispatchKey);
@@ -132,15 +135,18 @@ struct R {
     n.loopKind = enm<LoopKind>(1);
     n.axis = enm<AxisKind>(3);
     n.var = pod<uint32_t>();
-    n.indices = i64s();
+    n.value = expr();
     n.expr = expr();
     n.kernel = pod<uint32_t>();
-    uint32_t nv = count(12);
+    uint32_t nv = count(29);
     n.views.resize(nv);
     for (auto& v : n.views) {
       v.tensor = pod<uint32_t>();
       v.offsets = exprs();
       v.extents = i64s();
+      v.rowStep = pod<int64_t>();
+      v.colStep = pod<int64_t>();
+      v.transposed = pod<uint8_t>() != 0;
     }
     n.scalars = exprs();
     n.dispatchKey = expr();
@@ -180,6 +186,9 @@ std::vector<uint8_t> serializePlan(const Plan& p) {
     w.i64s(t.strides);
     w.pod(t.bytes);
     w.pod<uint8_t>(t.runtimeManaged);
+    w.pod(static_cast<uint8_t>(t.elem));
+    w.exprs(t.shapeExprs);
+    w.exprs(t.strideExprs);
   }
   w.pod<uint32_t>(static_cast<uint32_t>(p.kernels.size()));
   for (const auto& k : p.kernels) {
@@ -200,7 +209,10 @@ std::vector<uint8_t> serializePlan(const Plan& p) {
     w.pod(s.defaultValue);
   }
   w.pod<uint32_t>(static_cast<uint32_t>(p.slots.size()));
-  for (const auto& s : p.slots) w.str(s.name);
+  for (const auto& s : p.slots) {
+    w.str(s.name);
+    w.pod(s.init);
+  }
   w.pod<uint32_t>(static_cast<uint32_t>(p.channels.size()));
   for (const auto& c : p.channels) {
     w.str(c.name);
@@ -235,7 +247,7 @@ Plan deserializePlan(const std::vector<uint8_t>& bytes) {
   sc.readyQueueCapacity = r.pod<uint32_t>();
   sc.heapBytes = r.pod<uint64_t>();
   sc.maxScopeDepth = r.pod<uint32_t>();
-  p.tensors.resize(r.count(22));
+  p.tensors.resize(r.count(31));
   for (auto& t : p.tensors) {
     t.name = r.str();
     t.dtype = r.pod<uint8_t>();
@@ -244,6 +256,9 @@ Plan deserializePlan(const std::vector<uint8_t>& bytes) {
     t.strides = r.i64s();
     t.bytes = r.pod<uint64_t>();
     t.runtimeManaged = r.pod<uint8_t>() != 0;
+    t.elem = r.enm<ElemKind>(static_cast<uint8_t>(ElemKind::Bool));
+    t.shapeExprs = r.exprs();
+    t.strideExprs = r.exprs();
   }
   p.kernels.resize(r.count(20));
   for (auto& k : p.kernels) {
@@ -263,8 +278,11 @@ Plan deserializePlan(const std::vector<uint8_t>& bytes) {
     s.name = r.str();
     s.defaultValue = r.pod<int64_t>();
   }
-  p.slots.resize(r.count(4));
-  for (auto& s : p.slots) s.name = r.str();
+  p.slots.resize(r.count(12));
+  for (auto& s : p.slots) {
+    s.name = r.str();
+    s.init = r.pod<uint64_t>();
+  }
   p.channels.resize(r.count(16));
   for (auto& c : p.channels) {
     c.name = r.str();
@@ -287,7 +305,7 @@ Plan deserializePlan(const std::vector<uint8_t>& bytes) {
 namespace {
 std::string checkNode(const Plan& p, const PlanProcess& pr, const PlanNode& n, const std::string& path) {
   auto ck = [&](const Expr& e, const char* what) -> std::string {
-    std::string m = checkExpr(e, p.symbols.size(), p.slots.size(), pr.numVars);
+    std::string m = checkExpr(e, p.symbols.size(), p.slots.size(), pr.numVars, p.tensors.size());
     return m.empty() ? m : fmt::format("{}: {}: {}", path, what, m);
   };
   std::string m;
@@ -297,12 +315,15 @@ std::string checkNode(const Plan& p, const PlanProcess& pr, const PlanNode& n, c
       return fmt::format("{}: view has {} offsets and {} extents", path, v.offsets.size(), v.extents.size());
     for (const auto& o : v.offsets)
       if (auto e = ck(o, "view offset"); !e.empty()) return e;
+    for (int64_t x : v.extents)
+      if (x <= 0) return fmt::format("{}: view extent {}", path, x);
+    if (v.rowStep <= 0 || v.colStep <= 0) return fmt::format("{}: view steps {}x{}", path, v.rowStep, v.colStep);
     return "";
   };
   switch (n.kind) {
     case NodeKind::Loop:
       if (n.var >= pr.numVars) return fmt::format("{}: loop variable {} >= {}", path, n.var, pr.numVars);
-      if (n.axis != AxisKind::Sparse && !(m = ck(n.expr, "loop extent")).empty()) return m;
+      if (!(m = ck(n.expr, "loop extent")).empty() || !(m = ck(n.value, "loop value")).empty()) return m;
       break;
     case NodeKind::Sel:
     case NodeKind::Cond:
@@ -330,8 +351,10 @@ std::string checkNode(const Plan& p, const PlanProcess& pr, const PlanNode& n, c
     }
     case NodeKind::Send:
       if (n.channel >= p.channels.size()) return fmt::format("{}: channel {} (only {})", path, n.channel, p.channels.size());
-      if (n.children.size() != 1 || n.children[0].kind != NodeKind::Call)
-        return fmt::format("{}: send must wrap exactly one call", path);
+      if (n.children.size() > 1 || (n.children.size() == 1 && n.children[0].kind != NodeKind::Call))
+        return fmt::format("{}: send must wrap one call or none", path);
+      if (n.children.empty() && n.expr.code.empty())
+        return fmt::format("{}: a send without a call needs a token value", path);
       if (!(m = ck(n.expr, "token value")).empty()) return m;
       break;
     case NodeKind::Consume:
@@ -362,6 +385,19 @@ std::string validatePlan(const Plan& p) {
                        sc.maxScopeDepth);
   for (size_t c = 0; c < p.channels.size(); ++c)
     if (p.channels[c].capacity == 0) return fmt::format("channel '{}' has capacity 0", p.channels[c].name);
+  for (const auto& t : p.tensors) {
+    if (t.shape.empty() || t.shape.size() > 4 || t.strides.size() != t.shape.size())
+      return fmt::format("tensor '{}' has rank {} and {} strides", t.name, t.shape.size(), t.strides.size());
+    if ((!t.shapeExprs.empty() && t.shapeExprs.size() != t.shape.size()) ||
+        (!t.strideExprs.empty() && t.strideExprs.size() != t.shape.size()))
+      return fmt::format("tensor '{}' has {} shape and {} stride expressions for rank {}", t.name,
+                         t.shapeExprs.size(), t.strideExprs.size(), t.shape.size());
+    for (const auto* v : {&t.shapeExprs, &t.strideExprs})
+      for (const auto& e : *v)
+        if (auto m = checkExpr(e, p.symbols.size(), 0, 0, 0); !m.empty())
+          return fmt::format("tensor '{}' size expression: {}", t.name, m);
+    if (t.elemBytes == 0 || t.elemBytes > 8) return fmt::format("tensor '{}' has {}-byte elements", t.name, t.elemBytes);
+  }
   for (const auto& k : p.kernels)
     for (const auto& pa : k.params)
       if (pa.kind != ParamKind::Scalar && (pa.rows <= 0 || pa.cols <= 0))

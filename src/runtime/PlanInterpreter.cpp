@@ -1,6 +1,6 @@
 // PlanInterpreter: processes as resumable frame stacks over plan nodes, scheduled by
 // smallest local time; CSP channels; structural (seq) joins; deadlock reports.
-#include "pto/wsp/runtime/PlanInterpreter.h"
+#include "PlanInterpreterImpl.h"
 
 #include "pto/wsp/support/Assert.h"
 #include "pto/wsp/support/Diagnostic.h"
@@ -8,64 +8,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
-#include <deque>
 
 namespace pto::wsp::rt {
 
-using namespace pto::wsp::abi;
-
 namespace {
-constexpr size_t kJoinFold = 64;  // a seq frame folds its collected tasks into a join at this size
-
-enum class Step : uint8_t { Acted, Blocked, Finished };
-
-struct Token {
-  int64_t value = 0;
-  uint64_t time = 0;
-};
-
-struct Channel {
-  const PlanChannel* def = nullptr;
-  std::deque<Token> tokens;            // <= capacity
-  std::vector<uint64_t> consumeTimes;  // ring: free time of each logical slot
-  uint64_t sent = 0, consumed = 0;
-  uint32_t producersLeft = 0;
-  uint32_t producers = 0;
-  bool closed = false;
-};
-
-struct Frame {
-  const PlanNode* node = nullptr;
-  size_t idx = 0;           // next child
-  bool entered = false;
-  // Loop
-  int64_t iter = 0, extent = 0;
-  bool iterStarted = false;
-  bool listOnly = false;    // run node->children as a Combine (a Consume body)
-  // seq frames (Seq nodes, sequential loops)
-  bool seqFrame = false;
-  bool boundaryPending = false;
-  int64_t boundaryBefore = -1;  // child index / iteration whose boundary was scheduled
-  std::optional<TaskId> prevJoin;
-  std::vector<TaskId> collected;
-};
-
-struct Proc {
-  const PlanProcess* def = nullptr;
-  PlanNode root;  // Combine over the body
-  std::vector<Frame> stack;
-  std::vector<int64_t> vars;
-  std::vector<uint32_t> produces;  // channel ids
-  bool finished = false;
-  std::string waitsOn;
-  Resource blockedRes = Resource::TaskRing;
-  uint64_t blockedMinimal = 0;
-  bool blockedOnEngine = false;
-  int64_t blockedChannel = -1;
-  bool blockedFull = false;
-};
-
 void collectSends(const PlanNode& n, std::vector<uint32_t>& out) {
   if (n.kind == NodeKind::Send && std::find(out.begin(), out.end(), n.channel) == out.end())
     out.push_back(n.channel);
@@ -73,107 +19,6 @@ void collectSends(const PlanNode& n, std::vector<uint32_t>& out) {
 }
 }  // namespace
 
-struct PlanInterpreter::Impl {
-  const Plan& plan;
-  PlanRunConfig cfg;
-  Engine eng;
-  std::vector<int64_t> symbols;
-  std::vector<uint64_t> slots;
-  std::vector<Channel> chans;
-  std::vector<Proc> procs;
-  std::vector<Region> regionScratch;
-  std::vector<uint64_t> argScratch;
-  std::vector<TaskId> depScratch;
-
-  Impl(const Plan& p, PlanRunConfig c) : plan(p), cfg(std::move(c)), eng(cfg.engine) {}
-
-  ExprEnv env(const Proc& pr) const {
-    return ExprEnv{symbols.data(), symbols.size(), slots.data(), slots.size(), pr.vars.data(), pr.vars.size()};
-  }
-  int64_t eval(const Proc& pr, const Expr& e) const { return evalExpr(e, env(pr)); }
-
-  Step step(uint32_t p);
-  Step runCall(uint32_t p, Proc& pr, const PlanNode& call, TaskId* out, uint64_t* finish);
-  Step boundary(uint32_t p, Proc& pr, Frame& f);
-  void finishProcess(uint32_t p);
-  void slotLoad(uint32_t p, Proc& pr, const PlanNode& n);
-  Region viewRegion(const Proc& pr, const PlanView& v, Access mode, std::vector<int64_t>* lo) const;
-};
-
-Region PlanInterpreter::Impl::viewRegion(const Proc& pr, const PlanView& v, Access mode,
-                                         std::vector<int64_t>* lo) const {
-  Region r;
-  r.tensor = v.tensor;
-  r.rank = static_cast<uint8_t>(v.offsets.size());
-  r.mode = mode;
-  for (size_t d = 0; d < v.offsets.size(); ++d) {
-    r.lo[d] = eval(pr, v.offsets[d]);
-    r.hi[d] = r.lo[d] + v.extents[d];
-    if (lo) lo->push_back(r.lo[d]);
-    const auto& shape = plan.tensors[v.tensor].shape;
-    if (d < shape.size() && (r.lo[d] < 0 || r.hi[d] > shape[d]))
-      throw UserError(makeError({}, fmt::format("view of tensor '{}' is out of bounds in dim {}: [{}, {}) of {}",
-                                                plan.tensors[v.tensor].name, d, r.lo[d], r.hi[d], shape[d]))
-                          .help("check the view's offset expressions and the symbols/slots they read"));
-  }
-  return r;
-}
-
-// Issues one Call node. Blocked leaves no trace.
-Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, TaskId* out, uint64_t* finish) {
-  const PlanKernel& k = plan.kernels[n.kernel];
-  regionScratch.clear();
-  argScratch.clear();
-  size_t vi = 0, si = 0;
-  std::vector<int64_t> lo;
-  for (const PlanParam& pa : k.params) {
-    if (pa.kind == ParamKind::Scalar) {
-      argScratch.push_back(static_cast<uint64_t>(eval(pr, n.scalars[si++])));
-      continue;
-    }
-    const PlanView& v = n.views[vi++];
-    Access m = pa.kind == ParamKind::In ? Access::Read : pa.kind == ParamKind::Out ? Access::Write : Access::ReadWrite;
-    lo.clear();
-    regionScratch.push_back(viewRegion(pr, v, m, &lo));
-    const PlanTensor& t = plan.tensors[v.tensor];
-    uint64_t base = 0;
-    if (v.tensor < cfg.tensorBase.size() && cfg.tensorBase[v.tensor]) {
-      int64_t off = 0;
-      for (size_t d = 0; d < lo.size() && d < t.strides.size(); ++d) off += lo[d] * t.strides[d];
-      base = reinterpret_cast<uint64_t>(static_cast<char*>(cfg.tensorBase[v.tensor]) + off * t.elemBytes);
-    }
-    const size_t r = t.strides.size();
-    argScratch.push_back(base);
-    argScratch.push_back(static_cast<uint64_t>(r >= 2 ? t.strides[r - 2] : 0));
-    argScratch.push_back(static_cast<uint64_t>(r >= 1 ? t.strides[r - 1] : 1));
-  }
-  KernelBinding kb;
-  if (k.fnIndex < cfg.kernels.size()) kb = cfg.kernels[k.fnIndex];
-  uint64_t cycles = kb.cycles ? kb.cycles(argScratch.data(), static_cast<uint32_t>(argScratch.size())) : k.cost;
-  depScratch.clear();
-  for (const Frame& f : pr.stack)
-    if (f.seqFrame && f.prevJoin) depScratch.push_back(*f.prevJoin);
-  IssueResult res = eng.tryIssue(p, {.kernel = n.kernel,
-                                     .fn = kb.fn,
-                                     .args = argScratch,
-                                     .regions = regionScratch,
-                                     .deps = depScratch,
-                                     .cycles = cycles,
-                                     .dispatchKey = static_cast<uint64_t>(eval(pr, n.dispatchKey))});
-  if (res.status == IssueStatus::Blocked) {
-    pr.blockedOnEngine = true;
-    pr.blockedRes = res.blockedOn;
-    pr.blockedMinimal = res.minimalCapacity;
-    pr.waitsOn = fmt::format("{} full, held until an open scope ends (issuing kernel '{}')",
-                             resourceName(res.blockedOn), k.name);
-    return Step::Blocked;
-  }
-  for (Frame& f : pr.stack)
-    if (f.seqFrame) f.collected.push_back(res.task.id);
-  if (out) *out = res.task.id;
-  if (finish) *finish = res.task.finish;
-  return Step::Acted;
-}
 
 // Between two children/iterations of a seq frame: later tasks wait for all earlier ones.
 Step PlanInterpreter::Impl::boundary(uint32_t p, Proc& pr, Frame& f) {
@@ -264,9 +109,11 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
         // The slot this token takes was freed when its previous token was consumed.
         eng.advanceTo(p, ch.consumeTimes[ch.sent % cap]);
         TaskId id = 0;
-        uint64_t fin = 0;
-        Step s = runCall(p, pr, n.children[0], &id, &fin);
-        if (s != Step::Acted) return s;
+        uint64_t fin = eng.localTime(p);  // a value send: the token exists now
+        if (!n.children.empty()) {
+          Step s = runCall(p, pr, n.children[0], &id, &fin);
+          if (s != Step::Acted) return s;
+        }
         int64_t value = n.expr.code.empty() ? static_cast<int64_t>(id) : eval(pr, n.expr);
         ch.tokens.push_back({value, fin + ch.def->latency});
         ++ch.sent;
@@ -324,7 +171,7 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
         if (!f.entered) {
           f.entered = true;
           f.seqFrame = n.loopKind == LoopKind::Sequential;
-          f.extent = n.axis == AxisKind::Sparse ? static_cast<int64_t>(n.indices.size()) : eval(pr, n.expr);
+          f.extent = eval(pr, n.expr);
           if (f.extent < 0)
             throw UserError(makeError({}, fmt::format("loop extent is {} in process '{}'", f.extent, pr.def->name))
                                 .help("a loop extent (symbol, slot or ragged length) must be >= 0"));
@@ -348,7 +195,8 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
             f.boundaryPending = true;
             continue;
           }
-          pr.vars[n.var] = n.axis == AxisKind::Sparse ? n.indices[static_cast<size_t>(f.iter)] : f.iter;
+          pr.vars[n.var] = f.iter;
+          if (!n.value.code.empty()) pr.vars[n.var] = eval(pr, n.value);
           f.iterStarted = true;
         }
         pushChild(n.children[f.idx++]);
@@ -390,64 +238,49 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
   }
 }
 
-// slot = element (row, col) of the view (rank-1 views: col indexes it), once its writer
-// has finished (semantic time and host).
-void PlanInterpreter::Impl::slotLoad(uint32_t p, Proc& pr, const PlanNode& n) {
-  Region r = viewRegion(pr, n.views[0], Access::Read, nullptr);
-  const int64_t row = eval(pr, n.row), col = eval(pr, n.col);
-  Region e = r;
-  const int dims = r.rank;
-  for (int d = 0; d < dims; ++d) {
-    int64_t off = 0;
-    if (d == dims - 1) off = col;
-    else if (d == dims - 2) off = row;
-    e.lo[d] = r.lo[d] + off;
-    e.hi[d] = e.lo[d] + 1;
-    if (off < 0 || e.hi[d] > r.hi[d])
-      throw UserError(makeError({}, fmt::format("slot_load element ({}, {}) is outside the view", row, col))
-                          .help("row/col index the view, not the tensor"));
-  }
-  eng.awaitRegion(p, e);
-  uint64_t val = slots[n.slot];  // dry run without memory: the slot keeps its value
-  const PlanTensor& t = plan.tensors[r.tensor];
-  if (r.tensor < cfg.tensorBase.size() && cfg.tensorBase[r.tensor]) {
-    int64_t off = 0;
-    for (int d = 0; d < dims && d < static_cast<int>(t.strides.size()); ++d) off += e.lo[d] * t.strides[d];
-    val = 0;
-    std::memcpy(&val, static_cast<const char*>(cfg.tensorBase[r.tensor]) + off * t.elemBytes,
-                std::min<size_t>(t.elemBytes, 8));
-  }
-  slots[n.slot] = val;
-}
-
-EngineConfig engineConfigFor(const PlanSchedule& s) {
-  EngineConfig c;
-  c.numWorkers = s.workers;
-  c.dispatch = s.dispatch;
-  c.issueCycles = s.issueCycles;
-  c.syncLatency = s.syncLatency;
-  c.taskWindow = s.taskWindow;
-  c.tensorMapCapacity = s.tensorMapCapacity;
-  c.depListCapacity = s.depListCapacity;
-  c.readyQueueCapacity = s.readyQueueCapacity;
-  c.heapBytes = s.heapBytes;
-  c.maxScopeDepth = s.maxScopeDepth;
-  return c;
-}
-
 PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
   std::string err = validatePlan(plan);
   if (!err.empty())
     throw UserError(makeError({}, "malformed plan: " + err).help("regenerate the plan with the compiler"));
   if (plan.processes.empty())
     throw UserError(makeError({}, "plan has no process").help("a plan needs at least the main process"));
-  impl_ = std::make_unique<Impl>(plan, std::move(cfg));
-  Impl& m = *impl_;
-  m.symbols.resize(plan.symbols.size());
+  std::vector<int64_t> symbols(plan.symbols.size());
   for (size_t i = 0; i < plan.symbols.size(); ++i)
-    m.symbols[i] = i < m.cfg.symbols.size() ? m.cfg.symbols[i] : plan.symbols[i].defaultValue;
+    symbols[i] = i < cfg.symbols.size() ? cfg.symbols[i] : plan.symbols[i].defaultValue;
+  std::vector<RunTensor> tensors = runTensors(plan, cfg, symbols);
+  // Runtime-managed tensors the caller did not bind live for the whole run at the start
+  // of the HEAP_ARENA; the Engine's per-task arena is what remains.
+  uint64_t arenaUsed = 0;
+  std::vector<uint64_t> arenaOffset(plan.tensors.size(), 0);
+  for (size_t i = 0; i < plan.tensors.size(); ++i)
+    if (plan.tensors[i].runtimeManaged && !tensors[i].base) {
+      arenaOffset[i] = arenaUsed;
+      arenaUsed += (tensors[i].bytes + 63) / 64 * 64;
+    }
+  const uint64_t heap = cfg.engine.heapBytes;
+  if (arenaUsed > heap)
+    throw UserError(makeError({}, fmt::format("runtime-managed tensors need {} bytes of the heap arena, which has {}",
+                                              arenaUsed, heap))
+                        .help(fmt::format("raise pool heap to at least {}", arenaUsed)));
+  impl_ = std::make_unique<Impl>(plan, std::move(cfg), heap - arenaUsed);
+  Impl& m = *impl_;
+  m.symbols = std::move(symbols);
+  m.tensors = std::move(tensors);
+  m.arenaUsed = arenaUsed;
+  if (arenaUsed > 0) {
+    // calloc: zeroed like a fresh device allocation, and untouched pages cost nothing.
+    // 64 spare bytes align the arena start to a cache line, like the device heap.
+    m.arena.reset(static_cast<char*>(std::calloc(1, arenaUsed + 64)));
+    if (!m.arena)
+      throw UserError(makeError({}, fmt::format("cannot allocate {} bytes for runtime-managed tensors", arenaUsed))
+                          .help("lower pool heap or bind the tensors' memory yourself"));
+    char* start = m.arena.get() + (64 - reinterpret_cast<uintptr_t>(m.arena.get()) % 64) % 64;
+    for (size_t i = 0; i < plan.tensors.size(); ++i)
+      if (plan.tensors[i].runtimeManaged && !m.tensors[i].base) m.tensors[i].base = start + arenaOffset[i];
+  }
   m.slots.assign(plan.slots.size(), 0);
-  for (size_t i = 0; i < plan.slots.size() && i < m.cfg.slots.size(); ++i) m.slots[i] = m.cfg.slots[i];
+  for (size_t i = 0; i < plan.slots.size(); ++i)
+    m.slots[i] = i < m.cfg.slots.size() ? m.cfg.slots[i] : plan.slots[i].init;
   m.chans.resize(plan.channels.size());
   for (size_t c = 0; c < plan.channels.size(); ++c) {
     m.chans[c].def = &plan.channels[c];
@@ -456,6 +289,7 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
   m.procs.resize(plan.processes.size());
   for (size_t p = 0; p < plan.processes.size(); ++p) {
     Proc& pr = m.procs[p];
+    pr.id = static_cast<uint32_t>(p);
     pr.def = &plan.processes[p];
     pr.root.kind = NodeKind::Combine;
     pr.root.children = pr.def->body;

@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace pto::wsp::abi {
 namespace {
 
@@ -66,6 +68,7 @@ Plan samplePlan() {
   p.schedule.taskWindow = 128;
   p.tensors.push_back({"x", 1, 4, {64, 64}, {64, 1}, 64 * 64 * 4, false});
   p.tensors.push_back({"tmp", 1, 4, {16, 64}, {64, 1}, 16 * 64 * 4, true});
+  p.tensors.push_back({"lens", 6, 4, {8}, {1}, 32, false, ElemKind::Signed, {Expr::sym(0)}, {C(1)}});
   p.kernels.push_back({"add", {{ParamKind::In, 16, 16, 1}, {ParamKind::Out, 16, 16, 1}, {ParamKind::Scalar, 0, 0, 0}}, 0, 120});
   p.symbols.push_back({"n", 4});
   p.slots.push_back({"flag"});
@@ -74,7 +77,7 @@ Plan samplePlan() {
   call.kind = NodeKind::Call;
   call.kernel = 0;
   call.views = {{0, {B(ExprOp::Mul, Expr::var(0), C(16)), C(0)}, {16, 16}},
-                {1, {C(0), B(ExprOp::Mul, Expr::var(0), C(16))}, {16, 16}}};
+                {1, {C(0), B(ExprOp::Mul, Expr::var(0), C(16))}, {16, 31}, 1, 2, true}};
   call.scalars = {Expr::sym(0)};
   call.dispatchKey = Expr::var(0);
   PlanNode send;
@@ -95,7 +98,8 @@ Plan samplePlan() {
   PlanNode sparse;
   sparse.kind = NodeKind::Loop;
   sparse.axis = AxisKind::Sparse;
-  sparse.indices = {1, 3};
+  sparse.expr = C(2);
+  sparse.value = Expr::load(0, Expr::var(0));
   sparse.var = 0;
   sparse.children = {cond};
   PlanNode scope;
@@ -109,7 +113,11 @@ Plan samplePlan() {
   set.kind = NodeKind::SlotSet;
   set.slot = 0;
   set.expr = C(1);
-  p.processes.push_back({"producer", {set, scope, load}, 1});
+  PlanNode sendValue;
+  sendValue.kind = NodeKind::Send;
+  sendValue.channel = 0;
+  sendValue.expr = Expr::unary(ExprOp::CvtF16, C(3));
+  p.processes.push_back({"producer", {set, scope, load, sendValue}, 1});
   PlanNode consume;
   consume.kind = NodeKind::Consume;
   consume.channel = 0;
@@ -117,6 +125,47 @@ Plan samplePlan() {
   consume.children = {call};
   p.processes.push_back({"consumer", {consume}, 1});
   return p;
+}
+
+TEST(PlanExpr, LoadReadsThroughTheEnvAndConvertsFloats) {
+  struct Mem {
+    static int64_t read(void* ctx, uint32_t t, int64_t i) { return static_cast<const int64_t*>(ctx)[t * 4 + i]; }
+  };
+  int64_t mem[8] = {5, 6, 7, 8, 50, 60, 70, 80};
+  const int64_t vars[] = {2};
+  ExprEnv env{nullptr, 0, nullptr, 0, vars, 1, &Mem::read, mem};
+  EXPECT_EQ(evalExpr(Expr::load(1, Expr::var(0)), env), 70);
+  EXPECT_EQ(evalExpr(Expr::load(0, Expr::load(0, C(0))), ExprEnv{nullptr, 0, nullptr, 0, nullptr, 0, &Mem::read, mem}),
+            60);  // mem[0][5] -> tensor 1 element 1
+  EXPECT_EQ(checkExpr(Expr::load(1, C(0)), 0, 0, 0, 2), "");
+  EXPECT_THAT(checkExpr(Expr::load(2, C(0)), 0, 0, 0, 2), HasSubstr("tensor index 2 out of range (2)"));
+  EXPECT_TRUE(readsRuntimeState(Expr::load(0, C(1))));
+  EXPECT_FALSE(readsRuntimeState(B(ExprOp::Mul, Expr::sym(0), C(2))));
+  try {
+    evalExpr(Expr::load(0, C(3)), {});
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("reads element 3 of tensor 0 but no tensor memory is bound"));
+  }
+  // Kernel ABI float encodings (hand values from the IEEE formats).
+  EXPECT_EQ(floatBits(1.0, FloatFormat::F16), 0x3C00u);
+  EXPECT_EQ(floatBits(-2.0, FloatFormat::F16), 0xC000u);
+  EXPECT_EQ(floatBits(65504.0, FloatFormat::F16), 0x7BFFu);
+  EXPECT_EQ(floatBits(65520.0, FloatFormat::F16), 0x7C00u);          // rounds up to inf
+  EXPECT_EQ(floatBits(0x1p-24, FloatFormat::F16), 0x0001u);          // smallest subnormal
+  EXPECT_EQ(floatBits(1.0 + 0x1p-11, FloatFormat::F16), 0x3C00u);    // tie -> even
+  EXPECT_EQ(floatBits(1.0 + 3 * 0x1p-11, FloatFormat::F16), 0x3C02u);  // tie -> even (up)
+  EXPECT_EQ(floatBits(1.0, FloatFormat::BF16), 0x3F80u);
+  EXPECT_EQ(floatBits(-INFINITY, FloatFormat::BF16), 0xFF80u);
+  EXPECT_EQ(floatBits(1.0, FloatFormat::F32), 0x3F800000u);
+  EXPECT_EQ(floatBits(-INFINITY, FloatFormat::F32), 0xFF800000u);
+  EXPECT_EQ(floatBits(1e300, FloatFormat::F32), 0x7F800000u);           // overflow -> inf
+  EXPECT_EQ(floatBits(0.1, FloatFormat::F32), 0x3DCCCCCDu);             // as (float)0.1
+  EXPECT_EQ(floatBits(0x1p-149, FloatFormat::F32), 0x00000001u);        // smallest subnormal
+  EXPECT_EQ(floatBits(std::nan(""), FloatFormat::F32) & 0x7FC00000u, 0x7FC00000u);
+  EXPECT_EQ(floatBits(1.0, FloatFormat::F64), 0x3FF0000000000000ull);
+  EXPECT_EQ(evalExpr(Expr::unary(ExprOp::CvtF32, C(2)), {}), 0x40000000);
+  EXPECT_EQ(evalExpr(Expr::unary(ExprOp::CvtBF16, C(-1)), {}), 0xBF80);
 }
 
 TEST(Plan, BinaryRoundTrip) {
@@ -158,6 +207,21 @@ TEST(Plan, ValidationNamesTheProblem) {
   p = samplePlan();
   p.processes[0].body[1].children[0].children[0].children[0].scalars.clear();
   EXPECT_THAT(validatePlan(p), HasSubstr("call of 'add' has 2 views and 0 scalars, the kernel takes 2 and 1"));
+  p = samplePlan();
+  p.processes[0].body[3].expr = {};  // send value without a value
+  EXPECT_THAT(validatePlan(p), HasSubstr("a send without a call needs a token value"));
+  p = samplePlan();
+  p.tensors[2].shapeExprs = {Expr::slot(0)};  // sizes read symbols only
+  EXPECT_THAT(validatePlan(p), HasSubstr("tensor 'lens' size expression: slot index 0 out of range (0)"));
+  p = samplePlan();
+  p.tensors[2].strideExprs = {C(1), C(1)};
+  EXPECT_THAT(validatePlan(p), HasSubstr("has 1 shape and 2 stride expressions for rank 1"));
+  p = samplePlan();
+  p.processes[0].body[2].views[0].extents[1] = 0;
+  EXPECT_THAT(validatePlan(p), HasSubstr("view extent 0"));
+  p = samplePlan();
+  p.processes[0].body[1].children[1].value = Expr::load(7, C(0));
+  EXPECT_THAT(validatePlan(p), HasSubstr("loop value: tensor index 7 out of range (3)"));
   p = samplePlan();
   p.channels[0].capacity = 0;
   EXPECT_THAT(validatePlan(p), HasSubstr("capacity 0"));

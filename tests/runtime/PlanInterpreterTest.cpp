@@ -118,8 +118,8 @@ TEST(PlanInterp, RaggedSparseCondSelAndSlots) {
   // for i in sparse{1, 5, 9}: for j in ragged(i % 4): call tile(j, i)
   PlanNode inner = loop(B(ExprOp::Mod, Expr::var(0), C(4)),
                         {call(B(ExprOp::Mul, Expr::var(1), C(16)), C(0))}, LoopKind::Parallel, 1, AxisKind::Ragged);
-  PlanNode sparse = loop({}, {inner}, LoopKind::Parallel, 0, AxisKind::Sparse);
-  sparse.indices = {1, 2, 3};  // ragged lengths 1 + 2 + 3 = 6 calls
+  PlanNode sparse = loop(C(3), {inner}, LoopKind::Parallel, 0, AxisKind::Sparse);
+  sparse.value = B(ExprOp::Add, Expr::var(0), C(1));  // i = 1, 2, 3: ragged lengths 1 + 2 + 3 = 6 calls
   PlanNode set;
   set.kind = NodeKind::SlotSet;
   set.slot = 0;
@@ -282,6 +282,118 @@ TEST(PlanInterp, HostExecutionSlotLoadAndDeterminism) {
       EXPECT_EQ(r.stats.timelineHash, hash);
       EXPECT_EQ(r.stats.tasks, 8u + 16u + 1u);
     }
+}
+
+// Tensor element reads (Load) wait for the element's writer in semantic time, then read
+// the bound memory: a loop sized by data written by an earlier task starts after it.
+TEST(PlanInterp, LoadWaitsForTheWriterThenReadsMemory) {
+  Plan p = basePlan(10);
+  p.tensors.push_back({"lens", 0, 4, {4}, {1}, 16, false, ElemKind::Signed});
+  p.kernels.push_back({"set_len", {{ParamKind::Out, 1, 4, 0}}, 1, 10});
+  PlanNode writer;
+  writer.kind = NodeKind::Call;
+  writer.kernel = 1;
+  writer.views = {{1, {C(0)}, {4}}};
+  PlanNode body = loop(Expr::load(1, C(2)), {distinctTile(0)});
+  p.processes.push_back({"main", {writer, body}, 1});
+  std::vector<int32_t> lens = {9, 9, 3, 9};
+  std::vector<int32_t> buf(64 * 64);
+  auto run = [&](uint32_t workers) {
+    PlanInterpreter in(p, {.engine = {.numWorkers = workers}, .tensorBase = {buf.data(), lens.data()}});
+    return in.run();
+  };
+  // Writer on w0 [0, 10); the loop's extent is read at t = 10; 3 tasks round robin on 2
+  // workers: w1 [10, 20), w0 [10, 20), w1 [20, 30). Without the wait: 20.
+  PlanRunResult r = run(2);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.stats.tasks, 4u);
+  EXPECT_EQ(r.stats.totalCycles, 30u);
+  lens[2] = -5 + 5;  // zero iterations: only the writer
+  EXPECT_EQ(run(2).stats.tasks, 1u);
+  lens[2] = -1;
+  EXPECT_THROW(run(2), UserError);  // negative extent
+  // Unbound memory and out-of-range elements are user errors naming the tensor.
+  try {
+    runPlan(p, {.numWorkers = 2});
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("tensor 'lens' is read at run time (element 2) but no memory is bound"));
+  }
+  p.processes[0].body[1].expr = Expr::load(1, C(4));
+  try {
+    run(2);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("read of element 4 of tensor 'lens' which has 4 elements"));
+  }
+}
+
+// Runtime-managed tensors without a caller pointer live in the HEAP_ARENA: zeroed memory
+// for the kernels, and the Engine's arena shrinks by their (64-byte aligned) bytes.
+TEST(PlanInterp, RuntimeManagedTensorsTakeArenaBytes) {
+  Plan p = basePlan(10);
+  p.tensors.push_back({"tmp", 0, 4, {10, 25}, {25, 1}, 1000, true});
+  p.kernels.push_back({"use_tmp", {{ParamKind::Out, 2, 25, 0}}, 1, 5});
+  PlanNode c;
+  c.kind = NodeKind::Call;
+  c.kernel = 1;
+  c.views = {{1, {C(2), C(0)}, {2, 25}}};
+  p.processes.push_back({"main", {c}, 0});
+  static uint64_t base = 0;
+  base = 0;
+  struct Hook {
+    static uint64_t cycles(const uint64_t* a, uint32_t) {
+      base = a[0];
+      return 5;
+    }
+  };
+  PlanInterpreter in(p, {.engine = {.heapBytes = 4096}, .kernels = {{}, {nullptr, &Hook::cycles}}});
+  PlanRunResult r = in.run();
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.stats.at(Resource::HeapArena).capacity, 4096u - 1024u);
+  ASSERT_NE(base, 0u);
+  EXPECT_EQ((base - 2 * 25 * 4) % 64, 0u);  // row 2 of an aligned block
+  EXPECT_EQ(*reinterpret_cast<const float*>(base), 0.0f);
+  try {
+    runPlan(p, {.heapBytes = 1000});
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("runtime-managed tensors need 1024 bytes of the heap arena, which has 1000"));
+    EXPECT_THAT(e.what(), HasSubstr("raise pool heap to at least 1024"));
+  }
+  // A caller pointer wins: no arena bytes are taken.
+  std::vector<float> mine(250);
+  PlanInterpreter bound(p, {.engine = {.heapBytes = 4096}, .tensorBase = {nullptr, mine.data()}});
+  EXPECT_EQ(bound.run().stats.at(Resource::HeapArena).capacity, 4096u);
+}
+
+// send value: the token exists at the sender's time; plan slot inits are the default.
+TEST(PlanInterp, ValueSendsAndSlotInits) {
+  Plan p = basePlan(10);
+  p.channels.push_back({"idx", 1, 5});
+  p.slots.push_back({"s", 7});
+  PlanNode send;
+  send.kind = NodeKind::Send;
+  send.channel = 0;
+  send.expr = B(ExprOp::Add, Expr::var(0), Expr::slot(0));  // 7, 8, 9
+  p.processes.push_back({"main", {}, 0});
+  p.processes.push_back({"producer", {loop(C(3), {send})}, 1});
+  PlanNode consume;
+  consume.kind = NodeKind::Consume;
+  consume.channel = 0;
+  consume.var = 0;
+  consume.children = {distinctTile(0)};
+  PlanNode last;
+  last.kind = NodeKind::SlotSet;
+  last.slot = 0;
+  last.expr = B(ExprOp::Mul, Expr::slot(0), C(2));
+  p.processes.push_back({"consumer", {consume, last}, 1});
+  PlanRunResult r = runPlan(p, {.numWorkers = 4});
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.stats.tasks, 3u);
+  EXPECT_EQ(r.slots[0], 14u);
+  PlanInterpreter over(p, {.engine = {.numWorkers = 4}, .slots = {1}});
+  EXPECT_EQ(over.run().slots[0], 2u);
 }
 
 }  // namespace

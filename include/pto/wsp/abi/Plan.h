@@ -16,20 +16,28 @@
 
 namespace pto::wsp::abi {
 
-inline constexpr uint32_t kPlanVersion = 1;
+inline constexpr uint32_t kPlanVersion = 2;
 
 // --- ScalarExpr bytecode ---------------------------------------------------------------
 // Postfix over an int64 stack. Operands: Const (8-byte immediate), Sym / Slot / Var
 // (4-byte index immediates: symbol table, slot table, enclosing loop/consume variable
 // by binding index). Binary ops pop b then a and push a op b; comparisons and logic
 // push 0/1; Select pops else, then, cond and pushes cond ? then : else.
+// Load (4-byte tensor index immediate) pops an element index and pushes that integer
+// element of the tensor's memory, read at run time (ragged lengths, CSR indptr /
+// indices): the data stays in the tensor, never in the plan. CvtF16/CvtBF16/CvtF32/
+// CvtF64 pop an integer and push the bit pattern of its float conversion in the low
+// bits (scalar kernel arguments, abi/KernelAbi.h).
 enum class ExprOp : uint8_t {
   Const, Sym, Slot, Var,
   Add, Sub, Mul, Div, Mod, Min, Max,
   Lt, Le, Gt, Ge, Eq, Ne,
   And, Or, Not, Neg,
   Select,
+  Load,
+  CvtF16, CvtBF16, CvtF32, CvtF64,
 };
+inline constexpr uint8_t kMaxExprOp = static_cast<uint8_t>(ExprOp::CvtF64);
 
 struct Expr {
   std::vector<uint8_t> code;  // empty = the constant 0
@@ -43,8 +51,15 @@ struct Expr {
   static Expr binary(ExprOp op, const Expr& a, const Expr& b);
   static Expr unary(ExprOp op, const Expr& a);
   static Expr select(const Expr& c, const Expr& t, const Expr& e);
+  static Expr load(uint32_t tensor, const Expr& index);  // tensor[index] at run time
   bool isConstant(int64_t* v = nullptr) const;
 };
+
+// Float bit patterns of the kernel ABI: f16 / bf16 (round to nearest even) in the low
+// 16 bits, f32 in the low 32, f64 in all 64. Used by the Cvt ops and by the compiler
+// to constant-fold float scalar arguments.
+enum class FloatFormat : uint8_t { F16, BF16, F32, F64 };
+uint64_t floatBits(double v, FloatFormat f);
 
 // Values the bytecode reads. Div/Mod by zero and a malformed program are user errors.
 struct ExprEnv {
@@ -54,13 +69,26 @@ struct ExprEnv {
   size_t numSlots = 0;
   const int64_t* vars = nullptr;
   size_t numVars = 0;
+  // Load: reads element `index` of tensor `tensor` (the interpreter first waits for its
+  // writer); null = no tensor memory, a Load is then a user error.
+  int64_t (*load)(void* ctx, uint32_t tensor, int64_t index) = nullptr;
+  void* loadCtx = nullptr;
 };
 int64_t evalExpr(const Expr& e, const ExprEnv& env);
 // Checks stack discipline and operand indices against the given table sizes; returns
 // "" if fine, else what is wrong.
-std::string checkExpr(const Expr& e, size_t numSymbols, size_t numSlots, size_t numVars);
+std::string checkExpr(const Expr& e, size_t numSymbols, size_t numSlots, size_t numVars, size_t numTensors = 0);
+// True if the bytecode reads a loop/consume variable, a slot or tensor memory (i.e. it
+// is not a function of the symbols alone).
+bool readsRuntimeState(const Expr& e);
 
 // --- tables --------------------------------------------------------------------------------
+// How the runtime reads one element (Load, slot_load): the dtype code is the compiler's.
+enum class ElemKind : uint8_t { Float, Signed, Unsigned, Bool };
+
+// shape / strides / bytes are the values for the symbols' default values. A tensor whose
+// shape depends on symbols also carries shapeExprs / strideExprs (over symbols only):
+// the runtime evaluates them once per run, so a dynamic size never re-lowers.
 struct PlanTensor {
   std::string name;
   uint8_t dtype = 0;        // ir::DType code (the compiler's), opaque to the runtime
@@ -69,6 +97,9 @@ struct PlanTensor {
   std::vector<int64_t> strides;  // elements
   uint64_t bytes = 0;
   bool runtimeManaged = false;   // an intermediate allocated from the HEAP_ARENA
+  ElemKind elem = ElemKind::Float;
+  std::vector<Expr> shapeExprs = {};   // empty = static shape
+  std::vector<Expr> strideExprs = {};  // empty = static strides
   bool operator==(const PlanTensor&) const = default;
 };
 
@@ -97,6 +128,7 @@ struct PlanSymbol {
 
 struct PlanSlot {
   std::string name;
+  uint64_t init = 0;  // value at the start of a run (PlanRunConfig::slots overrides)
   bool operator==(const PlanSlot&) const = default;
 };
 
@@ -107,11 +139,18 @@ struct PlanChannel {
   bool operator==(const PlanChannel&) const = default;
 };
 
-// A tile view: tensor + per-dimension offset expressions + static extents.
+// A tile view (ir::View): tensor + per-dimension offset expressions + static extents.
+// extents[d] = elements spanned along dim d (1 for leading dims, ir::View::span): the
+// TensorMap region is [offset, offset + extent) per dim. The tile's argument words are
+// base = &T[offsets], row stride = strides[r-2] * rowStep (0 for rank 1), col stride =
+// strides[r-1] * colStep, swapped when transposed (tile element (i, j) walks the
+// tensor's col dim with i).
 struct PlanView {
   uint32_t tensor = 0;
   std::vector<Expr> offsets;
   std::vector<int64_t> extents;
+  int64_t rowStep = 1, colStep = 1;
+  bool transposed = false;
   bool operator==(const PlanView&) const = default;
 };
 
@@ -123,18 +162,22 @@ enum class NodeKind : uint8_t {
   Seq,       // children in order, each after the previous one finished (structural)
   Combine,   // children in order, no structural ordering (data deps still apply)
   Scope,     // children inside a scope (outputs stay live until its end)
-  Send,      // children[0] must be a Call: issues it, then its token goes to channel
+  Send,      // children = {Call}: issues it, token = expr or the task id, at its finish;
+             // children = {}: token = expr at the process's time (send value)
   Consume,   // for each token of channel: bind var = token value, run children
   SlotLoad,  // slot = element (row, col) of view (waits for its writer)
   SlotSet,   // slot = expr
 };
 
 enum class LoopKind : uint8_t { Parallel, Sequential };
+// Every axis runs iterations 0 .. expr-1 (expr evaluated on entry); the var is the
+// iteration number, or value(iteration) when `value` is set (the var holds the
+// iteration number while `value` is evaluated). The kind is informational.
 enum class AxisKind : uint8_t {
   Dense,     // extent = constant expr
   DenseDyn,  // extent = expr over symbols/slots (a runtime value)
-  Ragged,    // extent = expr over enclosing loop vars (per-row lengths via slots/exprs)
-  Sparse,    // the var takes the values of `indices` (a compile-time list)
+  Ragged,    // extent = Load(lengths, outer)
+  Sparse,    // extent = Load(indptr, o+1) - Load(indptr, o); value = Load(indices, Load(indptr, o) + var)
 };
 
 struct PlanNode {
@@ -143,7 +186,7 @@ struct PlanNode {
   LoopKind loopKind = LoopKind::Parallel;
   AxisKind axis = AxisKind::Dense;
   uint32_t var = 0;                 // binding index (Loop, Consume)
-  std::vector<int64_t> indices;     // Sparse
+  Expr value;                       // Loop: the var's value per iteration (empty = iteration)
   // Loop extent / Sel index / Cond condition / SlotSet value / Send token value
   Expr expr;
   // Call

@@ -29,10 +29,13 @@ EngineConfig engineConfigFor(const abi::PlanSchedule& s);
 struct PlanRunConfig {
   EngineConfig engine;                     // its sink decides dry run vs host execution
   std::vector<KernelBinding> kernels = {};  // indexed by PlanKernel::fnIndex
-  std::vector<void*> tensorBase = {};      // host memory per plan tensor (may be empty:
-                                           // argument pointers are then 0, slot loads 0)
+  // Host memory per plan tensor (may be short / hold nulls: argument pointers are then
+  // 0 and slot loads keep the slot). A runtime-managed tensor left null gets zeroed
+  // memory from the HEAP_ARENA for the run (the Engine's arena shrinks by its bytes).
+  // Tensors read by Load ops (ragged lengths, CSR indptr / indices) must be bound.
+  std::vector<void*> tensorBase = {};
   std::vector<int64_t> symbols = {};       // overrides the plan defaults (by index)
-  std::vector<uint64_t> slots = {};        // initial slot values (by index)
+  std::vector<uint64_t> slots = {};        // initial slot values (by index; default PlanSlot::init)
 };
 
 struct PlanRunResult {

@@ -1,0 +1,132 @@
+// Private state of the PlanInterpreter, shared by PlanInterpreter.cpp (process
+// scheduling, node walking) and PlanInterpreterData.cpp (views, argument words, tensor
+// memory, element reads).
+#pragma once
+
+#include "pto/wsp/runtime/PlanInterpreter.h"
+
+#include <cstdlib>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pto::wsp::rt {
+namespace planrt {
+using namespace pto::wsp::abi;
+constexpr size_t kJoinFold = 64;  // a seq frame folds its collected tasks into a join at this size
+
+enum class Step : uint8_t { Acted, Blocked, Finished };
+
+struct Token {
+  int64_t value = 0;
+  uint64_t time = 0;
+};
+
+struct Channel {
+  const PlanChannel* def = nullptr;
+  std::deque<Token> tokens;            // <= capacity
+  std::vector<uint64_t> consumeTimes;  // ring: free time of each logical slot
+  uint64_t sent = 0, consumed = 0;
+  uint32_t producersLeft = 0;
+  uint32_t producers = 0;
+  bool closed = false;
+};
+
+struct Frame {
+  const PlanNode* node = nullptr;
+  size_t idx = 0;           // next child
+  bool entered = false;
+  // Loop
+  int64_t iter = 0, extent = 0;
+  bool iterStarted = false;
+  bool listOnly = false;    // run node->children as a Combine (a Consume body)
+  // seq frames (Seq nodes, sequential loops)
+  bool seqFrame = false;
+  bool boundaryPending = false;
+  int64_t boundaryBefore = -1;  // child index / iteration whose boundary was scheduled
+  std::optional<TaskId> prevJoin;
+  std::vector<TaskId> collected;
+};
+
+struct Proc {
+  uint32_t id = 0;
+  const PlanProcess* def = nullptr;
+  PlanNode root;  // Combine over the body
+  std::vector<Frame> stack;
+  std::vector<int64_t> vars;
+  std::vector<uint32_t> produces;  // channel ids
+  bool finished = false;
+  std::string waitsOn;
+  Resource blockedRes = Resource::TaskRing;
+  uint64_t blockedMinimal = 0;
+  bool blockedOnEngine = false;
+  int64_t blockedChannel = -1;
+  bool blockedFull = false;
+};
+
+// A tensor as this run sees it: sizes with the run's symbol values, and its memory.
+struct RunTensor {
+  std::vector<int64_t> shape, strides;
+  uint64_t bytes = 0;
+  char* base = nullptr;  // null: unbound (argument pointers 0, loads are user errors)
+};
+
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+
+// Shapes / strides for this run's symbol values (dynamic sizes), and bound memory.
+std::vector<RunTensor> runTensors(const Plan& plan, const PlanRunConfig& cfg, const std::vector<int64_t>& symbols);
+}  // namespace planrt
+
+using namespace planrt;
+
+struct PlanInterpreter::Impl {
+  const Plan& plan;
+  PlanRunConfig cfg;
+  Engine eng;
+  std::vector<int64_t> symbols;
+  std::vector<uint64_t> slots;
+  std::vector<Channel> chans;
+  std::vector<Proc> procs;
+  std::vector<RunTensor> tensors;
+  std::unique_ptr<char, FreeDeleter> arena;  // runtime-managed tensors without a caller pointer
+  uint64_t arenaUsed = 0;
+  std::vector<Region> regionScratch;
+  std::vector<uint64_t> argScratch;
+  std::vector<TaskId> depScratch;
+
+  Impl(const Plan& p, PlanRunConfig c, uint64_t engineHeap)
+      : plan(p), cfg(std::move(c)), eng(withHeap(cfg.engine, engineHeap)) {}
+  static EngineConfig withHeap(EngineConfig e, uint64_t heap) {
+    e.heapBytes = heap;
+    return e;
+  }
+
+  struct LoadCtx {
+    Impl* m;
+    uint32_t p;
+  };
+  static int64_t loadThunk(void* ctx, uint32_t tensor, int64_t index) {
+    auto* c = static_cast<LoadCtx*>(ctx);
+    return c->m->loadElement(c->p, tensor, index);
+  }
+  int64_t eval(const Proc& pr, const Expr& e) {
+    LoadCtx ctx{this, pr.id};
+    ExprEnv env{symbols.data(), symbols.size(), slots.data(), slots.size(), pr.vars.data(), pr.vars.size(),
+                &loadThunk, &ctx};
+    return evalExpr(e, env);
+  }
+  int64_t loadElement(uint32_t p, uint32_t tensor, int64_t index);
+
+  Step step(uint32_t p);
+  Step runCall(uint32_t p, Proc& pr, const PlanNode& call, TaskId* out, uint64_t* finish);
+  Step boundary(uint32_t p, Proc& pr, Frame& f);
+  void finishProcess(uint32_t p);
+  void slotLoad(uint32_t p, Proc& pr, const PlanNode& n);
+  Region viewRegion(const Proc& pr, const PlanView& v, Access mode, std::vector<int64_t>* lo);
+};
+
+}  // namespace pto::wsp::rt
