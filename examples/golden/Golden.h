@@ -44,6 +44,13 @@ struct HostTensor {
 };
 using TensorSet = std::map<std::string, HostTensor>;  // by tensor name
 
+// IEEE binary16 and bfloat16 bit patterns (round-to-nearest-even, overflow to inf,
+// subnormals kept); the conversions HostTensor::get/set use for "f16" / "bf16".
+uint16_t f16FromDouble(double v);
+double f16ToDouble(uint16_t bits);
+uint16_t bf16FromDouble(double v);
+double bf16ToDouble(uint16_t bits);
+
 // Element check: |got - want| <= atol + rtol * |want| (NaN only matches NaN).
 struct Tolerance {
   double rtol = 0;

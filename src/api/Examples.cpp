@@ -201,7 +201,7 @@ ir::Module softmax() {
           w1.call(norm, {X.at({r * 16, c * 128}), Mx.at({r * 16, 0}), S.at({r * 16, 0}), Y.at({r * 16, c * 128})});
         });
       })
-      .dispatch("round_robin", {{"workers", 4}})
+      .dispatch_custom(r, {{"workers", 4}})
       .task_window(32);
   return finish(M, {{"fill_col", {"f"}},
                     {"max_step", {"xt", "bm", "mt", "nm"}},

@@ -1,42 +1,313 @@
-// Stub: replaced by the Program API stream.
-#include "pto/wsp/api/Program.h"
+// Program handle: runtime values (symbols, slots, tensor bindings), execute/synchronize on
+// a background thread, dry runs, results. compile() lives in ProgramCompile.cpp.
+#include "ProgramImpl.h"
 
-#include <nlohmann/json.hpp>
+#include "pto/wsp/artifact/AtomicFile.h"
+#include "pto/wsp/support/Assert.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
 
 namespace pto::wsp {
 
-struct Program::Impl {
-  artifact::Manifest manifest;
-  std::filesystem::path dir;
-  abi::Plan plan;
-  ProgramStats stats;
-};
-
 namespace {
-[[noreturn]] void notYet() { throw UserError(makeError({}, "Program is not implemented yet")); }
+
+using Clock = std::chrono::steady_clock;
+double nowMs() {
+  return std::chrono::duration<double, std::milli>(Clock::now().time_since_epoch()).count();
+}
+
+SourceLoc callLoc(const std::source_location& sl, const Program::Impl& impl, std::string_view what) {
+  SourceLoc loc = SourceLoc::here(sl);
+  loc.context = fmt::format("program '{}' > {}", impl.module.name, what);
+  return loc;
+}
+
+template <class Names>
+std::string quotedList(const Names& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "'" : ", '") + std::string(n) + "'";
+  return s.empty() ? "(none)" : s;
+}
+
+// Element count a tensor's memory must hold at the given symbol values; nullopt when a
+// dimension depends on a symbol without a value yet.
+std::optional<uint64_t> requiredElements(const ir::Tensor& t, const ir::Env& env) {
+  std::optional<std::vector<int64_t>> shape;
+  try {
+    shape = t.staticShape(env);
+  } catch (const UserError&) {
+    return std::nullopt;
+  }
+  if (!shape) return std::nullopt;
+  uint64_t n = 1;
+  for (int64_t d : *shape) {
+    if (d <= 0) return 0;
+    n *= static_cast<uint64_t>(d);
+  }
+  if (t.strides.empty()) return n;
+  uint64_t last = 0;  // offset of the last element + 1 for an explicit layout
+  for (size_t i = 0; i < shape->size() && i < t.strides.size(); ++i)
+    last += static_cast<uint64_t>((*shape)[i] - 1) * static_cast<uint64_t>(t.strides[i]);
+  return last + 1;
+}
+
 }  // namespace
 
-nlohmann::json ProgramStats::toJson() const { return nlohmann::json::object(); }
-std::string ProgramStats::toText() const { return {}; }
+void Program::Impl::initRuntimeValues() {
+  symbols.assign(plan.symbols.size(), 0);
+  symbolSet.assign(plan.symbols.size(), false);
+  for (size_t i = 0; i < plan.symbols.size(); ++i) {
+    symbols[i] = plan.symbols[i].defaultValue;
+    const ir::SymbolDecl* d = module.findSymbol(plan.symbols[i].name);
+    symbolSet[i] = d == nullptr || d->value.has_value();
+  }
+  slotInit.assign(plan.slots.size(), 0);
+  for (size_t i = 0; i < plan.slots.size(); ++i)
+    if (const ir::SlotDecl* d = module.findSlot(plan.slots[i].name)) slotInit[i] = d->init;
+  tensorBase.assign(plan.tensors.size(), nullptr);
+  boundBytes.assign(plan.tensors.size(), 0);
+  finalSlots = slotInit;
+}
 
-Program Program::compile(const ir::Module&, const CompileOptions&) { notYet(); }
-Program Program::compileFile(const std::filesystem::path&, CompileOptions) { notYet(); }
+std::exception_ptr Program::Impl::join() {
+  if (!worker.joinable()) return nullptr;
+  worker.join();
+  std::exception_ptr e = std::exchange(error, nullptr);
+  if (running) {
+    stats.run = running->stats;
+    stats.totalCycles = running->stats.totalCycles;
+    stats.tasks = running->stats.tasks;
+    stats.dryRun = false;
+    stats.executeMs = nowMs() - runStartMs;
+    finalSlots = std::move(running->slots);
+    traceJson = std::move(running->traceJson);
+    hasRun = true;
+    running.reset();
+  }
+  return e;
+}
+
+Program::Impl::~Impl() {
+  if (worker.joinable()) worker.join();
+}
+
 Program::Program(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Program::Program(Program&&) noexcept = default;
 Program& Program::operator=(Program&&) noexcept = default;
 Program::~Program() = default;
+
 const artifact::Manifest& Program::manifest() const { return impl_->manifest; }
 const std::filesystem::path& Program::packageDir() const { return impl_->dir; }
 const abi::Plan& Program::plan() const { return impl_->plan; }
-void Program::bind(std::string_view, void*, size_t) { notYet(); }
-void Program::setSymbol(std::string_view, int64_t) { notYet(); }
-void Program::setSlot(std::string_view, uint64_t) { notYet(); }
-void Program::setThreads(unsigned) { notYet(); }
-void Program::execute() { notYet(); }
-void Program::synchronize() { notYet(); }
-ProgramStats Program::dryRun() { notYet(); }
-ProgramStats Program::stats() const { return impl_->stats; }
-uint64_t Program::slot(std::string_view) const { notYet(); }
-void Program::trace(const std::filesystem::path&) const { notYet(); }
+
+namespace {
+
+size_t findIndex(const auto& table, std::string_view name) {
+  for (size_t i = 0; i < table.size(); ++i)
+    if (table[i].name == name) return i;
+  return table.size();
+}
+
+ir::Env symbolEnv(const Program::Impl& impl) {
+  ir::Env env;
+  for (size_t i = 0; i < impl.plan.symbols.size(); ++i)
+    if (impl.symbolSet[i]) env.symbols[impl.plan.symbols[i].name] = impl.symbols[i];
+  return env;
+}
+
+// Problems with the binding of plan tensor `i` at the current symbol values ("" = none).
+std::string bindingProblem(const Program::Impl& impl, size_t i, size_t bytes) {
+  const ir::Tensor* t = impl.module.findTensor(impl.plan.tensors[i].name);
+  PTO_INTERNAL_ASSERT(t != nullptr, "plan tensor '{}' has no declaration", impl.plan.tensors[i].name);
+  const uint64_t elem = ir::dtypeBytes(t->dtype);
+  if (bytes % elem != 0)
+    return fmt::format("buffer for tensor '{}' ({} {}) is {} bytes, not a multiple of the {}-byte element", t->name,
+                       t->shapeStr(), ir::dtypeName(t->dtype), bytes, elem);
+  std::optional<uint64_t> need = requiredElements(*t, symbolEnv(impl));
+  if (need && bytes < *need * elem)
+    return fmt::format("buffer for tensor '{}' ({}) is {} bytes, expected {} bytes ({} elements of {} bytes)",
+                       t->name, t->shapeStr(), bytes, *need * elem, *need, elem);
+  return {};
+}
+
+std::vector<std::string> bindableNames(const Program::Impl& impl) {
+  std::vector<std::string> names;
+  for (const auto& t : impl.plan.tensors)
+    if (!t.runtimeManaged) names.push_back(t.name);
+  return names;
+}
+
+}  // namespace
+
+void Program::bind(std::string_view tensor, void* data, size_t bytes, std::source_location where) {
+  Impl& im = *impl_;
+  const size_t i = findIndex(im.plan.tensors, tensor);
+  if (i == im.plan.tensors.size())
+    throw UserError(makeError(callLoc(where, im, "bind"),
+                              fmt::format("module '{}' has no tensor '{}'", im.module.name, tensor))
+                        .help("bindable tensors: " + quotedList(bindableNames(im))));
+  if (im.plan.tensors[i].runtimeManaged)
+    throw UserError(makeError(callLoc(where, im, "bind"),
+                              fmt::format("tensor '{}' is a temp: the runtime places it, it cannot be bound", tensor))
+                        .help("bind only inputs and outputs: " + quotedList(bindableNames(im))));
+  if (data == nullptr && bytes != 0)
+    throw UserError(makeError(callLoc(where, im, "bind"), fmt::format("null pointer bound to tensor '{}'", tensor))
+                        .help("pass the address of the caller-owned buffer"));
+  if (std::string p = bindingProblem(im, i, bytes); !p.empty()) {
+    const ir::Tensor* t = im.module.findTensor(tensor);
+    throw UserError(makeError(callLoc(where, im, "bind"), p)
+                        .note(fmt::format("tensor '{}' is declared here", tensor), t->loc)
+                        .help("allocate shape x element size bytes at the current symbol values"));
+  }
+  im.tensorBase[i] = data;
+  im.boundBytes[i] = bytes;
+}
+
+void Program::setSymbol(std::string_view name, int64_t value, std::source_location where) {
+  Impl& im = *impl_;
+  const size_t i = findIndex(im.plan.symbols, name);
+  if (i == im.plan.symbols.size()) {
+    std::vector<std::string> names;
+    for (const auto& s : im.plan.symbols) names.push_back(s.name);
+    throw UserError(makeError(callLoc(where, im, "setSymbol"),
+                              fmt::format("module '{}' has no symbol '{}'", im.module.name, name))
+                        .help("known symbols: " + quotedList(names)));
+  }
+  im.symbols[i] = value;
+  im.symbolSet[i] = true;
+}
+
+void Program::setSlot(std::string_view name, uint64_t value, std::source_location where) {
+  Impl& im = *impl_;
+  const size_t i = findIndex(im.plan.slots, name);
+  if (i == im.plan.slots.size()) {
+    std::vector<std::string> names;
+    for (const auto& s : im.plan.slots) names.push_back(s.name);
+    throw UserError(makeError(callLoc(where, im, "setSlot"),
+                              fmt::format("module '{}' has no slot '{}'", im.module.name, name))
+                        .help("known slots: " + quotedList(names)));
+  }
+  im.slotInit[i] = value;
+}
+
+void Program::setThreads(unsigned n) { impl_->threads = n; }
+
+namespace {
+
+// Checks everything a run needs and snapshots it.
+detail::RunInputs runInputs(Program::Impl& im, bool dryRun, const SourceLoc& loc) {
+  std::vector<Diagnostic> errs;
+  for (size_t i = 0; i < im.plan.symbols.size(); ++i)
+    if (!im.symbolSet[i]) {
+      const ir::SymbolDecl* d = im.module.findSymbol(im.plan.symbols[i].name);
+      errs.push_back(makeError(loc, fmt::format("symbol '{}' has no value", im.plan.symbols[i].name))
+                         .note("declared here without a default", d ? d->loc : SourceLoc{})
+                         .help(fmt::format("call setSymbol(\"{}\", value) first", im.plan.symbols[i].name)));
+    }
+  if (!errs.empty()) throw UserError(std::move(errs));
+  std::vector<std::string> unbound;
+  for (size_t i = 0; i < im.plan.tensors.size(); ++i) {
+    const abi::PlanTensor& pt = im.plan.tensors[i];
+    if (pt.runtimeManaged) continue;  // placed in the heap arena by the PlanInterpreter
+    if (im.tensorBase[i] == nullptr) {
+      if (!dryRun) unbound.push_back(pt.name);
+      continue;
+    }
+    if (std::string p = bindingProblem(im, i, im.boundBytes[i]); !p.empty())
+      errs.push_back(makeError(loc, p + " at the current symbol values")
+                         .help("re-bind a larger buffer after changing symbols"));
+  }
+  if (!unbound.empty())
+    errs.push_back(makeError(loc, fmt::format("{} tensor{} not bound: {}", unbound.size(),
+                                              unbound.size() == 1 ? " is" : "s are", quotedList(unbound)))
+                       .help("bind every input and output with Program::bind(name, data, bytes) before execute(); "
+                             "temps are placed by the runtime"));
+  if (!errs.empty()) throw UserError(std::move(errs));
+
+  detail::RunInputs in;
+  in.symbols = im.symbols;
+  in.slots = im.slotInit;
+  in.tensorBase = im.tensorBase;
+  in.threads = im.threads != 0 ? im.threads : std::max(1u, std::thread::hardware_concurrency());
+  in.dryRun = dryRun;
+  return in;
+}
+
+}  // namespace
+
+void Program::execute() {
+  Impl& im = *impl_;
+  const SourceLoc loc{im.module.loc.file, 0, 0, fmt::format("program '{}' > execute", im.module.name)};
+  if (im.worker.joinable())
+    throw UserError(makeError(loc, "execute() called while the previous run is still in flight")
+                        .help("call synchronize() before starting the next run"));
+  detail::RunInputs in = runInputs(im, /*dryRun=*/false, loc);
+  im.runStartMs = nowMs();
+  im.error = nullptr;
+  im.running.reset();
+  im.worker = std::thread([&im, in = std::move(in)] {
+    try {
+      im.running = detail::runPlan(im.plan, im.kernels, im.kernelNames, in);
+    } catch (...) {
+      im.error = std::current_exception();
+    }
+  });
+}
+
+void Program::synchronize() {
+  if (std::exception_ptr e = impl_->join()) std::rethrow_exception(e);
+}
+
+ProgramStats Program::dryRun() {
+  Impl& im = *impl_;
+  const SourceLoc loc{im.module.loc.file, 0, 0, fmt::format("program '{}' > dryRun", im.module.name)};
+  if (im.worker.joinable())
+    throw UserError(makeError(loc, "dryRun() called while a run is in flight")
+                        .help("call synchronize() first"));
+  const double t0 = nowMs();
+  detail::RunOutputs out = detail::runPlan(im.plan, im.kernels, im.kernelNames, runInputs(im, true, loc));
+  im.stats.run = out.stats;
+  im.stats.totalCycles = out.stats.totalCycles;
+  im.stats.tasks = out.stats.tasks;
+  im.stats.dryRun = true;
+  im.stats.executeMs = nowMs() - t0;
+  im.finalSlots = std::move(out.slots);
+  im.traceJson = std::move(out.traceJson);
+  im.hasRun = true;
+  return stats();
+}
+
+ProgramStats Program::stats() const {
+  ProgramStats s = impl_->stats;
+  s.compileMs = impl_->compileMs;
+  s.compilerInvocations = impl_->compilerInvocations;
+  s.compilePhasesMs = impl_->compilePhases;
+  return s;
+}
+
+uint64_t Program::slot(std::string_view name, std::source_location where) const {
+  const Impl& im = *impl_;
+  const size_t i = findIndex(im.plan.slots, name);
+  if (i == im.plan.slots.size()) {
+    std::vector<std::string> names;
+    for (const auto& s : im.plan.slots) names.push_back(s.name);
+    throw UserError(makeError(callLoc(where, im, "slot"),
+                              fmt::format("module '{}' has no slot '{}'", im.module.name, name))
+                        .help("known slots: " + quotedList(names)));
+  }
+  return i < im.finalSlots.size() ? im.finalSlots[i] : im.slotInit[i];
+}
+
+void Program::trace(const std::filesystem::path& out) const {
+  const Impl& im = *impl_;
+  if (!im.hasRun)
+    throw UserError(makeError(SourceLoc{out.string(), 0, 0, fmt::format("program '{}' > trace", im.module.name)},
+                              "no run has finished yet, so there is no trace to write")
+                        .help("call execute() + synchronize() or dryRun() first"));
+  artifact::writeFileAtomic(out, im.traceJson);
+}
 
 }  // namespace pto::wsp

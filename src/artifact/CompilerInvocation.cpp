@@ -1,6 +1,8 @@
 #include "pto/wsp/artifact/CompilerInvocation.h"
 
+#include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/support/Assert.h"
+#include "pto/wsp/support/Hash.h"
 
 #include <fmt/format.h>
 
@@ -13,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -199,7 +202,21 @@ ProcessResult runProcess(const std::vector<std::string>& argvIn, const fs::path&
 
 std::string CompilerIdentity::firstVersionLine() const { return version.substr(0, version.find('\n')); }
 
-const CompilerIdentity& compilerIdentity(std::string_view requestedIn) {
+namespace {
+// File of the on-disk memo of `path`'s --version output, keyed by the binary's identity
+// (device, inode, size, mtime, ctime): replacing or upgrading the compiler changes it.
+std::optional<fs::path> versionMemoFile(const fs::path& memoDir, const std::string& path) {
+  if (memoDir.empty()) return std::nullopt;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  Hasher h;
+  h.str("pto-wsp compiler identity v1").str(path).pod(st.st_dev).pod(st.st_ino).pod(st.st_size);
+  h.pod(st.st_mtim.tv_sec).pod(st.st_mtim.tv_nsec).pod(st.st_ctim.tv_sec).pod(st.st_ctim.tv_nsec);
+  return memoDir / (h.hex() + ".version");
+}
+}  // namespace
+
+const CompilerIdentity& compilerIdentity(std::string_view requestedIn, const fs::path& memoDir) {
   std::string requested(requestedIn);
   if (requested.empty()) {
     const char* env = std::getenv("PTO_WSP_CXX");
@@ -217,6 +234,23 @@ const CompilerIdentity& compilerIdentity(std::string_view requestedIn) {
   }
   std::string key = requested + '\0' + path;
   if (auto it = byRequest.find(key); it != byRequest.end()) return *it->second;
+  auto remember = [&](std::string version) -> const CompilerIdentity& {
+    auto id = std::make_unique<CompilerIdentity>();
+    id->requested = requested;
+    id->path = path;
+    id->version = std::move(version);
+    const CompilerIdentity& ref = *id;
+    byRequest.emplace(std::move(key), std::move(id));
+    return ref;
+  };
+  // Spawning `--version` costs 2-20 ms (more on a loaded machine): a fresh process with a
+  // warm cache would spend most of its compile() there.
+  const std::optional<fs::path> memo = versionMemoFile(memoDir, path);
+  const std::string memoHeader = "pto-wsp compiler identity v1 " + path + "\n";
+  if (memo)
+    if (std::optional<std::string> text = tryReadFile(*memo);
+        text && text->size() > memoHeader.size() && text->compare(0, memoHeader.size(), memoHeader) == 0)
+      return remember(text->substr(memoHeader.size()));
 
   std::error_code ec;
   fs::path tmpDir = fs::temp_directory_path(ec);
@@ -244,13 +278,16 @@ const CompilerIdentity& compilerIdentity(std::string_view requestedIn) {
                         .note("output: " + trim(r.log))
                         .help("set $PTO_WSP_CXX to a working C++20 compiler"));
   }
-  auto id = std::make_unique<CompilerIdentity>();
-  id->requested = requested;
-  id->path = path;
-  id->version = trim(r.log);
-  const CompilerIdentity& ref = *id;
-  byRequest.emplace(std::move(key), std::move(id));
-  return ref;
+  std::string version = trim(r.log);
+  if (memo) {
+    try {
+      fs::create_directories(memo->parent_path(), ec);
+      writeFileAtomic(*memo, memoHeader + version);
+    } catch (const UserError&) {
+      // A read-only cache only loses the memo.
+    }
+  }
+  return remember(std::move(version));
 }
 
 ProcessResult invokeCompiler(const CompilerIdentity& cc, InvocationKind kind,

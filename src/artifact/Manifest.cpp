@@ -121,8 +121,9 @@ class Reader {
           .help("package files live in the package directory; use a relative path such as \"plan.bin\"");
   }
 
-  void strings(const json& obj, const std::string& ptr, const char* name, std::vector<std::string>& out) {
-    const json* v = get(obj, ptr, name, T::Array);
+  void strings(const json& obj, const std::string& ptr, const char* name, std::vector<std::string>& out,
+               bool required = true) {
+    const json* v = get(obj, ptr, name, T::Array, required);
     if (!v) return;
     for (size_t i = 0; i < v->size(); ++i) {
       if (!(*v)[i].is_string()) {
@@ -287,6 +288,7 @@ void readManifest(Reader& r, const json& j, Manifest& m) {
     r.str(*s, "/schedule", "policy", m.policyId, /*nonEmpty=*/false);
   }
   if (const json* c = r.get(j, "", "compiler", T::Object)) readCompiler(r, *c, "/compiler", m.compiler);
+  r.strings(j, "", "features", m.features, /*required=*/false);
 }
 
 // from_json for a piece: located relative to the piece, first error thrown.
@@ -338,6 +340,7 @@ void to_json(json& j, const Manifest& v) {
        {"schedule", {{"id", v.scheduleId}, {"policy", v.policyId}}},
        {"compiler", v.compiler}};
   if (v.library) j["library"] = *v.library;
+  if (!v.features.empty()) j["features"] = v.features;
 }
 
 void from_json(const json& j, ManifestKernel& v) { strictRead(j, v, readKernel); }

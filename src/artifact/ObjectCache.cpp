@@ -207,7 +207,7 @@ ObjectCache::ObjectCache(fs::path root, CompilerConfig cfg)
     : root_(fs::absolute(root)),
       dir_(root_ / fmt::format("v{}", kCacheFormatVersion)),
       cfg_(std::move(cfg)),
-      cc_(&compilerIdentity(cfg_.cxx)) {
+      cc_(&compilerIdentity(cfg_.cxx, dir_ / "compilers")) {
   for (EntryKind k : {EntryKind::Object, EntryKind::SharedLibrary}) {
     std::error_code ec;
     fs::create_directories(dir_ / kindDir(k), ec);
@@ -353,6 +353,7 @@ CacheEntry ObjectCache::object(const KernelSource& k) {
     // The source is kept next to the object: compiler messages and debuggers point at it.
     writeFileAtomic(src, compiledText(k));
     std::vector<std::string> args = cfg_.compileFlags;
+    args.insert(args.end(), cfg_.unkeyedFlags.begin(), cfg_.unkeyedFlags.end());
     for (const fs::path& inc : cfg_.includeDirs) args.push_back("-I" + inc.string());
     args.insert(args.end(), {"-c", src.string(), "-o", tmp.string()});
     ProcessResult r = invokeCompiler(*cc_, InvocationKind::Compile, args, log, cfg_.timeout);

@@ -3,8 +3,11 @@
 #   [-DSTDOUT_RE=<regex>] [-DSTDERR_RE=<regexes joined with @@>] [-DSTDOUT_EMPTY=1]
 #   [-DSTDOUT_FILE_EQ=<file>]: stdout must equal the content of that file
 #   [-DCOPY_FROM=<src> -DCOPY_TO=<dst>]: copy a file first (for fmt -i)
+#   [-DJSON_KEYS=<keys joined with @@>]: stdout must be one JSON object with these keys
+#     (a key may be a path "check@@passed" is two keys; use "check.passed" for nesting)
 string(REPLACE "@@" ";" ARGS "${ARGS}")
 string(REPLACE "@@" ";" STDERR_RE "${STDERR_RE}")
+string(REPLACE "@@" ";" JSON_KEYS "${JSON_KEYS}")
 if(COPY_FROM)
   configure_file(${COPY_FROM} ${COPY_TO} COPYONLY)
 endif()
@@ -30,3 +33,10 @@ if(STDOUT_FILE_EQ)
     message(FATAL_ERROR "ptowsp ${shown}: stdout differs from ${STDOUT_FILE_EQ}\nstdout:\n${out}\nfile:\n${want}")
   endif()
 endif()
+foreach(key IN LISTS JSON_KEYS)
+  string(REPLACE "." ";" path "${key}")
+  string(JSON value ERROR_VARIABLE json_err GET "${out}" ${path})
+  if(json_err)
+    message(FATAL_ERROR "ptowsp ${shown}: stdout JSON has no '${key}': ${json_err}\nstdout:\n${out}")
+  endif()
+endforeach()

@@ -29,9 +29,12 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <source_location>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace pto::wsp {
 
@@ -65,7 +68,12 @@ struct ProgramStats {
   double compileMs = 0;          // wall time of compile() (cache hits included)
   double executeMs = 0;          // wall time of the last execute()..synchronize()
   bool dryRun = false;
-  uint64_t compilerInvocations = 0;  // compiler/linker processes run by compile()
+  // Compiler/linker processes started while compile() ran (the process-wide counter's
+  // delta: compiles of other threads that overlap are included). 0 = fully warm.
+  uint64_t compilerInvocations = 0;
+  // Where compile() spent its time, in order: parse (compileFile only), verify, lower,
+  // codegen, cache, package, load. Not part of toJson's semantic keys ("compile_phases_ms").
+  std::vector<std::pair<std::string, double>> compilePhasesMs;
   // {"total_cycles", "tasks", "stalls": {resource: {count, cycles, high_water,
   //  capacity}}, "workers": [{tasks, busy_cycles, utilisation}], "host_ms",
   //  "compile_ms", "dry_run", "timeline_hash"}
@@ -94,14 +102,15 @@ class Program {
   // memory must stay valid until synchronize() returns. Temp tensors need no binding
   // (the runtime places them in its heap arena). Unknown names and wrong byte sizes
   // (at the current symbol values) are UserErrors; sizes are re-checked at execute().
-  void bind(std::string_view tensor, void* data, size_t bytes);
+  // Errors are located at the caller (`where`, captured automatically).
+  void bind(std::string_view tensor, void* data, size_t bytes, std::source_location where = std::source_location::current());
   template <class T>
-  void bind(std::string_view tensor, std::span<T> data) {
-    bind(tensor, const_cast<void*>(static_cast<const void*>(data.data())), data.size_bytes());
+  void bind(std::string_view tensor, std::span<T> data, std::source_location where = std::source_location::current()) {
+    bind(tensor, const_cast<void*>(static_cast<const void*>(data.data())), data.size_bytes(), where);
   }
   // Runtime values: never recompile. Unknown names are UserErrors listing the known ones.
-  void setSymbol(std::string_view name, int64_t value);
-  void setSlot(std::string_view name, uint64_t value);
+  void setSymbol(std::string_view name, int64_t value, std::source_location where = std::source_location::current());
+  void setSlot(std::string_view name, uint64_t value, std::source_location where = std::source_location::current());
   // Host worker threads for execute() (0 = hardware concurrency). Semantic results do not
   // depend on it.
   void setThreads(unsigned n);
@@ -115,12 +124,13 @@ class Program {
   ProgramStats dryRun();
 
   ProgramStats stats() const;        // of the last finished run (execute or dry run)
-  uint64_t slot(std::string_view name) const;  // final value after the last run
+  uint64_t slot(std::string_view name, std::source_location where = std::source_location::current()) const;  // after the last run
   // Writes the last run's Chrome/Perfetto trace JSON (one track per worker).
   void trace(const std::filesystem::path& out) const;
 
+  struct Impl;  // opaque: src/api/ProgramImpl.h
+
  private:
-  struct Impl;
   explicit Program(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

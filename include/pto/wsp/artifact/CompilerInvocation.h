@@ -60,8 +60,11 @@ struct CompilerIdentity {
 // Picks the compiler: `requested` when non-empty, else $PTO_WSP_CXX, else "g++";
 // resolves it in $PATH and probes `--version` once per process per path (cached,
 // thread-safe; the returned reference lives until exit). Throws UserError when the
-// compiler cannot be found or does not answer `--version`.
-const CompilerIdentity& compilerIdentity(std::string_view requested = {});
+// compiler cannot be found or does not answer `--version`. With `memoDir`, the output is
+// also memoised on disk there, keyed by the binary's device/inode/size/mtime/ctime, so a
+// fresh process does not spawn the probe again (ObjectCache passes <root>/v1/compilers).
+const CompilerIdentity& compilerIdentity(std::string_view requested = {},
+                                         const std::filesystem::path& memoDir = {});
 
 enum class InvocationKind : uint8_t { Compile, Link };
 

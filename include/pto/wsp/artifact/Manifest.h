@@ -88,6 +88,9 @@ struct Manifest {
   std::string scheduleId;
   std::string policyId;
   ManifestCompiler compiler;
+  // Capability features (arch/Capability.h names) the workload and schedule exercise,
+  // sorted; optional in the JSON (absent = none recorded).
+  std::vector<std::string> features;
   friend bool operator==(const Manifest&, const Manifest&) = default;
 };
 

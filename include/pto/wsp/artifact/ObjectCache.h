@@ -40,6 +40,11 @@ struct CompilerConfig {
   // Hashed into every object key: for inputs the cache cannot see (e.g. a version of
   // headers reached through -I in compileFlags, which are not hashed).
   std::string extraKey;
+  // Passed after compileFlags but NOT hashed into keys: only for flags that cannot change
+  // what an object computes, e.g. `-include` of a precompiled header built from inputs
+  // the key already covers (the api layer's tile-library PCH). Objects built with and
+  // without them are interchangeable, so a warm lookup hits either way.
+  std::vector<std::string> unkeyedFlags;
   std::vector<std::string> linkFlags{"-shared"};
   std::chrono::milliseconds timeout{std::chrono::minutes(2)};  // per compiler process
   unsigned jobs = 0;        // parallel kernel compiles; 0 = hardware concurrency

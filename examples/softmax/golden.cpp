@@ -1,0 +1,37 @@
+// Independent reference for examples/softmax: y = exp(x - max(x)) / sum(exp(x - max(x)))
+// over each 512-wide row of X, in double. Cycles: examples/softmax/README.md.
+#include <algorithm>
+#include <cmath>
+
+#include "Golden.h"
+
+namespace pto::wsp::golden {
+namespace {
+
+TensorSet compute(const TensorSet& in) {
+  const HostTensor& x = in.at("X");
+  const size_t rows = static_cast<size_t>(x.shape[0]);
+  const size_t cols = static_cast<size_t>(x.shape[1]);
+  HostTensor y = HostTensor::make("f32", x.shape);
+  for (size_t r = 0; r < rows; ++r) {
+    double m = -INFINITY;
+    for (size_t c = 0; c < cols; ++c) m = std::max(m, x.get(r * cols + c));
+    double s = 0;
+    for (size_t c = 0; c < cols; ++c) s += std::exp(x.get(r * cols + c) - m);
+    for (size_t c = 0; c < cols; ++c) y.set(r * cols + c, std::exp(x.get(r * cols + c) - m) / s);
+  }
+  return {{"Y", y}};
+}
+
+// README: row chains on their own worker; phase ends 9047 (row 3's max chain) and
+// 17310 (every row's sum chain), then 4 normalize tasks per worker: 17670 + 4 * 1882.
+const Registrar reg({.module = "softmax",
+                     .arch = "ascend910b",
+                     .expectedCycles = 25198,
+                     .tol = {.rtol = 5e-5, .atol = 0},
+                     .prepare = {},
+                     .compute = compute,
+                     .readme = "examples/softmax/README.md"});
+
+}  // namespace
+}  // namespace pto::wsp::golden

@@ -1,0 +1,87 @@
+// Internal state of a Program, shared by Program.cpp (binding, runs), ProgramCompile.cpp
+// (the compile pipeline) and ProgramRun.cpp (one interpreter run). Not a public header.
+#pragma once
+
+#include "pto/wsp/api/Program.h"
+#include "pto/wsp/artifact/SharedLibrary.h"
+#include "pto/wsp/runtime/PlanInterpreter.h"
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pto::wsp::detail {
+
+// Everything a run reads, copied when execute() starts so that setSymbol / bind calls
+// made while a run is in flight cannot race with it.
+struct RunInputs {
+  std::vector<int64_t> symbols;
+  std::vector<uint64_t> slots;
+  std::vector<void*> tensorBase;
+  unsigned threads = 1;
+  bool dryRun = false;
+};
+
+// What a finished run left behind.
+struct RunOutputs {
+  rt::RunStats stats;
+  std::vector<uint64_t> slots;
+  std::string traceJson;
+  double wallMs = 0;
+};
+
+// Runs the plan once (host threads unless in.dryRun). Throws UserError / DeadlockError.
+// Thread-safe: reads `plan` and `kernels` only (temps go to the interpreter's heap arena).
+RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& kernels,
+                   const std::vector<std::string>& kernelNames, const RunInputs& in);
+
+}  // namespace pto::wsp::detail
+
+namespace pto::wsp {
+
+struct Program::Impl {
+  Impl() = default;
+  ~Impl();  // joins a run still in flight (its memory and kernels must outlive it)
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  // --- fixed by compile() -------------------------------------------------------------
+  ir::Module module;  // tensor shapes (dynamic dims) and declaration locations
+  std::string workload;
+  artifact::Manifest manifest;
+  std::filesystem::path dir;
+  abi::Plan plan;
+  artifact::SharedLibrary library;  // owns the kernels: outlives every run
+  std::vector<rt::KernelBinding> kernels;  // by PlanKernel::fnIndex
+  std::vector<std::string> kernelNames;    // by plan kernel index (trace names)
+  double compileMs = 0;
+  uint64_t compilerInvocations = 0;
+  std::vector<std::pair<std::string, double>> compilePhases;
+
+  // --- runtime values (never recompile) ------------------------------------------------
+  std::vector<int64_t> symbols;          // by plan symbol index
+  std::vector<bool> symbolSet;           // set explicitly or has a default
+  std::vector<uint64_t> slotInit;        // by plan slot index
+  std::vector<void*> tensorBase;         // by plan tensor index; null = unbound
+  std::vector<size_t> boundBytes;
+  unsigned threads = 0;
+
+  // --- the run in flight / the last finished run ---------------------------------------
+  std::thread worker;
+  std::exception_ptr error;
+  std::optional<detail::RunOutputs> running;  // written by the worker thread only
+  double runStartMs = 0;
+  bool hasRun = false;
+  ProgramStats stats;
+  std::vector<uint64_t> finalSlots;
+  std::string traceJson;
+
+  // Runtime values from the plan / module defaults; no tensor bound.
+  void initRuntimeValues();
+  // Joins the worker (if any) and publishes its outputs; returns its error, if any.
+  std::exception_ptr join();
+};
+
+}  // namespace pto::wsp

@@ -1,0 +1,56 @@
+// ptowsp compile FILE.wsp [-o DIR] [--target T] [--arch A] [--cache-dir DIR]: compiles
+// a module into an artifact package (docs/artifact.md) and prints its directory and
+// package hash. Without -o the package lands in the object cache
+// (<cache>/v1/packages/<package hash>).
+#include "Command.h"
+#include "Progress.h"
+#include "WspFile.h"
+
+#include "pto/wsp/api/Program.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+namespace pto::wsp::cli {
+namespace {
+
+struct CompileCmdOptions {
+  std::string file;
+  std::string out;
+  std::string target = "cpu_sim";
+  std::string arch;
+  std::string workload;
+  std::string cacheDir;
+};
+
+int runCompile(const CompileCmdOptions& o) {
+  ir::Module module = parseWspFile(o.file);
+  CompileOptions copts = cliCompileOptions(o.target, o.arch, o.cacheDir);
+  copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
+  copts.workload = o.workload;
+  if (!o.out.empty()) copts.packageDir = std::filesystem::absolute(o.out);
+  Program p = Program::compile(module, copts);
+  const artifact::Manifest& m = p.manifest();
+  std::string text = fmt::format("package {}\npackage_hash {}\ntarget {} arch {}, {} kernels, compile_ms {:.1f}\n",
+                                 p.packageDir().string(), m.packageHash, m.target, m.archInstance,
+                                 m.kernels.size(), p.stats().compileMs);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
+PTOWSP_COMMAND("compile", "compile a .wsp module into an artifact package", [](CLI::App& sub) {
+  auto o = std::make_shared<CompileCmdOptions>();
+  sub.add_option("file", o->file, ".wsp file to compile")->required();
+  sub.add_option("-o,--output", o->out, "package directory to write (replaced if it exists)");
+  sub.add_option("--target", o->target, "compilation target")->capture_default_str();
+  sub.add_option("--arch", o->arch, "arch instance name or arch JSON file (default: the target's)");
+  sub.add_option("--workload", o->workload, "workload to compile (default: the module's only one)");
+  sub.add_option("--cache-dir", o->cacheDir, "object cache root (default $PTO_WSP_CACHE_DIR or XDG cache)");
+  return [o] { return runCompile(*o); };
+});
+
+}  // namespace
+}  // namespace pto::wsp::cli

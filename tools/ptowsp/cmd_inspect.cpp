@@ -1,0 +1,190 @@
+// ptowsp inspect ARTIFACT_DIR [--json]: what a package holds, read back and validated
+// (artifact::readPackage + abi::deserializePlan): manifest summary, plan summary,
+// capability matrix and the kernel cycle table. Errors are located UserErrors (exit 1).
+#include "Command.h"
+
+#include "pto/wsp/abi/Plan.h"
+#include "pto/wsp/artifact/Package.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
+
+namespace pto::wsp::cli {
+namespace {
+
+struct InspectOptions {
+  std::string dir;
+  bool json = false;
+};
+
+const char* nodeKindName(abi::NodeKind k) {
+  switch (k) {
+    case abi::NodeKind::Loop: return "loop";
+    case abi::NodeKind::Sel: return "sel";
+    case abi::NodeKind::Cond: return "cond";
+    case abi::NodeKind::Call: return "call";
+    case abi::NodeKind::Seq: return "seq";
+    case abi::NodeKind::Combine: return "combine";
+    case abi::NodeKind::Scope: return "scope";
+    case abi::NodeKind::Send: return "send";
+    case abi::NodeKind::Consume: return "consume";
+    case abi::NodeKind::SlotLoad: return "slot_load";
+    case abi::NodeKind::SlotSet: return "slot_set";
+  }
+  return "?";
+}
+
+void countNodes(const abi::PlanNode& n, std::map<std::string, uint64_t>& counts) {
+  ++counts[nodeKindName(n.kind)];
+  for (const abi::PlanNode& c : n.children) countNodes(c, counts);
+}
+
+abi::Plan readPlan(const artifact::Package& pkg) {
+  const std::filesystem::path path = pkg.planPath();
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw UserError(makeError(SourceLoc{path.string(), 0, 0, {}}, fmt::format("cannot open plan: {}", std::strerror(errno)))
+                        .help("the package is incomplete; compile it again with ptowsp compile"));
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    return abi::deserializePlan(bytes);
+  } catch (const UserError& e) {
+    // Locate the plan's errors at the file they came from.
+    std::vector<Diagnostic> ds = e.diagnostics();
+    for (Diagnostic& d : ds)
+      if (!d.loc.valid()) d.loc = SourceLoc{path.string(), 0, 0, {}};
+    throw UserError(std::move(ds));
+  }
+}
+
+nlohmann::ordered_json inspectJson(const artifact::Package& pkg, const abi::Plan& plan) {
+  const artifact::Manifest& m = pkg.manifest;
+  nlohmann::ordered_json j;
+  j["package"] = pkg.dir.string();
+  j["package_hash"] = m.packageHash;
+  j["target"] = m.target;
+  j["arch"] = m.archInstance;
+  j["schedule_id"] = m.scheduleId;
+  j["policy_id"] = m.policyId;
+  j["plan"] = {{"file", m.plan.file}, {"hash", m.plan.hash}};
+  if (m.library) j["library"] = {{"file", m.library->file}, {"hash", m.library->hash}};
+  j["compiler"] = {{"path", m.compiler.path}, {"version", m.compiler.version}, {"flags", m.compiler.flags}};
+  std::map<std::string, uint64_t> counts;
+  for (const abi::PlanProcess& p : plan.processes)
+    for (const abi::PlanNode& n : p.body) countNodes(n, counts);
+  nlohmann::ordered_json pj;
+  pj["processes"] = plan.processes.size();
+  pj["nodes"] = counts;
+  nlohmann::ordered_json tensors = nlohmann::ordered_json::array();
+  for (const abi::PlanTensor& t : plan.tensors)
+    tensors.push_back({{"name", t.name}, {"shape", t.shape}, {"bytes", t.bytes}, {"runtime_managed", t.runtimeManaged}});
+  pj["tensors"] = tensors;
+  nlohmann::ordered_json syms = nlohmann::ordered_json::array();
+  for (const abi::PlanSymbol& s : plan.symbols) syms.push_back({{"name", s.name}, {"default", s.defaultValue}});
+  pj["symbols"] = syms;
+  nlohmann::ordered_json slots = nlohmann::ordered_json::array();
+  for (const abi::PlanSlot& s : plan.slots) slots.push_back(s.name);
+  pj["slots"] = slots;
+  nlohmann::ordered_json chans = nlohmann::ordered_json::array();
+  for (const abi::PlanChannel& c : plan.channels)
+    chans.push_back({{"name", c.name}, {"capacity", c.capacity}, {"latency", c.latency}});
+  pj["channels"] = chans;
+  const abi::PlanSchedule& s = plan.schedule;
+  pj["schedule"] = {{"workers", s.workers},         {"dispatch", s.dispatch},
+                    {"issue_cycles", s.issueCycles}, {"sync_latency", s.syncLatency},
+                    {"task_window", s.taskWindow},   {"tensormap_pool", s.tensorMapCapacity},
+                    {"deplist_pool", s.depListCapacity}, {"ready_queue", s.readyQueueCapacity},
+                    {"heap_bytes", s.heapBytes},     {"max_scope_depth", s.maxScopeDepth}};
+  j["plan_summary"] = pj;
+  j["capabilities"] = m.capabilities;
+  nlohmann::ordered_json kernels = nlohmann::ordered_json::array();
+  for (const abi::PlanKernel& k : plan.kernels) {
+    std::string symbol;
+    for (const artifact::ManifestKernel& mk : m.kernels)
+      if (mk.name == k.name) symbol = mk.symbol;
+    kernels.push_back({{"kernel", k.name}, {"symbol", symbol}, {"params", k.params.size()}, {"cycles", k.cost}});
+  }
+  j["kernels"] = kernels;
+  return j;
+}
+
+std::string inspectText(const nlohmann::ordered_json& j) {
+  std::string out;
+  out += fmt::format("package {}\n", j["package"].get<std::string>());
+  out += fmt::format("  package_hash {}\n  target {}  arch {}\n", j["package_hash"].get<std::string>(),
+                     j["target"].get<std::string>(), j["arch"].get<std::string>());
+  out += fmt::format("  plan {} ({})\n", j["plan"]["file"].get<std::string>(), j["plan"]["hash"].get<std::string>());
+  if (j.contains("library"))
+    out += fmt::format("  library {} ({})\n", j["library"]["file"].get<std::string>(),
+                       j["library"]["hash"].get<std::string>());
+  out += fmt::format("  compiler {} ({})\n", j["compiler"]["path"].get<std::string>(),
+                     j["compiler"]["version"].get<std::string>());
+  out += fmt::format("  schedule_id {}  policy_id {}\n", j["schedule_id"].get<std::string>(),
+                     j["policy_id"].get<std::string>());
+
+  const auto& pj = j["plan_summary"];
+  out += fmt::format("plan: {} processes, nodes:", pj["processes"].get<uint64_t>());
+  for (const auto& [kind, n] : pj["nodes"].items()) out += fmt::format(" {} {}", kind, n.get<uint64_t>());
+  out += "\n";
+  out += fmt::format("  tensors ({})\n", pj["tensors"].size());
+  for (const auto& t : pj["tensors"]) {
+    std::string shape;
+    for (const auto& d : t["shape"]) shape += (shape.empty() ? "" : "x") + std::to_string(d.get<int64_t>());
+    out += fmt::format("    {:<16} {:<16} {:>12} bytes{}\n", t["name"].get<std::string>(), shape,
+                       t["bytes"].get<uint64_t>(), t["runtime_managed"].get<bool>() ? "  (runtime heap)" : "");
+  }
+  std::string syms, slots, chans;
+  for (const auto& s : pj["symbols"])
+    syms += fmt::format("{}{} = {}", syms.empty() ? "" : ", ", s["name"].get<std::string>(), s["default"].get<int64_t>());
+  for (const auto& s : pj["slots"]) slots += (slots.empty() ? "" : ", ") + s.get<std::string>();
+  for (const auto& c : pj["channels"])
+    chans += fmt::format("{}{} (capacity {}, latency {})", chans.empty() ? "" : ", ", c["name"].get<std::string>(),
+                         c["capacity"].get<uint64_t>(), c["latency"].get<uint64_t>());
+  out += fmt::format("  symbols: {}\n  slots: {}\n  channels: {}\n", syms.empty() ? "(none)" : syms,
+                     slots.empty() ? "(none)" : slots, chans.empty() ? "(none)" : chans);
+  out += "  schedule:";
+  for (const auto& [k, v] : pj["schedule"].items()) out += fmt::format(" {} {}", k, v.is_string() ? v.get<std::string>() : v.dump());
+  out += "\n";
+
+  out += "capabilities\n";
+  const auto& caps = j["capabilities"];
+  if (caps.contains("features") && caps["features"].is_array()) {
+    for (const auto& f : caps["features"])
+      out += fmt::format("  {:<28} {:<12} {}\n", f.value("name", "?"), f.value("support", "?"), f.value("note", ""));
+  } else {
+    out += "  " + caps.dump() + "\n";
+  }
+
+  out += fmt::format("kernels ({})\n  {:<24} {:<32} {:>12}\n", j["kernels"].size(), "kernel", "symbol", "cycles");
+  for (const auto& k : j["kernels"])
+    out += fmt::format("  {:<24} {:<32} {:>12}\n", k["kernel"].get<std::string>(), k["symbol"].get<std::string>(),
+                       k["cycles"].get<uint64_t>());
+  return out;
+}
+
+int runInspect(const InspectOptions& o) {
+  artifact::Package pkg = artifact::readPackage(o.dir);
+  abi::Plan plan = readPlan(pkg);
+  nlohmann::ordered_json j = inspectJson(pkg, plan);
+  std::string out = o.json ? j.dump(2) + "\n" : inspectText(j);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+PTOWSP_COMMAND("inspect", "show what an artifact package holds (manifest, plan, capabilities, kernels)",
+               [](CLI::App& sub) {
+                 auto o = std::make_shared<InspectOptions>();
+                 sub.add_option("dir", o->dir, "package directory (ptowsp compile -o DIR)")->required();
+                 sub.add_flag("--json", o->json, "print one JSON object");
+                 return [o] { return runInspect(*o); };
+               });
+
+}  // namespace
+}  // namespace pto::wsp::cli

@@ -1,0 +1,257 @@
+// ptowsp run FILE.wsp [--target T] [--arch A] [--threads N] [--dry-run] [--set S=V ...]
+//   [--inputs random|zeros|FILE.npy|NAME=FILE.npy ...] [--seed N] [--json] [--trace OUT]
+//   [--outputs DIR] [--cache-dir DIR]
+// Compiles the module, runs it on host buffers and prints the run summary; when a golden
+// is registered for the module (examples/<name>/golden.cpp) it also checks the outputs
+// and the total_cycles derived in the example's README. Exit codes: 0 ok, 1 user error,
+// 2 check failed (docs/cli.md).
+#include "Command.h"
+#include "HostInputs.h"
+#include "Npy.h"
+#include "Progress.h"
+#include "WspFile.h"
+
+#include "Golden.h"
+#include "pto/wsp/api/Program.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+namespace pto::wsp::cli {
+namespace {
+
+struct RunOptions {
+  std::string file;
+  std::string target = "cpu_sim";
+  std::string arch;
+  std::string workload;
+  unsigned threads = 0;
+  bool dryRun = false;
+  std::vector<std::string> sets;
+  std::vector<std::string> inputs;
+  uint64_t seed = 1;
+  bool json = false;
+  std::string trace;
+  std::string outputs;
+  std::string cacheDir;
+};
+
+constexpr int kExitCheckFailed = 2;
+
+// What the golden said about this run.
+struct GoldenReport {
+  const golden::Golden* golden = nullptr;
+  std::optional<golden::CheckResult> values;  // unset in a dry run (nothing executed)
+  bool cyclesCompared = false;                // arch and symbols are the golden's defaults
+  std::string cyclesNote;                     // why they were not compared
+  bool cyclesMatch = true;
+  bool failed() const { return (values && !values->ok) || (cyclesCompared && !cyclesMatch); }
+};
+
+std::string cyclesLine(const ProgramStats& s, const GoldenReport& g) {
+  std::string line = fmt::format("total_cycles {}", s.totalCycles);
+  if (!g.golden) return line;
+  if (!g.cyclesCompared) return line + fmt::format(" (not compared with {}: {})", g.golden->readme, g.cyclesNote);
+  line += fmt::format(" (expected {} from {})", g.golden->expectedCycles, g.golden->readme);
+  if (!g.cyclesMatch) line += " MISMATCH";
+  return line;
+}
+
+std::string textReport(const std::string& module, const Program& p, const ProgramStats& s, unsigned threads,
+                       const GoldenReport& g) {
+  const artifact::Manifest& m = p.manifest();
+  std::string out = fmt::format("{}: target {}, arch {}, package {}{}\n", module, m.target, m.archInstance,
+                                m.packageHash, s.dryRun ? " (dry run: kernels not executed)" : "");
+  out += fmt::format("tasks {}\n", s.tasks);
+  out += cyclesLine(s, g) + "\n";
+  out += fmt::format("workers {} (host threads {})\n", s.run.workers.size(), threads == 0 ? std::string("auto")
+                                                                                       : std::to_string(threads));
+  for (size_t w = 0; w < s.run.workers.size(); ++w) {
+    const rt::WorkerStats& ws = s.run.workers[w];
+    out += fmt::format("  worker {:<3} tasks {:<8} busy_cycles {:<12} utilisation {:.1f}%\n", w, ws.tasks,
+                       ws.busyCycles, ws.utilisation * 100);
+  }
+  out += "stalls\n";
+  for (size_t r = 0; r < rt::kNumResources; ++r) {
+    const rt::ResourceStats& rs = s.run.resources[r];
+    out += fmt::format("  {:<15} count {:<8} cycles {:<12} high_water {} / {}\n",
+                       rt::resourceName(static_cast<rt::Resource>(r)), rs.stalls, rs.stallCycles, rs.highWater,
+                       rs.capacity);
+  }
+  out += fmt::format("host_ms {:.3f} (compile_ms {:.1f})\n", s.executeMs, s.compileMs);
+  if (g.values) out += g.values->summary + "\n";
+  else if (g.golden) out += "check skipped: a dry run executes no kernels, output values were not checked\n";
+  return out;
+}
+
+nlohmann::ordered_json jsonReport(const std::string& module, const Program& p, const ProgramStats& s,
+                                  unsigned threads, const GoldenReport& g) {
+  const artifact::Manifest& m = p.manifest();
+  nlohmann::ordered_json j;
+  j["module"] = module;
+  j["target"] = m.target;
+  j["arch"] = m.archInstance;
+  j["package_hash"] = m.packageHash;
+  j["dry_run"] = s.dryRun;
+  j["tasks"] = s.tasks;
+  j["total_cycles"] = s.totalCycles;
+  j["timeline_hash"] = fmt::format("{:016x}", s.run.timelineHash);
+  nlohmann::ordered_json stalls = nlohmann::ordered_json::object();
+  for (size_t r = 0; r < rt::kNumResources; ++r) {
+    const rt::ResourceStats& rs = s.run.resources[r];
+    stalls[rt::resourceName(static_cast<rt::Resource>(r))] = {
+        {"count", rs.stalls}, {"cycles", rs.stallCycles}, {"high_water", rs.highWater}, {"capacity", rs.capacity}};
+  }
+  j["stalls"] = stalls;
+  nlohmann::ordered_json workers = nlohmann::ordered_json::array();
+  for (const rt::WorkerStats& ws : s.run.workers)
+    workers.push_back({{"tasks", ws.tasks}, {"busy_cycles", ws.busyCycles}, {"utilisation", ws.utilisation}});
+  j["workers"] = workers;
+  j["host_threads"] = threads;
+  j["host_ms"] = s.executeMs;
+  j["compile_ms"] = s.compileMs;
+  if (g.golden) {
+    nlohmann::ordered_json c;
+    c["passed"] = !g.failed();
+    c["readme"] = g.golden->readme;
+    c["expected_cycles"] = g.golden->expectedCycles;
+    c["cycles_compared"] = g.cyclesCompared;
+    if (g.cyclesCompared) c["cycles_match"] = g.cyclesMatch;
+    else c["cycles_note"] = g.cyclesNote;
+    c["values_checked"] = g.values.has_value();
+    if (g.values) {
+      c["values_passed"] = g.values->ok;
+      c["summary"] = g.values->summary;
+      c["mismatches"] = g.values->mismatches;
+      c["max_error"] = g.values->maxError;
+      if (!g.values->ok) {
+        c["tensor"] = g.values->tensor;
+        c["index"] = g.values->index;
+        c["got"] = g.values->got;
+        c["want"] = g.values->want;
+        c["allowed"] = g.values->allowed;
+      }
+    }
+    j["check"] = c;
+  }
+  return j;
+}
+
+int runRun(const RunOptions& o) {
+  ir::Module module = parseWspFile(o.file);
+  if (!o.outputs.empty()) {  // before compiling, so a bad path fails fast
+    std::error_code ec;
+    std::filesystem::create_directories(o.outputs, ec);
+    if (ec)
+      throw UserError(makeError(SourceLoc{o.outputs, 0, 0, {}},
+                                fmt::format("cannot create the outputs directory: {}", ec.message()))
+                          .help("pass a writable directory to --outputs"));
+  }
+  CompileOptions copts = cliCompileOptions(o.target, o.arch, o.cacheDir);
+  copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
+  copts.workload = o.workload;
+  Program p = Program::compile(module, copts);
+
+  const RunValues values = resolveRunValues(p.plan(), o.sets);
+  for (const std::string& set : o.sets) {
+    const std::string name = set.substr(0, set.find('='));
+    if (values.symbols.count(name)) p.setSymbol(name, values.symbols.at(name));
+  }
+  for (const auto& [name, v] : values.slots) p.setSlot(name, v);
+
+  RunTensors tensors = allocateTensors(p.manifest().abi, values.symbols);
+  const InputSpec spec = parseInputSpec(o.inputs);
+  fillInputs(tensors, spec, o.seed);
+  GoldenReport g;
+  g.golden = golden::findGolden(module.name);
+  // prepare() constrains generated data (indices, lengths); files are the user's data
+  // and are loaded after it, unchanged.
+  if (g.golden && g.golden->prepare) g.golden->prepare(tensors.all);
+  loadInputFiles(tensors, spec);
+  golden::TensorSet goldenInputs;  // copied before the run overwrites inouts
+  if (g.golden)
+    for (const std::string& name : tensors.inputs) goldenInputs[name] = tensors.all.at(name);
+
+  for (auto& [name, t] : tensors.all) p.bind(name, t.bytes.data(), t.bytes.size());
+  p.setThreads(o.threads);
+  ProgramStats stats;
+  if (o.dryRun) {
+    stats = p.dryRun();
+  } else {
+    p.execute();
+    p.synchronize();
+    stats = p.stats();
+  }
+  if (!o.trace.empty()) p.trace(o.trace);
+  if (!o.outputs.empty() && !o.dryRun) {
+    for (const std::string& name : tensors.outputs)
+      writeNpy(std::filesystem::path(o.outputs) / (name + ".npy"), tensors.all.at(name));
+  }
+
+  if (g.golden) {
+    if (!o.dryRun) {
+      golden::TensorSet want = g.golden->compute(goldenInputs);
+      golden::TensorSet got;
+      for (const std::string& name : tensors.outputs) got[name] = tensors.all.at(name);
+      g.values = golden::compare(got, want, g.golden->tol);
+    }
+    if (g.golden->expectedCycles == 0) {
+      g.cyclesNote = "the golden gives no expected cycles";
+    } else if (p.manifest().archInstance != g.golden->arch) {
+      g.cyclesNote = fmt::format("arch is {}, the README derives cycles for {}", p.manifest().archInstance,
+                                 g.golden->arch);
+    } else if (o.dryRun && hasDataDependentControl(p.plan())) {
+      g.cyclesNote = "dry run of a plan with slot_load: slots keep their values instead of computed data";
+    } else if (!values.defaults) {
+      g.cyclesNote = "--set changed symbols or slots from their defaults";
+    } else {
+      g.cyclesCompared = true;
+      g.cyclesMatch = stats.totalCycles == g.golden->expectedCycles;
+    }
+  }
+
+  if (o.json) {
+    std::string out = jsonReport(module.name, p, stats, o.threads, g).dump(2) + "\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  } else {
+    std::string out = textReport(module.name, p, stats, o.threads, g);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  }
+  if (g.failed()) {
+    std::fprintf(stderr, "error: %s\n",
+                 g.values && !g.values->ok
+                     ? g.values->summary.c_str()
+                     : fmt::format("total_cycles {} differs from the {} derived in {}", stats.totalCycles,
+                                   g.golden->expectedCycles, g.golden->readme)
+                           .c_str());
+    return kExitCheckFailed;
+  }
+  return 0;
+}
+
+PTOWSP_COMMAND("run", "compile and run a .wsp module on host buffers, check it against its golden", [](CLI::App& sub) {
+  auto o = std::make_shared<RunOptions>();
+  sub.add_option("file", o->file, ".wsp file to run")->required();
+  sub.add_option("--target", o->target, "compilation target (cpu_sim executes)")->capture_default_str();
+  sub.add_option("--arch", o->arch, "arch instance name or arch JSON file (default: the target's)");
+  sub.add_option("--workload", o->workload, "workload to compile (default: the module's only one)");
+  sub.add_option("--threads", o->threads, "host worker threads (0 = hardware concurrency)")->capture_default_str();
+  sub.add_flag("--dry-run", o->dryRun, "semantic time only: run the plan without executing kernels");
+  sub.add_option("--set", o->sets, "runtime value NAME=VALUE of a symbol or slot ($name)")->allow_extra_args();
+  sub.add_option("--inputs", o->inputs, "random | zeros | FILE.npy (declaration order) | NAME=FILE.npy")
+      ->allow_extra_args();
+  sub.add_option("--seed", o->seed, "seed of the random inputs")->capture_default_str();
+  sub.add_flag("--json", o->json, "print one JSON object instead of the text summary");
+  sub.add_option("--trace", o->trace, "write the Perfetto/Chrome trace JSON of the run");
+  sub.add_option("--outputs", o->outputs, "write every output tensor as DIR/NAME.npy");
+  sub.add_option("--cache-dir", o->cacheDir, "object cache root (default $PTO_WSP_CACHE_DIR or XDG cache)");
+  return [o] { return runRun(*o); };
+});
+
+}  // namespace
+}  // namespace pto::wsp::cli
