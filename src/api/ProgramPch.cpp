@@ -1,10 +1,14 @@
 #include "ProgramPch.h"
 
+#include "ProgramSources.h"
+#include "pto/wsp/api/Program.h"
+
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/artifact/FileLock.h"
 #include "pto/wsp/support/Hash.h"
 
 #include <fmt/format.h>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 #include <nlohmann/json.hpp>
@@ -40,6 +44,17 @@ std::string pchProblem(const fs::path& dir) {
   return {};
 }
 
+// The read-only PCH root the build prepares (build/<preset>/toolchain, `ptowsp cache
+// warm`): $PTO_WSP_PCH_DIR when set (empty: none), else the build's directory.
+fs::path prebuiltRoot() {
+  if (const char* env = std::getenv("PTO_WSP_PCH_DIR")) return fs::path(env);
+#ifdef PTO_WSP_PREBUILT_PCH_DIR
+  return fs::path(PTO_WSP_PREBUILT_PCH_DIR);
+#else
+  return {};
+#endif
+}
+
 }  // namespace
 
 PchMode pchModeFromEnv() {
@@ -50,7 +65,7 @@ PchMode pchModeFromEnv() {
 }
 
 std::vector<std::string> tilePchFlags(const artifact::ObjectCache& cache, bool build,
-                                      const std::function<void(const Diagnostic&)>& remark) {
+                                      const std::function<void(const Diagnostic&)>& remark, bool allowPrebuilt) {
   const artifact::CompilerConfig& cfg = cache.config();
   Hasher h;
   h.str("pto-wsp tile pch v1").str(cache.compiler().path).str(cache.compiler().version).str(cfg.extraKey);
@@ -61,6 +76,12 @@ std::vector<std::string> tilePchFlags(const artifact::ObjectCache& cache, bool b
 
   std::string problem = pchProblem(dir);
   if (problem.empty()) return flags;
+  // The build's PCH (same key, so the same compiler, flags and tile headers): a fresh
+  // cache compiles with it at once. It is only read: never rebuilt or reported here.
+  if (const fs::path pre = allowPrebuilt ? prebuiltRoot() : fs::path(); !pre.empty()) {
+    const fs::path preDir = pre / fmt::format("v{}", artifact::kCacheFormatVersion) / "pch" / h.hex();
+    if (pchProblem(preDir).empty()) return {"-include", (preDir / "kpch.h").string()};
+  }
   if (!build) return {};
   std::error_code ec;
   fs::create_directories(base, ec);
@@ -99,3 +120,17 @@ std::vector<std::string> tilePchFlags(const artifact::ObjectCache& cache, bool b
 }
 
 }  // namespace pto::wsp::detail
+
+namespace pto::wsp {
+
+std::filesystem::path Program::warmCache(const std::filesystem::path& cacheDir) {
+  artifact::ObjectCache cache(cacheDir.empty() ? artifact::ObjectCache::defaultDir() : cacheDir,
+                              detail::kernelCompilerConfig(0));
+  std::vector<Diagnostic> remarks;
+  std::vector<std::string> flags = detail::tilePchFlags(
+      cache, /*build=*/true, [&](const Diagnostic& d) { remarks.push_back(d); }, /*allowPrebuilt=*/false);
+  for (const Diagnostic& d : remarks) std::fprintf(stderr, "%s\n", d.render().c_str());
+  return flags.size() == 2 ? std::filesystem::path(flags[1]) : std::filesystem::path();
+}
+
+}  // namespace pto::wsp

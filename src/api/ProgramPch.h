@@ -25,7 +25,11 @@ PchMode pchModeFromEnv();
 // `build`, a missing or corrupt PCH is (re)built under a lock (one compiler run). A PCH
 // that fails to build or verify is never used: kernels then compile without it. A corrupt
 // one is reported through `remark`. Thread- and process-safe.
+// When the cache has none, the build's read-only PCH with the same key is used
+// ($PTO_WSP_PCH_DIR, else build/<preset>/toolchain, made by `ptowsp cache warm` at build
+// time), so a fresh cache does not pay for the PCH.
 std::vector<std::string> tilePchFlags(const artifact::ObjectCache& cache, bool build,
-                                      const std::function<void(const Diagnostic&)>& remark);
+                                      const std::function<void(const Diagnostic&)>& remark,
+                                      bool allowPrebuilt = true);
 
 }  // namespace pto::wsp::detail

@@ -72,8 +72,15 @@ void expectNumbers(Program& p) {
 
 // The automatic policy builds the PCH only for many misses; these tests force it on.
 struct ForcePch {
-  ForcePch() { ::setenv("PTO_WSP_PCH", "1", 1); }
-  ~ForcePch() { ::unsetenv("PTO_WSP_PCH"); }
+  // The build's read-only PCH is switched off: these tests are about the cache's own.
+  ForcePch() {
+    ::setenv("PTO_WSP_PCH", "1", 1);
+    ::setenv("PTO_WSP_PCH_DIR", "", 1);
+  }
+  ~ForcePch() {
+    ::unsetenv("PTO_WSP_PCH");
+    ::unsetenv("PTO_WSP_PCH_DIR");
+  }
 };
 
 std::vector<fs::path> pchDirs(const fs::path& cache) {
@@ -176,6 +183,31 @@ TEST(ProgramPch, DisabledPchIsNotLookedAt) {
   Program p = Program::compileFile(dir / "three.wsp", o);
   EXPECT_GE(p.stats().compilerInvocations, 4u);
   EXPECT_TRUE(remarks.empty()) << remarks.front();
+  expectNumbers(p);
+}
+
+// The build's read-only PCH ($PTO_WSP_PCH_DIR, made by Program::warmCache as
+// `ptowsp cache warm` does at build time) serves a fresh cache without building one.
+TEST(ProgramPch, FreshCacheUsesPrebuiltPchWithoutBuildingOne) {
+  const auto dir = freshDir("pch_prebuilt");
+  writeText(dir / "three.wsp", kFourKernels);
+  const fs::path pre = dir / "toolchain";
+  ::setenv("PTO_WSP_PCH_DIR", "", 1);
+  const fs::path header = Program::warmCache(pre);
+  ASSERT_FALSE(header.empty());
+  EXPECT_TRUE(fs::exists(header.string() + ".gch"));
+  EXPECT_EQ(header.parent_path().parent_path(), pre / "v1/pch");
+  EXPECT_EQ(Program::warmCache(pre), header) << "warm twice: the same valid PCH";
+  ::setenv("PTO_WSP_PCH_DIR", pre.c_str(), 1);
+  struct Restore {
+    ~Restore() { ::unsetenv("PTO_WSP_PCH_DIR"); }
+  } restore;
+  const auto gchTime = fs::last_write_time(header.string() + ".gch");
+  Program p = Program::compileFile(dir / "three.wsp", optionsFor(dir / "cache"));
+  EXPECT_EQ(p.stats().compilerInvocations, 5u) << "4 kernels + link, no PCH build";
+  std::error_code ec;
+  EXPECT_FALSE(fs::exists(dir / "cache/v1/pch", ec) && !pchDirs(dir / "cache").empty());
+  EXPECT_EQ(fs::last_write_time(header.string() + ".gch"), gchTime) << "read only";
   expectNumbers(p);
 }
 

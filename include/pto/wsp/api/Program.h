@@ -89,6 +89,12 @@ class Program {
   static Program compile(const ir::Module& m, const CompileOptions& opts = {});
   // Parses and verifies a .wsp file, then compile(); sourceDir defaults to its directory.
   static Program compileFile(const std::filesystem::path& wsp, CompileOptions opts = {});
+  // Builds the tile-library precompiled header that generated kernels compile with into
+  // the object cache at `cacheDir` ("" = ObjectCache::defaultDir()) unless a valid one is
+  // there, and returns its header path; "" when the compiler cannot build one (kernels
+  // then compile without it). The build runs it for build/<preset>/toolchain, which every
+  // compile uses when its own cache has no PCH yet (docs/program.md). Process-safe.
+  static std::filesystem::path warmCache(const std::filesystem::path& cacheDir = {});
 
   Program(Program&&) noexcept;
   Program& operator=(Program&&) noexcept;
