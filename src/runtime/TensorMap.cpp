@@ -111,25 +111,30 @@ const uint64_t* TensorMap::insertValidated(const Region& r, TaskId seq, const ui
     const Entry& o = pool_[eid & poolMask_];
     return o.tensor == r.tensor && within(o, eid, r);
   };
-  // Shadowing unlinks every live entry the writer covers, wherever it sits in the
-  // chain: stopping at the first foreign entry would let bucket collisions (the hash,
-  // the table size) decide the dependency counts, a semantic number.
-  auto unlinkCovered = [&](uint64_t& chainHead) {
+  // Shadowing per cell: unlink the newest entries of this cell that the writer covers,
+  // up to the first it does not cover. Entries of other cells that share the bucket are
+  // skipped, not a stop: otherwise the hash and the table size (which sizes the bucket
+  // table) would decide the dependency counts, a semantic number.
+  auto unlinkCovered = [&](uint64_t& chainHead, uint64_t key) {
     uint64_t* link = &chainHead;
     while (live(*link)) {
       Entry& o = pool_[*link & poolMask_];
-      if (covered(*link))
-        *link = o.next;
-      else
+      if (o.cell != key) {
         link = &o.next;
+      } else if (covered(*link)) {
+        *link = o.next;
+      } else {
+        break;
+      }
     }
   };
   forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
-    const uint64_t b = buckets ? *buckets++ : bucketOf(g, cell);
+    const uint64_t key = buckets ? *buckets++ : cellKey(g, cell);
+    const uint64_t b = key & bucketMask_;
     uint64_t& head = writes ? wHeads_[b] : rHeads_[b];
     if (writes) {  // shadow covered entries of both chains (see the header)
-      unlinkCovered(head);
-      unlinkCovered(rHeads_[b]);
+      unlinkCovered(head, key);
+      unlinkCovered(rHeads_[b], key);
     }
     PTO_INTERNAL_ASSERT(used() < capacity_, "tensormap overflow at capacity {}", capacity_);
     Entry& e = pool_[nextEid_ & poolMask_];
@@ -138,6 +143,7 @@ const uint64_t* TensorMap::insertValidated(const Region& r, TaskId seq, const ui
     e.tensor = r.tensor;
     e.rank = r.rank;
     e.writes = writes;
+    e.cell = key;
     for (uint32_t d = 0; d < kInlineDims; ++d) {
       e.lo[d] = r.lo[d];
       e.hi[d] = r.hi[d];

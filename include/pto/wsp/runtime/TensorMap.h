@@ -11,7 +11,9 @@
 //    query walks the writer chain only; a write query walks both. Retirement is lazy:
 //    an entry is dead once its id is below the oldest live id, and since chains are
 //    ordered newest-first a walk stops at the first dead link — nothing is unlinked;
-//  * shadowing: a new writer unlinks every live chain entry whose box it covers. Anything
+//  * shadowing: a new writer unlinks, per cell, the newest entries of that cell whose boxes
+//    it covers (up to the first one it does not cover; entries of other cells sharing the
+//    bucket are skipped, so hash collisions never change the result). Anything
 //    that would conflict with a covered entry E conflicts with the new writer W, and W
 //    itself depends on E, so the ordering (and the max of finish times) is unchanged
 //    while chains stay short (a chain of read-modify-writes on one tile walks 1 entry).
@@ -87,6 +89,7 @@ class TensorMap {
     uint8_t rank = 0;
     bool writes = false;
     int64_t lo[kInlineDims] = {}, hi[kInlineDims] = {};
+    uint64_t cell = 0;  // full 64-bit key of the (tensor, cell) it is registered in
   };
   struct ExtBox {
     int64_t lo[kMaxRank - kInlineDims], hi[kMaxRank - kInlineDims];
@@ -119,9 +122,9 @@ class TensorMap {
     std::array<int64_t, kMaxRank> g{};
     std::array<int8_t, kMaxRank> shift{};  // log2(g) if g is a power of two, else -1
     uint64_t seed = 0;                     // mix(tensor + golden): bucket hash prefix
-    // bucketOf memo for this tensor (tasks touching several tensors keep one each).
+    // cellKey memo for this tensor (tasks touching several tensors keep one each).
     std::array<int64_t, kMaxRank> memoCell{};
-    uint64_t memoBucket = ~uint64_t{0};    // ~0: no memo yet
+    uint64_t memoKey = ~uint64_t{0};       // ~0: no memo yet
     // Cell index of coordinate x >= 0 in dimension d (a shift for the usual
     // power-of-two tiles: a 64-bit division costs ~40 cycles).
     int64_t cell(int64_t x, uint8_t d) const { return shift[d] >= 0 ? x >> shift[d] : x / g[d]; }
@@ -141,16 +144,17 @@ class TensorMap {
   // Bucket of a cell of a tensor with grain g. The last answer per tensor is memoised:
   // an issue hashes each cell twice (conflict query, then insert), and a chain of tasks on one
   // tile hashes the same cell over and over (the mix chain is ~20 cycles per rank).
-  // Which entries share a bucket is not semantic: shadowing unlinks covered entries
-  // anywhere in a chain, so collisions only cost walk time.
-  uint64_t bucketOf(Grain& g, const std::array<int64_t, kMaxRank>& cell) const {
-    if (g.memoBucket != ~uint64_t{0} && cell == g.memoCell) return g.memoBucket;
+  // 64-bit key of a cell of a tensor with grain g; its bucket is key & bucketMask_.
+  // Entries remember their key, so shadowing can tell another cell's entry that shares
+  // the bucket from its own cell's: which entries collide is then not semantic.
+  uint64_t cellKey(Grain& g, const std::array<int64_t, kMaxRank>& cell) const {
+    if (g.memoKey != ~uint64_t{0} && cell == g.memoCell) return g.memoKey;
     uint64_t h = g.seed;
     for (uint8_t d = 0; d < g.rank; ++d)
       h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
     g.memoCell = cell;
-    g.memoBucket = h & bucketMask_;
-    return g.memoBucket;
+    g.memoKey = h;
+    return h;
   }
   template <class F>
   static void forEachCell(const Region& r, const Grain& g, F&& f);
@@ -197,7 +201,8 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
   Grain& g = grains_[r.tensor];
   if (g.rank != r.rank) return;  // rank mismatch is diagnosed by cellsOf on insert
   const bool qWrites = r.writes();
-  auto walk = [&](uint64_t b) {
+  auto walk = [&](uint64_t key) {
+    const uint64_t b = key & bucketMask_;
     for (int chain = 0; chain < (qWrites ? 2 : 1); ++chain) {
       uint64_t eid = chain == 0 ? wHeads_[b] : rHeads_[b];
       while (eid != kNone && eid >= oldestEid_) {
@@ -216,9 +221,9 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
   if (single) {
     std::array<int64_t, kMaxRank> cell{};
     for (uint8_t d = 0; d < r.rank; ++d) cell[d] = g.cell(r.lo[d], d);
-    const uint64_t b = bucketOf(g, cell);
-    if (buckets) buckets->push_back(b);
-    walk(b);
+    const uint64_t key = cellKey(g, cell);
+    if (buckets) buckets->push_back(key);
+    walk(key);
     return;
   }
   // A wide region (a reduction reading a row of tiles): the walks of its cells are
@@ -229,14 +234,14 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
   const size_t first = buckets ? bs.size() : 0;
   if (!buckets) bs.clear();
   forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
-    const uint64_t b = bucketOf(g, cell);
-    __builtin_prefetch(&wHeads_[b]);
-    if (qWrites) __builtin_prefetch(&rHeads_[b]);
-    bs.push_back(b);
+    const uint64_t key = cellKey(g, cell);
+    __builtin_prefetch(&wHeads_[key & bucketMask_]);
+    if (qWrites) __builtin_prefetch(&rHeads_[key & bucketMask_]);
+    bs.push_back(key);
   });
   constexpr size_t kAhead = 8;
   auto prefetchHeads = [&](size_t i) {
-    const uint64_t b = bs[i];
+    const uint64_t b = bs[i] & bucketMask_;
     const uint64_t w = wHeads_[b];
     if (w != kNone && w >= oldestEid_) __builtin_prefetch(&pool_[w & poolMask_]);
     if (qWrites) {
