@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target ptowsp
+cmake --build --preset release -j "$(nproc)" --target ptowsp ptowsp_tile_pch
 EXAMPLE=${1:-examples/rmsnorm/rmsnorm.wsp}
 shift || true
 echo "== ptowsp run $EXAMPLE $*"

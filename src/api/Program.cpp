@@ -302,12 +302,26 @@ uint64_t Program::slot(std::string_view name, std::source_location where) const 
 }
 
 void Program::trace(const std::filesystem::path& out) const {
+  namespace fs = std::filesystem;
   const Impl& im = *impl_;
   if (!im.hasRun)
     throw UserError(makeError(SourceLoc{out.string(), 0, 0, fmt::format("program '{}' > trace", im.module.name)},
                               "no run has finished yet, so there is no trace to write")
                         .help("call execute() + synchronize() or dryRun() first"));
-  artifact::writeFileAtomic(out, im.traceJson);
+  // The artifact writer's own help is about the cache; a trace path is the user's choice.
+  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw UserError(makeError(SourceLoc{out.string(), 0, 0, fmt::format("program '{}' > trace", im.module.name)},
+                              fmt::format("cannot write the trace: directory '{}' does not exist", dir.string()))
+                        .help("create the directory first or choose another --trace path"));
+  try {
+    artifact::writeFileAtomic(out, im.traceJson);
+  } catch (const UserError&) {
+    throw UserError(makeError(SourceLoc{out.string(), 0, 0, fmt::format("program '{}' > trace", im.module.name)},
+                              fmt::format("cannot write the trace to '{}'", out.string()))
+                        .help("choose a writable --trace path"));
+  }
 }
 
 }  // namespace pto::wsp
