@@ -1,5 +1,7 @@
 #include "pto/wsp/api/Builder.h"
 
+#include "BuilderLoc.h"
+
 #include "pto/wsp/support/Assert.h"
 
 #include <fmt/format.h>
@@ -7,11 +9,6 @@
 namespace pto::wsp {
 
 namespace {
-SourceLoc locOf(SrcLoc sl, std::string context) {
-  SourceLoc l = SourceLoc::here(sl);
-  l.context = std::move(context);
-  return l;
-}
 
 std::string joinCtx(const std::vector<std::string>& ctx, const std::string& what) {
   std::string s;
@@ -31,7 +28,7 @@ std::string joinCtx(const std::vector<std::string>& ctx, const std::string& what
 Var::Var(std::string name) : ir::Expr(ir::var(name)), name_(std::move(name)) {}
 
 Var::Spec Var::in(ir::Axis axis, SrcLoc sl) const {
-  SourceLoc l = locOf(sl, {});
+  SourceLoc l = detail::builderLoc(sl, {});
   if (!axis.loc.valid()) axis.loc = l;
   return Spec{name_, std::move(axis), l};
 }
@@ -73,7 +70,7 @@ ViewArg TensorRef::at(std::vector<ir::Expr> offsets, SrcLoc sl) const {
   ViewArg v;
   v.tensor = name_;
   v.offsets = std::move(offsets);
-  v.loc = locOf(sl, fmt::format("view of '{}'", name_));
+  v.loc = detail::builderLoc(sl, fmt::format("view of '{}'", name_));
   return v;
 }
 ViewArg TensorRef::view(std::vector<ir::Expr> offsets, int64_t rows, int64_t cols, SrcLoc sl) const {
@@ -104,7 +101,7 @@ WorkloadBuilder::WorkloadBuilder(ModuleBuilder* mb, std::string name, SourceLoc 
   ctx_.push_back(fmt::format("workload '{}'", name_));
 }
 
-SourceLoc WorkloadBuilder::at(SrcLoc sl, const std::string& what) const { return locOf(sl, joinCtx(ctx_, what)); }
+SourceLoc WorkloadBuilder::at(SrcLoc sl, const std::string& what) const { return detail::builderLoc(sl, joinCtx(ctx_, what)); }
 
 void WorkloadBuilder::add(ir::Stmt s) { lists_.back()->push_back(std::move(s)); }
 
@@ -312,43 +309,43 @@ WorkloadBuilder& WorkloadBuilder::slot_set(const ir::Expr& slot, ir::Expr value,
 // ---- schedule ----
 WorkloadBuilder& WorkloadBuilder::dispatch(std::string policy, std::vector<ir::NamedExpr> params, SrcLoc sl) {
   schedule_.directives.push_back(
-      ir::Directive::dispatch(std::move(policy), std::move(params), {}, locOf(sl, joinCtx({ctx_[0]}, "dispatch"))));
+      ir::Directive::dispatch(std::move(policy), std::move(params), {}, detail::builderLoc(sl, joinCtx({ctx_[0]}, "dispatch"))));
   return *this;
 }
 WorkloadBuilder& WorkloadBuilder::dispatch_custom(ir::Expr key, std::vector<ir::NamedExpr> params, SrcLoc sl) {
   schedule_.directives.push_back(
-      ir::Directive::dispatch("custom", std::move(params), std::move(key), locOf(sl, joinCtx({ctx_[0]}, "dispatch"))));
+      ir::Directive::dispatch("custom", std::move(params), std::move(key), detail::builderLoc(sl, joinCtx({ctx_[0]}, "dispatch"))));
   return *this;
 }
 WorkloadBuilder& WorkloadBuilder::task_window(int64_t n, std::string unit, std::string mode, SrcLoc sl) {
   schedule_.directives.push_back(
-      ir::Directive::taskWindow(n, std::move(unit), std::move(mode), locOf(sl, joinCtx({ctx_[0]}, "task_window"))));
+      ir::Directive::taskWindow(n, std::move(unit), std::move(mode), detail::builderLoc(sl, joinCtx({ctx_[0]}, "task_window"))));
   return *this;
 }
 WorkloadBuilder& WorkloadBuilder::channel_defaults(int64_t capacity, int64_t latency, SrcLoc sl) {
   schedule_.directives.push_back(
-      ir::Directive::channelDefaults(capacity, latency, locOf(sl, joinCtx({ctx_[0]}, "channel_defaults"))));
+      ir::Directive::channelDefaults(capacity, latency, detail::builderLoc(sl, joinCtx({ctx_[0]}, "channel_defaults"))));
   return *this;
 }
 WorkloadBuilder& WorkloadBuilder::channel_config(std::string name, int64_t capacity, int64_t latency, SrcLoc sl) {
   schedule_.directives.push_back(
-      ir::Directive::channel(std::move(name), capacity, latency, locOf(sl, joinCtx({ctx_[0]}, "channel"))));
+      ir::Directive::channel(std::move(name), capacity, latency, detail::builderLoc(sl, joinCtx({ctx_[0]}, "channel"))));
   return *this;
 }
 WorkloadBuilder& WorkloadBuilder::pool(std::string resource, int64_t size, SrcLoc sl) {
-  schedule_.directives.push_back(ir::Directive::pool(std::move(resource), size, locOf(sl, joinCtx({ctx_[0]}, "pool"))));
+  schedule_.directives.push_back(ir::Directive::pool(std::move(resource), size, detail::builderLoc(sl, joinCtx({ctx_[0]}, "pool"))));
   return *this;
 }
 WorkloadBuilder& WorkloadBuilder::streams(int64_t n, SrcLoc sl) {
-  schedule_.directives.push_back(ir::Directive::streams(n, locOf(sl, joinCtx({ctx_[0]}, "streams"))));
+  schedule_.directives.push_back(ir::Directive::streams(n, detail::builderLoc(sl, joinCtx({ctx_[0]}, "streams"))));
   return *this;
 }
 WorkloadBuilder& WorkloadBuilder::stream_by(ir::Expr key, SrcLoc sl) {
-  schedule_.directives.push_back(ir::Directive::streamBy(std::move(key), locOf(sl, joinCtx({ctx_[0]}, "stream_by"))));
+  schedule_.directives.push_back(ir::Directive::streamBy(std::move(key), detail::builderLoc(sl, joinCtx({ctx_[0]}, "stream_by"))));
   return *this;
 }
 WorkloadBuilder& WorkloadBuilder::timing(std::vector<ir::NamedExpr> params, SrcLoc sl) {
-  schedule_.directives.push_back(ir::Directive::timing(std::move(params), locOf(sl, joinCtx({ctx_[0]}, "timing"))));
+  schedule_.directives.push_back(ir::Directive::timing(std::move(params), detail::builderLoc(sl, joinCtx({ctx_[0]}, "timing"))));
   return *this;
 }
 
@@ -360,17 +357,17 @@ ir::Workload WorkloadBuilder::build() const {
 // ---------------------------------------------------------------- modules
 ModuleBuilder::ModuleBuilder(std::string name, SrcLoc sl) {
   m_.name = std::move(name);
-  m_.loc = locOf(sl, fmt::format("module '{}'", m_.name));
+  m_.loc = detail::builderLoc(sl, fmt::format("module '{}'", m_.name));
 }
 
 ir::Expr ModuleBuilder::symbol(std::string name, std::optional<int64_t> value, SrcLoc sl) {
-  SourceLoc loc = locOf(sl, fmt::format("symbol '{}'", name));
+  SourceLoc loc = detail::builderLoc(sl, fmt::format("symbol '{}'", name));
   m_.symbols.push_back({name, value, loc});
   return ir::symbol(std::move(name), std::move(loc));
 }
 
 ir::Expr ModuleBuilder::slot(std::string name, uint64_t init, SrcLoc sl) {
-  SourceLoc loc = locOf(sl, fmt::format("slot '{}'", name));
+  SourceLoc loc = detail::builderLoc(sl, fmt::format("slot '{}'", name));
   m_.slots.push_back({name, init, loc});
   return ir::slotRef(std::move(name), std::move(loc));
 }
@@ -378,12 +375,12 @@ ir::Expr ModuleBuilder::slot(std::string name, uint64_t init, SrcLoc sl) {
 TensorRef ModuleBuilder::tensor(std::string name, std::vector<ir::Expr> shape, ir::DType dtype, ir::TensorRole role,
                                 SrcLoc sl) {
   m_.tensors.push_back(
-      ir::Tensor::make(name, std::move(shape), dtype, role, locOf(sl, fmt::format("tensor '{}'", name))));
+      ir::Tensor::make(name, std::move(shape), dtype, role, detail::builderLoc(sl, fmt::format("tensor '{}'", name))));
   return TensorRef(this, std::move(name));
 }
 
 KernelRef ModuleBuilder::kernel(std::string name, const std::function<void(KernelBuilder&)>& body, SrcLoc sl) {
-  KernelBuilder kb(name, locOf(sl, fmt::format("kernel '{}'", name)));
+  KernelBuilder kb(name, detail::builderLoc(sl, fmt::format("kernel '{}'", name)));
   if (body) body(kb);
   m_.kernels.push_back(kb.kernel());
   return KernelRef{std::move(name)};
@@ -391,7 +388,7 @@ KernelRef ModuleBuilder::kernel(std::string name, const std::function<void(Kerne
 
 KernelRef ModuleBuilder::externalKernel(std::string name, const std::function<void(KernelBuilder&)>& params,
                                         std::string source, ir::Expr cycles, SrcLoc sl) {
-  KernelBuilder kb(name, locOf(sl, fmt::format("kernel '{}'", name)));
+  KernelBuilder kb(name, detail::builderLoc(sl, fmt::format("kernel '{}'", name)));
   if (params) params(kb);
   ir::Kernel k = kb.kernel();
   ir::Kernel e = ir::Kernel::makeExternal(k.name, k.params, std::move(source), std::move(cycles), k.loc);
@@ -401,7 +398,7 @@ KernelRef ModuleBuilder::externalKernel(std::string name, const std::function<vo
 }
 
 WorkloadBuilder& ModuleBuilder::workload(std::string name, SrcLoc sl) {
-  SourceLoc loc = locOf(sl, fmt::format("workload '{}'", name));
+  SourceLoc loc = detail::builderLoc(sl, fmt::format("workload '{}'", name));
   workloads_.push_back(std::unique_ptr<WorkloadBuilder>(new WorkloadBuilder(this, std::move(name), std::move(loc))));
   return *workloads_.back();
 }

@@ -2,19 +2,13 @@
 // operator / free-function spellings of them. Workloads and modules: Builder.cpp.
 #include "pto/wsp/api/Builder.h"
 
+#include "BuilderLoc.h"
+
 #include "pto/wsp/support/Assert.h"
 
 #include <fmt/format.h>
 
 namespace pto::wsp {
-
-namespace {
-SourceLoc locOf(SrcLoc sl, std::string context) {
-  SourceLoc l = SourceLoc::here(sl);
-  l.context = std::move(context);
-  return l;
-}
-}  // namespace
 
 // ---------------------------------------------------------------- kernels
 KernelBuilder::KernelBuilder(std::string name, SourceLoc loc) {
@@ -22,7 +16,7 @@ KernelBuilder::KernelBuilder(std::string name, SourceLoc loc) {
 }
 
 SourceLoc KernelBuilder::at(SrcLoc sl, std::string_view what) const {
-  return locOf(sl, fmt::format("kernel '{}' > {}", k_.name, what));
+  return detail::builderLoc(sl, fmt::format("kernel '{}' > {}", k_.name, what));
 }
 
 std::string KernelBuilder::fresh() { return fmt::format("t{}", next_++); }

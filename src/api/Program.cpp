@@ -111,6 +111,17 @@ size_t findIndex(const auto& table, std::string_view name) {
   return table.size();
 }
 
+// Index of the symbol / slot `name`, or a located error listing the known ones.
+size_t namedIndex(const Program::Impl& im, const auto& table, std::string_view name, std::string_view kind,
+                  std::string_view call, const std::source_location& where) {
+  const size_t i = findIndex(table, name);
+  if (i < table.size()) return i;
+  std::vector<std::string> names;
+  for (const auto& s : table) names.push_back(s.name);
+  throw UserError(makeError(callLoc(where, im, call), fmt::format("module '{}' has no {} '{}'", im.module.name, kind, name))
+                      .help(fmt::format("known {}s: {}", kind, quotedList(names))));
+}
+
 ir::Env symbolEnv(const Program::Impl& impl) {
   ir::Env env;
   for (size_t i = 0; i < impl.plan.symbols.size(); ++i)
@@ -168,28 +179,14 @@ void Program::bind(std::string_view tensor, void* data, size_t bytes, std::sourc
 
 void Program::setSymbol(std::string_view name, int64_t value, std::source_location where) {
   Impl& im = *impl_;
-  const size_t i = findIndex(im.plan.symbols, name);
-  if (i == im.plan.symbols.size()) {
-    std::vector<std::string> names;
-    for (const auto& s : im.plan.symbols) names.push_back(s.name);
-    throw UserError(makeError(callLoc(where, im, "setSymbol"),
-                              fmt::format("module '{}' has no symbol '{}'", im.module.name, name))
-                        .help("known symbols: " + quotedList(names)));
-  }
+  const size_t i = namedIndex(im, im.plan.symbols, name, "symbol", "setSymbol", where);
   im.symbols[i] = value;
   im.symbolSet[i] = true;
 }
 
 void Program::setSlot(std::string_view name, uint64_t value, std::source_location where) {
   Impl& im = *impl_;
-  const size_t i = findIndex(im.plan.slots, name);
-  if (i == im.plan.slots.size()) {
-    std::vector<std::string> names;
-    for (const auto& s : im.plan.slots) names.push_back(s.name);
-    throw UserError(makeError(callLoc(where, im, "setSlot"),
-                              fmt::format("module '{}' has no slot '{}'", im.module.name, name))
-                        .help("known slots: " + quotedList(names)));
-  }
+  const size_t i = namedIndex(im, im.plan.slots, name, "slot", "setSlot", where);
   im.slotInit[i] = value;
 }
 
@@ -290,14 +287,7 @@ ProgramStats Program::stats() const {
 
 uint64_t Program::slot(std::string_view name, std::source_location where) const {
   const Impl& im = *impl_;
-  const size_t i = findIndex(im.plan.slots, name);
-  if (i == im.plan.slots.size()) {
-    std::vector<std::string> names;
-    for (const auto& s : im.plan.slots) names.push_back(s.name);
-    throw UserError(makeError(callLoc(where, im, "slot"),
-                              fmt::format("module '{}' has no slot '{}'", im.module.name, name))
-                        .help("known slots: " + quotedList(names)));
-  }
+  const size_t i = namedIndex(im, im.plan.slots, name, "slot", "slot", where);
   return i < im.finalSlots.size() ? im.finalSlots[i] : im.slotInit[i];
 }
 
