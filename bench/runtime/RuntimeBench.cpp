@@ -164,6 +164,11 @@ rt::EngineConfig engineCfg(const Opts& o, rt::TaskSink* sink) {
 
 // Outside the timed part: every task was issued and, with a sink, run on the host.
 void checkRun(const rt::Engine& eng, size_t n, rt::TaskSink* sink) {
+  // The semantic result must not depend on the executor or its timing: with
+  // PTO_WSP_BENCH_STATS, print it so dry and host runs can be compared.
+  if (std::getenv("PTO_WSP_BENCH_STATS") != nullptr)
+    fmt::print("    {} timeline {:016x} total_cycles {}\n", sink != nullptr ? "host" : "dry ",
+               eng.stats().timelineHash, eng.stats().totalCycles);
   if (eng.stats().tasks != n) {
     std::fprintf(stderr, "engine issued %llu tasks, expected %zu\n",
                  static_cast<unsigned long long>(eng.stats().tasks), n);

@@ -23,7 +23,7 @@ uint64_t engineNowNs() {
 namespace {
 
 // Tasks between two refreshes of the host watermark on the issue path.
-constexpr TaskId kHostPollEvery = 16;
+constexpr TaskId kHostPollEvery = 64;
 
 [[noreturn]] void configError(const std::string& what, const std::string& help) {
   throw UserError(makeError({}, what).help(help));

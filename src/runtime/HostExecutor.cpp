@@ -64,6 +64,10 @@ HostExecutor::Impl::~Impl() {
 void HostExecutor::Impl::refill() {
   // The stack holds whole chains; a chain's first entry names its last one, whose
   // `succ` holds the chain's length (see flushReturns).
+  // A plain load first: the dep-list wait calls this in its spin loop, and an exchange
+  // per probe would steal the line from a worker handing entries back.
+  allocsSinceRefill = 0;
+  if (returned.load(std::memory_order_relaxed) == kEmpty) return;
   uint32_t h = returned.exchange(kEmpty, std::memory_order_acquire);
   while (h != kEmpty) {
     const uint32_t last = entries[h].succ;
@@ -73,7 +77,6 @@ void HostExecutor::Impl::refill() {
     freeHead = h;
     h = n;
   }
-  allocsSinceRefill = 0;
 }
 
 // Upper bound on the dep entries submit(t) will take: preds that may still be running.

@@ -100,6 +100,21 @@ inline void raise(std::atomic<uint64_t>& c, uint64_t v) {
 inline constexpr uint64_t kWorkerSpinNs = 50'000;
 inline constexpr uint64_t kOrchSpinNs = 100'000;
 inline constexpr int kYieldEvery = 32;
+// A worker that runs dry less than kTrailingBusyNs after it found work is trailing the
+// orchestrator: it gets tasks one at a time as they are submitted. Probing for the next
+// one continuously (every ~25 ns) keeps it at the orchestrator's heels on an idle
+// machine, so every submit pays cache-line transfers (the slot, the predecessor's
+// state, the ready queue, the idle word): 112-148 ns of orchestrator CPU per task on
+// the Engine chain instead of ~60. Such a worker probes only every kWorkerProbeGapNs
+// (pausing in between, touching no shared line), so the orchestrator runs ahead by a
+// batch that the worker then runs inline -- what a loaded machine does by descheduling
+// the spinner. A worker that was busy longer (real kernels) probes continuously as
+// before, so its start latency does not grow. Measured in docs/performance.md,
+// "Idle-machine executor contention".
+inline constexpr uint64_t kTrailingBusyNs = 20'000;
+inline constexpr uint64_t kWorkerProbeGapNs = 20'000;
+inline constexpr uint64_t kTrailingSpinNs = 100'000;  // then park, as kWorkerSpinNs
+inline constexpr int kPausesPerGapStep = 40;  // ~1 us of pause between clock reads
 inline constexpr uint64_t kSleepChunkNs = 20'000'000;  // watchdog polling period while parked
 
 }  // namespace detail
@@ -155,8 +170,9 @@ struct HostExecutor::Impl {
   std::vector<std::thread> threads;
   uint32_t returnBatch = 0;  // entries a worker may hold before handing them back
 
-  // Orchestrator-private.
-  TaskSeq next = 0;
+  // Orchestrator-private, written on every submit: on its own lines, away from the
+  // fields every worker reads per task (slots, entries, W, T, ...).
+  alignas(64) TaskSeq next = 0;
   TaskSeq retirePtr = 0;  // every task < retirePtr is known to have finished
   uint32_t freeHead = kEmpty;
   uint32_t freeCount = 0;

@@ -160,6 +160,7 @@ void HostExecutor::Impl::workerMain(uint32_t w) {
   uint32_t deferred = kNone;
   uint32_t idx = 0;
   Returns ret;
+  uint64_t busyFrom = 0;  // when this worker last found work after being idle
   for (;;) {
     if (findWork(w, deferred, idx)) {
       runFrom(w, idx, deferred, ret);
@@ -172,17 +173,32 @@ void HostExecutor::Impl::workerMain(uint32_t w) {
     idle.fetch_add(1, std::memory_order_seq_cst);  // spinning
     bool got = false;
     const uint64_t spin0 = monoNs();
-    for (int i = 1; !got; ++i) {
-      if (i % kYieldEvery == 0) {
-        std::this_thread::yield();
-        if (monoNs() - spin0 > kWorkerSpinNs) break;
-      } else {
-        cpuRelax();
+    if (spin0 - busyFrom < kTrailingBusyNs) {
+      // Trailing the orchestrator (see kWorkerProbeGapNs): probe only every gap, and
+      // touch no shared line in between.
+      for (uint64_t now = spin0; !got && now - spin0 <= kTrailingSpinNs;) {
+        const uint64_t probeAt = now + kWorkerProbeGapNs;
+        do {
+          std::this_thread::yield();  // ~every us: on a loaded machine, give the core away
+          for (int k = 0; k < kPausesPerGapStep; ++k) cpuRelax();
+          now = monoNs();
+        } while (now < probeAt);
+        got = findWork(w, deferred, idx);
       }
-      got = findWork(w, deferred, idx);
+    } else {
+      for (int i = 1; !got; ++i) {
+        if (i % kYieldEvery == 0) {
+          std::this_thread::yield();
+          if (monoNs() - spin0 > kWorkerSpinNs) break;
+        } else {
+          cpuRelax();
+        }
+        got = findWork(w, deferred, idx);
+      }
     }
     if (got) {
       idle.fetch_sub(1, std::memory_order_seq_cst);
+      busyFrom = monoNs();
       runFrom(w, idx, deferred, ret);
       continue;
     }
@@ -191,6 +207,7 @@ void HostExecutor::Impl::workerMain(uint32_t w) {
     const uint32_t e = wakeEpoch.load(std::memory_order_seq_cst);
     if (findWork(w, deferred, idx)) {
       idle.fetch_sub(kSleeper, std::memory_order_seq_cst);
+      busyFrom = monoNs();
       runFrom(w, idx, deferred, ret);
       continue;
     }
@@ -200,6 +217,7 @@ void HostExecutor::Impl::workerMain(uint32_t w) {
     }
     detail::futexWait(wakeEpoch, e, 0);
     idle.fetch_sub(kSleeper, std::memory_order_seq_cst);
+    busyFrom = monoNs();
   }
 }
 
