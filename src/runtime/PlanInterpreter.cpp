@@ -355,6 +355,11 @@ PlanRunResult PlanInterpreter::run() {
   }
   if (res.ok) m.eng.drain();
   res.stats = m.eng.stats();
+  // The Engine only sees the arena left after the run-lifetime temps; report the whole
+  // arena, with the temps counted as held from start to end.
+  ResourceStats& heapStats = res.stats.at(Resource::HeapArena);
+  heapStats.capacity += m.arenaUsed;
+  heapStats.highWater += m.arenaUsed;
   res.slots = m.slots;
   for (uint32_t p = 0; p < m.procs.size(); ++p) res.processTime.push_back(m.eng.localTime(p));
   return res;
