@@ -77,17 +77,21 @@ std::exception_ptr Program::Impl::join() {
   worker.join();
   std::exception_ptr e = std::exchange(error, nullptr);
   if (running) {
-    stats.run = running->stats;
-    stats.totalCycles = running->stats.totalCycles;
-    stats.tasks = running->stats.tasks;
-    stats.dryRun = false;
-    stats.executeMs = nowMs() - runStartMs;
-    finalSlots = std::move(running->slots);
-    traceJson = std::move(running->traceJson);
-    hasRun = true;
+    recordRun(std::move(*running), /*dryRun=*/false, nowMs() - runStartMs);
     running.reset();
   }
   return e;
+}
+
+void Program::Impl::recordRun(detail::RunOutputs&& out, bool dryRun, double executeMs) {
+  stats.run = out.stats;
+  stats.totalCycles = out.stats.totalCycles;
+  stats.tasks = out.stats.tasks;
+  stats.dryRun = dryRun;
+  stats.executeMs = executeMs;
+  finalSlots = std::move(out.slots);
+  traceJson = std::move(out.traceJson);
+  hasRun = true;
 }
 
 Program::Impl::~Impl() {
@@ -266,14 +270,7 @@ ProgramStats Program::dryRun() {
                         .help("call synchronize() first"));
   const double t0 = nowMs();
   detail::RunOutputs out = detail::runPlan(im.plan, im.kernels, im.kernelNames, runInputs(im, true, loc));
-  im.stats.run = out.stats;
-  im.stats.totalCycles = out.stats.totalCycles;
-  im.stats.tasks = out.stats.tasks;
-  im.stats.dryRun = true;
-  im.stats.executeMs = nowMs() - t0;
-  im.finalSlots = std::move(out.slots);
-  im.traceJson = std::move(out.traceJson);
-  im.hasRun = true;
+  im.recordRun(std::move(out), /*dryRun=*/true, nowMs() - t0);
   return stats();
 }
 

@@ -85,22 +85,34 @@ void publishFile(const fs::path& tmp, const fs::path& dest) {
   fsyncPath(dest.parent_path().empty() ? fs::path(".") : dest.parent_path(), true);
 }
 
-std::optional<std::string> tryReadFile(const fs::path& p) {
+namespace {
+// Streams the file to sink(bytes, n) in chunks. False on failure, with errno from the
+// failing open/read (close must not clobber it: readFile reports it).
+template <class Sink>
+bool readChunks(const fs::path& p, Sink&& sink) {
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
+  if (fd < 0) return false;
   char buf[65536];
   while (true) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
+      const int err = errno;
       ::close(fd);
-      return std::nullopt;
+      errno = err;
+      return false;
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    sink(buf, static_cast<size_t>(n));
   }
   ::close(fd);
+  return true;
+}
+}  // namespace
+
+std::optional<std::string> tryReadFile(const fs::path& p) {
+  std::string out;
+  if (!readChunks(p, [&](const char* b, size_t n) { out.append(b, n); })) return std::nullopt;
   return out;
 }
 
@@ -116,23 +128,13 @@ std::string readFile(const fs::path& p) {
 }
 
 std::optional<FileDigest> digestFile(const fs::path& p) {
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
   Hasher h;
   FileDigest d;
-  char buf[65536];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    h.bytes(buf, static_cast<size_t>(n));
-    d.size += static_cast<uint64_t>(n);
-  }
-  ::close(fd);
+  const bool ok = readChunks(p, [&](const char* b, size_t n) {
+    h.bytes(b, n);
+    d.size += n;
+  });
+  if (!ok) return std::nullopt;
   d.hash = h.digest();
   return d;
 }
