@@ -80,19 +80,25 @@ inline void mergeSortPairs(C* keys, int32_t* idx, C* tmpK, int32_t* tmpI, int n,
   }
 }
 
-template <class T, int H, int W>
-inline void sortRows(Tile<T, H, W>& dst, int32_t* outIdx, const Tile<T, H, W>& src, bool desc) {
+// idx = the stable sorting permutation of one row of W elements.
+template <class T, int W>
+inline void sortRowIndices(const T* row, int32_t* idx, bool desc) {
   using C = Compute<T>;
   alignas(kTileAlign) C keys[W];
   alignas(kTileAlign) C tmpK[W];
-  alignas(kTileAlign) int32_t idx[W];
   alignas(kTileAlign) int32_t tmpI[W];
+  for (int c = 0; c < W; ++c) {
+    keys[c] = toCompute(row[c]);
+    idx[c] = c;
+  }
+  mergeSortPairs(keys, idx, tmpK, tmpI, W, desc);
+}
+
+template <class T, int H, int W>
+inline void sortRows(Tile<T, H, W>& dst, int32_t* outIdx, const Tile<T, H, W>& src, bool desc) {
+  alignas(kTileAlign) int32_t idx[W];
   for (int r = 0; r < H; ++r) {
-    for (int c = 0; c < W; ++c) {
-      keys[c] = toCompute(src.data[r * W + c]);
-      idx[c] = c;
-    }
-    mergeSortPairs(keys, idx, tmpK, tmpI, W, desc);
+    sortRowIndices<T, W>(src.data + r * W, idx, desc);
     // Copy the original elements (not the compute-type keys) so the sort is bit-exact.
     const T* row = src.data + r * W;
     alignas(kTileAlign) T out[W];
@@ -153,16 +159,9 @@ inline void topk(Tile<T, H, K>& values, Tile<int32_t, H, K>& indices, const Tile
       }
     }
   } else {
-    alignas(kTileAlign) C keys[W];
-    alignas(kTileAlign) C tmpK[W];
     alignas(kTileAlign) int32_t idx[W];
-    alignas(kTileAlign) int32_t tmpI[W];
     for (int r = 0; r < H; ++r) {
-      for (int c = 0; c < W; ++c) {
-        keys[c] = toCompute(src.data[r * W + c]);
-        idx[c] = c;
-      }
-      impl::mergeSortPairs(keys, idx, tmpK, tmpI, W, desc);
+      impl::sortRowIndices<T, W>(src.data + r * W, idx, desc);
       for (int k = 0; k < K; ++k) {
         values.data[r * K + k] = src.data[r * W + idx[k]];
         indices.data[r * K + k] = idx[k];
