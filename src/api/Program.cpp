@@ -3,6 +3,7 @@
 #include "ProgramImpl.h"
 
 #include "pto/wsp/artifact/AtomicFile.h"
+#include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/support/Assert.h"
 
 #include <fmt/format.h>
@@ -195,6 +196,7 @@ void Program::setSlot(std::string_view name, uint64_t value, std::source_locatio
 }
 
 void Program::setThreads(unsigned n) { impl_->threads = n; }
+void Program::setWatchdog(uint32_t ms) { impl_->watchdogMs = ms; }
 
 namespace {
 
@@ -233,6 +235,7 @@ detail::RunInputs runInputs(Program::Impl& im, bool dryRun, const SourceLoc& loc
   in.slots = im.slotInit;
   in.tensorBase = im.tensorBase;
   in.threads = im.threads != 0 ? im.threads : std::max(1u, std::thread::hardware_concurrency());
+  in.watchdogMs = im.watchdogMs;
   in.dryRun = dryRun;
   return in;
 }
@@ -252,6 +255,10 @@ void Program::execute() {
   im.worker = std::thread([&im, in = std::move(in)] {
     try {
       im.running = detail::runPlan(im.plan, im.kernels, im.kernelNames, in);
+    } catch (const rt::DeadlockError& d) {
+      // A kernel that never returned is still running in the library: never unmap it.
+      if (d.report().clock == rt::DeadlockReport::Clock::Host) im.library.pin();
+      im.error = std::current_exception();
     } catch (...) {
       im.error = std::current_exception();
     }

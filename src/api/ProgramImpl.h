@@ -21,6 +21,7 @@ struct RunInputs {
   std::vector<uint64_t> slots;
   std::vector<void*> tensorBase;
   unsigned threads = 1;
+  uint32_t watchdogMs = 10000;  // HostExecutorConfig::watchdogMs
   bool dryRun = false;
 };
 
@@ -67,6 +68,7 @@ struct Program::Impl {
   std::vector<void*> tensorBase;         // by plan tensor index; null = unbound
   std::vector<size_t> boundBytes;
   unsigned threads = 0;
+  uint32_t watchdogMs = 10000;
 
   // --- the run in flight / the last finished run ---------------------------------------
   std::thread worker;

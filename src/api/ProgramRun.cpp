@@ -34,6 +34,7 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
     ec.depListCapacity = plan.schedule.depListCapacity;
     ec.readyQueueCapacity = plan.schedule.taskWindow;
     ec.recordTimes = true;
+    ec.watchdogMs = in.watchdogMs;
     executor.emplace(ec);
     sink.emplace(*executor);
     cfg.engine.sink = &*sink;

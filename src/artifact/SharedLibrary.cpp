@@ -38,17 +38,20 @@ SharedLibrary SharedLibrary::open(const std::filesystem::path& path) {
 }
 
 SharedLibrary::~SharedLibrary() {
-  if (handle_) ::dlclose(handle_);
+  if (handle_ && !pinned_) ::dlclose(handle_);
 }
 
 SharedLibrary::SharedLibrary(SharedLibrary&& o) noexcept
-    : handle_(std::exchange(o.handle_, nullptr)), path_(std::move(o.path_)) {}
+    : handle_(std::exchange(o.handle_, nullptr)),
+      pinned_(std::exchange(o.pinned_, false)),
+      path_(std::move(o.path_)) {}
 
 SharedLibrary& SharedLibrary::operator=(SharedLibrary&& o) noexcept {
   if (this != &o) {
-    if (handle_) ::dlclose(handle_);
+    if (handle_ && !pinned_) ::dlclose(handle_);
     handle_ = std::exchange(o.handle_, nullptr);
     path_ = std::move(o.path_);
+    pinned_ = std::exchange(o.pinned_, false);
   }
   return *this;
 }

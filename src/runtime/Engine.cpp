@@ -39,6 +39,10 @@ Engine::Engine(const EngineConfig& cfg) {
   if (cfg.readyQueueCapacity == 0)
     configError("ready_queue is 0", "use a ready queue of at least 1 per worker");
   if (cfg.maxScopeDepth == 0) configError("scope_depth is 0", "allow at least 1 scope level");
+  if (cfg.heapReserved > cfg.heapBytes)
+    configError(fmt::format("{} bytes of the heap arena are reserved, but it has {}", cfg.heapReserved,
+                            cfg.heapBytes),
+                fmt::format("raise heap_bytes to at least {}", cfg.heapReserved));
   auto policy = DispatchRegistry::global().create(cfg.dispatch, cfg.numWorkers);
   impl_ = std::make_unique<Impl>(cfg);
   Impl& m = *impl_;
@@ -60,13 +64,17 @@ Engine::Engine(const EngineConfig& cfg) {
   m.st.at(Resource::TensorMapPool).capacity = cfg.tensorMapCapacity;
   m.st.at(Resource::DepListPool).capacity = cfg.depListCapacity;
   m.st.at(Resource::HeapArena).capacity = cfg.heapBytes;
+  m.st.at(Resource::HeapArena).highWater = cfg.heapReserved;
+  m.taskHeap = cfg.heapBytes - cfg.heapReserved;
   m.st.at(Resource::ReadyQueue).capacity = cfg.readyQueueCapacity;
   m.st.dryRun = cfg.sink == nullptr;
   m.startNs = engineNowNs();
 }
 
 Engine::~Engine() {
-  if (impl_ && impl_->cfg.sink && !impl_->drained) impl_->cfg.sink->drain();
+  // After a host deadlock the stuck kernel would only make this drain wait for the
+  // watchdog again; the sink's own destruction deals with it.
+  if (impl_ && impl_->cfg.sink && !impl_->drained && !impl_->hostStalled) impl_->cfg.sink->drain();
 }
 
 const EngineConfig& Engine::config() const { return impl_->cfg; }
@@ -88,6 +96,7 @@ void Engine::declareTensor(uint32_t tensor, std::span<const int64_t> grain) {
 }
 
 void Engine::Impl::hostDeadlock(ProcessId p, const char* during) {
+  hostStalled = true;
   DeadlockReport r;
   r.clock = DeadlockReport::Clock::Host;
   r.tasksIssued = tail;
@@ -163,10 +172,14 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
                                               "holds {}",
                                               seq, t.kernel, needTmap, cfg.tensorMapCapacity))
                         .help(fmt::format("raise tensormap_pool to at least {}", needTmap)));
-  if (t.heapBytes > cfg.heapBytes)
-    throw UserError(makeError({}, fmt::format("task {} of kernel {} needs {} heap bytes, the arena holds {}",
-                                              seq, t.kernel, t.heapBytes, cfg.heapBytes))
-                        .help(fmt::format("raise heap_bytes to at least {}", t.heapBytes)));
+  if (t.heapBytes > m.taskHeap)
+    throw UserError(makeError({}, fmt::format("task {} of kernel {} needs {} heap bytes, the arena holds {}{}",
+                                              seq, t.kernel, t.heapBytes, cfg.heapBytes,
+                                              cfg.heapReserved == 0
+                                                  ? std::string()
+                                                  : fmt::format(" of which {} are reserved for the whole run",
+                                                                cfg.heapReserved)))
+                        .help(fmt::format("raise heap_bytes to at least {}", cfg.heapReserved + t.heapBytes)));
 
   if (t.structural && (t.cycles != 0 || t.fn != nullptr))
     throw UserError(makeError({}, fmt::format("structural task {} has cycles {} or a kernel", seq, t.cycles))
@@ -223,19 +236,20 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
     if (t.heapBytes == 0) {
       heapOff = m.heapHead;
       heapFoot = 0;
-    } else if (m.heapHead + t.heapBytes <= cfg.heapBytes) {
+    } else if (m.heapHead + t.heapBytes <= m.taskHeap) {
       heapOff = m.heapHead;
       heapFoot = t.heapBytes;
     } else {
       heapOff = 0;
-      heapFoot = cfg.heapBytes - m.heapHead + t.heapBytes;
+      heapFoot = m.taskHeap - m.heapHead + t.heapBytes;
     }
   };
   heapFit();
-  while (m.totHeap - m.baseHeap + heapFoot > cfg.heapBytes) {
+  while (m.totHeap - m.baseHeap + heapFoot > m.taskHeap) {
     if (!m.retireOldest(t0))
       return blockedOn(Resource::HeapArena,
-                       m.totHeap - m.cumBefore(m.pendingFrom, &Rec::cumHeap, m.baseHeap) + t.heapBytes);
+                       cfg.heapReserved + m.totHeap -
+                           m.cumBefore(m.pendingFrom, &Rec::cumHeap, m.baseHeap) + t.heapBytes);
     heapFit();
   }
   stallOn(Resource::HeapArena, tb, t0);
@@ -317,7 +331,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   out.ready = ready;
   out.start = std::max({t0, ready, t.structural ? 0 : m.workerFree[w]});
   out.finish = out.start + t.cycles;
-  out.heapOffset = heapOff;
+  out.heapOffset = cfg.heapReserved + heapOff;
   out.numDeps = static_cast<uint32_t>(nDeps);
   if (!t.structural) m.workerFree[w] = out.finish;
   m.maxFinish = std::max(m.maxFinish, out.finish);
@@ -369,7 +383,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   hw(Resource::TaskRing, m.tail - m.semHead);
   hw(Resource::TensorMapPool, m.totTmap - m.baseTmap);
   hw(Resource::DepListPool, m.totDeps - m.baseDeps);
-  hw(Resource::HeapArena, m.totHeap - m.baseHeap);
+  hw(Resource::HeapArena, cfg.heapReserved + m.totHeap - m.baseHeap);
   hw(Resource::ReadyQueue, q.size());
   if (!t.structural) {
     st.workers[w].tasks++;

@@ -74,6 +74,7 @@ struct Engine::Impl {
   uint64_t baseTmap = 0, baseDeps = 0, baseHeap = 0;  // totals released by retirement
   uint64_t totTmap = 0, totDeps = 0, totHeap = 0;
   uint64_t heapHead = 0;
+  uint64_t taskHeap = 0;  // the arena after cfg.heapReserved: what tasks share
   uint64_t maxFinish = 0;
   uint32_t nextScope = 1;
   std::vector<Proc> procs;
@@ -88,6 +89,7 @@ struct Engine::Impl {
   std::vector<uint64_t> bucketScratch;  // TensorMap buckets of its regions' cells
   uint64_t startNs = 0;
   bool drained = false;
+  bool hostStalled = false;  // the host watchdog fired (a DeadlockError was thrown)
 
   explicit Impl(const EngineConfig& c) : cfg(c), tmap(std::max<uint32_t>(c.tensorMapCapacity, 1)) {}
 

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+#include <vector>
 
 namespace pto::wsp::rt {
 
@@ -51,12 +53,22 @@ HostExecutor::Impl::Impl(const HostExecutorConfig& c) : cfg(c), W(c.window), T(c
 }
 
 HostExecutor::Impl::~Impl() {
-  while (drain() != WaitStatus::Ok) {
-  }
+  PTO_INTERNAL_ASSERT(threads.empty(), "host executor freed with {} live worker threads",
+                      threads.size());
+}
+
+bool HostExecutor::Impl::shutdown() {
+  const bool stuck = stalledAt != kNoStall && totalFinished() == stalledAt;
+  const bool drained = !stuck && drain() == WaitStatus::Ok;
   stop.store(true, std::memory_order_seq_cst);
   wakeEpoch.fetch_add(1, std::memory_order_seq_cst);
   detail::futexWake(wakeEpoch, std::numeric_limits<int>::max());
-  for (auto& th : threads) th.join();
+  for (auto& th : threads) {
+    if (drained) th.join();
+    else th.detach();
+  }
+  threads.clear();
+  return drained;
 }
 
 // ---------------------------------------------------------------- orchestrator
@@ -151,6 +163,7 @@ WaitStatus HostExecutor::Impl::waitUntil(Cond&& cond, uint64_t target, HostResou
         lastProgress = now;
       } else if (now - lastProgress >= limitNs) {
         account(now);
+        stalledAt = done;
         return WaitStatus::Stalled;
       }
     }
@@ -333,7 +346,17 @@ HostStallSnapshot HostExecutor::Impl::takeSnapshot() {
 // ---------------------------------------------------------------- public API
 
 HostExecutor::HostExecutor(const HostExecutorConfig& cfg) : impl_(std::make_unique<Impl>(cfg)) {}
-HostExecutor::~HostExecutor() = default;
+
+HostExecutor::~HostExecutor() {
+  if (impl_->shutdown()) return;
+  // A stuck kernel's thread still runs on this state: keep it alive for the process
+  // lifetime (reachable, so leak checkers stay quiet; never destroyed at exit, where
+  // the thread may still be inside the kernel).
+  static auto* abandoned = new std::vector<std::unique_ptr<Impl>>();
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  abandoned->push_back(std::move(impl_));
+}
 
 WaitStatus HostExecutor::submit(const HostTask& t) { return impl_->submit(t); }
 WaitStatus HostExecutor::waitFinished(TaskSeq seq) { return impl_->waitFinished(seq); }

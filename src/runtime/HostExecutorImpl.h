@@ -125,6 +125,9 @@ using namespace detail;  // NOLINT(google-build-using-namespace)
 struct HostExecutor::Impl {
   explicit Impl(const HostExecutorConfig& c);
   ~Impl();
+  // Drains and joins the workers; false if a kernel is stuck, in which case the
+  // workers were told to stop and detached, and this Impl must never be freed.
+  bool shutdown();
 
   // ---- orchestrator side ----
   WaitStatus submit(const HostTask& t);
@@ -185,7 +188,15 @@ struct HostExecutor::Impl {
   alignas(64) std::atomic<uint32_t> overflow{kNone};   // ready slots no queue could take
   alignas(64) std::atomic<uint32_t> idle{0};           // spinning | sleepers << 16
   std::atomic<uint32_t> wakeEpoch{0};
-  std::atomic<bool> stop{false};
+  // Set at destruction (after the last drain, or when a stuck kernel made it give up):
+  // workers start no kernel. Read by every worker before each search for work, so on
+  // its own line, away from the idle word they keep writing.
+  alignas(64) std::atomic<bool> stop{false};
+  // A wait returned Stalled when totalFinished() was stalledAt (kNoStall: never):
+  // destruction then does not wait another watchdog period for the same kernel.
+  // Orchestrator thread only.
+  uint64_t stalledAt = kNoStall;
+  static constexpr uint64_t kNoStall = ~uint64_t{0};
   alignas(64) std::atomic<uint32_t> orchWaiting{0};
   std::atomic<uint64_t> orchTarget{0};
   std::atomic<uint32_t> orchEpoch{0};

@@ -150,7 +150,7 @@ void HostExecutor::Impl::runFrom(uint32_t w, uint32_t idx, uint32_t& deferred, R
     }
     if (pushed) maybeWakeWorker(true);
     maybeWakeOrchestrator(seq);
-    if (inlineNext == kNone) return;
+    if (inlineNext == kNone || stop.load(std::memory_order_relaxed)) return;
     bump(me.inlineRuns);
     idx = inlineNext;
   }
@@ -162,6 +162,9 @@ void HostExecutor::Impl::workerMain(uint32_t w) {
   Returns ret;
   uint64_t busyFrom = 0;  // when this worker last found work after being idle
   for (;;) {
+    // Set only after the last drain, or when a stuck kernel made destruction give up:
+    // then nothing else may start (the buffers of the run may be gone).
+    if (stop.load(std::memory_order_relaxed)) return;
     if (findWork(w, deferred, idx)) {
       runFrom(w, idx, deferred, ret);
       continue;

@@ -249,7 +249,7 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
     symbols[i] = i < cfg.symbols.size() ? cfg.symbols[i] : plan.symbols[i].defaultValue;
   std::vector<RunTensor> tensors = runTensors(plan, cfg, symbols);
   // Runtime-managed tensors the caller did not bind live for the whole run at the start
-  // of the HEAP_ARENA; the Engine's per-task arena is what remains.
+  // of the HEAP_ARENA: the Engine holds them as its reservation, tasks share the rest.
   uint64_t arenaUsed = 0;
   std::vector<uint64_t> arenaOffset(plan.tensors.size(), 0);
   for (size_t i = 0; i < plan.tensors.size(); ++i)
@@ -262,7 +262,7 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
     throw UserError(makeError({}, fmt::format("runtime-managed tensors need {} bytes of the heap arena, which has {}",
                                               arenaUsed, heap))
                         .help(fmt::format("raise pool heap to at least {}", arenaUsed)));
-  impl_ = std::make_unique<Impl>(plan, std::move(cfg), heap - arenaUsed);
+  impl_ = std::make_unique<Impl>(plan, std::move(cfg), arenaUsed);
   Impl& m = *impl_;
   m.symbols = std::move(symbols);
   m.tensors = std::move(tensors);
@@ -355,11 +355,6 @@ PlanRunResult PlanInterpreter::run() {
   }
   if (res.ok) m.eng.drain();
   res.stats = m.eng.stats();
-  // The Engine only sees the arena left after the run-lifetime temps; report the whole
-  // arena, with the temps counted as held from start to end.
-  ResourceStats& heapStats = res.stats.at(Resource::HeapArena);
-  heapStats.capacity += m.arenaUsed;
-  heapStats.highWater += m.arenaUsed;
   res.slots = m.slots;
   for (uint32_t p = 0; p < m.procs.size(); ++p) res.processTime.push_back(m.eng.localTime(p));
   return res;

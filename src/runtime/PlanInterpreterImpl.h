@@ -98,10 +98,10 @@ struct PlanInterpreter::Impl {
   std::vector<uint64_t> argScratch;
   std::vector<TaskId> depScratch;
 
-  Impl(const Plan& p, PlanRunConfig c, uint64_t engineHeap)
-      : plan(p), cfg(std::move(c)), eng(withHeap(cfg.engine, engineHeap)) {}
-  static EngineConfig withHeap(EngineConfig e, uint64_t heap) {
-    e.heapBytes = heap;
+  Impl(const Plan& p, PlanRunConfig c, uint64_t arenaReserved)
+      : plan(p), cfg(std::move(c)), eng(withReservation(cfg.engine, arenaReserved)) {}
+  static EngineConfig withReservation(EngineConfig e, uint64_t reserved) {
+    e.heapReserved = reserved;
     return e;
   }
 

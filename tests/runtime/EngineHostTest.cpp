@@ -3,10 +3,16 @@
 // equal sequential execution, host stalls become deadlock reports.
 #include "pto/wsp/runtime/Engine.h"
 
+#include "StuckKernel.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <memory>
+#include <thread>
 #include <random>
 #include <vector>
 
@@ -66,6 +72,37 @@ TEST(EngineHost, HostStallIsADeadlockReport) {
     EXPECT_EQ(d.report().hostSnapshot, "oldest unfinished 0");
     EXPECT_THAT(d.what(), ::testing::HasSubstr("host execution made no progress"));
   }
+}
+
+// A kernel that never returns: the run ends in a host deadlock report, and tearing
+// the Engine and the executor down afterwards does not wait for the kernel again (the
+// report reaches the user only once the stack has unwound).
+TEST(EngineHost, StuckKernelEndsInAReportAndTeardownDoesNotHang) {
+  using testing::StuckKernel;
+  StuckKernel::reset();
+  HostExecutorConfig hc;
+  hc.hostThreads = 2;
+  hc.window = 8;
+  hc.watchdogMs = 500;
+  auto ex = std::make_unique<HostExecutor>(hc);
+  auto sink = std::make_unique<HostExecutorSink>(*ex);
+  auto e = std::make_unique<Engine>(EngineConfig{.numWorkers = 2, .taskWindow = 8, .sink = sink.get()});
+  e->issue({.fn = &StuckKernel::fn, .cycles = 1});
+  for (int i = 0; i < 3; ++i) e->issue({.cycles = 1});
+  try {
+    e->drain();
+    FAIL() << "expected DeadlockError";
+  } catch (const DeadlockError& d) {
+    EXPECT_EQ(d.report().clock, DeadlockReport::Clock::Host);
+    EXPECT_THAT(d.report().hostSnapshot, ::testing::HasSubstr("1 kernel(s) currently running"));
+  }
+  const auto t = std::chrono::steady_clock::now();
+  e.reset();
+  sink.reset();
+  ex.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - t, std::chrono::milliseconds(400))
+      << "teardown waited for the stuck kernel again";
+  StuckKernel::releaseAndWait();
 }
 
 // --- determinism + numerics over a random workload with overlapping regions ----------

@@ -230,6 +230,48 @@ TEST(Engine, HeapArenaIsAFifoRing) {
   EXPECT_THROW(e.issue({.cycles = 1, .heapBytes = 101}), UserError);
 }
 
+TEST(Engine, HeapReservationIsPartOfTheArenaInEveryReport) {
+  // arena 160 bytes, the first 60 reserved for the run: tasks share 100, as above.
+  Engine e({.numWorkers = 2, .heapBytes = 160, .heapReserved = 60});
+  auto a = e.issue({.cycles = 10, .heapBytes = 60});
+  auto b = e.issue({.cycles = 10, .heapBytes = 60});  // waits for a, like a 100-byte arena
+  auto c = e.issue({.cycles = 10, .heapBytes = 30});
+  EXPECT_EQ(a.heapOffset, 60u);  // offsets are into the whole arena, after the reservation
+  EXPECT_EQ(b.issue, 10u);
+  EXPECT_EQ(b.heapOffset, 60u);
+  EXPECT_EQ(c.heapOffset, 120u);
+  RunStats s = e.stats();
+  EXPECT_EQ(s.at(Resource::HeapArena).capacity, 160u);
+  EXPECT_EQ(s.at(Resource::HeapArena).highWater, 150u);
+  EXPECT_EQ(s.at(Resource::HeapArena).stallCycles, 10u);
+  EXPECT_EQ(e.occupancy(Resource::HeapArena), 150u);
+  try {
+    e.issue({.cycles = 1, .heapBytes = 101});
+    FAIL() << "expected UserError";
+  } catch (const UserError& err) {
+    EXPECT_THAT(err.what(), HasSubstr("needs 101 heap bytes, the arena holds 160 of which 60 are reserved"));
+    EXPECT_THAT(err.what(), HasSubstr("raise heap_bytes to at least 161"));
+  }
+  // Blocked in a scope: the minimal knob value counts the reservation too.
+  Engine f({.numWorkers = 1, .heapBytes = 160, .heapReserved = 60});
+  f.scopeBegin();
+  f.issue({.cycles = 10, .heapBytes = 70});
+  IssueResult r = f.tryIssue(0, {.cycles = 10, .heapBytes = 40});
+  ASSERT_EQ(r.status, IssueStatus::Blocked);
+  EXPECT_EQ(r.blockedOn, Resource::HeapArena);
+  EXPECT_EQ(r.minimalCapacity, 170u);
+}
+
+TEST(Engine, HeapReservationLargerThanTheArenaIsAConfigError) {
+  try {
+    Engine e({.heapBytes = 100, .heapReserved = 101});
+    FAIL() << "expected UserError";
+  } catch (const UserError& err) {
+    EXPECT_THAT(err.what(), HasSubstr("101 bytes of the heap arena are reserved, but it has 100"));
+    EXPECT_THAT(err.what(), HasSubstr("raise heap_bytes to at least 101"));
+  }
+}
+
 TEST(Engine, ScopeHoldsRetirementUntilItEnds) {
   // window 2, W=2. In a scope: t0 (10), t1 (10). Scope ends at t_p = 0, so both
   // retire at 10; t2 waits for t0: issue 10.

@@ -2,11 +2,14 @@
 // resources (never deadlock, still ordered), watchdog, stats.
 #include "pto/wsp/runtime/HostExecutor.h"
 
+#include "StuckKernel.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <thread>
 #include <vector>
@@ -251,6 +254,80 @@ TEST(HostExecutor, WatchdogFiresInsideSubmitAndSubmitCanBeRetried) {
   EXPECT_EQ(ex.submit(t1), WaitStatus::Ok);  // nothing was mutated: retry the same seq
   EXPECT_EQ(ex.drain(), WaitStatus::Ok);
   EXPECT_EQ(ex.stats().tasksRun, 2u);
+}
+
+// ---- teardown never hangs -----------------------------------------------------------
+// A kernel that does not return cannot be stopped; destruction must still return (the
+// run's deadlock report is only printed once the stack has unwound) and must start
+// nothing after it. Each test waits for its stuck kernel to leave before it ends, so
+// the detached worker does not outlive the test's globals in use.
+
+using testing::StuckKernel;
+std::atomic<int> gRanAfterStuck{0};
+
+void countingKernel(const uint64_t*, uint32_t) { gRanAfterStuck.fetch_add(1); }
+
+// Task 0 is stuck; task 1 (counting) depends on it.
+void submitStuckPair(HostExecutor& ex) {
+  StuckKernel::reset();
+  gRanAfterStuck = 0;
+  HostTask t0;
+  t0.seq = 0;
+  t0.fn = &StuckKernel::fn;
+  ASSERT_EQ(ex.submit(t0), WaitStatus::Ok);
+  const TaskSeq p0[1] = {0};
+  HostTask t1;
+  t1.seq = 1;
+  t1.fn = &countingKernel;
+  t1.preds = p0;
+  ASSERT_EQ(ex.submit(t1), WaitStatus::Ok);
+}
+
+// Opens the gate, waits for the stuck kernel to return, and checks its successor never
+// ran (the destroyed executor started nothing).
+void releaseStuckKernelAndCheckNothingRan() {
+  StuckKernel::releaseAndWait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(gRanAfterStuck.load(), 0) << "a kernel started after the executor was destroyed";
+}
+
+TEST(HostExecutor, DestructionAfterAReportedStallReturnsWithoutWaitingAgain) {
+  HostExecutorConfig c = cfgOf(2, 4, 8, 4);
+  c.watchdogMs = 500;
+  auto ex = std::make_unique<HostExecutor>(c);
+  submitStuckPair(*ex);
+  EXPECT_EQ(ex->drain(), WaitStatus::Stalled);
+  const auto t = std::chrono::steady_clock::now();
+  ex.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - t, std::chrono::milliseconds(400))
+      << "destruction waited another watchdog period for the kernel already reported stuck";
+  releaseStuckKernelAndCheckNothingRan();
+}
+
+TEST(HostExecutor, DestructionWithAStuckKernelGivesUpAfterTheWatchdog) {
+  HostExecutorConfig c = cfgOf(2, 4, 8, 4);
+  c.watchdogMs = 100;
+  auto ex = std::make_unique<HostExecutor>(c);
+  submitStuckPair(*ex);
+  const auto t = std::chrono::steady_clock::now();
+  ex.reset();  // nothing reported yet: one watchdog period, then give up
+  const auto took = std::chrono::steady_clock::now() - t;
+  EXPECT_GE(took, std::chrono::milliseconds(90));
+  EXPECT_LT(took, std::chrono::seconds(5)) << "destruction must not hang on a stuck kernel";
+  releaseStuckKernelAndCheckNothingRan();
+}
+
+TEST(HostExecutor, DestructionAfterARecoveredStallDrainsNormally) {
+  HostExecutorConfig c = cfgOf(2, 4, 8, 4);
+  c.watchdogMs = 100;
+  auto ex = std::make_unique<HostExecutor>(c);
+  submitStuckPair(*ex);
+  EXPECT_EQ(ex->waitFinished(0), WaitStatus::Stalled);
+  StuckKernel::open();  // the kernel returns after the report
+  EXPECT_EQ(ex->waitFinished(0), WaitStatus::Ok);
+  ex.reset();  // progress since the report: a normal drain, task 1 runs
+  EXPECT_EQ(StuckKernel::exited.load(), 1);
+  EXPECT_EQ(gRanAfterStuck.load(), 1);
 }
 
 TEST(HostExecutor, StatsCountRingStalls) {

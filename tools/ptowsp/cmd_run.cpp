@@ -1,4 +1,4 @@
-// ptowsp run FILE.wsp [--target T] [--arch A] [--threads N] [--dry-run] [--set S=V ...]
+// ptowsp run FILE.wsp [--target T] [--arch A] [--threads N] [--watchdog-ms MS] [--dry-run] [--set S=V ...]
 //   [--inputs random|zeros|FILE.npy|NAME=FILE.npy ...] [--seed N] [--json] [--trace OUT]
 //   [--outputs DIR] [--cache-dir DIR]
 // Compiles the module, runs it on host buffers and prints the run summary; when a golden
@@ -31,6 +31,7 @@ struct RunOptions {
   std::string arch;
   std::string workload;
   unsigned threads = 0;
+  uint32_t watchdogMs = 10000;
   bool dryRun = false;
   std::vector<std::string> sets;
   std::vector<std::string> inputs;
@@ -179,6 +180,7 @@ int runRun(const RunOptions& o) {
 
   for (auto& [name, t] : tensors.all) p.bind(name, t.bytes.data(), t.bytes.size());
   p.setThreads(o.threads);
+  p.setWatchdog(o.watchdogMs);
   ProgramStats stats;
   if (o.dryRun) {
     stats = p.dryRun();
@@ -241,6 +243,9 @@ PTOWSP_COMMAND("run", "compile and run a .wsp module on host buffers, check it a
   sub.add_option("--arch", o->arch, "arch instance name or arch JSON file (default: the target's)");
   sub.add_option("--workload", o->workload, "workload to compile (default: the module's only one)");
   sub.add_option("--threads", o->threads, "host worker threads (0 = hardware concurrency)")->capture_default_str();
+  sub.add_option("--watchdog-ms", o->watchdogMs,
+                 "end the run with a deadlock report when no task finishes for this long (0 = never)")
+      ->capture_default_str();
   sub.add_flag("--dry-run", o->dryRun, "semantic time only: run the plan without executing kernels");
   sub.add_option("--set", o->sets, "runtime value NAME=VALUE of a symbol or slot ($name)")->allow_extra_args();
   sub.add_option("--inputs", o->inputs, "random | zeros | FILE.npy (declaration order) | NAME=FILE.npy")

@@ -120,6 +120,11 @@ class Program {
   // Host worker threads for execute() (0 = hardware concurrency). Semantic results do not
   // depend on it.
   void setThreads(unsigned n);
+  // Host watchdog for execute(): when no task finishes for `ms` while work is pending
+  // (a kernel that never returns), the run ends with a host rt::DeadlockError instead of
+  // hanging. 0 disables it. Default 10000. The stuck kernel's thread is left running
+  // (it cannot be stopped) and the kernel library stays loaded for the process.
+  void setWatchdog(uint32_t ms);
 
   // Starts a run on host threads and returns; synchronize() waits for it and rethrows its
   // error (UserError, rt::DeadlockError). Every non-temp tensor must be bound.

@@ -24,6 +24,10 @@ class SharedLibrary {
   SharedLibrary& operator=(const SharedLibrary&) = delete;
 
   bool loaded() const { return handle_ != nullptr; }
+  // Keeps the library mapped for the rest of the process, even after this object is
+  // destroyed: a host thread may still be executing one of its kernels (a kernel that
+  // never returned; see HostExecutor's destructor).
+  void pin() { pinned_ = true; }
   const std::filesystem::path& path() const { return path_; }
 
   // Address of `name`; throws UserError naming the symbol and the library, with a help
@@ -38,7 +42,8 @@ class SharedLibrary {
   }
 
  private:
-  void* handle_ = nullptr;  // owned: dlclose on destruction
+  void* handle_ = nullptr;  // owned: dlclose on destruction unless pinned
+  bool pinned_ = false;
   std::filesystem::path path_;
 };
 

@@ -78,7 +78,7 @@ struct TaskTimes {
   TaskId id = 0;
   uint32_t worker = 0;
   uint64_t issue = 0, ready = 0, start = 0, finish = 0;
-  uint64_t heapOffset = 0;   // byte offset of its heapBytes inside the arena
+  uint64_t heapOffset = 0;   // byte offset of its heapBytes inside the arena (>= heapReserved)
   uint32_t numDeps = 0;      // semantic dependency edges (deduplicated)
 };
 
@@ -104,6 +104,11 @@ struct EngineConfig {
   uint32_t depListCapacity = 16384;        // DEPLIST_POOL edges
   uint32_t readyQueueCapacity = 65536;     // READY_QUEUE per worker
   uint64_t heapBytes = 256ull << 20;       // HEAP_ARENA
+  // Bytes at the front of the arena that the caller holds for the whole run (the
+  // runtime-managed tensors of a plan); tasks share the rest. Counted in the arena's
+  // occupancy, high-water mark and minimal knob values, so reports name the whole
+  // arena the user configures. Must be <= heapBytes.
+  uint64_t heapReserved = 0;
   uint32_t maxScopeDepth = 64;
   bool trace = false;                      // keep TraceRecords (up to traceCapacity)
   size_t traceCapacity = size_t{1} << 22;

@@ -82,10 +82,16 @@ struct HostStallSnapshot {
 };
 
 // Thread-safety: submit/waitFinished/drain/stats are called from one orchestrator
-// thread only; kernels run on the executor's own threads. Destruction drains first.
+// thread only; kernels run on the executor's own threads.
 class HostExecutor {
  public:
   explicit HostExecutor(const HostExecutorConfig& cfg);
+  // Drains, stops and joins the worker threads. Never hangs: when a kernel does not
+  // return (a wait already reported Stalled and no task finished since, or this
+  // drain's watchdog fires), its thread cannot be stopped, so the workers are detached
+  // and the executor's state is left to them (never freed) instead of freed under
+  // them; no further kernel starts. The stuck kernel may still touch its buffers if it
+  // ever returns. With watchdogMs == 0 a stuck kernel blocks destruction.
   ~HostExecutor();
   HostExecutor(const HostExecutor&) = delete;
   HostExecutor& operator=(const HostExecutor&) = delete;
