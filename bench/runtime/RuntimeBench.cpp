@@ -3,6 +3,8 @@
 //   (a) ours, explicit edges: HostExecutor directly, and the Engine with explicit deps;
 //   (b) ours, TensorMap inference: the Engine, tasks declare regions instead of edges;
 //   (c) oneTBB flow graph (continue_node chain / broadcast_node fan-out + join);
+//   (d) the Engine alone (dry run: semantic clock, no executor), both ways, so that
+//       the share of (a') and (b) that is the semantic clock is measured in the run;
 // plus the Engine's dry-run speed and peak RSS for 10M vs 100k tasks at window 4096
 // (each measured in a fresh child process: the binary re-executes itself).
 //
@@ -338,7 +340,7 @@ void benchShape(const Opts& o, bool fan) {
   fmt::print("{} — {} tasks, {} threads, window {}{}\n", fan ? "fan-out/fan-in" : "chain",
              fan ? fanTasks(o) : o.tasks, o.threads, o.window,
              fan ? fmt::format(", width {}", o.width) : std::string());
-  std::vector<double> tbbRun, tbbAll, a, ae, b, ra, rae, rb, cae, cb;
+  std::vector<double> tbbRun, tbbAll, a, ae, b, ra, rae, rb, cae, cb, de, di;
   for (int i = 0; i < o.reps; ++i) {
     const TbbTimes t = fan ? tbbFan(o) : tbbChain(o);
     tbbRun.push_back(t.execNs);
@@ -348,6 +350,10 @@ void benchShape(const Opts& o, bool fan) {
     cae.push_back(gLastCpuNsPerTask);
     b.push_back(fan ? engineFanHost(o, true) : engineChainHost(o, true));
     cb.push_back(gLastCpuNsPerTask);
+    // The semantic clock alone (dry run): the part of (a') and (b) that no executor
+    // change can remove.
+    de.push_back(fan ? engineFan(o, false, nullptr) : engineChain(o, o.tasks, false, nullptr));
+    di.push_back(fan ? engineFan(o, true, nullptr) : engineChain(o, o.tasks, true, nullptr));
     ra.push_back(a.back() / t.execNs);
     rae.push_back(ae.back() / t.execNs);
     rb.push_back(b.back() / t.execNs);
@@ -358,6 +364,8 @@ void benchShape(const Opts& o, bool fan) {
   line("(a) HostExecutor, explicit edges", summarize(a), tbbExec.best);
   line("(a') Engine + HostExecutor, explicit edges", summarize(ae), tbbExec.best);
   line("(b) Engine + HostExecutor, TensorMap", summarize(b), tbbExec.best);
+  line("(d) Engine alone (dry run), explicit edges", summarize(de), tbbExec.best);
+  line("(d') Engine alone (dry run), TensorMap", summarize(di), tbbExec.best);
   fmt::print("  per-repetition ratio vs oneTBB run only (median / best): (a) {:.2f} / {:.2f}"
              "  (a') {:.2f} / {:.2f}  (b) {:.2f} / {:.2f}\n",
              summarize(ra).median, summarize(ra).best, summarize(rae).median,
