@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstring>
 #include <mutex>
@@ -15,11 +17,27 @@
 namespace pto::wsp::rt {
 
 std::string HostStallSnapshot::describe() const {
-  return fmt::format(
+  std::string s = fmt::format(
       "host execution made no progress: {} submitted task(s) unfinished, oldest is task {}, "
       "{} kernel(s) currently running",
       unfinished, oldestUnfinished, running);
+  for (size_t i = 0; i < runningTasks.size(); ++i)
+    s += fmt::format("{} task {} in {} on host thread {}", i == 0 ? ":" : ",", runningTasks[i].seq,
+                     runningTasks[i].kernel, runningTasks[i].hostThread);
+  return s;
 }
+
+namespace {
+// Names a kernel function for a report: its dynamic symbol (the kernels of a compiled
+// package are exported `pto_k_<name>` functions), else its address.
+std::string kernelSymbol(pto_kernel_fn fn) {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(fn), &info) != 0 && info.dli_sname != nullptr &&
+      info.dli_saddr == reinterpret_cast<void*>(fn))
+    return info.dli_sname;
+  return fmt::format("{}", reinterpret_cast<void*>(fn));
+}
+}  // namespace
 
 HostExecutor::Impl::Impl(const HostExecutorConfig& c) : cfg(c), W(c.window), T(c.hostThreads) {
   PTO_INTERNAL_ASSERT(c.hostThreads >= 1 && c.hostThreads < 0xffff,
@@ -338,8 +356,14 @@ HostStallSnapshot HostExecutor::Impl::takeSnapshot() {
   uint64_t unfinished = 0;
   for (TaskSeq q = retirePtr; q < next; ++q) unfinished += isFinished(q) ? 0 : 1;
   snap.unfinished = unfinished;
-  for (uint32_t i = 0; i < T; ++i)
-    snap.running += workers[i].runningSeq.load(std::memory_order_relaxed) != 0 ? 1 : 0;
+  for (uint32_t i = 0; i < T; ++i) {
+    const uint64_t r = workers[i].runningSeq.load(std::memory_order_relaxed);
+    if (r == 0) continue;
+    ++snap.running;
+    // Its slot cannot be reused while it runs, and fn was written by this thread.
+    const TaskSeq seq = r - 1;
+    snap.runningTasks.push_back({seq, i, kernelSymbol(slots[seq % W].fn)});
+  }
   return snap;
 }
 

@@ -225,6 +225,10 @@ TEST(HostExecutor, WatchdogReportsBlockedKernelThenRecovers) {
   EXPECT_EQ(snap.unfinished, 2u);
   EXPECT_EQ(snap.running, 1u);
   EXPECT_NE(snap.describe().find("oldest is task 0"), std::string::npos) << snap.describe();
+  ASSERT_EQ(snap.runningTasks.size(), 1u);
+  EXPECT_EQ(snap.runningTasks[0].seq, 0u);
+  EXPECT_FALSE(snap.runningTasks[0].kernel.empty());
+  EXPECT_NE(snap.describe().find(": task 0 in "), std::string::npos) << snap.describe();
   EXPECT_EQ(ex.drain(), WaitStatus::Stalled);
 
   gGate.store(1, std::memory_order_release);

@@ -23,6 +23,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace pto::wsp::rt {
 
@@ -78,6 +79,12 @@ struct HostStallSnapshot {
   TaskSeq oldestUnfinished = 0;
   uint64_t unfinished = 0;     // submitted but not finished
   uint64_t running = 0;        // currently inside a kernel
+  struct Running {
+    TaskSeq seq = 0;
+    uint32_t hostThread = 0;
+    std::string kernel;  // the kernel function's symbol if the loader knows it, else its address
+  };
+  std::vector<Running> runningTasks;  // by host thread
   std::string describe() const;
 };
 
