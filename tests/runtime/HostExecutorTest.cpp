@@ -271,20 +271,32 @@ std::atomic<int> gRanAfterStuck{0};
 
 void countingKernel(const uint64_t*, uint32_t) { gRanAfterStuck.fetch_add(1); }
 
-// Task 0 is stuck; task 1 (counting) depends on it.
-void submitStuckPair(HostExecutor& ex) {
+// An executor (2 threads, watchdog `watchdogMs`) whose task 0 is stuck and whose task 1
+// (counting) depends on it.
+std::unique_ptr<HostExecutor> stuckPair(uint32_t watchdogMs) {
   StuckKernel::reset();
   gRanAfterStuck = 0;
+  HostExecutorConfig c = cfgOf(2, 4, 8, 4);
+  c.watchdogMs = watchdogMs;
+  auto ex = std::make_unique<HostExecutor>(c);
   HostTask t0;
   t0.seq = 0;
   t0.fn = &StuckKernel::fn;
-  ASSERT_EQ(ex.submit(t0), WaitStatus::Ok);
+  EXPECT_EQ(ex->submit(t0), WaitStatus::Ok);
   const TaskSeq p0[1] = {0};
   HostTask t1;
   t1.seq = 1;
   t1.fn = &countingKernel;
   t1.preds = p0;
-  ASSERT_EQ(ex.submit(t1), WaitStatus::Ok);
+  EXPECT_EQ(ex->submit(t1), WaitStatus::Ok);
+  return ex;
+}
+
+// How long destroying `ex` took.
+std::chrono::steady_clock::duration destroy(std::unique_ptr<HostExecutor>& ex) {
+  const auto t = std::chrono::steady_clock::now();
+  ex.reset();
+  return std::chrono::steady_clock::now() - t;
 }
 
 // Opens the gate, waits for the stuck kernel to return, and checks its successor never
@@ -296,36 +308,23 @@ void releaseStuckKernelAndCheckNothingRan() {
 }
 
 TEST(HostExecutor, DestructionAfterAReportedStallReturnsWithoutWaitingAgain) {
-  HostExecutorConfig c = cfgOf(2, 4, 8, 4);
-  c.watchdogMs = 500;
-  auto ex = std::make_unique<HostExecutor>(c);
-  submitStuckPair(*ex);
+  auto ex = stuckPair(500);
   EXPECT_EQ(ex->drain(), WaitStatus::Stalled);
-  const auto t = std::chrono::steady_clock::now();
-  ex.reset();
-  EXPECT_LT(std::chrono::steady_clock::now() - t, std::chrono::milliseconds(400))
+  EXPECT_LT(destroy(ex), std::chrono::milliseconds(400))
       << "destruction waited another watchdog period for the kernel already reported stuck";
   releaseStuckKernelAndCheckNothingRan();
 }
 
 TEST(HostExecutor, DestructionWithAStuckKernelGivesUpAfterTheWatchdog) {
-  HostExecutorConfig c = cfgOf(2, 4, 8, 4);
-  c.watchdogMs = 100;
-  auto ex = std::make_unique<HostExecutor>(c);
-  submitStuckPair(*ex);
-  const auto t = std::chrono::steady_clock::now();
-  ex.reset();  // nothing reported yet: one watchdog period, then give up
-  const auto took = std::chrono::steady_clock::now() - t;
+  auto ex = stuckPair(100);
+  const auto took = destroy(ex);  // nothing reported yet: one watchdog period, then give up
   EXPECT_GE(took, std::chrono::milliseconds(90));
   EXPECT_LT(took, std::chrono::seconds(5)) << "destruction must not hang on a stuck kernel";
   releaseStuckKernelAndCheckNothingRan();
 }
 
 TEST(HostExecutor, DestructionAfterARecoveredStallDrainsNormally) {
-  HostExecutorConfig c = cfgOf(2, 4, 8, 4);
-  c.watchdogMs = 100;
-  auto ex = std::make_unique<HostExecutor>(c);
-  submitStuckPair(*ex);
+  auto ex = stuckPair(100);
   EXPECT_EQ(ex->waitFinished(0), WaitStatus::Stalled);
   StuckKernel::open();  // the kernel returns after the report
   EXPECT_EQ(ex->waitFinished(0), WaitStatus::Ok);
