@@ -4,6 +4,7 @@
 
 #include "pto/wsp/api/Program.h"
 #include "pto/wsp/artifact/SharedLibrary.h"
+#include "pto/wsp/runtime/HostExecutor.h"
 #include "pto/wsp/runtime/PlanInterpreter.h"
 
 #include <exception>
@@ -21,7 +22,7 @@ struct RunInputs {
   std::vector<uint64_t> slots;
   std::vector<void*> tensorBase;
   unsigned threads = 1;
-  uint32_t watchdogMs = 10000;  // HostExecutorConfig::watchdogMs
+  uint32_t watchdogMs = rt::kDefaultWatchdogMs;
   bool dryRun = false;
 };
 
@@ -68,7 +69,7 @@ struct Program::Impl {
   std::vector<void*> tensorBase;         // by plan tensor index; null = unbound
   std::vector<size_t> boundBytes;
   unsigned threads = 0;
-  uint32_t watchdogMs = 10000;
+  uint32_t watchdogMs = rt::kDefaultWatchdogMs;
 
   // --- the run in flight / the last finished run ---------------------------------------
   std::thread worker;

@@ -383,7 +383,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   hw(Resource::TaskRing, m.tail - m.semHead);
   hw(Resource::TensorMapPool, m.totTmap - m.baseTmap);
   hw(Resource::DepListPool, m.totDeps - m.baseDeps);
-  hw(Resource::HeapArena, cfg.heapReserved + m.totHeap - m.baseHeap);
+  hw(Resource::HeapArena, m.heapInUse());
   hw(Resource::ReadyQueue, q.size());
   if (!t.structural) {
     st.workers[w].tasks++;

@@ -93,6 +93,9 @@ struct Engine::Impl {
 
   explicit Impl(const EngineConfig& c) : cfg(c), tmap(std::max<uint32_t>(c.tensorMapCapacity, 1)) {}
 
+  // HEAP_ARENA occupancy: the caller's reservation plus the live tasks' footprint.
+  uint64_t heapInUse() const { return cfg.heapReserved + totHeap - baseHeap; }
+
   Rec& rec(TaskId id) { return ring[id & ringMask]; }
   const Rec& rec(TaskId id) const { return ring[id & ringMask]; }
 

@@ -38,7 +38,7 @@ uint64_t Engine::occupancy(Resource r) const {
     case Resource::TaskRing: return m.tail - m.semHead;
     case Resource::TensorMapPool: return m.totTmap - m.baseTmap;
     case Resource::DepListPool: return m.totDeps - m.baseDeps;
-    case Resource::HeapArena: return m.cfg.heapReserved + m.totHeap - m.baseHeap;
+    case Resource::HeapArena: return m.heapInUse();
     case Resource::ReadyQueue: {
       uint64_t mx = 0;
       for (const auto& q : m.readyQs) mx = std::max(mx, q.size());

@@ -20,7 +20,7 @@ std::string HostStallSnapshot::describe() const {
   std::string s = fmt::format(
       "host execution made no progress: {} submitted task(s) unfinished, oldest is task {}, "
       "{} kernel(s) currently running",
-      unfinished, oldestUnfinished, running);
+      unfinished, oldestUnfinished, running());
   for (size_t i = 0; i < runningTasks.size(); ++i)
     s += fmt::format("{} task {} in {} on host thread {}", i == 0 ? ":" : ",", runningTasks[i].seq,
                      runningTasks[i].kernel, runningTasks[i].hostThread);
@@ -359,7 +359,6 @@ HostStallSnapshot HostExecutor::Impl::takeSnapshot() {
   for (uint32_t i = 0; i < T; ++i) {
     const uint64_t r = workers[i].runningSeq.load(std::memory_order_relaxed);
     if (r == 0) continue;
-    ++snap.running;
     // Its slot cannot be reused while it runs, and fn was written by this thread.
     const TaskSeq seq = r - 1;
     snap.runningTasks.push_back({seq, i, kernelSymbol(slots[seq % W].fn)});

@@ -223,7 +223,7 @@ TEST(HostExecutor, WatchdogReportsBlockedKernelThenRecovers) {
   const HostStallSnapshot snap = ex.snapshot();
   EXPECT_EQ(snap.oldestUnfinished, 0u);
   EXPECT_EQ(snap.unfinished, 2u);
-  EXPECT_EQ(snap.running, 1u);
+  EXPECT_EQ(snap.running(), 1u);
   EXPECT_NE(snap.describe().find("oldest is task 0"), std::string::npos) << snap.describe();
   ASSERT_EQ(snap.runningTasks.size(), 1u);
   EXPECT_EQ(snap.runningTasks[0].seq, 0u);
@@ -252,7 +252,7 @@ TEST(HostExecutor, WatchdogFiresInsideSubmitAndSubmitCanBeRetried) {
   const TaskSeq p0[1] = {0};
   t1.preds = p0;
   EXPECT_EQ(ex.submit(t1), WaitStatus::Stalled);  // window 1: slot still held by task 0
-  EXPECT_EQ(ex.snapshot().running, 1u);
+  EXPECT_EQ(ex.snapshot().running(), 1u);
   EXPECT_GE(ex.stats().ring.stalls, 1u);
   gGate.store(1, std::memory_order_release);
   EXPECT_EQ(ex.submit(t1), WaitStatus::Ok);  // nothing was mutated: retry the same seq

@@ -13,6 +13,7 @@
 
 #include "Golden.h"
 #include "pto/wsp/api/Program.h"
+#include "pto/wsp/runtime/HostExecutor.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -31,7 +32,7 @@ struct RunOptions {
   std::string arch;
   std::string workload;
   unsigned threads = 0;
-  uint32_t watchdogMs = 10000;
+  uint32_t watchdogMs = pto::wsp::rt::kDefaultWatchdogMs;
   bool dryRun = false;
   std::vector<std::string> sets;
   std::vector<std::string> inputs;

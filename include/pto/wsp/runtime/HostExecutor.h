@@ -29,6 +29,9 @@ namespace pto::wsp::rt {
 
 using TaskSeq = uint64_t;  // issue order within one run: 0, 1, 2, ...
 
+// Default host watchdog (HostExecutorConfig::watchdogMs); Program and `ptowsp run` use it too.
+inline constexpr uint32_t kDefaultWatchdogMs = 10000;
+
 struct HostExecutorConfig {
   uint32_t hostThreads = 2;            // >= 1 worker threads
   uint32_t window = 1024;              // task ring slots (>= 1)
@@ -36,7 +39,7 @@ struct HostExecutorConfig {
   uint32_t readyQueueCapacity = 4096;  // per worker thread (>= 1)
   // Watchdog: a wait that sees no task finish for this long while work is pending
   // returns WaitStatus::Stalled instead of hanging. 0 disables it.
-  uint32_t watchdogMs = 10000;
+  uint32_t watchdogMs = kDefaultWatchdogMs;
   // Record each task's host start/end time (steady clock, ns since the executor was
   // constructed) for traces; costs two clock reads per task when on.
   bool recordTimes = false;
@@ -78,13 +81,13 @@ struct HostTaskTimes {
 struct HostStallSnapshot {
   TaskSeq oldestUnfinished = 0;
   uint64_t unfinished = 0;     // submitted but not finished
-  uint64_t running = 0;        // currently inside a kernel
   struct Running {
     TaskSeq seq = 0;
     uint32_t hostThread = 0;
     std::string kernel;  // the kernel function's symbol if the loader knows it, else its address
   };
-  std::vector<Running> runningTasks;  // by host thread
+  std::vector<Running> runningTasks;  // currently inside a kernel, by host thread
+  uint64_t running() const { return runningTasks.size(); }
   std::string describe() const;
 };
 
