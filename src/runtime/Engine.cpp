@@ -129,7 +129,11 @@ void Engine::Impl::fetchHostTimes(TaskId id) {
   const Rec& r = rec(id);
   if (!cfg.sink || r.traceIdx == kNoTrace) return;
   TraceRecord& tr = traceRecs[r.traceIdx];
-  cfg.sink->hostTimes(id, tr.hostStartNs, tr.hostEndNs);
+  HostTaskTimes ht;
+  if (!cfg.sink->hostTimes(id, ht)) return;
+  tr.hostStartNs = ht.startNs;
+  tr.hostEndNs = ht.endNs;
+  tr.hostThread = ht.hostThread;
 }
 
 void Engine::Impl::resolvePending() {
@@ -399,7 +403,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   m.timeline ^= m.timeline >> 29;
   if (cfg.trace && !t.structural && m.traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kNoTrace)) {
     r.traceIdx = static_cast<uint32_t>(m.traceRecs.size());
-    m.traceRecs.push_back({seq, t.kernel, w, p, out.issue, out.start, out.finish, 0, 0});
+    m.traceRecs.push_back({seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0});
   }
 
   if (cfg.sink) {

@@ -411,6 +411,7 @@ bool HostExecutor::hostTimes(TaskSeq seq, HostTaskTimes& out) const {
   if (slot.state.load(std::memory_order_acquire) != pack(seq + 1, kClosed)) return false;
   out.startNs = slot.startNs;
   out.endNs = slot.endNs;
+  out.hostThread = slot.hostThread;
   return true;
 }
 

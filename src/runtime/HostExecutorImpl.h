@@ -63,6 +63,7 @@ struct alignas(64) Slot {
   std::atomic<int32_t> pending{0};
   uint32_t numArgs = 0;
   uint32_t nextReady = kNone;  // intrusive link while in an overflow list
+  uint32_t hostThread = 0;     // cfg.recordTimes only: the worker thread that ran it
   TaskSeq seq = 0;
   pto_kernel_fn fn = nullptr;
   uint64_t startNs = 0, endNs = 0;  // cfg.recordTimes only; published by the finish exchange

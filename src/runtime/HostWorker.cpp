@@ -101,7 +101,10 @@ void HostExecutor::Impl::runFrom(uint32_t w, uint32_t idx, uint32_t& deferred, R
   for (;;) {
     Slot& slot = slots[idx];
     const TaskSeq seq = slot.seq;
-    if (cfg.recordTimes) slot.startNs = monoNs() - startNs;
+    if (cfg.recordTimes) {
+      slot.startNs = monoNs() - startNs;
+      slot.hostThread = w;
+    }
     if (slot.fn != nullptr) {
       me.runningSeq.store(seq + 1, std::memory_order_relaxed);
       if (T > 1) {

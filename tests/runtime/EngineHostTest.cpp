@@ -7,11 +7,14 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <set>
 #include <thread>
 #include <random>
 #include <vector>
@@ -217,10 +220,43 @@ TEST(EngineHost, TraceCarriesHostTimes) {
   for (const TraceRecord& t : e.trace()) {
     EXPECT_GT(t.hostEndNs, 0u) << t.task;
     EXPECT_LE(t.hostStartNs, t.hostEndNs);
+    EXPECT_LT(t.hostThread, 2u) << t.task;
   }
   for (size_t i = 1; i < e.trace().size(); ++i)  // a chain: host order = issue order
     EXPECT_LE(e.trace()[i - 1].hostEndNs, e.trace()[i].hostStartNs);
   EXPECT_THAT(e.chromeTrace(), ::testing::HasSubstr("host_start_ns"));
+
+  // The host process (pid 1): one slice per task on its host thread's track, at its host
+  // time in us, named like the semantic slice.
+  const nlohmann::json j = nlohmann::json::parse(e.chromeTrace({.kernelNames = {"chain"}}));
+  std::map<uint64_t, nlohmann::json> hostSlices;
+  std::set<uint32_t> namedThreads;
+  bool hostProcessNamed = false;
+  for (const auto& ev : j["traceEvents"]) {
+    if (ev["pid"] != 1) continue;
+    if (ev["ph"] == "M" && ev["name"] == "process_name") hostProcessNamed = ev["args"]["name"] == "pto-wsp host";
+    if (ev["ph"] == "M" && ev["name"] == "thread_name") namedThreads.insert(ev["tid"].get<uint32_t>());
+    if (ev["ph"] == "X") hostSlices[ev["args"]["task"].get<uint64_t>()] = ev;
+  }
+  EXPECT_TRUE(hostProcessNamed);
+  ASSERT_EQ(hostSlices.size(), 20u);
+  for (const TraceRecord& t : e.trace()) {
+    const nlohmann::json& ev = hostSlices.at(t.task);
+    EXPECT_EQ(ev["name"], "chain");
+    EXPECT_EQ(ev["tid"], t.hostThread);
+    EXPECT_TRUE(namedThreads.count(t.hostThread)) << "host thread " << t.hostThread << " has no track name";
+    EXPECT_DOUBLE_EQ(ev["ts"].get<double>(), static_cast<double>(t.hostStartNs) / 1e3);
+    EXPECT_DOUBLE_EQ(ev["dur"].get<double>(), static_cast<double>(t.hostEndNs - t.hostStartNs) / 1e3);
+    EXPECT_EQ(ev["args"]["start_cycle"], t.start);
+  }
+}
+
+TEST(EngineHost, DryRunTraceHasNoHostProcess) {
+  Engine e({.numWorkers = 2, .trace = true});
+  for (int i = 0; i < 5; ++i) e.issue({.cycles = 3});
+  e.drain();
+  const nlohmann::json j = nlohmann::json::parse(e.chromeTrace());
+  for (const auto& ev : j["traceEvents"]) EXPECT_EQ(ev["pid"], 0) << ev.dump();
 }
 
 TEST(EngineHost, TinyRingsStillCorrect) {

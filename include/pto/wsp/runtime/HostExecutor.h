@@ -74,6 +74,7 @@ struct HostStats {
 // Host start/end of one task, ns since the executor was constructed.
 struct HostTaskTimes {
   uint64_t startNs = 0, endNs = 0;
+  uint32_t hostThread = 0;  // the worker thread that ran it, 0..hostThreads-1
 };
 
 // What the watchdog saw when a wait stalled: enough to write the host part of a

@@ -23,11 +23,10 @@ class TaskSink {
   virtual TaskSeq finishedBelow() { return 0; }
   // Human-readable description of what the host is stuck on (for deadlock reports).
   virtual std::string stallSnapshot() const = 0;
-  // Host start/end (ns) of a finished task, if the sink records them; called right
-  // once seq is known finished (waitFinished or finishedBelow). Default: not available.
-  virtual bool hostTimes(TaskSeq /*seq*/, uint64_t& /*startNs*/, uint64_t& /*endNs*/) const {
-    return false;
-  }
+  // Host start/end (ns) and thread of a finished task, if the sink records them; called
+  // right once seq is known finished (waitFinished or finishedBelow). Default: not
+  // available.
+  virtual bool hostTimes(TaskSeq /*seq*/, HostTaskTimes& /*out*/) const { return false; }
 };
 
 // Adapts a HostExecutor (not owned; must outlive the Engine). Header-only so that the
@@ -40,13 +39,7 @@ class HostExecutorSink final : public TaskSink {
   WaitStatus drain() override { return ex_.drain(); }
   TaskSeq finishedBelow() override { return ex_.finishedBelow(); }
   std::string stallSnapshot() const override { return ex_.snapshot().describe(); }
-  bool hostTimes(TaskSeq seq, uint64_t& startNs, uint64_t& endNs) const override {
-    HostTaskTimes t;
-    if (!ex_.hostTimes(seq, t)) return false;
-    startNs = t.startNs;
-    endNs = t.endNs;
-    return true;
-  }
+  bool hostTimes(TaskSeq seq, HostTaskTimes& out) const override { return ex_.hostTimes(seq, out); }
   HostExecutor& executor() { return ex_; }
 
  private:

@@ -1,5 +1,7 @@
 // Per-task trace records and their Chrome / Perfetto export (open the JSON in
-// ui.perfetto.dev or chrome://tracing): one track per worker, one slice per task.
+// ui.perfetto.dev or chrome://tracing): one track per semantic worker, one slice per
+// task; when the tasks ran on host threads, a second process with one track per host
+// thread shows when each kernel really ran.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,7 @@ struct TraceRecord {
   uint32_t kernel = 0;
   uint32_t worker = 0;
   uint32_t process = 0;
+  uint32_t hostThread = 0;  // host worker thread that ran it (valid when hostEndNs != 0)
   uint64_t issue = 0, start = 0, finish = 0;  // semantic cycles
   uint64_t hostStartNs = 0, hostEndNs = 0;    // 0 = not available
 };
@@ -22,10 +25,16 @@ struct TraceExportOptions {
   std::vector<std::string> kernelNames = {};  // index = kernel id; missing -> "k<id>"
   double cyclesPerMicrosecond = 1.0;     // the trace's time unit is 1 us
   std::string processName = "pto-wsp semantic";
+  std::string hostProcessName = "pto-wsp host";
 };
 
-// Chrome trace-event JSON ("traceEvents" with complete "X" events, tid = worker,
-// thread_name metadata "worker N"; issue time and process in each event's args).
+// Chrome trace-event JSON ("traceEvents" with complete "X" events).
+//  * pid 0 (`processName`), semantic time: tid = worker, thread_name "worker N",
+//    ts/dur = cycles / cyclesPerMicrosecond; issue cycle, process and host times in args.
+//  * pid 1 (`hostProcessName`), only for records with host times: tid = host thread,
+//    thread_name "host thread N", ts/dur = host wall time in us since the executor
+//    started; the task id and its semantic worker and cycles in args.
+// Both processes name a task the same way, so selecting a kernel name finds both.
 std::string chromeTraceJson(std::span<const TraceRecord> records, uint32_t numWorkers,
                             const TraceExportOptions& opts = {});
 
