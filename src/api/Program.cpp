@@ -2,6 +2,7 @@
 // a background thread, dry runs, results. compile() lives in ProgramCompile.cpp.
 #include "ProgramImpl.h"
 
+#include "DeadlockLocation.h"
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/support/Assert.h"
@@ -82,6 +83,17 @@ std::exception_ptr Program::Impl::join() {
     running.reset();
   }
   return e;
+}
+
+detail::RunOutputs Program::Impl::run(const detail::RunInputs& in) const {
+  try {
+    return detail::runPlan(plan, kernels, kernelNames, in);
+  } catch (const rt::DeadlockError& d) {
+    // The runtime names processes and channels; point at their declarations.
+    rt::DeadlockReport r = d.report();
+    detail::locateDeadlock(r, module, workload);
+    throw rt::DeadlockError(std::move(r));
+  }
 }
 
 void Program::Impl::recordRun(detail::RunOutputs&& out, bool dryRun, double executeMs) {
@@ -254,7 +266,7 @@ void Program::execute() {
   im.running.reset();
   im.worker = std::thread([&im, in = std::move(in)] {
     try {
-      im.running = detail::runPlan(im.plan, im.kernels, im.kernelNames, in);
+      im.running = im.run(in);
     } catch (const rt::DeadlockError& d) {
       // A kernel that never returned is still running in the library: never unmap it.
       if (d.report().clock == rt::DeadlockReport::Clock::Host) im.library.pin();
@@ -276,7 +288,7 @@ ProgramStats Program::dryRun() {
     throw UserError(makeError(loc, "dryRun() called while a run is in flight")
                         .help("call synchronize() first"));
   const double t0 = nowMs();
-  detail::RunOutputs out = detail::runPlan(im.plan, im.kernels, im.kernelNames, runInputs(im, true, loc));
+  detail::RunOutputs out = im.run(runInputs(im, true, loc));
   im.recordRun(std::move(out), /*dryRun=*/true, nowMs() - t0);
   return stats();
 }

@@ -17,10 +17,13 @@ Diagnostic DeadlockReport::diagnostic() const {
                          : fmt::format("deadlock: host execution made no progress ({} tasks issued, "
                                        "{} unfinished)",
                                        tasksIssued, inFlight);
-  Diagnostic d = makeError({}, head);
-  for (const auto& b : blocked)
+  Diagnostic d = makeError(loc, head);
+  for (const auto& b : blocked) {
     d.note(fmt::format("process '{}' (#{}) at t={} waits on {}", b.name, b.process, b.localTime,
-                       b.waitsOn));
+                       b.waitsOn),
+           b.loc);
+    if (b.channelLoc.valid()) d.note(fmt::format("channel '{}' is declared here", b.channel), b.channelLoc);
+  }
   for (const auto& r : resources)
     if (r.occupancy || r.heldByScopes)
       d.note(fmt::format("{}: {} of {} in use (high-water {}), {} held by open scopes",
@@ -31,6 +34,20 @@ Diagnostic DeadlockReport::diagnostic() const {
                        "live and block retirement)",
                        s.process, s.depth, s.heldTasks));
   if (!hostSnapshot.empty()) d.note("host: " + hostSnapshot);
+  // One note per kernel a front end could locate, at its declaration.
+  for (size_t i = 0; i < running.size(); ++i) {
+    const RunningKernel& k = running[i];
+    bool first = true;
+    for (size_t j = 0; j < i; ++j) first &= running[j].symbol != k.symbol;
+    if (!first || !k.loc.valid()) continue;
+    std::string tasks;
+    size_t n = 0;
+    for (const RunningKernel& o : running)
+      if (o.symbol == k.symbol) tasks += fmt::format("{}{}", n++ == 0 ? "" : ", ", o.task);
+    d.note(fmt::format("kernel '{}' has not returned ({} {}); it is declared here", k.name,
+                       n == 1 ? "task" : "tasks", tasks),
+           k.loc);
+  }
   for (const auto& k : knobs) d.help(k.text());
   return d;
 }
@@ -43,9 +60,14 @@ nlohmann::json DeadlockReport::toJson() const {
   j["tasks_issued"] = tasksIssued;
   j["in_flight"] = inFlight;
   j["blocked"] = nlohmann::json::array();
-  for (const auto& b : blocked)
-    j["blocked"].push_back(
-        {{"process", b.process}, {"name", b.name}, {"local_time", b.localTime}, {"waits_on", b.waitsOn}});
+  for (const auto& b : blocked) {
+    nlohmann::json e = {{"process", b.process}, {"name", b.name}, {"local_time", b.localTime}, {"waits_on", b.waitsOn}};
+    if (!b.channel.empty()) e["channel"] = b.channel;
+    if (b.loc.valid()) e["location"] = b.loc.str();
+    if (b.channelLoc.valid()) e["channel_location"] = b.channelLoc.str();
+    j["blocked"].push_back(std::move(e));
+  }
+  if (loc.valid()) j["location"] = loc.str();
   j["resources"] = nlohmann::json::object();
   for (const auto& r : resources)
     j["resources"][resourceName(r.resource)] = {{"occupancy", r.occupancy},
@@ -60,6 +82,15 @@ nlohmann::json DeadlockReport::toJson() const {
     j["knobs"].push_back(
         {{"name", k.name}, {"current", k.current}, {"minimal", k.minimal}, {"text", k.text()}});
   if (!hostSnapshot.empty()) j["host_snapshot"] = hostSnapshot;
+  if (!running.empty()) {
+    j["running"] = nlohmann::json::array();
+    for (const RunningKernel& k : running) {
+      nlohmann::json e = {{"task", k.task}, {"host_thread", k.hostThread}, {"symbol", k.symbol}};
+      if (!k.name.empty()) e["kernel"] = k.name;
+      if (k.loc.valid()) e["location"] = k.loc.str();
+      j["running"].push_back(std::move(e));
+    }
+  }
   return j;
 }
 

@@ -101,9 +101,15 @@ void Engine::Impl::hostDeadlock(ProcessId p, const char* during) {
   r.clock = DeadlockReport::Clock::Host;
   r.tasksIssued = tail;
   r.inFlight = tail - popHead;
-  r.hostSnapshot = cfg.sink ? cfg.sink->stallSnapshot() : std::string();
-  r.blocked.push_back({p, procs[p].name, procs[p].time,
-                       fmt::format("host execution made no progress during {}", during)});
+  if (cfg.sink) {
+    const HostStallSnapshot snap = cfg.sink->stallSnapshot();
+    r.hostSnapshot = snap.describe();
+    for (const auto& k : snap.runningTasks) r.running.push_back({k.seq, k.hostThread, k.kernel});
+  }
+  r.blocked.push_back({.process = p,
+                       .name = procs[p].name,
+                       .localTime = procs[p].time,
+                       .waitsOn = fmt::format("host execution made no progress during {}", during)});
   throw DeadlockError(std::move(r));
 }
 
@@ -444,9 +450,11 @@ TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) {
   const Impl& m = *impl_;
   const uint64_t cap = m.st.at(blockedOn).capacity;
   rep.blocked.push_back(
-      {p, m.procs[p].name, m.procs[p].time,
-       fmt::format("{} full: {} of {} held until an open scope ends (issuing task {} of kernel {})",
-                   resourceName(blockedOn), occupancy(blockedOn), cap, m.tail, t.kernel)});
+      {.process = p,
+       .name = m.procs[p].name,
+       .localTime = m.procs[p].time,
+       .waitsOn = fmt::format("{} full: {} of {} held until an open scope ends (issuing task {} of kernel {})",
+                              resourceName(blockedOn), occupancy(blockedOn), cap, m.tail, t.kernel)});
   rep.knobs.push_back({resourceKnob(blockedOn), cap, minimal});
   throw DeadlockError(std::move(rep));
 }

@@ -130,7 +130,7 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
           pr.blockedChannel = n.channel;
           pr.blockedFull = false;
           pr.waitsOn = ch.producers == 0
-                           ? fmt::format("channel '{}' empty (no process produces it)", ch.def->name)
+                           ? fmt::format("channel '{}' empty (no process sends on it)", ch.def->name)
                            : fmt::format("channel '{}' empty", ch.def->name);
           return Step::Blocked;
         }
@@ -339,7 +339,13 @@ PlanRunResult PlanInterpreter::run() {
     DeadlockReport rep = m.eng.resourceReport();
     for (uint32_t p : order) {
       const Proc& pr = m.procs[p];
-      rep.blocked.push_back({p, pr.def->name, m.eng.localTime(p), pr.waitsOn});
+      rep.blocked.push_back(
+          {.process = p,
+           .name = pr.def->name,
+           .localTime = m.eng.localTime(p),
+           .waitsOn = pr.waitsOn,
+           .channel = pr.blockedChannel >= 0 ? m.chans[static_cast<size_t>(pr.blockedChannel)].def->name
+                                             : std::string()});
       if (pr.blockedOnEngine) {
         rep.knobs.push_back({resourceKnob(pr.blockedRes), rep.resources[static_cast<size_t>(pr.blockedRes)].capacity,
                              pr.blockedMinimal});

@@ -5,6 +5,7 @@
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/artifact/CompilerInvocation.h"
 #include "pto/wsp/artifact/Package.h"
+#include "pto/wsp/runtime/DeadlockReport.h"
 
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
@@ -317,6 +318,59 @@ TEST(ProgramCompileErrors, InvalidModuleReportsEveryProblem) {
     EXPECT_GE(e.diagnostics().size(), 2u);
     EXPECT_THAT(e.what(), HasSubstr("'Q'"));
     EXPECT_THAT(e.what(), HasSubstr("'R'"));
+  }
+}
+
+// The runtime knows processes and channels by name only; Program maps a deadlock back
+// to the declarations, in the text and in the structured report.
+TEST(ProgramDeadlock, ReportPointsAtTheWorkloadProcessAndChannel) {
+  const auto dir = freshDir("deadlock");
+  writeText(dir / "dl.wsp", R"(module dl
+
+input X : f32[16, 32]
+output Y : f32[16, 32]
+
+kernel copy(in a : Tile[16, 32, f32], out b : Tile[16, 32, f32]) {
+  %t = load a
+  store b, %t
+}
+
+workload w {
+  channel done : index
+  process loader produces(done) {
+    call copy(X[0 : 16, 0 : 32], Y[0 : 16, 0 : 32])
+  }
+  process storer consumes(done) {
+    consume done as i {
+      call copy(X[0 : 16, 0 : 32], Y[0 : 16, 0 : 32])
+    }
+  }
+}
+)");
+  Program p = Program::compileFile(dir / "dl.wsp", optionsFor(dir / "cache"));
+  std::vector<float> x(16 * 32, 1.0f), y(16 * 32, 0.0f);
+  p.bind("X", std::span<float>(x));
+  p.bind("Y", std::span<float>(y));
+  for (const bool dry : {true, false}) {
+    try {
+      if (dry) {
+        p.dryRun();
+      } else {
+        p.execute();
+        p.synchronize();
+      }
+      FAIL() << "expected a deadlock, dry " << dry;
+    } catch (const rt::DeadlockError& e) {
+      const rt::DeadlockReport& r = e.report();
+      EXPECT_EQ(r.loc.line, 11u) << "the workload";
+      ASSERT_EQ(r.blocked.size(), 1u);
+      EXPECT_EQ(r.blocked[0].name, "storer");
+      EXPECT_EQ(r.blocked[0].channel, "done");
+      EXPECT_EQ(r.blocked[0].loc.line, 16u) << "process storer";
+      EXPECT_EQ(r.blocked[0].channelLoc.line, 12u) << "channel done";
+      EXPECT_THAT(e.what(), HasSubstr("dl.wsp:12:3: note: channel 'done' is declared here"));
+      EXPECT_THAT(r.toJson()["blocked"][0]["channel_location"].get<std::string>(), ::testing::EndsWith("/dl.wsp:12:3"));
+    }
   }
 }
 

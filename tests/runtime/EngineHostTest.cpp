@@ -41,7 +41,9 @@ class RecordingSink final : public TaskSink {
     return WaitStatus::Ok;
   }
   WaitStatus drain() override { return WaitStatus::Ok; }
-  std::string stallSnapshot() const override { return "oldest unfinished 0"; }
+  HostStallSnapshot stallSnapshot() const override {
+    return {.oldestUnfinished = 3, .unfinished = 1, .runningTasks = {{.seq = 3, .hostThread = 1, .kernel = "pto_k_slow"}}};
+  }
 };
 
 TEST(EngineHost, HostPredsIncludeSemanticallyRetiredProducers) {
@@ -72,7 +74,11 @@ TEST(EngineHost, HostStallIsADeadlockReport) {
     FAIL() << "expected DeadlockError";
   } catch (const DeadlockError& d) {
     EXPECT_EQ(d.report().clock, DeadlockReport::Clock::Host);
-    EXPECT_EQ(d.report().hostSnapshot, "oldest unfinished 0");
+    EXPECT_EQ(d.report().hostSnapshot, sink.stallSnapshot().describe());
+    ASSERT_EQ(d.report().running.size(), 1u);
+    EXPECT_EQ(d.report().running[0].task, 3u);
+    EXPECT_EQ(d.report().running[0].hostThread, 1u);
+    EXPECT_EQ(d.report().running[0].symbol, "pto_k_slow");
     EXPECT_THAT(d.what(), ::testing::HasSubstr("host execution made no progress"));
   }
 }

@@ -208,7 +208,7 @@ TEST(PlanInterp, ConsumeOnChannelNobodyProducesIsReported) {
   ASSERT_FALSE(r.ok);
   ASSERT_EQ(r.deadlock->blocked.size(), 1u);
   EXPECT_EQ(r.deadlock->blocked[0].localTime, 0u);
-  EXPECT_EQ(r.deadlock->blocked[0].waitsOn, "channel 'orphan' empty (no process produces it)");
+  EXPECT_EQ(r.deadlock->blocked[0].waitsOn, "channel 'orphan' empty (no process sends on it)");
   EXPECT_EQ(r.stats.tasks, 1u);
 }
 

@@ -13,6 +13,7 @@
 
 #include "Golden.h"
 #include "pto/wsp/api/Program.h"
+#include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/runtime/HostExecutor.h"
 
 #include <fmt/format.h>
@@ -183,12 +184,25 @@ int runRun(const RunOptions& o) {
   p.setThreads(o.threads);
   p.setWatchdog(o.watchdogMs);
   ProgramStats stats;
-  if (o.dryRun) {
-    stats = p.dryRun();
-  } else {
-    p.execute();
-    p.synchronize();
-    stats = p.stats();
+  try {
+    if (o.dryRun) {
+      stats = p.dryRun();
+    } else {
+      p.execute();
+      p.synchronize();
+      stats = p.stats();
+    }
+  } catch (const rt::DeadlockError& d) {
+    // With --json, tools get the structured report on stdout; people still get the
+    // located text on stderr (the caller prints every UserError).
+    if (o.json) {
+      nlohmann::ordered_json j;
+      j["module"] = module.name;
+      j["deadlock"] = d.report().toJson();
+      std::string out = j.dump(2) + "\n";
+      std::fwrite(out.data(), 1, out.size(), stdout);
+    }
+    throw;
   }
   if (!o.trace.empty()) p.trace(o.trace);
   if (!o.outputs.empty() && !o.dryRun) {

@@ -20,6 +20,20 @@ struct BlockedActor {
   std::string name;         // process name ("main" for a plain task stream)
   uint64_t localTime = 0;   // semantic time t_p at which it blocked
   std::string waitsOn;      // "channel 'c2s' empty", "task_ring full (...)", ...
+  std::string channel = {};  // the channel it waits on, "" if it waits on something else
+  // Filled by a front end that knows the source (the runtime has none): where the
+  // process and the channel are declared. Unknown locations are left out of the text.
+  SourceLoc loc = {}, channelLoc = {};
+};
+
+// A task still inside its kernel when the host watchdog fired (Clock::Host).
+struct RunningKernel {
+  uint64_t task = 0;
+  uint32_t hostThread = 0;
+  std::string symbol;       // the kernel function's symbol (or its address)
+  // Filled by a front end that knows the source: the kernel's name and declaration.
+  std::string name = {};
+  SourceLoc loc = {};
 };
 
 struct ResourceUse {
@@ -53,6 +67,8 @@ struct DeadlockReport {
   uint64_t tasksIssued = 0;
   uint64_t inFlight = 0;       // semantic: tasks not retired; host: unfinished tasks
   std::string hostSnapshot;    // HostExecutor::snapshot().describe() for Clock::Host
+  std::vector<RunningKernel> running;  // Clock::Host: tasks inside a kernel, by host thread
+  SourceLoc loc;               // the workload that deadlocked, if a front end knows it
 
   std::string text() const;
   nlohmann::json toJson() const;

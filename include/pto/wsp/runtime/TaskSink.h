@@ -21,8 +21,8 @@ class TaskSink {
   // writes are visible to the caller). The Engine uses it to skip finished producers
   // and waits; 0 ("nothing known") is always a correct answer.
   virtual TaskSeq finishedBelow() { return 0; }
-  // Human-readable description of what the host is stuck on (for deadlock reports).
-  virtual std::string stallSnapshot() const = 0;
+  // What the host is stuck on, for deadlock reports (its describe() is the text).
+  virtual HostStallSnapshot stallSnapshot() const = 0;
   // Host start/end (ns) and thread of a finished task, if the sink records them; called
   // right once seq is known finished (waitFinished or finishedBelow). Default: not
   // available.
@@ -38,7 +38,7 @@ class HostExecutorSink final : public TaskSink {
   WaitStatus waitFinished(TaskSeq seq) override { return ex_.waitFinished(seq); }
   WaitStatus drain() override { return ex_.drain(); }
   TaskSeq finishedBelow() override { return ex_.finishedBelow(); }
-  std::string stallSnapshot() const override { return ex_.snapshot().describe(); }
+  HostStallSnapshot stallSnapshot() const override { return ex_.snapshot(); }
   bool hostTimes(TaskSeq seq, HostTaskTimes& out) const override { return ex_.hostTimes(seq, out); }
   HostExecutor& executor() { return ex_; }
 
