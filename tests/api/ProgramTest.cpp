@@ -136,14 +136,18 @@ TEST_F(ProgramTest, TraceNamesKernels) {
   program_->trace(out);
   const nlohmann::json j = nlohmann::json::parse(artifact::readFile(out));
   ASSERT_TRUE(j.contains("traceEvents"));
-  size_t scale = 0, plus1 = 0;
+  size_t scale[2] = {}, plus1[2] = {};  // by process: 0 semantic, 1 host
   for (const auto& e : j["traceEvents"])
     if (e.value("ph", "") == "X") {
-      scale += e.value("name", "") == "scale";
-      plus1 += e.value("name", "") == "plus1";
+      const int pid = e.value("pid", -1);
+      ASSERT_TRUE(pid == 0 || pid == 1) << e.dump();
+      scale[pid] += e.value("name", "") == "scale";
+      plus1[pid] += e.value("name", "") == "plus1";
     }
-  EXPECT_EQ(scale, 4u);
-  EXPECT_EQ(plus1, 4u);
+  for (int pid : {0, 1}) {
+    EXPECT_EQ(scale[pid], 4u) << "process " << pid;
+    EXPECT_EQ(plus1[pid], 4u) << "process " << pid;
+  }
 }
 
 TEST_F(ProgramTest, SlotReadsFinalValue) {
