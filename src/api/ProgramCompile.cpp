@@ -225,7 +225,11 @@ Program Program::compile(const ir::Module& m, const CompileOptions& opts) {
   auto impl = std::make_unique<Impl>();
   PhaseTimer phase{impl->compilePhases};
 
-  ir::verify(m).throwIfErrors();
+  {
+    const DiagnosticList diags = ir::verify(m);
+    diags.throwIfErrors();
+    impl->warnings = diags.all();  // only warnings are left
+  }
   const ir::Workload& w = pickWorkload(m, opts.workload);
   const arch::CapabilityMatrix& caps = arch::capabilities(opts.target, optionsLoc(m, "target"));
   const arch::ArchModel a =

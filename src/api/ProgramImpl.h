@@ -61,6 +61,7 @@ struct Program::Impl {
   double compileMs = 0;
   uint64_t compilerInvocations = 0;
   std::vector<std::pair<std::string, double>> compilePhases;
+  std::vector<Diagnostic> warnings;  // the verifier's, at compile()
 
   // --- runtime values (never recompile) ------------------------------------------------
   std::vector<int64_t> symbols;          // by plan symbol index

@@ -1,6 +1,8 @@
 // CSP, slot and schedule rules of the verifier (see VerifierImpl.h).
 #include "VerifierImpl.h"
 
+#include <utility>
+
 namespace pto::wsp::ir::detail {
 
 void ModuleVerifier::checkChannel(const std::string& ch, const SourceLoc& loc, const std::string& what) {
@@ -21,13 +23,24 @@ void ModuleVerifier::process(const Process& p) {
         .help("declare processes at workload level");
   const Process* outer = process_;
   process_ = &p;
+  std::set<std::string> outerSent = std::exchange(sentIn_, {});
   stmt(p.body);
+  // Producers are the processes that send (docs/semantics.md): a listed channel this
+  // body never sends on is not closed when it ends, so its consumers would wait forever.
+  for (const std::string& c : p.produces)
+    if (channels_.count(c) && !sentIn_.count(c))
+      out_.warning(p.loc, fmt::format("{} lists '{}' in produces but never sends on it; it does not close "
+                                      "'{}', so a consumer waits for it forever{}",
+                                      what, c, c, ctx()))
+          .help(fmt::format("send on '{}' in '{}', or drop it from the produces list", c, p.name));
+  sentIn_ = std::move(outerSent);
   process_ = outer;
 }
 
 void ModuleVerifier::send(const Send& s) {
   std::string what = fmt::format("send on '{}'", s.channel);
   checkChannel(s.channel, s.loc, what);
+  sentIn_.insert(s.channel);
   if (process_ &&
       std::find(process_->produces.begin(), process_->produces.end(), s.channel) == process_->produces.end())
     out_.error(s.loc,

@@ -141,6 +141,7 @@ class ModuleVerifier {
   std::vector<std::string> boundOrder_;
   VarRanges ranges_;
   const Process* process_ = nullptr;
+  std::set<std::string> sentIn_;  // channels the current process sends on
   // Every call of the current workload with the variables bound at it (dispatch keys).
   std::vector<std::pair<std::set<std::string>, const Call*>> calls_;
 };

@@ -352,6 +352,8 @@ workload w {
 }
 )");
   Program p = Program::compileFile(dir / "dl.wsp", optionsFor(dir / "cache"));
+  ASSERT_EQ(p.warnings().size(), 1u) << "loader lists 'done' but never sends on it";
+  EXPECT_THAT(p.warnings()[0].render(), HasSubstr("dl.wsp:13:3: warning: process 'loader' lists 'done'"));
   std::vector<float> x(16 * 32, 1.0f), y(16 * 32, 0.0f);
   p.bind("X", std::span<float>(x));
   p.bind("Y", std::span<float>(y));

@@ -301,6 +301,20 @@ TEST(Verifier, ChannelConsumedButNeverProduced) {
   EXPECT_TRUE(hasError(m, "help: list 'c' in the produces of a process that sends on it"));
 }
 
+TEST(Verifier, DeclaredProducerThatNeverSendsIsAWarning) {
+  // Producers are the senders: 'p' does not close 'c', so 'q' would wait forever.
+  Stmt body = Block::make({ChannelDecl::make("c", ChannelElem::Task, L(60)),
+                           Process::make("p", {"c"}, {}, scaleCall(0, 0), L(61)),
+                           Process::make("q", {}, {"c"}, Consume::make("c", "tok", scaleCall(0, 0), L(64)), L(63))});
+  const DiagnosticList d = verify(baseModule(body));
+  EXPECT_FALSE(d.hasErrors()) << d.render();
+  EXPECT_NE(d.render().find("t.wsp:61:1: warning: process 'p' lists 'c' in produces but never sends on it; it "
+                            "does not close 'c', so a consumer waits for it forever (workload 'main')"),
+            std::string::npos)
+      << d.render();
+  EXPECT_NE(d.render().find("help: send on 'c' in 'p', or drop it from the produces list"), std::string::npos);
+}
+
 TEST(Verifier, SendOnUndeclaredChannel) {
   Module m = baseModule(pipelineBody(true, /*declare=*/false));
   EXPECT_TRUE(hasError(m, "t.wsp:62:1: error: send on 'c': channel 'c' is not declared"));

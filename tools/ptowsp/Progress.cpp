@@ -24,4 +24,8 @@ CompileOptions cliCompileOptions(const std::string& target, const std::string& a
   return o;
 }
 
+void printWarnings(const Program& p) {
+  for (const Diagnostic& d : p.warnings()) std::fprintf(stderr, "%s\n", d.render().c_str());
+}
+
 }  // namespace pto::wsp::cli

@@ -12,4 +12,7 @@ namespace pto::wsp::cli {
 // "compiling kernels..."); cache hits stay quiet so a warm run prints nothing.
 CompileOptions cliCompileOptions(const std::string& target, const std::string& arch, const std::string& cacheDir);
 
+// Prints the compile's warnings (Program::warnings) to stderr, located, like `ptowsp check`.
+void printWarnings(const Program& p);
+
 }  // namespace pto::wsp::cli

@@ -33,6 +33,7 @@ int runCompile(const CompileCmdOptions& o) {
   copts.workload = o.workload;
   if (!o.out.empty()) copts.packageDir = std::filesystem::absolute(o.out);
   Program p = Program::compile(module, copts);
+  printWarnings(p);
   const artifact::Manifest& m = p.manifest();
   std::string text = fmt::format("package {}\npackage_hash {}\ntarget {} arch {}, {} kernels, compile_ms {:.1f}\n",
                                  p.packageDir().string(), m.packageHash, m.target, m.archInstance,

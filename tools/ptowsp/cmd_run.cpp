@@ -159,6 +159,7 @@ int runRun(const RunOptions& o) {
   copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
   copts.workload = o.workload;
   Program p = Program::compile(module, copts);
+  printWarnings(p);
 
   const RunValues values = resolveRunValues(p.plan(), o.sets);
   for (const std::string& set : o.sets) {

@@ -103,6 +103,9 @@ class Program {
   const artifact::Manifest& manifest() const;
   const std::filesystem::path& packageDir() const;
   const abi::Plan& plan() const;
+  // Warnings compile() found in the module (located, e.g. a process that lists a channel
+  // in produces but never sends on it); compile() itself prints nothing.
+  const std::vector<Diagnostic>& warnings() const;
 
   // Binds a tensor to caller-owned host memory (row-major, the tensor's dtype); the
   // memory must stay valid until synchronize() returns. Temp tensors need no binding
