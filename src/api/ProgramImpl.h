@@ -86,9 +86,9 @@ struct Program::Impl {
   void initRuntimeValues();
   // Joins the worker (if any) and publishes its outputs; returns its error, if any.
   std::exception_ptr join();
-  // Keeps a finished run's stats, final slots and trace (execute and dry run alike).
   // One run of the plan; a deadlock's report gets the declarations' source locations.
   detail::RunOutputs run(const detail::RunInputs& in) const;
+  // Keeps a finished run's stats, final slots and trace (execute and dry run alike).
   void recordRun(detail::RunOutputs&& out, bool dryRun, double executeMs);
 };
 

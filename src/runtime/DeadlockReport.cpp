@@ -1,7 +1,11 @@
 #include "pto/wsp/runtime/DeadlockReport.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+
+#include <set>
+#include <string_view>
 
 namespace pto::wsp::rt {
 
@@ -34,18 +38,16 @@ Diagnostic DeadlockReport::diagnostic() const {
                        "live and block retirement)",
                        s.process, s.depth, s.heldTasks));
   if (!hostSnapshot.empty()) d.note("host: " + hostSnapshot);
-  // One note per kernel a front end could locate, at its declaration.
-  for (size_t i = 0; i < running.size(); ++i) {
-    const RunningKernel& k = running[i];
-    bool first = true;
-    for (size_t j = 0; j < i; ++j) first &= running[j].symbol != k.symbol;
-    if (!first || !k.loc.valid()) continue;
-    std::string tasks;
-    size_t n = 0;
+  // One note per kernel a front end could locate, at its declaration, with every task
+  // still inside it.
+  std::set<std::string_view> noted;
+  for (const RunningKernel& k : running) {
+    if (!k.loc.valid() || !noted.insert(k.symbol).second) continue;
+    std::vector<uint64_t> tasks;
     for (const RunningKernel& o : running)
-      if (o.symbol == k.symbol) tasks += fmt::format("{}{}", n++ == 0 ? "" : ", ", o.task);
+      if (o.symbol == k.symbol) tasks.push_back(o.task);
     d.note(fmt::format("kernel '{}' has not returned ({} {}); it is declared here", k.name,
-                       n == 1 ? "task" : "tasks", tasks),
+                       tasks.size() == 1 ? "task" : "tasks", fmt::join(tasks, ", ")),
            k.loc);
   }
   for (const auto& k : knobs) d.help(k.text());
