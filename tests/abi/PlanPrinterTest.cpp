@@ -1,0 +1,70 @@
+#include "pto/wsp/abi/PlanPrinter.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace pto::wsp::abi {
+namespace {
+
+using ::testing::HasSubstr;
+
+Plan smallPlan() {
+  Plan p;
+  p.symbols = {{"S", 64}};
+  p.slots = {{"flag", 0}};
+  p.tensors.push_back({"X", 0, 4, {64, 16}, {16, 1}, 4096, false, ElemKind::Float, {}, {}});
+  p.tensors.push_back({"Len", 0, 4, {4}, {1}, 16, false, ElemKind::Signed, {}, {}});
+  p.kernels.push_back({"k", {{ParamKind::In, 16, 16, 0}, {ParamKind::Scalar, 0, 0, 0}}, 0, 99});
+  p.channels.push_back({"c", 2, 5});
+  PlanNode call;
+  call.kind = NodeKind::Call;
+  call.kernel = 0;
+  call.views.push_back({0, {Expr::binary(ExprOp::Mul, Expr::var(0), Expr::constant(16)), Expr::constant(0)}, {16, 16}});
+  call.scalars.push_back(Expr::select(Expr::binary(ExprOp::Lt, Expr::sym(0), Expr::constant(8)), Expr::slot(0),
+                                      Expr::load(1, Expr::var(0))));
+  PlanNode loop;
+  loop.kind = NodeKind::Loop;
+  loop.loopKind = LoopKind::Sequential;
+  loop.axis = AxisKind::DenseDyn;
+  loop.expr = Expr::binary(ExprOp::Div, Expr::sym(0), Expr::constant(16));
+  loop.children.push_back(call);
+  PlanNode send;
+  send.kind = NodeKind::Send;
+  send.channel = 0;
+  send.expr = Expr::var(0);
+  loop.children.push_back(send);
+  p.processes.push_back({"main", {loop}, 1});
+  return p;
+}
+
+TEST(PlanPrinter, PrintsTablesAndNodesWithTheirNames) {
+  const std::string t = printPlan(smallPlan());
+  EXPECT_THAT(t, HasSubstr("symbol S = 64\n"));
+  EXPECT_THAT(t, HasSubstr("slot flag = 0\n"));
+  EXPECT_THAT(t, HasSubstr("tensor X float32 [64x16] strides [16x1] bytes=4096\n"));
+  EXPECT_THAT(t, HasSubstr("kernel k(in dtype0[16x16], scalar dtype0) fn=0 cost=99\n"));
+  EXPECT_THAT(t, HasSubstr("channel c capacity=2 latency=5\n"));
+  EXPECT_THAT(t, HasSubstr("process main vars=1 {\n  for %0 in 0..S / 16 (dense_dyn) {\n"));
+  EXPECT_THAT(t, HasSubstr("    call k(X[%0 * 16, 0] extent 16x16, (S < 8) ? slot flag : Len[%0])\n"));
+  EXPECT_THAT(t, HasSubstr("    send c value %0\n  }\n}\n"));
+}
+
+TEST(PlanPrinter, DtypeNamesComeFromTheCaller) {
+  PlanPrintOptions o;
+  o.dtypeName = [](uint8_t) { return std::string("f32"); };
+  EXPECT_THAT(printPlan(smallPlan(), o), HasSubstr("tensor X f32 [64x16]"));
+}
+
+TEST(PlanPrinter, MalformedBytecodePrintsInsteadOfThrowing) {
+  const Plan p = smallPlan();
+  Expr bad;
+  bad.code = {static_cast<uint8_t>(ExprOp::Add)};
+  EXPECT_EQ(printPlanExpr(bad, p), "<malformed: stack underflow>");
+  bad.code = {200};
+  EXPECT_EQ(printPlanExpr(bad, p), "<malformed: opcode 200>");
+  EXPECT_EQ(printPlanExpr(Expr::sym(7), p), "<bad symbol 7>");
+  EXPECT_EQ(printPlanExpr(Expr{}, p), "0");
+}
+
+}  // namespace
+}  // namespace pto::wsp::abi
