@@ -1,5 +1,5 @@
 // Internal state of a Program, shared by Program.cpp (binding, runs), ProgramCompile.cpp
-// (the compile pipeline) and ProgramRun.cpp (one interpreter run). Not a public header.
+// (the compile driver's result) and ProgramRun.cpp (one interpreter run). Not a public header.
 #pragma once
 
 #include "pto/wsp/api/Program.h"

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <mutex>
 
 namespace pto::wsp::arch {
 
@@ -40,114 +41,6 @@ constexpr std::array<FeatureInfo, 24> kFeatures{{
     {"pred.dispatch_key_slot", G::Predicate, "dispatch keys reading slots written at run time"},
 }};
 
-CapabilityMatrix makeCpuSim() {
-  return {"cpu_sim", "ascend910b",
-          {
-              {"dispatch.round_robin", S::Enforced, "runtime policy registry"},
-              {"dispatch.hash", S::Enforced, "runtime policy registry (xxHash of the key)"},
-              {"dispatch.affinity", S::Enforced, "runtime policy registry"},
-              {"dispatch.least_loaded", S::Enforced, "earliest-free worker in semantic time"},
-              {"dispatch.custom", S::Enforced, "key ScalarExpr evaluated in the artifact per task"},
-              {"task_window", S::Enforced, "bounded task ring, stall-only"},
-              {"channel.capacity", S::Enforced, "runtime channel; send blocks when full"},
-              {"channel.latency", S::Enforced, "added to token time in semantic time"},
-              {"pool.tensormap", S::Enforced, "bounded TensorMap pool, stall-only"},
-              {"pool.deplist", S::Enforced, "bounded dep-list pool, stall-only"},
-              {"pool.heap", S::Enforced, "bounded heap arena, stall-only"},
-              {"pool.ready_queue", S::Enforced, "bounded ready queues, stall-only"},
-              {"streams", S::Recorded, "kept in the manifest; host workers have no streams"},
-              {"stream_by", S::Recorded, "kept in the manifest; host workers have no streams"},
-              {"timing", S::Recorded, "kept in the manifest; semantic time comes from the cost model"},
-              {"csp.channel", S::Enforced, "runtime channels with tokens"},
-              {"csp.replicate", S::Enforced, "n process instances in the runtime"},
-              {"csp.multi_producer", S::Enforced, "channel closes when the last producer ends"},
-              {"csp.consume", S::Enforced, "runtime consume loop"},
-              {"pred.cond_symbol", S::Enforced, "evaluated in the artifact; no recompile"},
-              {"pred.cond_slot", S::Enforced, "slot read after the writing task finishes"},
-              {"pred.dynamic_axis", S::Enforced, "bounds evaluated per run; no recompile"},
-              {"pred.sparse_select", S::Enforced, "indptr / indices read at run time"},
-              {"pred.dispatch_key_slot", S::Enforced, "slot read after the writing task finishes"},
-          }};
-}
-
-CapabilityMatrix makeAscend() {
-  const char* rec = "kept in the plan for on-device expansion; host_build_graph assigns cores itself";
-  return {"ascend", "ascend910b",
-          {
-              {"dispatch.round_robin", S::Recorded, rec},
-              {"dispatch.hash", S::Recorded, rec},
-              {"dispatch.affinity", S::Recorded, rec},
-              {"dispatch.least_loaded", S::Recorded, rec},
-              {"dispatch.custom", S::Recorded, rec},
-              {"task_window", S::Recorded, "host_build_graph builds the whole graph (max 131072 tasks)"},
-              {"channel.capacity", S::Diagnosed, "channels become add_successor edges, which have no capacity"},
-              {"channel.latency", S::Recorded, "semantic model only; edges carry no latency"},
-              {"pool.tensormap", S::Recorded, "sizes for the tensormap_and_ringbuffer runtime"},
-              {"pool.deplist", S::Recorded, "sizes for the tensormap_and_ringbuffer runtime"},
-              {"pool.heap", S::Recorded, "sizes for the tensormap_and_ringbuffer runtime"},
-              {"pool.ready_queue", S::Recorded, "sizes for the tensormap_and_ringbuffer runtime"},
-              {"streams", S::Recorded, "kept in the emitted tree's metadata"},
-              {"stream_by", S::Recorded, "kept in the emitted tree's metadata"},
-              {"timing", S::Recorded, "kept in the emitted tree's metadata"},
-              {"csp.channel", S::Enforced, "each token becomes an add_successor edge"},
-              {"csp.replicate", S::Enforced, "unrolled into n process instances at orchestration"},
-              {"csp.multi_producer", S::Enforced, "edges from every producer"},
-              {"csp.consume", S::Enforced, "consumer tasks depend on the producing tasks"},
-              {"pred.cond_symbol", S::Enforced, "evaluated by the orchestration function"},
-              {"pred.cond_slot", S::Unsupported, "the graph is built before any task runs: no slot value yet"},
-              {"pred.dynamic_axis", S::Enforced, "sizes are orchestration arguments"},
-              {"pred.sparse_select", S::Enforced, "index tensors read from their host copy at orchestration"},
-              {"pred.dispatch_key_slot", S::Unsupported, "the graph is built before any task runs: no slot value yet"},
-          }};
-}
-
-CapabilityMatrix makeAie() {
-  return {"aie", "aie_npu1",
-          {
-              {"dispatch.round_robin", S::Enforced, "processes / tasks placed on compute tiles at compile time"},
-              {"dispatch.hash", S::Enforced, "static keys hashed at compile time"},
-              {"dispatch.affinity", S::Enforced, "static keys placed at compile time"},
-              {"dispatch.least_loaded", S::Diagnosed, "static array: placed round-robin at compile time"},
-              {"dispatch.custom", S::Unsupported, "runtime keys cannot move work between statically placed cores"},
-              {"task_window", S::Diagnosed, "no task ring: object FIFO depth bounds in-flight work"},
-              {"channel.capacity", S::Enforced, "object FIFO depth"},
-              {"channel.latency", S::Recorded, "semantic model only"},
-              {"pool.tensormap", S::Diagnosed, "no runtime pools: dependencies are static"},
-              {"pool.deplist", S::Diagnosed, "no runtime pools: dependencies are static"},
-              {"pool.heap", S::Diagnosed, "no runtime heap: buffers are static"},
-              {"pool.ready_queue", S::Diagnosed, "no runtime queues: cores run fixed programs"},
-              {"streams", S::Recorded, "kept in the manifest"},
-              {"stream_by", S::Recorded, "kept in the manifest"},
-              {"timing", S::Recorded, "kept in the manifest"},
-              {"csp.channel", S::Enforced, "aie.objectfifo between producer and consumer tiles"},
-              {"csp.replicate", S::Enforced, "n cores running the process"},
-              {"csp.multi_producer", S::Unsupported, "an object FIFO has one producer: give each producer its own channel"},
-              {"csp.consume", S::Enforced, "objectfifo acquire(Consume) / release loop"},
-              {"pred.cond_symbol", S::Unsupported, "static core programs: bind the symbol to a constant"},
-              {"pred.cond_slot", S::Unsupported, "static core programs cannot branch on task-written slots"},
-              {"pred.dynamic_axis", S::Unsupported, "static buffer sizes: give the axis a constant size"},
-              {"pred.sparse_select", S::Unsupported, "static DMA patterns: densify the selection"},
-              {"pred.dispatch_key_slot", S::Unsupported, "static placement cannot read task-written slots"},
-          }};
-}
-
-struct Matrices {
-  std::array<CapabilityMatrix, 3> all{makeCpuSim(), makeAscend(), makeAie()};
-  Matrices() {
-    for (const CapabilityMatrix& m : all) {
-      PTO_INTERNAL_ASSERT(m.entries.size() == kFeatures.size(), "capability matrix '{}' has {} entries, want {}",
-                          m.target, m.entries.size(), kFeatures.size());
-      for (size_t i = 0; i < kFeatures.size(); ++i)
-        PTO_INTERNAL_ASSERT(m.entries[i].feature == kFeatures[i].name, "capability matrix '{}' entry {} is '{}', want '{}'",
-                            m.target, i, m.entries[i].feature, kFeatures[i].name);
-    }
-  }
-};
-const Matrices& matrices() {
-  static const Matrices m;  // thread-safe static init
-  return m;
-}
-constexpr std::array<std::string_view, 3> kTargets{"cpu_sim", "ascend", "aie"};
 }  // namespace
 
 std::string_view supportName(Support s) {
@@ -199,8 +92,8 @@ Support CapabilityMatrix::require(std::string_view feature, const SourceLoc& loc
   if (c.support == S::Unsupported) {
     Diagnostic d = makeError(loc, fmt::format("'{}' is not supported on target '{}': {}", feature, target, c.note));
     std::string others;
-    for (const CapabilityMatrix& m : matrices().all)
-      if (m.support(feature) != S::Unsupported) others += (others.empty() ? "" : ", ") + std::string(m.target);
+    for (const CapabilityMatrix* m : publishedMatrices())
+      if (m->support(feature) != S::Unsupported) others += (others.empty() ? "" : ", ") + std::string(m->target);
     d.help(others.empty() ? std::string("remove it from the workload or schedule")
                           : fmt::format("remove it, or compile for a target that supports it: {}", others));
     throw UserError(std::move(d));
@@ -223,19 +116,36 @@ std::string CapabilityMatrix::table() const {
   return out;
 }
 
-std::span<const std::string_view> knownTargets() { return kTargets; }
-
-const CapabilityMatrix* findCapabilities(std::string_view target) {
-  for (const CapabilityMatrix& m : matrices().all)
-    if (m.target == target) return &m;
-  return nullptr;
+void checkMatrix(const CapabilityMatrix& m) {
+  PTO_INTERNAL_ASSERT(m.entries.size() == kFeatures.size(), "capability matrix '{}' has {} entries, want {}", m.target,
+                      m.entries.size(), kFeatures.size());
+  for (size_t i = 0; i < kFeatures.size(); ++i)
+    PTO_INTERNAL_ASSERT(m.entries[i].feature == kFeatures[i].name, "capability matrix '{}' entry {} is '{}', want '{}'",
+                        m.target, i, m.entries[i].feature, kFeatures[i].name);
 }
 
-const CapabilityMatrix& capabilities(std::string_view target, const SourceLoc& loc) {
-  if (const CapabilityMatrix* m = findCapabilities(target)) return *m;
-  Diagnostic d = makeError(loc, fmt::format("unknown target '{}'", target));
-  d.help(fmt::format("known targets: {}", fmt::join(kTargets, ", ")));
-  throw UserError(std::move(d));
+namespace {
+struct Published {
+  std::mutex mu;
+  std::vector<const CapabilityMatrix*> all;
+};
+Published& published() {
+  static Published p;
+  return p;
+}
+}  // namespace
+
+void publishMatrix(const CapabilityMatrix& m) {
+  checkMatrix(m);
+  Published& p = published();
+  std::lock_guard lk(p.mu);
+  p.all.push_back(&m);
+}
+
+std::vector<const CapabilityMatrix*> publishedMatrices() {
+  Published& p = published();
+  std::lock_guard lk(p.mu);
+  return p.all;
 }
 
 std::vector<std::string> featuresOf(const ir::Directive& d) {

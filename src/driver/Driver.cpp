@@ -1,23 +1,22 @@
-// Program::compile: verify -> workload -> arch -> plan -> kernel sources -> object cache ->
-// package -> dlopen. The warm path (everything cached) must compile nothing and stay
-// cheap: every step below is either pure in-memory work or a verified cache lookup, and
-// an existing valid package is reused, never rewritten.
-#include "ProgramImpl.h"
-#include "ProgramPch.h"
-#include "ProgramSources.h"
+// The compile driver's script (driver/Driver.h). The warm path (everything cached) must
+// compile nothing and stay cheap: every phase below is either pure in-memory work or a
+// verified cache lookup, and an existing valid package is reused, never rewritten.
+#include "pto/wsp/driver/Driver.h"
 
+#include "pto/wsp/abi/PlanPrinter.h"
 #include "pto/wsp/arch/ArchRegistry.h"
 #include "pto/wsp/arch/Capability.h"
 #include "pto/wsp/artifact/AtomicFile.h"
+#include "pto/wsp/artifact/CompilerInvocation.h"
 #include "pto/wsp/artifact/FileLock.h"
 #include "pto/wsp/artifact/Package.h"
 #include "pto/wsp/ir/Verifier.h"
 #include "pto/wsp/ir/text/Parser.h"
 #include "pto/wsp/ir/text/Printer.h"
-#include "pto/wsp/lower/KernelCodegen.h"
-#include "pto/wsp/lower/PlanLowering.h"
+#include "pto/wsp/ir/DType.h"
 #include "pto/wsp/support/Assert.h"
 #include "pto/wsp/support/Hash.h"
+#include "pto/wsp/target/Target.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -26,7 +25,7 @@
 #include <cstdio>
 #include <optional>
 
-namespace pto::wsp {
+namespace pto::wsp::driver {
 
 namespace fs = std::filesystem;
 
@@ -147,118 +146,101 @@ void ensurePackage(const fs::path& dir, const artifact::Manifest& want, const st
                       dir.string());
 }
 
-// Objects for every kernel, then one link.
-//  * Warm (every object present): verified in this thread; starting the cache's worker
-//    threads costs more than the verification itself on a loaded machine.
-//  * Misses: generated kernels compile with the tile-library PCH when it exists, or when
-//    at least kPchMinMisses of them miss ($PTO_WSP_PCH=1: any miss, =0: never). External
-//    kernels never get the PCH forced into them. The PCH flags are unkeyed, so objects
-//    built with or without it are the same cache entries.
-//    Threshold: building the PCH costs ~1.2 s wall on one core (1.3 s CPU, 43 MB), a kernel
-//    ~0.55 s CPU without it and ~0.1 s with it; on an idle 2-core machine a fresh cache
-//    breaks even at about 6 kernels (at 4, softmax went 1.29 -> 2.32 s cold; measured in
-//    docs/performance.md). Every later compile into the same cache uses an existing PCH.
-constexpr size_t kPchMinMisses = 6;
-
-artifact::CacheEntry buildKernels(artifact::ObjectCache& cache, const detail::KernelSources& ks,
-                                  const std::string& what, const CompileOptions& opts,
-                                  const std::function<void(const Diagnostic&)>& remark) {
-  std::error_code ec;
-  size_t genMisses = 0, misses = 0;
-  for (size_t i = 0; i < ks.sources.size(); ++i)
-    if (!fs::exists(cache.payloadPath(artifact::EntryKind::Object, cache.objectKey(ks.sources[i])), ec)) {
-      ++misses;
-      genMisses += !ks.external[i];
-    }
-  std::vector<artifact::CacheEntry> objs;
-  objs.reserve(ks.sources.size());
-  if (misses == 0) {
-    for (const artifact::KernelSource& k : ks.sources) {
-      const auto t0 = Clock::now();
-      objs.push_back(cache.object(k));
-      if (opts.onProgress) opts.onProgress({k.name, objs.size(), ks.sources.size(), objs.back().hit, msSince(t0)});
-    }
-    return cache.link(objs, what);
-  }
-  std::vector<artifact::KernelSource> gen, ext;
-  for (size_t i = 0; i < ks.sources.size(); ++i) (ks.external[i] ? ext : gen).push_back(ks.sources[i]);
-  std::optional<artifact::ObjectCache> pchCache;
-  const detail::PchMode mode = detail::pchModeFromEnv();
-  if (genMisses > 0 && mode != detail::PchMode::Never) {
-    std::vector<std::string> pch =
-        detail::tilePchFlags(cache, mode == detail::PchMode::Always || genMisses >= kPchMinMisses, remark);
-    if (!pch.empty()) {
-      artifact::CompilerConfig cfg = cache.config();
-      cfg.unkeyedFlags = std::move(pch);
-      pchCache.emplace(cache.root(), std::move(cfg));
-      pchCache->setRemarkHandler(remark);
-    }
-  }
-  artifact::ObjectCache& genCache = pchCache ? *pchCache : cache;
-  // Progress counts run over both groups: generated kernels first, then external ones.
-  if (opts.onProgress) {
-    genCache.setProgressHandler([&](const artifact::BuildProgress& p) {
-      opts.onProgress({p.kernel, p.done, ks.sources.size(), p.hit, p.ms});
-    });
-    if (&genCache != &cache)
-      cache.setProgressHandler([&](const artifact::BuildProgress& p) {
-        opts.onProgress({p.kernel, gen.size() + p.done, ks.sources.size(), p.hit, p.ms});
-      });
-  }
-  std::vector<artifact::CacheEntry> genObjs = gen.empty() ? std::vector<artifact::CacheEntry>{} : genCache.objects(gen);
-  if (&genCache == &cache && opts.onProgress)
-    cache.setProgressHandler([&](const artifact::BuildProgress& p) {
-      opts.onProgress({p.kernel, gen.size() + p.done, ks.sources.size(), p.hit, p.ms});
-    });
-  std::vector<artifact::CacheEntry> extObjs = ext.empty() ? std::vector<artifact::CacheEntry>{} : cache.objects(ext);
-  cache.setProgressHandler({});  // the handlers above capture locals of this call
-  size_t gi = 0, ei = 0;
-  for (size_t i = 0; i < ks.sources.size(); ++i) objs.push_back(ks.external[i] ? extObjs[ei++] : genObjs[gi++]);
-  return cache.link(objs, what);
-}
-
 }  // namespace
 
-Program Program::compile(const ir::Module& m, const CompileOptions& opts) {
+std::string_view dumpName(Dump d) {
+  switch (d) {
+    case Dump::None: return "none";
+    case Dump::Ir: return "ir";
+    case Dump::Plan: return "plan";
+    case Dump::Kernels: return "kernels";
+    case Dump::Manifest: return "manifest";
+  }
+  return "?";
+}
+
+std::optional<Dump> parseDump(std::string_view s) {
+  for (Dump d : {Dump::Ir, Dump::Plan, Dump::Kernels, Dump::Manifest})
+    if (dumpName(d) == s) return d;
+  return std::nullopt;
+}
+
+std::string printPlan(const abi::Plan& plan) {
+  abi::PlanPrintOptions o;
+  o.dtypeName = [](uint8_t code) { return std::string(ir::dtypeName(static_cast<ir::DType>(code))); };
+  return abi::printPlan(plan, o);
+}
+
+std::string printKernels(const std::vector<artifact::KernelSource>& units) {
+  std::string out;
+  for (const artifact::KernelSource& k : units) {
+    out += fmt::format("// ===== kernel '{}'{} =====\n", k.name, k.origin.empty() ? "" : " (" + k.origin + ")");
+    out += k.text;
+    if (!k.text.empty() && k.text.back() != '\n') out += '\n';
+  }
+  return out;
+}
+
+std::filesystem::path warmCache(std::string_view targetName, const std::filesystem::path& cacheDir) {
+  return target::TargetRegistry::global().get(targetName).warmCache(cacheDir);
+}
+
+Compiled compile(const ir::Module& m, const CompileOptions& opts) {
   const auto t0 = Clock::now();
   const uint64_t invocations0 = artifact::compilerInvocationCount();
-  auto impl = std::make_unique<Impl>();
-  PhaseTimer phase{impl->compilePhases};
+  Compiled out;
+  PhaseTimer phase{out.phasesMs};
+  auto stopAt = [&](Dump d, auto&& text) {
+    if (opts.dump != d) return false;
+    out.dumpText = text();
+    out.compileMs = msSince(t0);
+    return true;
+  };
 
+  // verify
   {
     const DiagnosticList diags = ir::verify(m);
     diags.throwIfErrors();
-    impl->warnings = diags.all();  // only warnings are left
+    out.warnings = diags.all();  // only warnings are left
   }
+  if (stopAt(Dump::Ir, [&] { return ir::text::print(m); })) return out;
+  // workload, target, arch
   const ir::Workload& w = pickWorkload(m, opts.workload);
-  const arch::CapabilityMatrix& caps = arch::capabilities(opts.target, optionsLoc(m, "target"));
+  const target::Target& tgt = target::TargetRegistry::global().get(opts.target, optionsLoc(m, "target"));
   const arch::ArchModel a =
-      arch::resolveArch(opts.arch.empty() ? std::string_view(caps.arch) : std::string_view(opts.arch),
-                        optionsLoc(m, "arch"));
+      arch::resolveArch(opts.arch.empty() ? tgt.defaultArch() : std::string_view(opts.arch), optionsLoc(m, "arch"));
+  tgt.check(m, w, a);
   phase.lap("verify");
 
-  lower::PlanLoweringResult lowered = lower::lowerWorkload(m, w, a, opts.target);
+  // plan
+  lower::PlanLoweringResult lowered = tgt.emitOrchestration(m, w, a);
   phase.lap("lower");
+  if (stopAt(Dump::Plan, [&] { return driver::printPlan(lowered.plan); })) return out;
 
+  // kernels
   fs::path sourceDir = opts.sourceDir;
   if (sourceDir.empty() && !m.loc.file.empty()) sourceDir = fs::path(m.loc.file).parent_path();
-  detail::KernelSources ks = detail::kernelSources(m, lowered.plan, a, opts.target, sourceDir);
+  target::KernelUnits ks = tgt.emitKernels(m, lowered.plan, a, sourceDir);
   phase.lap("codegen");
+  if (stopAt(Dump::Kernels, [&] { return printKernels(ks.sources); })) return out;
 
-  artifact::CompilerConfig ccfg = detail::kernelCompilerConfig(opts.jobs);
+  // config, compiler, cache: the kernel library
+  artifact::CompilerConfig ccfg = tgt.compilerConfig(opts.jobs);
   phase.lap("config");
   artifact::ObjectCache cache(opts.cacheDir.empty() ? artifact::ObjectCache::defaultDir() : opts.cacheDir,
                               std::move(ccfg));
   phase.lap("compiler");
   const std::function<void(const Diagnostic&)> remark = opts.onRemark ? opts.onRemark : defaultRemark;
   cache.setRemarkHandler(remark);
-  artifact::CacheEntry lib = buildKernels(cache, ks, fmt::format("artifact '{}'", m.name), opts, remark);
+  artifact::CacheEntry lib =
+      tgt.buildLibrary(cache, ks, {opts.jobs, fmt::format("artifact '{}'", m.name), opts.onProgress, remark});
   phase.lap("cache");
 
+  // package
   artifact::Manifest man;
-  man.target = opts.target;
+  man.target = std::string(tgt.name());
   man.archInstance = a.name;
-  man.capabilities = nlohmann::json::parse(arch::capabilitiesToJson(caps).dump());
+  man.capabilities = nlohmann::json::parse(arch::capabilitiesToJson(tgt.capabilities()).dump());
   man.kernels = ks.manifest;
   const std::vector<uint8_t> planVec = abi::serializePlan(lowered.plan);
   const std::string planBytes(planVec.begin(), planVec.end());
@@ -271,41 +253,41 @@ Program Program::compile(const ir::Module& m, const CompileOptions& opts) {
                   cache.config().linkFlags};
   man.features = lowered.features;
   man.packageHash = artifact::computePackageHash(man);
+  if (stopAt(Dump::Manifest, [&] { return artifact::manifestText(man); })) return out;
   fs::path dir = opts.packageDir.empty()
                      ? cache.root() / fmt::format("v{}", artifact::kCacheFormatVersion) / "packages" / man.packageHash
                      : opts.packageDir;
   ensurePackage(dir, man, planBytes, lib.path, remark);
   phase.lap("package");
 
-  // Load from the package, not the cache: the package is what `ptowsp run` ships.
-  impl->library = artifact::SharedLibrary::open(dir / man.library->file);
-  impl->kernels.resize(lowered.plan.kernels.size());
+  // load: from the package, not the cache (the package is what `ptowsp run` ships).
+  out.library = artifact::SharedLibrary::open(dir / man.library->file);
+  out.kernels.resize(lowered.plan.kernels.size());
   for (const abi::PlanKernel& pk : lowered.plan.kernels) {
     const artifact::ManifestKernel* mk = nullptr;
     for (const auto& k : man.kernels)
       if (k.name == pk.name) mk = &k;
     PTO_INTERNAL_ASSERT(mk != nullptr, "plan kernel '{}' has no manifest entry", pk.name);
-    PTO_INTERNAL_ASSERT(pk.fnIndex < impl->kernels.size(), "fnIndex {} out of range", pk.fnIndex);
+    PTO_INTERNAL_ASSERT(pk.fnIndex < out.kernels.size(), "fnIndex {} out of range", pk.fnIndex);
     const std::string what = fmt::format("kernel '{}'", pk.name);
-    rt::KernelBinding& b = impl->kernels[pk.fnIndex];
-    b.fn = impl->library.function<pto_kernel_fn>(mk->symbol, what);
-    if (!mk->cyclesSymbol.empty()) b.cycles = impl->library.function<pto_cycles_fn>(mk->cyclesSymbol, what);
-    impl->kernelNames.push_back(pk.name);
+    LoadedKernel& b = out.kernels[pk.fnIndex];
+    b.fn = out.library.function<pto_kernel_fn>(mk->symbol, what);
+    if (!mk->cyclesSymbol.empty()) b.cycles = out.library.function<pto_cycles_fn>(mk->cyclesSymbol, what);
+    out.kernelNames.push_back(pk.name);
   }
   phase.lap("load");
 
-  impl->module = m;
-  impl->workload = w.name;
-  impl->manifest = std::move(man);
-  impl->dir = std::move(dir);
-  impl->plan = std::move(lowered.plan);
-  impl->initRuntimeValues();
-  impl->compilerInvocations = artifact::compilerInvocationCount() - invocations0;
-  impl->compileMs = msSince(t0);
-  return Program(std::move(impl));
+  out.module = m;
+  out.workload = w.name;
+  out.manifest = std::move(man);
+  out.dir = std::move(dir);
+  out.plan = std::move(lowered.plan);
+  out.compilerInvocations = artifact::compilerInvocationCount() - invocations0;
+  out.compileMs = msSince(t0);
+  return out;
 }
 
-Program Program::compileFile(const fs::path& wsp, CompileOptions opts) {
+Compiled compileFile(const fs::path& wsp, CompileOptions opts) {
   const auto t0 = Clock::now();
   std::optional<std::string> text = artifact::tryReadFile(wsp);
   if (!text)
@@ -314,10 +296,10 @@ Program Program::compileFile(const fs::path& wsp, CompileOptions opts) {
   ir::Module m = ir::text::parse(*text, wsp.string());
   if (opts.sourceDir.empty()) opts.sourceDir = wsp.parent_path();
   const double parseMs = msSince(t0);
-  Program p = compile(m, opts);
-  p.impl_->compilePhases.insert(p.impl_->compilePhases.begin(), {"parse", parseMs});
-  p.impl_->compileMs = msSince(t0);
-  return p;
+  Compiled c = compile(m, opts);
+  c.phasesMs.insert(c.phasesMs.begin(), {"parse", parseMs});
+  c.compileMs = msSince(t0);
+  return c;
 }
 
-}  // namespace pto::wsp
+}  // namespace pto::wsp::driver

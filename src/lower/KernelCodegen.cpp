@@ -22,8 +22,6 @@ using ir::TileType;
 
 namespace {
 
-constexpr std::array<std::string_view, 1> kTargets = {kCpuSimTarget};
-
 bool isIdentChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
@@ -94,20 +92,6 @@ std::string describe(const TileInst& inst) {
     for (size_t i = 0; i < inst.resultTypes.size(); ++i) s += (i ? ", " : " ") + inst.resultTypes[i].str();
   }
   return commentSafe(s);
-}
-
-[[noreturn]] void unknownTarget(std::string_view target, const SourceLoc& loc) {
-  Diagnostic d = makeError(loc, fmt::format("no kernel code generator for target '{}'", target));
-  std::string known;
-  for (std::string_view t : kTargets) known += (known.empty() ? "" : ", ") + std::string(t);
-  d.help(fmt::format("kernel code generation supports: {}", known));
-  throw UserError(std::move(d));
-}
-
-bool knownTarget(std::string_view target) {
-  for (std::string_view t : kTargets)
-    if (t == target) return true;
-  return false;
 }
 
 // C++ literal of a constant scalar operand (integers exact, floats shortest round-trip).
@@ -364,11 +348,8 @@ std::string kernelSymbol(std::string_view kernelName) {
 
 std::string cyclesSymbol(std::string_view kernelName) { return kernelSymbol(kernelName) + "_cycles"; }
 
-std::span<const std::string_view> codegenTargets() { return kTargets; }
-
 std::optional<std::string> unsupportedReason(std::string_view target, const TileInst& inst,
                                              std::span<const TileType> operandTypes) {
-  if (!knownTarget(target)) return fmt::format("no kernel code generator for target '{}'", target);
   const std::string_view name = ir::tileOpInfo(inst.op).name;
   // cpu_sim: what the tile library implements (docs/tile-library.md). The IR allows more.
   if (ir::isUnaryElementwise(inst.op) && !operandTypes.empty() && !tileLibUnaryDType(operandTypes[0].dtype))
@@ -383,7 +364,6 @@ std::optional<std::string> unsupportedReason(std::string_view target, const Tile
 }
 
 void checkLowerable(const ir::Kernel& k, std::string_view target) {
-  if (!knownTarget(target)) unknownTarget(target, k.loc);
   if (k.external) return;
   std::map<std::string, TileType, std::less<>> types;
   std::vector<Diagnostic> errs;
@@ -446,7 +426,6 @@ void validateExternalKernel(const ir::Kernel& k, const CodegenOptions& opts) {
 }
 
 std::string emitCpuKernel(const ir::Kernel& k, const arch::ArchModel& a, const CodegenOptions& opts) {
-  if (opts.target != kCpuSimTarget) unknownTarget(opts.target, k.loc);
   if (k.external) {
     validateExternalKernel(k, opts);
     return {};

@@ -403,8 +403,7 @@ void PlanLowerer::lowerProcesses() {
 }  // namespace detail
 
 PlanLoweringResult lowerWorkload(const ir::Module& m, const ir::Workload& w, const arch::ArchModel& a,
-                                 std::string_view target) {
-  const arch::CapabilityMatrix& caps = arch::capabilities(target, w.loc);
+                                 const arch::CapabilityMatrix& caps) {
   PlanLowerer L(m, w, a, caps);
   L.lowerTables();
   L.lowerSchedule();

@@ -57,7 +57,7 @@ workload mixed {
 
 TEST(PlanLoweringControl, MultiBranchCondScopeSequentialAndSlots) {
   ir::Module m = parseText(kControl, "ctl.wsp");
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("ctl"), arch910b());
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("ctl"), arch910b(), caps());
   // No dispatch directive: the arch's vector workers (48 AIV on ascend910b).
   EXPECT_EQ(r.plan.schedule.workers, 48u);
   EXPECT_EQ(r.features, (std::vector<std::string>{"pred.cond_slot", "pred.cond_symbol"}));
@@ -91,7 +91,7 @@ TEST(PlanLoweringControl, MultiBranchCondScopeSequentialAndSlots) {
 
 TEST(PlanLoweringControl, LaterDirectivesWinAndKeysAreExprs) {
   ir::Module m = parseText(kControl, "ctl.wsp");
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("keyed"), arch910b());
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("keyed"), arch910b(), caps());
   const abi::PlanSchedule& s = r.plan.schedule;
   EXPECT_EQ(s.dispatch, "affinity");
   EXPECT_EQ(s.workers, 3u);
@@ -112,13 +112,13 @@ TEST(PlanLoweringControl, LaterDirectivesWinAndKeysAreExprs) {
 TEST(PlanLoweringControl, FloatMixAndUnknownTargetAreErrors) {
   ir::Module m = parseText(kControl, "ctl.wsp");
   try {
-    lowerWorkload(m, *m.findWorkload("mixed"), arch910b());
+    lowerWorkload(m, *m.findWorkload("mixed"), arch910b(), caps());
     FAIL();
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("scalar argument 'f' of 'k' mixes float literals with run-time values"));
   }
   try {
-    lowerWorkload(m, *m.findWorkload("ctl"), arch910b(), "tpu");
+    lowerWorkload(m, *m.findWorkload("ctl"), arch910b(), caps("tpu"));
     FAIL();
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("tpu"));
@@ -147,7 +147,7 @@ workload w {
 }
 )", "rep.wsp");
   try {
-    lowerWorkload(m, *m.findWorkload("w"), arch910b());
+    lowerWorkload(m, *m.findWorkload("w"), arch910b(), caps());
     FAIL();
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("replicate p R: the count must be a constant >= 1"));

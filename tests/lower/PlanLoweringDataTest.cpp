@@ -40,7 +40,7 @@ workload w {
 
 TEST(PlanLoweringViews, WordsAndRegionsOfSteppedTransposedRank3AndRank1Views) {
   ir::Module m = parseText(kViews, "views.wsp");
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("w"), arch910b());
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("w"), arch910b(), caps());
   const abi::PlanNode& call = r.plan.processes[0].body[0].children[0];
   ASSERT_EQ(call.views.size(), 4u);
   EXPECT_EQ(call.views[0].extents, (std::vector<int64_t>{1, 16, 15}));  // 8 cols, step 2: 1 + 7*2
@@ -142,7 +142,7 @@ std::multiset<int64_t> rowsRead(const AxesData& d) {
 
 TEST(PlanLoweringAxes, RaggedLengthsAreReadFromTensorMemoryAtRunTime) {
   ir::Module m = parseText(kAxes, "axes.wsp");
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("ragged"), arch910b());
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("ragged"), arch910b(), caps());
   EXPECT_NE(std::find(r.features.begin(), r.features.end(), "pred.dynamic_axis"), r.features.end());
   AxesData d;
   gWords.clear();
@@ -168,7 +168,7 @@ TEST(PlanLoweringAxes, RaggedLengthsAreReadFromTensorMemoryAtRunTime) {
 
 TEST(PlanLoweringAxes, SparseIndptrAndIndicesAreReadFromTensorMemoryAtRunTime) {
   ir::Module m = parseText(kAxes, "axes.wsp");
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("sparse"), arch910b());
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("sparse"), arch910b(), caps());
   EXPECT_NE(std::find(r.features.begin(), r.features.end(), "pred.sparse_select"), r.features.end());
   AxesData d;
   gWords.clear();
@@ -194,7 +194,7 @@ TEST(PlanLoweringAxes, SparseIndptrAndIndicesAreReadFromTensorMemoryAtRunTime) {
 
 TEST(PlanLoweringAxes, DenseDynExtentFollowsTheSymbolWithTheSamePlan) {
   ir::Module m = parseText(kAxes, "axes.wsp");
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("dyn"), arch910b());
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("dyn"), arch910b(), caps());
   EXPECT_EQ(kernelTasks(dryRun(r.plan).stats), 4u);
   EXPECT_EQ(kernelTasks(dryRun(r.plan, {9}).stats), 9u);
   EXPECT_EQ(kernelTasks(dryRun(r.plan, {0}).stats), 0u);
@@ -216,7 +216,7 @@ workload w {
   }
 }
 )", "nodef.wsp");
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("w"), arch910b());
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("w"), arch910b(), caps());
   EXPECT_EQ(r.plan.tensors[0].shape, (std::vector<int64_t>{0, 16}));
   EXPECT_EQ(r.plan.tensors[0].shapeExprs.size(), 2u);
   try {

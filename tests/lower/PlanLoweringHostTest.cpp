@@ -64,7 +64,7 @@ void copyTile(const uint64_t* a, uint32_t) {
 
 TEST(PlanLoweringHost, WordsMoveTheRightElementsAndLoadsWaitForHostWriters) {
   ir::Module m = parseText(kHost, "host.wsp");
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("w"), arch910b());
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("w"), arch910b(), caps());
   ASSERT_EQ(r.plan.kernels.size(), 3u);  // first-call order: set_lens, copy, copy_t
   std::vector<float> X(64 * 16), B(16 * 8), Y(64 * 16, -1.f), T(8 * 16, -1.f);
   for (size_t i = 0; i < X.size(); ++i) X[i] = static_cast<float>(i);

@@ -31,7 +31,7 @@ TEST(PlanLowering, EveryExampleLowersValidatesRoundTripsAndRuns) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.dir);
     ir::Module m = loadExample(c.dir);
-    PlanLoweringResult r = lowerWorkload(m, *m.findWorkload(c.workload), arch910b());
+    PlanLoweringResult r = lowerWorkload(m, *m.findWorkload(c.workload), arch910b(), caps());
     EXPECT_EQ(abi::validatePlan(r.plan), "");
     std::vector<uint8_t> bytes = abi::serializePlan(r.plan);
     EXPECT_EQ(abi::deserializePlan(bytes), r.plan);
@@ -64,7 +64,7 @@ TEST(PlanLowering, EveryWorkloadOfEveryExampleFileLowersAndRuns) {
         continue;
       }
       for (const auto& w : m.workloads) {
-        PlanLoweringResult r = lowerWorkload(m, w, arch910b());
+        PlanLoweringResult r = lowerWorkload(m, w, arch910b(), caps());
         EXPECT_EQ(abi::validatePlan(r.plan), "");
         EXPECT_EQ(abi::deserializePlan(abi::serializePlan(r.plan)), r.plan);
         std::vector<std::vector<uint8_t>> mem;
@@ -90,7 +90,7 @@ TEST(PlanLowering, EveryWorkloadOfEveryExampleFileLowersAndRuns) {
 // either still deserialises (and then validates) or throws UserError.
 TEST(PlanLowering, BitFlippedPlansAreRejectedOrValid) {
   ir::Module m = loadExample("pipeline");
-  const std::vector<uint8_t> bytes = abi::serializePlan(lowerWorkload(m, *m.findWorkload("pipeline"), arch910b()).plan);
+  const std::vector<uint8_t> bytes = abi::serializePlan(lowerWorkload(m, *m.findWorkload("pipeline"), arch910b(), caps()).plan);
   size_t rejected = 0;
   for (size_t i = 0; i < bytes.size(); ++i)
     for (int bit = 0; bit < 8; ++bit) {
@@ -113,7 +113,7 @@ TEST(PlanLowering, BitFlippedPlansAreRejectedOrValid) {
 TEST(PlanLowering, RmsnormTotalCyclesByHand) {
   ir::Module m = loadExample("rmsnorm");
   const arch::ArchModel& a = arch910b();
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("rms"), a);
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("rms"), a, caps());
   const abi::PlanSchedule& s = r.plan.schedule;
   EXPECT_EQ(s.workers, 4u);
   EXPECT_EQ(s.dispatch, "round_robin");
@@ -143,7 +143,7 @@ TEST(PlanLowering, RmsnormTotalCyclesByHand) {
 
 TEST(PlanLowering, ScheduleAndCspMapping) {
   ir::Module m = loadExample("pipeline");
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("pipeline"), arch910b());
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("pipeline"), arch910b(), caps());
   const abi::Plan& p = r.plan;
   EXPECT_EQ(p.schedule.workers, 4u);
   EXPECT_EQ(p.schedule.dispatch, "least_loaded");
@@ -167,7 +167,7 @@ TEST(PlanLowering, ScheduleAndCspMapping) {
 
 TEST(PlanLowering, SoftmaxFoldsFloatScalarsAndKeepsPhasesSequential) {
   ir::Module m = loadExample("softmax");
-  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("softmax"), arch910b());
+  PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("softmax"), arch910b(), caps());
   const abi::PlanNode& seq = r.plan.processes[0].body[0];
   ASSERT_EQ(seq.kind, abi::NodeKind::Seq);
   ASSERT_EQ(seq.children.size(), 3u);
@@ -181,7 +181,7 @@ TEST(PlanLowering, SoftmaxFoldsFloatScalarsAndKeepsPhasesSequential) {
 TEST(PlanLowering, BgemmCustomKeyAndTargetCapabilities) {
   ir::Module m = loadExample("bgemm");
   const ir::Workload& w = *m.findWorkload("bgemm");
-  PlanLoweringResult r = lowerWorkload(m, w, arch910b());
+  PlanLoweringResult r = lowerWorkload(m, w, arch910b(), caps());
   EXPECT_EQ(r.plan.schedule.dispatch, "custom");
   EXPECT_EQ(r.plan.schedule.workers, 8u);
   EXPECT_EQ(r.plan.schedule.tensorMapCapacity, 1024u);
@@ -190,7 +190,7 @@ TEST(PlanLowering, BgemmCustomKeyAndTargetCapabilities) {
   // key (b*4 + m*2 + n) % 8: the 16 (b, m, n) tiles land 2 per worker, 5 tasks each.
   for (const auto& wk : run.stats.workers) EXPECT_EQ(wk.tasks, 10u);
   try {
-    lowerWorkload(m, w, arch910b(), "aie");
+    lowerWorkload(m, w, arch910b(), caps("aie"));
     FAIL() << "aie cannot dispatch custom";
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("dispatch.custom"));
@@ -217,7 +217,7 @@ workload w {{
 )", params, args);
   ir::Module m = parseText(text, "many.wsp");
   try {
-    lowerWorkload(m, *m.findWorkload("w"), arch910b());
+    lowerWorkload(m, *m.findWorkload("w"), arch910b(), caps());
     FAIL();
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("call of 'wide' needs 54 argument words (18 tiles x 3 + 0 scalars)"));

@@ -9,6 +9,7 @@
 #include "pto/wsp/lower/PlanLowering.h"
 #include "pto/wsp/runtime/PlanInterpreter.h"
 #include "pto/wsp/support/Diagnostic.h"
+#include "pto/wsp/target/Target.h"
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -19,6 +20,11 @@
 #include <string>
 
 namespace pto::wsp::lower::plantest {
+
+// The capability matrix of a registered target (unknown -> UserError naming it).
+inline const arch::CapabilityMatrix& caps(std::string_view target = "cpu_sim") {
+  return target::TargetRegistry::global().get(target).capabilities();
+}
 
 inline ir::Module parseText(const std::string& text, const std::string& file) {
   ir::Module m = ir::text::parse(text, file);

@@ -1,8 +1,12 @@
-// ptowsp targets [--json]: each target's capability matrix (docs/capabilities.md).
+// ptowsp targets [--json] [TARGET]: what the target registry holds (target/Target.h):
+// each target's summary, whether it runs here, and its capability matrix
+// (docs/capabilities.md).
 #include "Command.h"
 
 #include "pto/wsp/arch/Capability.h"
+#include "pto/wsp/target/Target.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -14,28 +18,37 @@ using namespace pto::wsp;
 std::function<int()> setupTargets(CLI::App& sub) {
                  auto asJson = std::make_shared<bool>(false);
                  auto only = std::make_shared<std::string>();
-                 sub.add_option("target", *only, "print only this target (cpu_sim, ascend, aie)");
+                 sub.add_option("target", *only, "print only this target (`ptowsp targets` lists them)");
                  sub.add_flag("--json", *asJson, "print JSON");
                  return [asJson, only]() -> int {
-                   std::vector<const arch::CapabilityMatrix*> ms;
+                   const target::TargetRegistry& reg = target::TargetRegistry::global();
+                   std::vector<const target::Target*> ts;
                    if (!only->empty())
-                     ms.push_back(&arch::capabilities(*only, SourceLoc{"<command line>", 0, 0, {}}));  // unknown -> UserError listing targets
+                     ts.push_back(&reg.get(*only, SourceLoc{"<command line>", 0, 0, {}}));  // unknown -> UserError listing targets
                    else
-                     for (std::string_view t : arch::knownTargets()) ms.push_back(&arch::capabilities(t));
+                     ts = reg.all();
                    std::string out;
                    if (*asJson) {
                      nlohmann::ordered_json j = nlohmann::ordered_json::array();
-                     for (const auto* m : ms) j.push_back(arch::capabilitiesToJson(*m));
+                     for (const target::Target* t : ts) {
+                       nlohmann::ordered_json e = arch::capabilitiesToJson(t->capabilities());
+                       e["summary"] = t->summary();
+                       e["runs"] = t->canRun();
+                       j.push_back(std::move(e));
+                     }
                      out = j.dump(2) + "\n";
                    } else {
                      out = "support levels: enforced = implemented exactly; recorded = kept in the artifact, no "
                            "effect; diagnosed = ignored with one warning; unsupported = compile error\n";
-                     for (const auto* m : ms) out += "\n" + m->table();
+                     for (const target::Target* t : ts)
+                       out += fmt::format("\n{}: {} ({})\n{}", t->name(), t->summary(),
+                                          t->canRun() ? "compiles and runs here" : "does not run here",
+                                          t->capabilities().table());
                    }
                    std::fwrite(out.data(), 1, out.size(), stdout);
                    return 0;
                  };
                }
 
-PTOWSP_COMMAND("targets", "print each target's capability matrix (schedule directives, CSP, predicates)", setupTargets);
+PTOWSP_COMMAND("targets", "list the registered targets and their capability matrices (schedule directives, CSP, predicates)", setupTargets);
 }  // namespace

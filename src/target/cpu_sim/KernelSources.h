@@ -1,5 +1,5 @@
 // The kernel translation units of a plan and the compiler configuration they are built
-// with (include root, tile-library fingerprint, flags). Internal to the api layer.
+// with (include root, tile-library fingerprint, flags). Internal to the cpu_sim target.
 #pragma once
 
 #include "pto/wsp/abi/Plan.h"
@@ -7,13 +7,14 @@
 #include "pto/wsp/artifact/Manifest.h"
 #include "pto/wsp/artifact/ObjectCache.h"
 #include "pto/wsp/ir/Module.h"
+#include "pto/wsp/target/Target.h"
 
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace pto::wsp::detail {
+namespace pto::wsp::target::cpu_sim {
 
 // Root of the PTO-WSP headers the generated kernels include (pto/wsp/tile/...,
 // pto/wsp/abi/KernelAbi.h): $PTO_WSP_INCLUDE_DIR if set, else <source dir>/include of
@@ -28,21 +29,11 @@ std::string tileHeadersFingerprint(const std::filesystem::path& root);
 // Flags and key inputs of kernel objects; `jobs` = parallel compiles (0 = all cores).
 artifact::CompilerConfig kernelCompilerConfig(unsigned jobs);
 
-struct KernelSources {
-  std::vector<artifact::KernelSource> sources;   // plan kernel order
-  std::vector<artifact::ManifestKernel> manifest;
-  std::vector<bool> external;  // per source: the user's file (no PCH forced into it)
-};
-
 // One translation unit per plan kernel: generated code for tile-op kernels; the user's
 // file (origin = its path, so compiler messages point there) plus a generated cycle
 // function for external kernels. Throws one UserError listing every kernel that cannot
 // be generated.
-KernelSources kernelSources(const ir::Module& m, const abi::Plan& plan, const arch::ArchModel& a,
-                            std::string_view target, const std::filesystem::path& sourceDir);
+KernelUnits kernelSources(const ir::Module& m, const abi::Plan& plan, const arch::ArchModel& a,
+                          const std::filesystem::path& sourceDir);
 
-// extern "C" cycle function of an external kernel: its declared expression over the
-// scalar arguments (decoded per abi/KernelAbi.h), clamped at 0.
-std::string externalCyclesFunction(const ir::Kernel& k);
-
-}  // namespace pto::wsp::detail
+}  // namespace pto::wsp::target::cpu_sim

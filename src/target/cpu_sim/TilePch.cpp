@@ -1,7 +1,6 @@
-#include "ProgramPch.h"
+#include "TilePch.h"
 
-#include "ProgramSources.h"
-#include "pto/wsp/api/Program.h"
+#include "KernelSources.h"
 
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/artifact/FileLock.h"
@@ -13,7 +12,7 @@
 #include <string_view>
 #include <nlohmann/json.hpp>
 
-namespace pto::wsp::detail {
+namespace pto::wsp::target::cpu_sim {
 
 namespace fs = std::filesystem;
 
@@ -119,18 +118,5 @@ std::vector<std::string> tilePchFlags(const artifact::ObjectCache& cache, bool b
   return flags;
 }
 
-}  // namespace pto::wsp::detail
+}  // namespace pto::wsp::target::cpu_sim
 
-namespace pto::wsp {
-
-std::filesystem::path Program::warmCache(const std::filesystem::path& cacheDir) {
-  artifact::ObjectCache cache(cacheDir.empty() ? artifact::ObjectCache::defaultDir() : cacheDir,
-                              detail::kernelCompilerConfig(0));
-  std::vector<Diagnostic> remarks;
-  std::vector<std::string> flags = detail::tilePchFlags(
-      cache, /*build=*/true, [&](const Diagnostic& d) { remarks.push_back(d); }, /*allowPrebuilt=*/false);
-  for (const Diagnostic& d : remarks) std::fprintf(stderr, "%s\n", d.render().c_str());
-  return flags.size() == 2 ? std::filesystem::path(flags[1]) : std::filesystem::path();
-}
-
-}  // namespace pto::wsp

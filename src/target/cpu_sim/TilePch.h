@@ -1,6 +1,6 @@
 // Precompiled header of the tile library for generated kernels, kept in the object cache.
 // Parsing TileLib.h (+ <immintrin.h>, <cmath>) is most of a kernel's compile time; with
-// the PCH a kernel compiles 3-4x faster (docs/performance.md). Internal to the api layer.
+// the PCH a kernel compiles 3-4x faster (docs/performance.md). Internal to the cpu_sim target.
 #pragma once
 
 #include "pto/wsp/artifact/ObjectCache.h"
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace pto::wsp::detail {
+namespace pto::wsp::target::cpu_sim {
 
 // $PTO_WSP_PCH: "0" = never use or build the PCH (measurements, or a compiler whose PCH
 // support is broken), "1" = build it for any generated-kernel miss, else automatic
@@ -32,4 +32,4 @@ std::vector<std::string> tilePchFlags(const artifact::ObjectCache& cache, bool b
                                       const std::function<void(const Diagnostic&)>& remark,
                                       bool allowPrebuilt = true);
 
-}  // namespace pto::wsp::detail
+}  // namespace pto::wsp::target::cpu_sim

@@ -1,4 +1,4 @@
-// Program: the user-facing handle of a compiled workload (cpu_sim).
+// Program: the user-facing handle of a compiled workload.
 //
 //   auto m = ir::text::parseFile("rmsnorm.wsp");            // or the C++ builder
 //   Program p = Program::compile(m, {.target = "cpu_sim", .arch = "ascend910b"});
@@ -9,9 +9,10 @@
 //   ProgramStats s = p.stats();                              // s.totalCycles ...
 //   p.trace("rms.json");                                     // ui.perfetto.dev
 //
-// compile(): verify -> lower the workload to a plan -> emit one C++ unit per kernel ->
-// object cache (one object per kernel, shared library linked once) -> package
-// directory (manifest + plan + library, docs/artifact.md) -> dlopen. A warm cache
+// compile() runs the compile driver (driver/Driver.h): verify -> lower the workload to a
+// plan -> the target emits one unit per kernel -> object cache (one object per kernel,
+// shared library linked once) -> package directory (manifest + plan + library,
+// docs/artifact.md) -> dlopen. A warm cache
 // compiles nothing. Thread-safety: a Program is used from one thread at a time; several
 // Programs (and processes) may compile the same module concurrently.
 #pragma once
@@ -19,6 +20,7 @@
 #include "pto/wsp/abi/Plan.h"
 #include "pto/wsp/artifact/Manifest.h"
 #include "pto/wsp/artifact/ObjectCache.h"
+#include "pto/wsp/driver/Driver.h"
 #include "pto/wsp/ir/Module.h"
 #include "pto/wsp/runtime/Stats.h"
 #include "pto/wsp/support/Diagnostic.h"
@@ -38,27 +40,9 @@
 
 namespace pto::wsp {
 
-struct CompileOptions {
-  std::string target = "cpu_sim";
-  // Built-in arch instance name or path to an arch JSON file; "" = the target's default
-  // arch instance (arch::capabilities(target).arch).
-  std::string arch;
-  // Workload to compile; "" = the module's only workload (an error lists them if several).
-  std::string workload;
-  // Object cache root; "" = artifact::ObjectCache::defaultDir() ($PTO_WSP_CACHE_DIR, XDG).
-  std::filesystem::path cacheDir;
-  // Package directory to write; "" = <cacheDir>/v1/packages/<package hash>.
-  std::filesystem::path packageDir;
-  // Directory that relative external-kernel `source` paths are resolved against
-  // ("" = the directory of the module's source file, else the current directory).
-  std::filesystem::path sourceDir;
-  unsigned jobs = 0;  // parallel kernel compiles; 0 = hardware concurrency
-  // Called per kernel as the cache verifies or compiles it (from worker threads, one at a
-  // time); the CLI prints progress lines from it.
-  std::function<void(const artifact::BuildProgress&)> onProgress;
-  // Remarks (e.g. a corrupt cache entry that was rebuilt). Default: printed to stderr.
-  std::function<void(const Diagnostic&)> onRemark;
-};
+// What to compile for and where to put it (driver/Driver.h): target, arch, workload,
+// cache and package directories, progress and remark callbacks.
+using CompileOptions = driver::CompileOptions;
 
 // What one run measured. Semantic fields are identical across runs and thread counts.
 struct ProgramStats {
@@ -146,6 +130,7 @@ class Program {
 
  private:
   explicit Program(std::unique_ptr<Impl> impl);
+  static Program fromCompiled(driver::Compiled&& c);
   std::unique_ptr<Impl> impl_;
 };
 

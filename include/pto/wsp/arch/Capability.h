@@ -1,10 +1,11 @@
-// Capability matrices: for each target (cpu_sim, ascend, aie), how every schedule
-// directive, CSP feature and predicate mechanism is handled. Feature names are stable
+// Capability matrices: for a target, how every schedule directive, CSP feature and
+// predicate mechanism is handled. The matrices themselves belong to the targets
+// (src/target/<name>/, target/Target.h); this header defines their shape. Feature names are stable
 // strings (docs/capabilities.md); schedule ones derive from ir::Directive
 // (directiveName + policy / pool resource), see featuresOf().
 //
-// All data is static and immutable: every function is thread-safe; returned references
-// and views stay valid for the life of the process.
+// Feature data is static and immutable; every function is thread-safe; returned
+// references and views stay valid for the life of the process.
 #pragma once
 
 #include "pto/wsp/ir/Schedule.h"
@@ -47,7 +48,7 @@ struct Capability {
 };
 
 struct CapabilityMatrix {
-  std::string_view target;  // "cpu_sim", "ascend", "aie"
+  std::string_view target;  // the target's registered name
   std::string_view arch;    // default arch instance of the target
   std::vector<Capability> entries;  // one per allFeatures() entry, same order
 
@@ -62,11 +63,13 @@ struct CapabilityMatrix {
   std::string table() const;
 };
 
-std::span<const std::string_view> knownTargets();  // cpu_sim, ascend, aie
-const CapabilityMatrix* findCapabilities(std::string_view target);
-// Unknown target -> UserError at `loc` listing the known ones.
-const CapabilityMatrix& capabilities(std::string_view target,
-                                     const SourceLoc& loc = {"<target registry>", 0, 0, {}});
+// PTO_INTERNAL_ASSERT that `m` has one entry per allFeatures() entry, in order.
+void checkMatrix(const CapabilityMatrix& m);
+// The matrices of the registered targets (the target registry publishes each one it
+// holds, which must outlive the process): require()'s help names the targets that
+// support what this one does not.
+void publishMatrix(const CapabilityMatrix& m);
+std::vector<const CapabilityMatrix*> publishedMatrices();
 
 // The feature names a schedule directive exercises: dispatch(hash) -> dispatch.hash;
 // task_window -> task_window; channel / channel_defaults -> channel.capacity and

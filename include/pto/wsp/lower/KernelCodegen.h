@@ -1,5 +1,5 @@
-// Kernel code generation: one ir::Kernel -> one self-contained C++ translation unit for a
-// target. For cpu_sim the unit calls the header-only CPU tile library (pto::tile) and
+// Kernel code generation: one ir::Kernel -> one self-contained C++ translation unit that
+// calls the header-only CPU tile library (pto::tile) and
 // defines two extern "C" entry points (abi/KernelAbi.h):
 //
 //   void     <symbol>(const uint64_t* args, uint32_t num_args);         // pto_kernel_fn
@@ -22,10 +22,10 @@
 
 namespace pto::wsp::lower {
 
-inline constexpr std::string_view kCpuSimTarget = "cpu_sim";
-
 struct CodegenOptions {
-  std::string target{kCpuSimTarget};
+  // The target the unit is for, as named in its header comment and in diagnostics (the
+  // target module that calls the emitter sets it; the emitter never branches on it).
+  std::string target = "cpu_sim";
   // Umbrella header of the tile library, as written in the #include.
   std::string tileHeader = "pto/wsp/tile/TileLib.h";
   // A local tile of at least this many bytes is `static thread_local` instead of a stack
@@ -44,17 +44,14 @@ std::string kernelSymbol(std::string_view kernelName);
 // kernelSymbol(name) + "_cycles".
 std::string cyclesSymbol(std::string_view kernelName);
 
-// The targets this code generator can emit for ("cpu_sim").
-std::span<const std::string_view> codegenTargets();
-
 // Capability check: why `target` cannot lower `inst` with these operand types (IR order,
-// as for ir::inferTileOpTypes), or nullopt when it can. An unknown target is reported as
-// such. Pure; used by checkLowerable() and by tests.
+// as for ir::inferTileOpTypes), or nullopt when it can (`target` only names it in the
+// message). Pure; used by checkLowerable() and by tests.
 std::optional<std::string> unsupportedReason(std::string_view target, const ir::TileInst& inst,
                                              std::span<const ir::TileType> operandTypes);
 
 // Throws one UserError listing every op of `k` that `target` cannot lower (each located at
-// the op, naming the op, dtype and target, with a help note), or naming an unknown target.
+// the op, naming the op, dtype and target, with a help note).
 // External kernels are always lowerable (their code is the user's).
 void checkLowerable(const ir::Kernel& k, std::string_view target);
 

@@ -15,6 +15,7 @@
 
 #include "pto/wsp/abi/Plan.h"
 #include "pto/wsp/arch/ArchModel.h"
+#include "pto/wsp/arch/Capability.h"
 #include "pto/wsp/ir/Module.h"
 
 #include <string>
@@ -31,10 +32,10 @@ struct PlanLoweringResult {
 };
 
 // Preconditions: `m` passed the verifier and `w` is one of its workloads (internal
-// errors otherwise). Throws one located UserError for what the target cannot run
-// (CapabilityMatrix::require), for calls needing more than abi::kMaxTaskArgs argument
+// errors otherwise). `caps` is the target's capability matrix (target/Target.h). Throws
+// one located UserError for what the target cannot run (CapabilityMatrix::require), for calls needing more than abi::kMaxTaskArgs argument
 // words, and for schedule values out of range. Deterministic.
 PlanLoweringResult lowerWorkload(const ir::Module& m, const ir::Workload& w, const arch::ArchModel& a,
-                                 std::string_view target = "cpu_sim");
+                                 const arch::CapabilityMatrix& caps);
 
 }  // namespace pto::wsp::lower
