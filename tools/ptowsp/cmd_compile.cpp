@@ -1,18 +1,21 @@
 // ptowsp compile FILE.wsp [-o DIR] [--target T] [--arch A] [--cache-dir DIR]: compiles
 // a module into an artifact package (docs/artifact.md) and prints its directory and
 // package hash. Without -o the package lands in the object cache
-// (<cache>/v1/packages/<package hash>).
+// (<cache>/v1/packages/<package hash>). --dump=ir|plan|kernels|manifest prints that
+// phase's result (driver/Driver.h) to stdout instead and stops after the phase.
 #include "Command.h"
 #include "Progress.h"
 #include "WspFile.h"
 
 #include "pto/wsp/api/Program.h"
+#include "pto/wsp/driver/Driver.h"
 
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace pto::wsp::cli {
 namespace {
@@ -24,6 +27,7 @@ struct CompileCmdOptions {
   std::string arch;
   std::string workload;
   std::string cacheDir;
+  std::string dump;
 };
 
 int runCompile(const CompileCmdOptions& o) {
@@ -32,6 +36,18 @@ int runCompile(const CompileCmdOptions& o) {
   copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
   copts.workload = o.workload;
   if (!o.out.empty()) copts.packageDir = std::filesystem::absolute(o.out);
+  if (!o.dump.empty()) {
+    std::optional<driver::Dump> d = driver::parseDump(o.dump);
+    if (!d)
+      throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--dump"}, fmt::format("unknown dump '{}'", o.dump))
+                          .help("one of: ir, plan, kernels, manifest"));
+    copts.dump = *d;
+    copts.onProgress = {};  // stdout carries the dump alone
+    driver::Compiled c = driver::compile(module, copts);
+    for (const Diagnostic& w : c.warnings) std::fprintf(stderr, "%s\n", w.render().c_str());
+    std::fwrite(c.dumpText.data(), 1, c.dumpText.size(), stdout);
+    return 0;
+  }
   Program p = Program::compile(module, copts);
   printWarnings(p);
   const artifact::Manifest& m = p.manifest();
@@ -50,6 +66,7 @@ PTOWSP_COMMAND("compile", "compile a .wsp module into an artifact package", [](C
   sub.add_option("--arch", o->arch, "arch instance name or arch JSON file (default: the target's)");
   sub.add_option("--workload", o->workload, "workload to compile (default: the module's only one)");
   sub.add_option("--cache-dir", o->cacheDir, "object cache root (default $PTO_WSP_CACHE_DIR or XDG cache)");
+  sub.add_option("--dump", o->dump, "print one phase's result and stop: ir, plan, kernels or manifest");
   return [o] { return runCompile(*o); };
 });
 

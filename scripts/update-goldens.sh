@@ -1,0 +1,17 @@
+#!/bin/sh
+# Regenerates the printed-plan golden files (tests/cli/data/plans/<example>.plan.txt)
+# from `ptowsp compile --dump=plan examples/<example>/<example>.wsp`. Every file in that
+# directory is a golden (the cli_plan_golden_<example> tests compare against it); to add
+# one, create an empty <example>.plan.txt there and run this script.
+# Usage: scripts/update-goldens.sh [build dir, default build/ci]
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build/ci}
+ptowsp=$build/tools/ptowsp/ptowsp
+[ -x "$ptowsp" ] || { echo "error: $ptowsp not built (cmake --build --preset ci --target ptowsp)" >&2; exit 1; }
+for golden in "$root"/tests/cli/data/plans/*.plan.txt; do
+  name=$(basename "$golden" .plan.txt)
+  "$ptowsp" compile --dump=plan "$root/examples/$name/$name.wsp" > "$golden.tmp"
+  mv "$golden.tmp" "$golden"
+  echo "updated tests/cli/data/plans/$name.plan.txt"
+done
