@@ -117,8 +117,7 @@ ir::Stmt WorkloadBuilder::collect(const Body& body, const std::string& what, con
     }
   } pop{this};
   if (body) body(*this);
-  if (list.size() == 1) return list[0];
-  return ir::Block::make(std::move(list), loc);
+  return ir::Block::make(std::move(list), loc);  // braced even with one statement, as in .wsp
 }
 
 WorkloadBuilder& WorkloadBuilder::loop(ir::LoopKind kind, std::vector<Var::Spec> vars, const Body& body, SrcLoc sl) {
@@ -350,8 +349,7 @@ WorkloadBuilder& WorkloadBuilder::timing(std::vector<ir::NamedExpr> params, SrcL
 }
 
 ir::Workload WorkloadBuilder::build() const {
-  ir::Stmt body = top_.size() == 1 ? top_[0] : ir::Block::make(top_, loc_);
-  return ir::Workload::make(name_, std::move(body), schedule_, loc_);
+  return ir::Workload::make(name_, ir::Block::make(top_, loc_), schedule_, loc_);
 }
 
 // ---------------------------------------------------------------- modules

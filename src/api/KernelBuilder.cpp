@@ -19,7 +19,52 @@ SourceLoc KernelBuilder::at(SrcLoc sl, std::string_view what) const {
   return detail::builderLoc(sl, fmt::format("kernel '{}' > {}", k_.name, what));
 }
 
-std::string KernelBuilder::fresh() { return fmt::format("t{}", next_++); }
+// Skips names the user gave (or gave up) so that a fresh value never aliases one.
+std::string KernelBuilder::fresh() {
+  for (;;) {
+    std::string n = fmt::format("t{}", next_++);
+    if (!types_.contains(n) && !renamed_.contains(n)) return n;
+  }
+}
+
+const std::string& KernelBuilder::resolve(const std::string& name) const {
+  const std::string* n = &name;
+  for (auto it = renamed_.find(*n); it != renamed_.end(); it = renamed_.find(*n)) n = &it->second;
+  return *n;
+}
+
+void KernelBuilder::rename(const std::string& from, const std::string& to, SrcLoc sl) {
+  const std::string cur = resolve(from);
+  if (cur == to) return;
+  SourceLoc loc = at(sl, fmt::format("name '%{}'", to));
+  if (to.empty()) {
+    Diagnostic d = makeError(loc, fmt::format("kernel '{}': value '%{}' renamed to an empty name", k_.name, cur));
+    d.help("give the value a non-empty name, e.g. .named(\"x\")");
+    throw UserError(std::move(d));
+  }
+  if (types_.contains(to) || renamed_.contains(to)) {
+    Diagnostic d = makeError(loc, fmt::format("kernel '{}': value name '%{}' is already taken", k_.name, to));
+    d.help("each value of a kernel needs its own name");
+    throw UserError(std::move(d));
+  }
+  auto node = types_.extract(cur);
+  PTO_INTERNAL_ASSERT(!node.empty(), "builder value '{}' has no type", cur);
+  node.key() = to;
+  types_.insert(std::move(node));
+  for (ir::TileInst& inst : k_.body) {
+    for (std::string& o : inst.operands)
+      if (o == cur) o = to;
+    for (std::string& r : inst.results)
+      if (r == cur) r = to;
+  }
+  renamed_[cur] = to;
+}
+
+Tile& Tile::named(std::string name, SrcLoc sl) {
+  kb_->rename(name_, name, sl);
+  name_ = std::move(name);
+  return *this;
+}
 
 TileParam KernelBuilder::param(std::string name, ir::ParamDir d, int64_t rows, int64_t cols, ir::DType t, SrcLoc sl) {
   ir::TileType ty{rows, cols, t};
@@ -44,7 +89,8 @@ std::vector<Tile> KernelBuilder::emit(ir::TileInst inst, SrcLoc sl) {
   std::string_view opName = ir::tileOpInfo(inst.op).name;
   inst.loc = at(sl, fmt::format("op {} ('{}')", k_.body.size(), opName));
   std::vector<ir::TileType> opTypes;
-  for (const std::string& o : inst.operands) {
+  for (std::string& o : inst.operands) {
+    o = resolve(o);
     auto it = types_.find(o);
     PTO_INTERNAL_ASSERT(it != types_.end(), "builder value '{}' has no type", o);
     opTypes.push_back(it->second);

@@ -19,6 +19,12 @@ KernelRef addRms(ModuleBuilder& M) {
 }
 
 bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+// The statement of a one-statement body (the builder braces every body); null otherwise.
+ir::Stmt only(const ir::Stmt& body) {
+  const auto* b = body.as<ir::Block>();
+  return b && b->stmts.size() == 1 ? b->stmts[0] : ir::Stmt();
+}
 }  // namespace
 
 TEST(Builder, RmsnormInTenLines) {
@@ -38,13 +44,15 @@ TEST(Builder, RmsnormInTenLines) {
   ir::Module m = M.buildVerified();
   // --- what it built ---
   ASSERT_EQ(m.workloads.size(), 1u);
-  const auto* loop = m.workloads[0].body.as<ir::Loop>();
+  ir::Stmt top = only(m.workloads[0].body);
+  const auto* loop = top.as<ir::Loop>();
   ASSERT_NE(loop, nullptr);
   EXPECT_EQ(loop->loopKind, ir::LoopKind::Parallel);
   ASSERT_EQ(loop->vars.size(), 2u);
   EXPECT_EQ(loop->vars[1].name, "t");
   EXPECT_TRUE(loop->vars[1].axis == ir::Axis::dense(32));
-  const auto* call = loop->body.as<ir::Call>();
+  ir::Stmt inner = only(loop->body);
+  const auto* call = inner.as<ir::Call>();
   ASSERT_NE(call, nullptr);
   EXPECT_EQ(call->kernel, "rms");
   ASSERT_EQ(call->args.size(), 2u);
@@ -196,7 +204,7 @@ TEST(Builder, WhenOtherwiseAndSlots) {
   EXPECT_EQ(cond->branches.size(), 2u);
   EXPECT_TRUE(cond->branches[1].pred == eq(ir::slotRef("e"), 1));
   ASSERT_TRUE(cond->otherwise.defined());
-  EXPECT_EQ(cond->otherwise.kind(), ir::StmtKind::Scope);
+  EXPECT_EQ(only(cond->otherwise).kind(), ir::StmtKind::Scope);
 }
 
 TEST(Builder, StructureAndLoops) {
@@ -230,7 +238,8 @@ TEST(Builder, StructureAndLoops) {
   ASSERT_NE(seq, nullptr);
   EXPECT_EQ(seq->stmts[0].as<ir::Loop>()->loopKind, ir::LoopKind::Seq);
   EXPECT_EQ(seq->stmts[0].as<ir::Loop>()->vars[0].axis.kind, ir::AxisKind::DenseDyn);
-  const auto* sel = seq->stmts[1].as<ir::Loop>()->body.as<ir::Loop>();
+  ir::Stmt selStmt = only(seq->stmts[1].as<ir::Loop>()->body);
+  const auto* sel = selStmt.as<ir::Loop>();
   ASSERT_NE(sel, nullptr);
   EXPECT_EQ(sel->loopKind, ir::LoopKind::Sel);
   EXPECT_EQ(sel->vars[0].axis.lengths, "lens");
@@ -352,4 +361,67 @@ TEST(Builder, ExternalKernel) {
   ir::Module m = M.buildVerified();
   EXPECT_TRUE(m.kernels[0].external);
   EXPECT_EQ(m.kernels[0].source, "kernels/fft.cpp");
+}
+
+TEST(Builder, NamedValuesAndStaleHandles) {
+  ModuleBuilder M("names");
+  M.kernel("k", [](KernelBuilder& k) {
+    auto x = k.in("x", 16, 128, DType::F32);
+    auto y = k.out("y", 16, 128, DType::F32);
+    auto t = k.load(x);
+    Tile old = t;          // a copy taken before the rename
+    t.named("xt");
+    auto t1 = k.load(x);   // fresh names skip the ones the user gave: t1 (t0 was renamed)
+    auto sum = (old + t1).named("t2");
+    auto next = exp(sum);  // t3: t2 is taken
+    k.store(y, next);
+  });
+  ir::Module m = M.build();
+  const ir::Kernel& k = m.kernels.at(0);
+  ASSERT_EQ(k.body.size(), 5u);
+  EXPECT_EQ(k.body[0].results, std::vector<std::string>{"xt"});
+  EXPECT_EQ(k.body[1].results, std::vector<std::string>{"t1"});
+  EXPECT_EQ(k.body[2].operands, (std::vector<std::string>{"xt", "t1"}));
+  EXPECT_EQ(k.body[2].results, std::vector<std::string>{"t2"});
+  EXPECT_EQ(k.body[3].results, std::vector<std::string>{"t3"});
+  EXPECT_EQ(k.body[4].operands, std::vector<std::string>{"t3"});
+}
+
+TEST(Builder, NamingTwoValuesAlikeIsLocated) {
+  ModuleBuilder M("dup");
+  const int line = __LINE__ + 5;
+  try {
+    M.kernel("k", [](KernelBuilder& k) {
+      auto x = k.in("x", 16, 128, DType::F32);
+      auto a = k.load(x).named("a");
+      auto b = k.load(x).named("a");
+      (void)a;
+      (void)b;
+    });
+    FAIL() << "expected UserError";
+  } catch (const UserError& e) {
+    std::string w = e.what();
+    EXPECT_TRUE(contains(w, "BuilderTest.cpp:" + std::to_string(line) + ":")) << w;
+    EXPECT_TRUE(contains(w, "error: kernel 'k': value name '%a' is already taken")) << w;
+    EXPECT_TRUE(contains(w, "help: each value of a kernel needs its own name")) << w;
+  }
+}
+
+// Every body is a block, as the parser gives for `{ ... }`, even with one statement.
+TEST(Builder, BodiesAreBraced) {
+  ModuleBuilder M("braces");
+  auto X = M.tensor("X", {16, 128}, DType::F32);
+  auto Y = M.tensor("Y", {16, 128}, DType::F32, TensorRole::Output);
+  auto rms = addRms(M);
+  Var b("b");
+  M.workload("w").P({b.in(Dense(1))}, [&](WorkloadBuilder& w) { w.call(rms, {X.at({0, 0}), Y.at({0, 0})}); });
+  ir::Module m = M.build();
+  const auto* top = m.workloads.at(0).body.as<ir::Block>();
+  ASSERT_NE(top, nullptr);
+  ASSERT_EQ(top->stmts.size(), 1u);
+  const auto* loop = top->stmts[0].as<ir::Loop>();
+  ASSERT_NE(loop, nullptr);
+  const auto* body = loop->body.as<ir::Block>();
+  ASSERT_NE(body, nullptr);
+  EXPECT_EQ(body->stmts.size(), 1u);
 }

@@ -23,6 +23,12 @@
 // point at the user's line. Tile ops whose operand shapes/dtypes break a rule throw
 // UserError at once (located at the op); everything else is reported by ir::verify.
 //
+// Names and bodies: the builder spells a module the way a .wsp file does, so a builder
+// module and the parsed text of the same workload print identically. SSA values are named
+// t0, t1, ... unless given a name with Tile::named ("auto xh = k.load(x).named(\"xh\")",
+// printed %xh); every workload, loop, branch, process, consume and scope body is a
+// { block }, even with one statement.
+//
 // Op order: the ops of one C++ expression are emitted in the compiler's argument evaluation
 // order (unspecified in C++); bind tiles to variables when the op order must be stable
 // across compilers (the examples do).
@@ -122,6 +128,10 @@ class Tile {
   const std::string& name() const { return name_; }
   const ir::TileType& type() const { return type_; }
   KernelBuilder& builder() const { return *kb_; }
+  // Renames this value (printed %name) and returns this handle. Other copies of the handle
+  // and ops already emitted follow the new name. Throws UserError (located here) when the
+  // name is empty or another value of the kernel already has it.
+  Tile& named(std::string name, SrcLoc sl = SrcLoc::current());
 
  private:
   friend class KernelBuilder;
@@ -178,14 +188,19 @@ class KernelBuilder {
 
  private:
   friend class ModuleBuilder;
+  friend class Tile;
   KernelBuilder(std::string name, SourceLoc loc);
   TileParam param(std::string name, ir::ParamDir d, int64_t rows, int64_t cols, ir::DType t, SrcLoc sl);
   // Appends inst, infers its result types (throws UserError on a broken rule).
   std::vector<Tile> emit(ir::TileInst inst, SrcLoc sl);
   SourceLoc at(SrcLoc sl, std::string_view what) const;
   std::string fresh();
+  // The current name of a value whose handle may predate a rename.
+  const std::string& resolve(const std::string& name) const;
+  void rename(const std::string& from, const std::string& to, SrcLoc sl);
   ir::Kernel k_;
   std::map<std::string, ir::TileType> types_;
+  std::map<std::string, std::string> renamed_;  // old name -> newer name
   int next_ = 0;
 };
 
@@ -299,7 +314,7 @@ class WorkloadBuilder {
   WorkloadBuilder& timing(std::vector<ir::NamedExpr> params, SrcLoc sl = SrcLoc::current());
 
   const std::string& name() const { return name_; }
-  ir::Workload build() const;  // body = the top-level statements (one, or a block)
+  ir::Workload build() const;  // body = a block of the top-level statements
 
  private:
   friend class ModuleBuilder;

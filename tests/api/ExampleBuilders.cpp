@@ -1,109 +1,27 @@
-// The five reference workloads written with the C++ builder. Each builds exactly the module
-// that parsing examples/<name>/<name>.wsp gives (tests/api/ExamplesTest.cpp asserts
-// structural equality), so the builder and the text format describe one set of examples.
-#include "pto/wsp/api/Examples.h"
-
+// The C++ builder versions of the reference examples. The builder names values and braces
+// bodies the way a .wsp file does, so each builds exactly the module that parsing
+// examples/<name>/<name>.wsp gives: the tests assert that both print the same text.
 #include "pto/wsp/api/Builder.h"
-#include "pto/wsp/ir/Visitor.h"
-#include "pto/wsp/support/Assert.h"
+#include "pto/wsp/ir/Verifier.h"
+#include "pto/wsp/ir/text/Parser.h"
+#include "pto/wsp/ir/text/Printer.h"
+
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
+#include <fstream>
 #include <limits>
-#include <map>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
-namespace pto::wsp::examples {
-
+using namespace pto::wsp;
 using ir::DType;
 using ir::TensorRole;
 
 namespace {
-
-// SSA value names per kernel, in the order the kernel's ops produce them.
-using ValueNames = std::map<std::string, std::vector<std::string>>;
-
-// The builder names SSA values t0, t1, ... in emission order; the .wsp files use readable
-// names (%xh, %xf, ...). Renames each listed kernel's values so both spell the same module.
-void nameValues(ir::Module& m, const ValueNames& names) {
-  for (const auto& [kernel, wanted] : names) {
-    auto it = std::find_if(m.kernels.begin(), m.kernels.end(), [&](const ir::Kernel& k) { return k.name == kernel; });
-    PTO_INTERNAL_ASSERT(it != m.kernels.end(), "example names values of unknown kernel '{}'", kernel);
-    std::map<std::string, std::string> rename;
-    size_t next = 0;
-    for (ir::TileInst& inst : it->body) {
-      for (std::string& o : inst.operands) {
-        auto r = rename.find(o);
-        PTO_INTERNAL_ASSERT(r != rename.end(), "kernel '{}': operand '{}' used before defined", kernel, o);
-        o = r->second;
-      }
-      for (std::string& res : inst.results) {
-        PTO_INTERNAL_ASSERT(next < wanted.size(), "kernel '{}': more values than names ({})", kernel, wanted.size());
-        rename[res] = wanted[next];
-        res = wanted[next++];
-      }
-    }
-    PTO_INTERNAL_ASSERT(next == wanted.size(), "kernel '{}': {} values but {} names", kernel, next, wanted.size());
-  }
-}
-
-// `s` as a { block }: the builder returns a one-statement body unwrapped, while the parser
-// keeps `{ s }` as a Block, and the .wsp files brace every body.
-ir::Stmt braced(const ir::Stmt& s) {
-  if (!s.defined() || s.as<ir::Block>()) return s;
-  return ir::Block::make({s}, s.loc());
-}
-
-// Braces every workload, loop, branch, process, consume and scope body.
-class BraceBodies : public ir::IRMutator {
- public:
-  using ir::IRMutator::mutate;
-  ir::Stmt mutate(const ir::Loop&, const ir::Stmt& self) override {
-    ir::Stmt done = ir::IRMutator::mutate(*self.as<ir::Loop>(), self);  // keeps the node alive
-    const auto* s = done.as<ir::Loop>();
-    return ir::Loop::make(s->loopKind, s->vars, braced(s->body), s->loc);
-  }
-  ir::Stmt mutate(const ir::Cond&, const ir::Stmt& self) override {
-    ir::Stmt done = ir::IRMutator::mutate(*self.as<ir::Cond>(), self);  // keeps the node alive
-    const auto* s = done.as<ir::Cond>();
-    std::vector<ir::CondBranch> branches = s->branches;
-    for (ir::CondBranch& b : branches) b.body = braced(b.body);
-    return ir::Cond::make(std::move(branches), braced(s->otherwise), s->loc);
-  }
-  ir::Stmt mutate(const ir::Process&, const ir::Stmt& self) override {
-    ir::Stmt done = ir::IRMutator::mutate(*self.as<ir::Process>(), self);  // keeps the node alive
-    const auto* s = done.as<ir::Process>();
-    return ir::Process::make(s->name, s->produces, s->consumes, braced(s->body), s->loc);
-  }
-  ir::Stmt mutate(const ir::Consume&, const ir::Stmt& self) override {
-    ir::Stmt done = ir::IRMutator::mutate(*self.as<ir::Consume>(), self);  // keeps the node alive
-    const auto* s = done.as<ir::Consume>();
-    return ir::Consume::make(s->channel, s->var, braced(s->body), s->loc);
-  }
-  ir::Stmt mutate(const ir::Scope&, const ir::Stmt& self) override {
-    ir::Stmt done = ir::IRMutator::mutate(*self.as<ir::Scope>(), self);  // keeps the node alive
-    const auto* s = done.as<ir::Scope>();
-    return ir::Scope::make(braced(s->body), s->loc);
-  }
-};
-
-void braceBodies(ir::Module& m) {
-  BraceBodies b;
-  for (ir::Workload& w : m.workloads) w.body = braced(b.mutate(w.body));
-}
-
-// build() + value names + braced bodies + verify (throws UserError like
-// ModuleBuilder::buildVerified).
-ir::Module finish(const ModuleBuilder& M, const ValueNames& names) {
-  ir::Module m = M.build();
-  nameValues(m, names);
-  braceBodies(m);
-  ir::verifyOrThrow(m);
-  return m;
-}
-
-}  // namespace
 
 ir::Module rmsnorm() {
   ModuleBuilder M("rmsnorm");
@@ -115,17 +33,17 @@ ir::Module rmsnorm() {
     auto w = k.in("w", 1, 128, DType::F16);
     auto y = k.out("y", 16, 128, DType::F16);
     auto eps = k.scalar("eps", DType::F32);
-    auto xh = k.load(x);
-    auto xf = k.cast(xh, DType::F32);
-    auto sq = xf * xf;
-    auto ms = rowmean(sq);  // [16, 1]
-    auto e = ms + eps;
-    auto r = rsqrt(e);
-    auto n = xf * r;  // row broadcast: scale each row by its 1/rms
-    auto wh = k.load(w);
-    auto wf = k.cast(wh, DType::F32);
-    auto o = n * wf;  // column broadcast: scale each column by its weight
-    k.store(y, k.cast(o, DType::F16));
+    auto xh = k.load(x).named("xh");
+    auto xf = k.cast(xh, DType::F32).named("xf");
+    auto sq = (xf * xf).named("sq");
+    auto ms = rowmean(sq).named("ms");  // [16, 1]
+    auto e = (ms + eps).named("e");
+    auto r = rsqrt(e).named("r");
+    auto n = (xf * r).named("n");  // row broadcast: scale each row by its 1/rms
+    auto wh = k.load(w).named("wh");
+    auto wf = k.cast(wh, DType::F32).named("wf");
+    auto o = (n * wf).named("o");  // column broadcast: scale each column by its weight
+    k.store(y, k.cast(o, DType::F16).named("oh"));
   });
   Var b("b"), t("t");
   M.workload("rms")
@@ -135,7 +53,7 @@ ir::Module rmsnorm() {
          })
       .dispatch("round_robin", {{"workers", 4}})
       .task_window(16);
-  return finish(M, {{"rmsnorm", {"xh", "xf", "sq", "ms", "e", "r", "n", "wh", "wf", "o", "oh"}}});
+  return M.buildVerified();
 }
 
 ir::Module softmax() {
@@ -148,39 +66,39 @@ ir::Module softmax() {
   auto fillCol = M.kernel("fill_col", [](KernelBuilder& k) {
     auto t = k.out("t", 16, 1, DType::F32);
     auto v = k.scalar("v", DType::F32);
-    k.store(t, k.fill(16, 1, DType::F32, v));
+    k.store(t, k.fill(16, 1, DType::F32, v).named("f"));
   });
   auto maxStep = M.kernel("max_step", [](KernelBuilder& k) {  // phase 1: m = max(m, rowmax(x))
     auto x = k.in("x", 16, 128, DType::F32);
     auto m = k.inout("m", 16, 1, DType::F32);
-    auto xt = k.load(x);
-    auto bm = rowmax(xt);
-    auto mt = k.load(m);
-    k.store(m, max(mt, bm));
+    auto xt = k.load(x).named("xt");
+    auto bm = rowmax(xt).named("bm");
+    auto mt = k.load(m).named("mt");
+    k.store(m, max(mt, bm).named("nm"));
   });
   auto sumStep = M.kernel("sum_step", [](KernelBuilder& k) {  // phase 2: s += rowsum(exp(x - m))
     auto x = k.in("x", 16, 128, DType::F32);
     auto m = k.in("m", 16, 1, DType::F32);
     auto s = k.inout("s", 16, 1, DType::F32);
-    auto xt = k.load(x);
-    auto mt = k.load(m);
-    auto d = xt - mt;
-    auto e = exp(d);
-    auto bs = rowsum(e);
-    auto st = k.load(s);
-    k.store(s, st + bs);
+    auto xt = k.load(x).named("xt");
+    auto mt = k.load(m).named("mt");
+    auto d = (xt - mt).named("d");
+    auto e = exp(d).named("e");
+    auto bs = rowsum(e).named("bs");
+    auto st = k.load(s).named("st");
+    k.store(s, (st + bs).named("ns"));
   });
   auto norm = M.kernel("normalize", [](KernelBuilder& k) {  // phase 3: y = exp(x - m) / s
     auto x = k.in("x", 16, 128, DType::F32);
     auto m = k.in("m", 16, 1, DType::F32);
     auto s = k.in("s", 16, 1, DType::F32);
     auto y = k.out("y", 16, 128, DType::F32);
-    auto xt = k.load(x);
-    auto mt = k.load(m);
-    auto d = xt - mt;
-    auto e = exp(d);
-    auto st = k.load(s);
-    k.store(y, e / st);
+    auto xt = k.load(x).named("xt");
+    auto mt = k.load(m).named("mt");
+    auto d = (xt - mt).named("d");
+    auto e = exp(d).named("e");
+    auto st = k.load(s).named("st");
+    k.store(y, (e / st).named("yt"));
   });
   Var r("r"), c("c");
   M.workload("softmax")
@@ -203,10 +121,7 @@ ir::Module softmax() {
       })
       .dispatch_custom(r, {{"workers", 4}})
       .task_window(32);
-  return finish(M, {{"fill_col", {"f"}},
-                    {"max_step", {"xt", "bm", "mt", "nm"}},
-                    {"sum_step", {"xt", "mt", "d", "e", "bs", "st", "ns"}},
-                    {"normalize", {"xt", "mt", "d", "e", "st", "yt"}}});
+  return M.buildVerified();
 }
 
 ir::Module bgemm() {
@@ -216,16 +131,16 @@ ir::Module bgemm() {
   auto C = M.tensor("C", {4, 128, 128}, DType::F32, TensorRole::Output);
   auto zero = M.kernel("zero", [](KernelBuilder& k) {
     auto c = k.out("c", 64, 64, DType::F32);
-    k.store(c, k.fill(64, 64, DType::F32, 0.0));
+    k.store(c, k.fill(64, 64, DType::F32, 0.0).named("z"));
   });
   auto gemm = M.kernel("gemm_step", [](KernelBuilder& k) {  // c += a x b, f32 accumulate
     auto a = k.in("a", 64, 64, DType::F16);
     auto b = k.in("b", 64, 64, DType::F16);
     auto c = k.inout("c", 64, 64, DType::F32);
-    auto at = k.load(a);
-    auto bt = k.load(b);
-    auto acc = k.load(c);
-    k.store(c, k.matmul(at, bt, acc));
+    auto at = k.load(a).named("at");
+    auto bt = k.load(b).named("bt");
+    auto acc = k.load(c).named("acc");
+    k.store(c, k.matmul(at, bt, acc).named("ct"));
   });
   Var b("b"), m("m"), n("n"), kk("k");
   M.workload("bgemm")
@@ -239,7 +154,7 @@ ir::Module bgemm() {
       .dispatch_custom((b * 4 + m * 2 + n) % 8, {{"workers", 8}})
       .task_window(64)
       .pool("tensormap", 1024);
-  return finish(M, {{"zero", {"z"}}, {"gemm_step", {"at", "bt", "acc", "ct"}}});
+  return M.buildVerified();
 }
 
 ir::Module pipeline() {
@@ -251,17 +166,17 @@ ir::Module pipeline() {
   auto ld = M.kernel("load_tile", [](KernelBuilder& k) {
     auto src = k.in("src", 16, 128, DType::F32);
     auto dst = k.out("dst", 16, 128, DType::F32);
-    k.store(dst, k.load(src));
+    k.store(dst, k.load(src).named("t"));
   });
   auto work = M.kernel("compute", [](KernelBuilder& k) {
     auto a = k.in("a", 16, 128, DType::F32);
     auto b = k.out("b", 16, 128, DType::F32);
-    k.store(b, silu(k.load(a)));
+    k.store(b, silu(k.load(a).named("t")).named("s"));
   });
   auto st = M.kernel("store_tile", [](KernelBuilder& k) {
     auto a = k.in("a", 16, 128, DType::F32);
     auto y = k.out("y", 16, 128, DType::F32);
-    k.store(y, k.load(a));
+    k.store(y, k.load(a).named("t"));
   });
   // Channels carry the row-block index: stage k+1 of block i overlaps stage k of block i+1.
   Var i("i");
@@ -295,7 +210,7 @@ ir::Module pipeline() {
       .channel_config("l2c", 2, 10)
       .streams(2)
       .timing({{"trace", 1}});
-  return finish(M, {{"load_tile", {"t"}}, {"compute", {"t", "s"}}, {"store_tile", {"t"}}});
+  return M.buildVerified();
 }
 
 ir::Module moe() {
@@ -312,22 +227,23 @@ ir::Module moe() {
     auto x = k.in("x", 16, 128, DType::F32);
     auto wg = k.in("wg", 128, 2, DType::F32);
     auto g = k.out("g", 1, 1, DType::I32);
-    auto xt = k.load(x);
-    auto wt = k.load(wg);
-    auto sc = k.matmul(xt, wt);            // [16, 2] scores
-    auto tot = colsum(sc);                 // [1, 2] per-expert score of the block
-    auto [top, idx] = k.topk(tot, 1);      // winner (largest score) and its index
-    k.store(g, idx);
+    auto xt = k.load(x).named("xt");
+    auto wt = k.load(wg).named("wt");
+    auto sc = k.matmul(xt, wt).named("sc");            // [16, 2] scores
+    auto tot = colsum(sc).named("tot");                 // [1, 2] per-expert score of the block
+    auto [v, i] = k.topk(tot, 1);  // winner (largest score) and its index
+    v.named("v");
+    k.store(g, i.named("i"));
   });
   auto expert = [](ir::TileOpKind act) {
     return [act](KernelBuilder& k) {
       auto x = k.in("x", 16, 128, DType::F32);
       auto w = k.in("w", 128, 128, DType::F32);
       auto y = k.out("y", 16, 128, DType::F32);
-      auto xt = k.load(x);
-      auto wt = k.load(w);
-      auto h = k.matmul(xt, wt);
-      k.store(y, k.unary(act, h));
+      auto xt = k.load(x).named("xt");
+      auto wt = k.load(w).named("wt");
+      auto h = k.matmul(xt, wt).named("h");
+      k.store(y, k.unary(act, h).named("a"));
     };
   };
   auto expert0 = M.kernel("expert0", expert(ir::TileOpKind::Gelu));
@@ -348,21 +264,83 @@ ir::Module moe() {
            })
       .dispatch("round_robin", {{"workers", 2}})
       .task_window(16);
-  return finish(M, {{"gate", {"xt", "wt", "sc", "tot", "v", "i"}},
-                    {"expert0", {"xt", "wt", "h", "a"}},
-                    {"expert1", {"xt", "wt", "h", "a"}}});
+  return M.buildVerified();
 }
 
-namespace {
-constexpr std::array<Example, 5> kAll{{
+struct Example {
+  std::string_view name;
+  ir::Module (*build)();
+};
+constexpr std::array<Example, 5> kBuilt{{
     {"rmsnorm", &rmsnorm},
     {"softmax", &softmax},
     {"bgemm", &bgemm},
     {"pipeline", &pipeline},
     {"moe", &moe},
 }};
+
+std::string readExample(std::string_view name) {
+  const std::string n(name);
+  const std::string path = std::string(PTO_WSP_SOURCE_DIR) + "/examples/" + n + "/" + n + ".wsp";
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot open " << path;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> splitLines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// The first line where the printed forms differ, both versions shown.
+std::string firstDifference(const std::string& fromFile, const std::string& fromBuilder) {
+  std::vector<std::string> a = splitLines(fromFile), b = splitLines(fromBuilder);
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    std::string la = i < a.size() ? a[i] : "<end of text>";
+    std::string lb = i < b.size() ? b[i] : "<end of text>";
+    if (la != lb)
+      return "first difference at printed line " + std::to_string(i + 1) + ":\n  file:    " + la +
+             "\n  builder: " + lb;
+  }
+  return "printed forms are identical (the difference is not visible in the text format)";
+}
+
 }  // namespace
 
-std::span<const Example> all() { return kAll; }
+// The builder and the parser give the same IR for every example with a builder version:
+// same printed text, and structurally equal modules (source locations ignored).
+TEST(ExampleBuilders, PrintSameTextAsParsedWspFile) {
+  for (const Example& ex : kBuilt) {
+    std::string path = "examples/" + std::string(ex.name) + "/" + std::string(ex.name) + ".wsp";
+    ir::Module parsed = ir::text::parse(readExample(ex.name), path);
+    ir::Module built = ex.build();
+    std::string fromFile = ir::text::print(parsed), fromBuilder = ir::text::print(built);
+    EXPECT_EQ(fromBuilder, fromFile) << ex.name << ": " << firstDifference(fromFile, fromBuilder);
+    EXPECT_TRUE(parsed == built) << ex.name << ": parse(" << path << ") != the builder's module";
+  }
+}
 
-}  // namespace pto::wsp::examples
+TEST(ExampleBuilders, VerifyCleanAndDeterministic) {
+  for (const Example& ex : kBuilt) {
+    ir::Module m = ex.build();
+    EXPECT_EQ(m.name, ex.name);
+    DiagnosticList d = ir::verify(m);
+    EXPECT_TRUE(d.empty()) << ex.name << ":\n" << d.render();
+    EXPECT_TRUE(m == ex.build()) << ex.name;
+  }
+  EXPECT_FALSE(rmsnorm() == softmax());
+}
+
+TEST(ExampleBuilders, RoundTripThroughText) {
+  for (const Example& ex : kBuilt) {
+    ir::Module m = ex.build();
+    std::string text = ir::text::print(m);
+    ir::Module back = ir::text::parse(text, std::string(ex.name) + ".wsp");
+    EXPECT_TRUE(back == m) << ex.name << ":\n" << text;
+    EXPECT_EQ(ir::text::print(back), text) << ex.name;
+  }
+}
