@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bounded parser fuzz run: builds the `fuzz` preset (clang + libFuzzer + ASan/UBSan) and
-# runs fuzz_wsp_parser for SECONDS (default 60) over a scratch copy of the checked-in
-# seed corpus. Fails on any crash, timeout, leak or sanitizer report.
+# runs fuzz_wsp_parser for SECONDS (default 60) over a scratch copy of the seed corpus the
+# build generates from examples/*/*.wsp and tests/**/*.wsp (fuzz/CMakeLists.txt). Fails on any crash, timeout, leak or sanitizer report.
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ cmake --build "$BUILD" -j "${JOBS:-$(nproc)}" --target fuzz_wsp_parser
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ptowsp-fuzz.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/corpus" "$WORK/artifacts"
-cp fuzz/corpus/wsp/* "$WORK/corpus/"
+cp "$BUILD"/fuzz/corpus/wsp/*.wsp "$WORK/corpus/"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 echo "== fuzz_wsp_parser for ${SECONDS_TO_RUN}s (log: $WORK/log.txt)"

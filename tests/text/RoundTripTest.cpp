@@ -218,6 +218,16 @@ Module everything() {
 
 TEST(RoundTrip, EveryConstruct) { expectRoundTrip(everything()); }
 
+// tests/text/everything.wsp writes every construct of the text format by hand (quoted
+// names, strided transposed views, cond blocks, ...); it seeds the fuzz corpus, which is
+// generated from the test and example .wsp files. It parses and round-trips.
+TEST(RoundTrip, EveryConstructFile) {
+  auto path = sourceDir() / "tests" / "text" / "everything.wsp";
+  Module m = parse(readFile(path), path.string());
+  EXPECT_EQ(m.name, "everything");
+  expectRoundTrip(m);
+}
+
 // An inner one-branch `when` at the tail of a branch that an `otherwise` follows must not
 // take that `otherwise` when read back (dangling else).
 TEST(RoundTrip, DanglingOtherwise) {
