@@ -1,6 +1,7 @@
 #include "pto/wsp/arch/ArchJson.h"
 
 #include "pto/wsp/support/Diagnostic.h"
+#include "pto/wsp/support/JsonReader.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -436,34 +437,12 @@ ArchModel archFromJson(const json& j, const std::string& file) {
 }
 
 ArchModel parseArchJson(std::string_view text, const std::string& file) {
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    // e.byte counts the characters read, so the offending one is at e.byte - 1.
-    LineCol lc = lineColOf(text, e.byte > 0 ? e.byte - 1 : 0);
-    std::string what = e.what();
-    // Drop nlohmann's "[json.exception.parse_error.101] parse error at line L, column C: ".
-    if (auto pos = what.find(": "); pos != std::string::npos && what.find("parse error") < pos)
-      what = what.substr(pos + 2);
-    Diagnostic d = makeError(SourceLoc{file, lc.line, lc.col, {}}, "invalid JSON: " + what);
-    d.help("fix the JSON syntax at this position (docs/arch-json.md shows a complete example)");
-    throw UserError(std::move(d));
-  }
+  json j = parseJsonText(text, file, "invalid JSON",
+                         "fix the JSON syntax at this position (docs/arch-json.md shows a complete example)");
   try {
     return archFromJson(j, file);
   } catch (const UserError& e) {
-    // Add line:col (of the value the pointer names) to every pointer-located diagnostic.
-    std::map<std::string, size_t> at = locateJsonPointers(text);
-    std::vector<Diagnostic> ds = e.diagnostics();
-    for (Diagnostic& d : ds) {
-      auto it = at.find(d.loc.context == "/" ? std::string() : d.loc.context);
-      if (d.loc.line != 0 || it == at.end()) continue;
-      LineCol lc = lineColOf(text, it->second);
-      d.loc.line = lc.line;
-      d.loc.col = lc.col;
-    }
-    throw UserError(std::move(ds));
+    throw UserError(locateByPointer(e.diagnostics(), text));
   }
 }
 

@@ -1,6 +1,7 @@
 #include "pto/wsp/artifact/Manifest.h"
 
 #include "pto/wsp/support/Hash.h"
+#include "pto/wsp/support/JsonReader.h"
 
 #include <fmt/format.h>
 
@@ -369,26 +370,13 @@ Manifest manifestFromJson(const json& j, const std::string& file) {
 }
 
 Manifest parseManifest(std::string_view text, const std::string& file) {
-  json j;
+  json j = parseJsonText(text, file, "manifest is not valid JSON",
+                         "the manifest is written by `ptowsp compile`; regenerate it instead of editing it");
   try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // e.byte is 1-based; turn it into line:col for the location.
-    uint32_t line = 1, col = 1;
-    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    std::string what = e.what();
-    if (size_t p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    throw UserError(makeError(SourceLoc{file, line, col, {}}, "manifest is not valid JSON: " + what)
-                        .help("the manifest is written by `ptowsp compile`; regenerate it instead of editing it"));
+    return manifestFromJson(j, file);
+  } catch (const UserError& e) {
+    throw UserError(locateByPointer(e.diagnostics(), text));
   }
-  return manifestFromJson(j, file);
 }
 
 std::string manifestText(const Manifest& m) { return json(m).dump(2) + "\n"; }

@@ -124,15 +124,6 @@ TEST(ArchRegistry, MissingFileIsLocated) {
   }
 }
 
-TEST(ArchJson, LineColOfByteOffsets) {
-  std::string_view t = "ab\ncd\n\nx";
-  EXPECT_EQ(lineColOf(t, 0).line, 1u);
-  EXPECT_EQ(lineColOf(t, 1).col, 2u);
-  EXPECT_EQ(lineColOf(t, 3).line, 2u);
-  EXPECT_EQ(lineColOf(t, 3).col, 1u);
-  EXPECT_EQ(lineColOf(t, 7).line, 4u);
-}
-
 TEST(ArchJsonErrors, SyntaxErrorHasLineAndColumn) {
   std::string e = errorsOf("{\n  \"name\": \"x\",\n  oops\n}\n");
   // 'o' of oops is line 3, column 3
@@ -243,18 +234,6 @@ TEST(ArchJsonErrors, DeeplyNestedDocumentIsAnErrorNotACrash) {
   deep += std::string(100000, ']');
   std::string e = errorsOf(deep);
   EXPECT_TRUE(contains(e, "expected an arch model (a JSON object), got an array")) << e.substr(0, 300);
-}
-
-TEST(JsonLocation, PointersMapToValueStarts) {
-  std::string_view t = "{\"a\": [1, {\"b\": \"x\"}], \"c\": true}";
-  auto at = locateJsonPointers(t);
-  EXPECT_EQ(at.at(""), 0u);
-  EXPECT_EQ(at.at("/a"), 6u);
-  EXPECT_EQ(at.at("/a/0"), 7u);
-  EXPECT_EQ(at.at("/a/1/b"), 16u);
-  EXPECT_EQ(at.at("/c"), 28u);
-  // Garbage never hangs or crashes.
-  for (std::string_view g : {"{", "[,,]", "{\"a\"", "}}}", "[\"\\", ""}) (void)locateJsonPointers(g);
 }
 
 TEST(ArchJsonErrors, AbsurdRatesAreRejected) {

@@ -7,7 +7,6 @@
 #pragma once
 
 #include "pto/wsp/arch/ArchModel.h"
-#include "pto/wsp/arch/JsonLocation.h"
 
 #include <nlohmann/json_fwd.hpp>
 

@@ -1,6 +1,8 @@
-#include "pto/wsp/arch/JsonLocation.h"
+#include "pto/wsp/support/JsonReader.h"
 
-namespace pto::wsp::arch {
+#include <nlohmann/json.hpp>
+
+namespace pto::wsp {
 
 LineCol lineColOf(std::string_view text, size_t offset) {
   LineCol lc;
@@ -108,4 +110,33 @@ class PointerLocator {
 
 std::map<std::string, size_t> locateJsonPointers(std::string_view text) { return PointerLocator(text).run(); }
 
-}  // namespace pto::wsp::arch
+nlohmann::json parseJsonText(std::string_view text, const std::string& file, std::string_view what,
+                             std::string_view help) {
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte counts the characters read, so the offending one is at e.byte - 1.
+    LineCol lc = lineColOf(text, e.byte > 0 ? e.byte - 1 : 0);
+    std::string reason = e.what();
+    // Drop nlohmann's "[json.exception.parse_error.101] parse error at line L, column C: ".
+    if (auto pos = reason.find(": "); pos != std::string::npos && reason.find("parse error") < pos)
+      reason = reason.substr(pos + 2);
+    Diagnostic d = makeError(SourceLoc{file, lc.line, lc.col, {}}, std::string(what) + ": " + reason);
+    d.help(std::string(help));
+    throw UserError(std::move(d));
+  }
+}
+
+std::vector<Diagnostic> locateByPointer(std::vector<Diagnostic> diags, std::string_view text) {
+  std::map<std::string, size_t> at = locateJsonPointers(text);
+  for (Diagnostic& d : diags) {
+    auto it = at.find(d.loc.context == "/" ? std::string() : d.loc.context);
+    if (d.loc.line != 0 || it == at.end()) continue;
+    LineCol lc = lineColOf(text, it->second);
+    d.loc.line = lc.line;
+    d.loc.col = lc.col;
+  }
+  return diags;
+}
+
+}  // namespace pto::wsp
