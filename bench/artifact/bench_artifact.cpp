@@ -5,7 +5,7 @@
 //   bench_artifact [--reps N]        prints figures (docs/performance.md, "Artifact cache")
 //   bench_artifact --warm DIR        (internal) one warm load in a fresh process, prints ms
 //
-// Issue 5 targets: cold <= 2 s and warm <= 20 ms per example.
+// Targets: cold <= 2 s and warm <= 20 ms per example.
 #include "pto/wsp/abi/KernelAbi.h"
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/artifact/ObjectCache.h"
@@ -244,7 +244,7 @@ int main(int argc, char** argv) {
     row("  of which: `g++ --version` probe", probe);
     row("compiler CPU (user+sys): 3 kernels + link", cpu3);
     row("compiler CPU (user+sys): one kernel object (bgemm)", cpuOne);
-    fmt::print("\ntargets (issue 5): cold <= 2000 ms, warm <= 20 ms per example\n");
+    fmt::print("\ntargets: cold <= 2000 ms, warm <= 20 ms per example\n");
     fmt::print("cold/target = {:.2f}, warm(fresh process)/target = {:.2f}\n", median(cold2) / 2000.0,
                median(warmProc) / 20.0);
     return 0;
