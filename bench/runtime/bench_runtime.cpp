@@ -85,7 +85,7 @@ rt::HostExecutorConfig execCfg(const Opts& o) {
   rt::HostExecutorConfig c;
   c.hostThreads = o.threads;
   c.window = o.window;
-  c.depListCapacity = 16384;
+  c.depListCapacity = static_cast<uint32_t>(pto::wsp::knobDefault(pto::wsp::ScheduleKnob::PoolDepList));
   c.readyQueueCapacity = 4096;
   return c;
 }
@@ -158,8 +158,8 @@ double execFan(const Opts& o) {
 
 rt::EngineConfig engineCfg(const Opts& o, rt::TaskSink* sink) {
   rt::EngineConfig c;
-  c.numWorkers = o.threads;
-  c.taskWindow = o.window;
+  c.schedule.workers = o.threads;
+  c.schedule.taskWindow = o.window;
   c.sink = sink;
   return c;
 }

@@ -166,7 +166,7 @@ std::vector<uint8_t> serializePlan(const Plan& p) {
   W w;
   w.raw(kMagic, 8);
   w.pod(p.version);
-  const PlanSchedule& sc = p.schedule;
+  const ScheduleConfig& sc = p.schedule;
   w.pod(sc.workers);
   w.str(sc.dispatch);
   w.pod(sc.issueCycles);
@@ -236,7 +236,7 @@ Plan deserializePlan(const std::vector<uint8_t>& bytes) {
   p.version = r.pod<uint32_t>();
   if (p.version != kPlanVersion)
     malformed(fmt::format("version {}, this runtime reads version {}", p.version, kPlanVersion));
-  PlanSchedule& sc = p.schedule;
+  ScheduleConfig& sc = p.schedule;
   sc.workers = r.pod<uint32_t>();
   sc.dispatch = r.str();
   sc.issueCycles = r.pod<uint64_t>();
@@ -376,13 +376,8 @@ std::string checkNode(const Plan& p, const PlanProcess& pr, const PlanNode& n, c
 }  // namespace
 
 std::string validatePlan(const Plan& p) {
-  const PlanSchedule& sc = p.schedule;
-  if (sc.workers == 0 || sc.taskWindow == 0 || sc.tensorMapCapacity == 0 || sc.depListCapacity == 0 ||
-      sc.readyQueueCapacity == 0 || sc.maxScopeDepth == 0)
-    return fmt::format("schedule has a zero size (workers {}, task_window {}, tensormap_pool {}, deplist_pool {}, "
-                       "ready_queue {}, scope_depth {})",
-                       sc.workers, sc.taskWindow, sc.tensorMapCapacity, sc.depListCapacity, sc.readyQueueCapacity,
-                       sc.maxScopeDepth);
+  const ScheduleConfig& sc = p.schedule;
+  if (std::string bad = checkSchedule(sc); !bad.empty()) return "schedule: " + bad;
   for (size_t c = 0; c < p.channels.size(); ++c)
     if (p.channels[c].capacity == 0) return fmt::format("channel '{}' has capacity 0", p.channels[c].name);
   for (const auto& t : p.tensors) {

@@ -56,7 +56,7 @@ class Printer {
   Printer(const Plan& p, const PlanPrintOptions& o) : p_(p), o_(o) {}
 
   std::string run() {
-    const PlanSchedule& s = p_.schedule;
+    const ScheduleConfig& s = p_.schedule;
     line(0, fmt::format("plan v{}", p_.version));
     line(0, fmt::format("schedule workers={} dispatch={} issue_cycles={} sync_latency={} task_window={}", s.workers,
                         s.dispatch, s.issueCycles, s.syncLatency, s.taskWindow));

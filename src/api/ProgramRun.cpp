@@ -26,13 +26,7 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
   std::optional<rt::HostExecutor> executor;
   std::optional<rt::HostExecutorSink> sink;
   if (!in.dryRun) {
-    rt::HostExecutorConfig ec;
-    ec.hostThreads = in.threads;
-    // Equal to the Engine's window: the Engine waits for a slot's old task before reusing
-    // it, so a larger host window is never used and a smaller one stalls the host early.
-    ec.window = plan.schedule.taskWindow;
-    ec.depListCapacity = plan.schedule.depListCapacity;
-    ec.readyQueueCapacity = plan.schedule.taskWindow;
+    rt::HostExecutorConfig ec = rt::HostExecutorConfig::fromSchedule(plan.schedule, in.threads);
     ec.recordTimes = true;
     ec.watchdogMs = in.watchdogMs;
     executor.emplace(ec);

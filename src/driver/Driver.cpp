@@ -99,8 +99,8 @@ artifact::ManifestAbi abiTables(const ir::Module& m, const abi::Plan& plan) {
   return a;
 }
 
-// The schedule numbers the runtime reads all live in the plan's PlanSchedule.
-std::string scheduleId(const abi::PlanSchedule& s) {
+// The schedule numbers the runtime reads all live in the plan's ScheduleConfig.
+std::string scheduleId(const abi::ScheduleConfig& s) {
   Hasher h;
   h.pod(s.workers).str(s.dispatch).pod(s.issueCycles).pod(s.syncLatency).pod(s.taskWindow);
   h.pod(s.tensorMapCapacity).pod(s.depListCapacity).pod(s.readyQueueCapacity).pod(s.heapBytes);

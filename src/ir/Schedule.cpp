@@ -1,5 +1,7 @@
 #include "pto/wsp/ir/Schedule.h"
 
+#include "pto/wsp/support/ScheduleKnobs.h"
+
 #include <array>
 
 namespace pto::wsp::ir {
@@ -8,7 +10,14 @@ namespace {
 constexpr std::array<std::string_view, 8> kDirNames{"dispatch", "task_window", "channel_defaults", "channel",
                                                     "pool",     "streams",     "stream_by",        "timing"};
 constexpr std::array<std::string_view, 5> kPolicies{"round_robin", "hash", "affinity", "least_loaded", "custom"};
-constexpr std::array<std::string_view, 4> kPools{"tensormap", "deplist", "heap", "ready_queue"};
+// The `pool` resource words, in knob-table order (support/ScheduleKnobs.h).
+constexpr auto kPools = [] {
+  std::array<std::string_view, 4> a{};
+  size_t n = 0;
+  for (const KnobInfo& k : kScheduleKnobs)
+    if (!k.pool.empty()) a[n++] = k.pool;
+  return a;
+}();
 constexpr std::array<std::string_view, 1> kUnits{"tasks"};
 constexpr std::array<std::string_view, 1> kModes{"stall"};
 }  // namespace

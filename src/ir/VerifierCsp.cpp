@@ -1,5 +1,6 @@
 // CSP, slot and schedule rules of the verifier (see VerifierImpl.h).
 #include "VerifierImpl.h"
+#include "pto/wsp/support/ScheduleKnobs.h"
 
 #include <utility>
 
@@ -166,14 +167,15 @@ void ModuleVerifier::checkSchedule(const Workload& w) {
         if (d.key.defined()) checkKey(d.key, loc, what);
         for (const NamedExpr& p : d.params) {
           auto c = asConstInt(p.value);
-          if (p.name == "workers" && c && *c < 1)
-            out_.error(loc, fmt::format("{}: workers = {} < 1", what, *c)).help("dispatch to at least one worker");
+          if (p.name == "workers" && c && *c < static_cast<int64_t>(knobInfo(ScheduleKnob::Workers).min))
+            out_.error(loc, fmt::format("{}: workers = {} < {}", what, *c, knobInfo(ScheduleKnob::Workers).min))
+                .help("dispatch to at least one worker");
         }
         break;
       }
       case DirectiveKind::TaskWindow:
-        if (d.size < 1)
-          out_.error(loc, fmt::format("{}: window size {} < 1", what, d.size))
+        if (d.size < static_cast<int64_t>(knobInfo(ScheduleKnob::TaskWindow).min))
+          out_.error(loc, fmt::format("{}: window size {} < {}", what, d.size, knobInfo(ScheduleKnob::TaskWindow).min))
               .help("the task window must hold at least one task");
         if (!legal(windowUnits(), d.unit))
           out_.error(loc, fmt::format("{}: unknown unit '{}'", what, d.unit))
@@ -201,7 +203,9 @@ void ModuleVerifier::checkSchedule(const Workload& w) {
         if (!legal(poolResources(), d.target))
           out_.error(loc, fmt::format("{}: unknown resource '{}'", what, d.target))
               .help(fmt::format("legal resources: {}", joinViews(poolResources())));
-        if (d.size < 1) out_.error(loc, fmt::format("{}: size {} < 1", what, d.size)).help("pool sizes must be >= 1");
+        if (const KnobInfo* k = poolKnob(d.target); k && d.size < static_cast<int64_t>(k->min))
+          out_.error(loc, fmt::format("{}: size {} < {}", what, d.size, k->min))
+              .help(fmt::format("{} must be >= {}", k->name, k->min));
         break;
       case DirectiveKind::Streams:
         if (d.size < 1)

@@ -2,7 +2,9 @@
 // checked against the target's capability matrix. Later directives win.
 #include "PlanLoweringImpl.h"
 
+#include "pto/wsp/support/Assert.h"
 #include "pto/wsp/support/Diagnostic.h"
+#include "pto/wsp/support/ScheduleKnobs.h"
 
 #include <fmt/format.h>
 
@@ -28,6 +30,16 @@ uint32_t defaultWorkers(const arch::ArchModel& a) {
   return best > 0 ? best : 1;
 }
 
+// A directive's size against its knob's bounds (support/ScheduleKnobs.h).
+template <class T>
+T knob(int64_t v, ScheduleKnob k, const SourceLoc& loc) {
+  const KnobInfo& info = knobInfo(k);
+  if (v < 0 || static_cast<uint64_t>(v) < info.min || static_cast<uint64_t>(v) > info.max)
+    throw UserError(makeError(loc, fmt::format("{} is {}, expected {} .. {}", info.name, v, info.min, info.max))
+                        .help(fmt::format("choose a {} in range ({})", info.name, info.unit)));
+  return static_cast<T>(v);
+}
+
 template <class T>
 T checked(int64_t v, int64_t lo, const SourceLoc& loc, std::string_view what) {
   const auto hi = static_cast<int64_t>(std::min<uint64_t>(std::numeric_limits<T>::max(), INT64_MAX));
@@ -39,7 +51,7 @@ T checked(int64_t v, int64_t lo, const SourceLoc& loc, std::string_view what) {
 }  // namespace
 
 void PlanLowerer::lowerSchedule() {
-  abi::PlanSchedule& s = plan.schedule;
+  abi::ScheduleConfig& s = plan.schedule;
   s.workers = defaultWorkers(a);
   s.dispatch = "round_robin";
   s.issueCycles = a.issueCycles;
@@ -58,11 +70,11 @@ void PlanLowerer::lowerSchedule() {
             throw UserError(makeError(d.loc, fmt::format("dispatch workers = {} is not a constant",
                                                          ir::toString(p.value)))
                                 .help("the worker count is fixed when the plan is built; write an integer"));
-          s.workers = checked<uint32_t>(*c, 1, d.loc, "dispatch workers");
+          s.workers = knob<uint32_t>(*c, ScheduleKnob::Workers, d.loc);
         }
         break;
       }
-      case ir::DirectiveKind::TaskWindow: s.taskWindow = checked<uint32_t>(d.size, 1, d.loc, "task_window"); break;
+      case ir::DirectiveKind::TaskWindow: s.taskWindow = knob<uint32_t>(d.size, ScheduleKnob::TaskWindow, d.loc); break;
       case ir::DirectiveKind::ChannelDefaults:
         for (auto& c : plan.channels) {
           c.capacity = checked<uint32_t>(d.capacity, 1, d.loc, "channel capacity");
@@ -80,10 +92,14 @@ void PlanLowerer::lowerSchedule() {
         break;
       }
       case ir::DirectiveKind::Pool:
-        if (d.target == "tensormap") s.tensorMapCapacity = checked<uint32_t>(d.size, 1, d.loc, "pool tensormap");
-        else if (d.target == "deplist") s.depListCapacity = checked<uint32_t>(d.size, 1, d.loc, "pool deplist");
-        else if (d.target == "heap") s.heapBytes = checked<uint64_t>(d.size, 0, d.loc, "pool heap");
-        else if (d.target == "ready_queue") s.readyQueueCapacity = checked<uint32_t>(d.size, 1, d.loc, "pool ready_queue");
+        switch (const KnobInfo* k = poolKnob(d.target); k ? k->knob : ScheduleKnob::Workers) {
+          case ScheduleKnob::PoolTensorMap: s.tensorMapCapacity = knob<uint32_t>(d.size, k->knob, d.loc); break;
+          case ScheduleKnob::PoolDepList: s.depListCapacity = knob<uint32_t>(d.size, k->knob, d.loc); break;
+          case ScheduleKnob::PoolHeap: s.heapBytes = knob<uint64_t>(d.size, k->knob, d.loc); break;
+          case ScheduleKnob::PoolReadyQueue: s.readyQueueCapacity = knob<uint32_t>(d.size, k->knob, d.loc); break;
+          default:
+            PTO_INTERNAL_ASSERT(false, "the verifier lets unknown pool resource '{}' through", d.target);
+        }
         break;
       case ir::DirectiveKind::Streams:
       case ir::DirectiveKind::StreamBy:

@@ -31,42 +31,36 @@ constexpr TaskId kHostPollEvery = 64;
 }  // namespace
 
 Engine::Engine(const EngineConfig& cfg) {
-  if (cfg.numWorkers == 0) configError("num_workers is 0", "use at least 1 worker");
-  if (cfg.taskWindow == 0) configError("task_window is 0", "use a task window of at least 1");
-  if (cfg.tensorMapCapacity == 0)
-    configError("tensormap_pool is 0", "use a tensormap pool of at least 1");
-  if (cfg.depListCapacity == 0) configError("deplist_pool is 0", "use a dep-list pool of at least 1");
-  if (cfg.readyQueueCapacity == 0)
-    configError("ready_queue is 0", "use a ready queue of at least 1 per worker");
-  if (cfg.maxScopeDepth == 0) configError("scope_depth is 0", "allow at least 1 scope level");
-  if (cfg.heapReserved > cfg.heapBytes)
+  if (std::string bad = abi::checkSchedule(cfg.schedule); !bad.empty())
+    configError(bad, "every schedule size must be within its bounds (docs/runtime.md, schedule config)");
+  if (cfg.heapReserved > cfg.schedule.heapBytes)
     configError(fmt::format("{} bytes of the heap arena are reserved, but it has {}", cfg.heapReserved,
-                            cfg.heapBytes),
-                fmt::format("raise heap_bytes to at least {}", cfg.heapReserved));
-  auto policy = DispatchRegistry::global().create(cfg.dispatch, cfg.numWorkers);
+                            cfg.schedule.heapBytes),
+                fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolHeap).name, cfg.heapReserved));
+  auto policy = DispatchRegistry::global().create(cfg.schedule.dispatch, cfg.schedule.workers);
   impl_ = std::make_unique<Impl>(cfg);
   Impl& m = *impl_;
   m.policy = std::move(policy);
-  uint64_t rs = std::bit_ceil(uint64_t{cfg.taskWindow});
+  uint64_t rs = std::bit_ceil(uint64_t{cfg.schedule.taskWindow});
   m.ring.resize(rs);
   m.ringMask = rs - 1;
   m.procs.push_back(Proc{"main", 0, {}});
-  m.workerFree.assign(cfg.numWorkers, 0);
+  m.workerFree.assign(cfg.schedule.workers, 0);
   // A task waiting to start is unretired, so at most min(Q, window) can be queued.
-  uint64_t qs = std::bit_ceil(uint64_t{std::min(cfg.readyQueueCapacity, cfg.taskWindow)} + 1);
-  m.readyQs.resize(cfg.numWorkers);
+  uint64_t qs = std::bit_ceil(uint64_t{std::min(cfg.schedule.readyQueueCapacity, cfg.schedule.taskWindow)} + 1);
+  m.readyQs.resize(cfg.schedule.workers);
   for (auto& q : m.readyQs) {
     q.starts.resize(qs);
     q.mask = qs - 1;
   }
-  m.st.workers.resize(cfg.numWorkers);
-  m.st.at(Resource::TaskRing).capacity = cfg.taskWindow;
-  m.st.at(Resource::TensorMapPool).capacity = cfg.tensorMapCapacity;
-  m.st.at(Resource::DepListPool).capacity = cfg.depListCapacity;
-  m.st.at(Resource::HeapArena).capacity = cfg.heapBytes;
+  m.st.workers.resize(cfg.schedule.workers);
+  m.st.at(Resource::TaskRing).capacity = cfg.schedule.taskWindow;
+  m.st.at(Resource::TensorMapPool).capacity = cfg.schedule.tensorMapCapacity;
+  m.st.at(Resource::DepListPool).capacity = cfg.schedule.depListCapacity;
+  m.st.at(Resource::HeapArena).capacity = cfg.schedule.heapBytes;
   m.st.at(Resource::HeapArena).highWater = cfg.heapReserved;
-  m.taskHeap = cfg.heapBytes - cfg.heapReserved;
-  m.st.at(Resource::ReadyQueue).capacity = cfg.readyQueueCapacity;
+  m.taskHeap = cfg.schedule.heapBytes - cfg.heapReserved;
+  m.st.at(Resource::ReadyQueue).capacity = cfg.schedule.readyQueueCapacity;
   m.st.dryRun = cfg.sink == nullptr;
   m.startNs = engineNowNs();
 }
@@ -177,19 +171,19 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
 
   uint64_t needTmap = 0;
   for (const Region& r : t.regions) needTmap += m.tmap.cellsOf(r);  // validates too
-  if (needTmap > cfg.tensorMapCapacity)
+  if (needTmap > cfg.schedule.tensorMapCapacity)
     throw UserError(makeError({}, fmt::format("task {} of kernel {} needs {} tensormap entries, the pool "
                                               "holds {}",
-                                              seq, t.kernel, needTmap, cfg.tensorMapCapacity))
-                        .help(fmt::format("raise tensormap_pool to at least {}", needTmap)));
+                                              seq, t.kernel, needTmap, cfg.schedule.tensorMapCapacity))
+                        .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolTensorMap).name, needTmap)));
   if (t.heapBytes > m.taskHeap)
     throw UserError(makeError({}, fmt::format("task {} of kernel {} needs {} heap bytes, the arena holds {}{}",
-                                              seq, t.kernel, t.heapBytes, cfg.heapBytes,
+                                              seq, t.kernel, t.heapBytes, cfg.schedule.heapBytes,
                                               cfg.heapReserved == 0
                                                   ? std::string()
                                                   : fmt::format(" of which {} are reserved for the whole run",
                                                                 cfg.heapReserved)))
-                        .help(fmt::format("raise heap_bytes to at least {}", cfg.heapReserved + t.heapBytes)));
+                        .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolHeap).name, cfg.heapReserved + t.heapBytes)));
 
   if (t.structural && (t.cycles != 0 || t.fn != nullptr))
     throw UserError(makeError({}, fmt::format("structural task {} has cycles {} or a kernel", seq, t.cycles))
@@ -198,8 +192,8 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   if (!t.structural) {
     DispatchContext ctx{seq, t.dispatchKey, t.kernel, m.workerFree};
     w = m.policy->pick(ctx);
-    PTO_INTERNAL_ASSERT(w < cfg.numWorkers, "policy {} picked worker {} of {}", m.policy->name(), w,
-                        cfg.numWorkers);
+    PTO_INTERNAL_ASSERT(w < cfg.schedule.workers, "policy {} picked worker {} of {}", m.policy->name(), w,
+                        cfg.schedule.workers);
   }
 
   // --- resolve stalls at one instant t (attributed in a fixed resource order) ---------
@@ -220,7 +214,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
     blockedMin = minimal;
     return IssueStatus::Blocked;
   };
-  uint64_t t0 = P.time + cfg.issueCycles;
+  uint64_t t0 = P.time + cfg.schedule.issueCycles;
   m.advanceSem(t0);
   const uint64_t tNoStall = t0;  // every stall cycle advances t0 past it
   std::array<uint64_t, kNumResources> stallCycles{};
@@ -228,11 +222,11 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
     if (after > before) stallCycles[static_cast<size_t>(r)] += after - before;
   };
   uint64_t tb = t0;
-  while (m.tail - m.semHead + 1 > cfg.taskWindow)
+  while (m.tail - m.semHead + 1 > cfg.schedule.taskWindow)
     if (!m.retireOldest(t0)) return blockedOn(Resource::TaskRing, m.tail - m.pendingFrom + 1);
   stallOn(Resource::TaskRing, tb, t0);
   tb = t0;
-  while (m.totTmap - m.baseTmap + needTmap > cfg.tensorMapCapacity)
+  while (m.totTmap - m.baseTmap + needTmap > cfg.schedule.tensorMapCapacity)
     if (!m.retireOldest(t0))
       return blockedOn(Resource::TensorMapPool,
                        m.totTmap - m.cumBefore(m.pendingFrom, &Rec::cumTmap, m.baseTmap) + needTmap);
@@ -265,7 +259,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   stallOn(Resource::HeapArena, tb, t0);
   tb = t0;
   while (q.size() && q.front() <= t0) ++q.head;
-  while (!t.structural && q.size() >= cfg.readyQueueCapacity) {
+  while (!t.structural && q.size() >= cfg.schedule.readyQueueCapacity) {
     t0 = std::max(t0, q.front());
     ++q.head;
   }
@@ -310,15 +304,15 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   auto unstamp = [&] {
     for (TaskId d : preds) m.rec(d).seen = stamp - 1;
   };
-  if (nDeps > cfg.depListCapacity) {
+  if (nDeps > cfg.schedule.depListCapacity) {
     unstamp();
     throw UserError(makeError({}, fmt::format("task {} of kernel {} has {} dependencies, the dep-list pool "
                                               "holds {}",
-                                              seq, t.kernel, nDeps, cfg.depListCapacity))
-                        .help(fmt::format("raise deplist_pool to at least {}", nDeps)));
+                                              seq, t.kernel, nDeps, cfg.schedule.depListCapacity))
+                        .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolDepList).name, nDeps)));
   }
   tb = t0;
-  while (m.totDeps - m.baseDeps + nDeps > cfg.depListCapacity)
+  while (m.totDeps - m.baseDeps + nDeps > cfg.schedule.depListCapacity)
     if (!m.retireOldest(t0)) {
       unstamp();
       return blockedOn(Resource::DepListPool,
@@ -327,14 +321,14 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   stallOn(Resource::DepListPool, tb, t0);
 
   // --- commit ----------------------------------------------------------------------------
-  while (m.tail - m.popHead >= cfg.taskWindow) m.popPhysical();
-  while (m.tmap.used() + needTmap > cfg.tensorMapCapacity) m.popPhysical();
+  while (m.tail - m.popHead >= cfg.schedule.taskWindow) m.popPhysical();
+  while (m.tmap.used() + needTmap > cfg.schedule.tensorMapCapacity) m.popPhysical();
 
   uint64_t ready = 0;
   for (TaskId d : preds)
     if (d >= depFrom) ready = std::max(ready, m.rec(d).finish);
   // A structural join adds no sync latency: its dependents add it once.
-  if (nDeps != 0 && !t.structural) ready += cfg.syncLatency;
+  if (nDeps != 0 && !t.structural) ready += cfg.schedule.syncLatency;
   out.id = seq;
   out.worker = w;
   out.issue = t0;
@@ -462,10 +456,10 @@ TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) {
 void Engine::scopeBegin(ProcessId p) {
   Impl& m = *impl_;
   Proc& P = m.procs.at(p);
-  if (P.scopes.size() >= m.cfg.maxScopeDepth)
+  if (P.scopes.size() >= m.cfg.schedule.maxScopeDepth)
     throw UserError(makeError({}, fmt::format("scope depth {} exceeds the limit {} in process '{}'",
-                                              P.scopes.size() + 1, m.cfg.maxScopeDepth, P.name))
-                        .help(fmt::format("raise scope_depth to at least {} or nest fewer scopes",
+                                              P.scopes.size() + 1, m.cfg.schedule.maxScopeDepth, P.name))
+                        .help(fmt::format("raise {} to at least {} or nest fewer scopes", knobInfo(ScheduleKnob::ScopeDepth).name,
                                           P.scopes.size() + 1)));
   P.scopes.push_back({m.nextScope++, m.tail});
 }

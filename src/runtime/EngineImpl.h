@@ -91,7 +91,7 @@ struct Engine::Impl {
   bool drained = false;
   bool hostStalled = false;  // the host watchdog fired (a DeadlockError was thrown)
 
-  explicit Impl(const EngineConfig& c) : cfg(c), tmap(std::max<uint32_t>(c.tensorMapCapacity, 1)) {}
+  explicit Impl(const EngineConfig& c) : cfg(c), tmap(std::max<uint32_t>(c.schedule.tensorMapCapacity, 1)) {}
 
   // HEAP_ARENA occupancy: the caller's reservation plus the live tasks' footprint.
   uint64_t heapInUse() const { return cfg.heapReserved + totHeap - baseHeap; }

@@ -29,7 +29,7 @@ RunStats Engine::stats() const {
 std::span<const TraceRecord> Engine::trace() const { return impl_->traceRecs; }
 
 std::string Engine::chromeTrace(const TraceExportOptions& opts) const {
-  return chromeTraceJson(impl_->traceRecs, impl_->cfg.numWorkers, opts);
+  return chromeTraceJson(impl_->traceRecs, impl_->cfg.schedule.workers, opts);
 }
 
 uint64_t Engine::occupancy(Resource r) const {

@@ -39,6 +39,15 @@ std::string kernelSymbol(pto_kernel_fn fn) {
 }
 }  // namespace
 
+HostExecutorConfig HostExecutorConfig::fromSchedule(const abi::ScheduleConfig& s, uint32_t hostThreads) {
+  HostExecutorConfig c;
+  c.hostThreads = hostThreads;
+  c.window = s.taskWindow;
+  c.depListCapacity = s.depListCapacity;
+  c.readyQueueCapacity = s.taskWindow;
+  return c;
+}
+
 HostExecutor::Impl::Impl(const HostExecutorConfig& c) : cfg(c), W(c.window), T(c.hostThreads) {
   PTO_INTERNAL_ASSERT(c.hostThreads >= 1 && c.hostThreads < 0xffff,
                       "host executor needs 1..65534 threads, got {}", c.hostThreads);

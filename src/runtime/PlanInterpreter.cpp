@@ -257,7 +257,7 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
       arenaOffset[i] = arenaUsed;
       arenaUsed += (tensors[i].bytes + 63) / 64 * 64;
     }
-  const uint64_t heap = cfg.engine.heapBytes;
+  const uint64_t heap = cfg.engine.schedule.heapBytes;
   if (arenaUsed > heap)
     throw UserError(makeError({}, fmt::format("runtime-managed tensors need {} bytes of the heap arena, which has {}",
                                               arenaUsed, heap))

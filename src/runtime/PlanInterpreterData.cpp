@@ -175,18 +175,9 @@ void PlanInterpreter::Impl::slotLoad(uint32_t p, Proc& pr, const PlanNode& n) {
   slots[n.slot] = val;
 }
 
-EngineConfig engineConfigFor(const PlanSchedule& s) {
+EngineConfig engineConfigFor(const ScheduleConfig& s) {
   EngineConfig c;
-  c.numWorkers = s.workers;
-  c.dispatch = s.dispatch;
-  c.issueCycles = s.issueCycles;
-  c.syncLatency = s.syncLatency;
-  c.taskWindow = s.taskWindow;
-  c.tensorMapCapacity = s.tensorMapCapacity;
-  c.depListCapacity = s.depListCapacity;
-  c.readyQueueCapacity = s.readyQueueCapacity;
-  c.heapBytes = s.heapBytes;
-  c.maxScopeDepth = s.maxScopeDepth;
+  c.schedule = s;
   return c;
 }
 

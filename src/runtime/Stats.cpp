@@ -2,6 +2,7 @@
 
 #include "pto/wsp/support/Assert.h"
 #include "pto/wsp/support/Hash.h"
+#include "pto/wsp/support/ScheduleKnobs.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -21,11 +22,11 @@ const char* resourceName(Resource r) {
 
 const char* resourceKnob(Resource r) {
   switch (r) {
-    case Resource::TaskRing: return "task_window";
-    case Resource::TensorMapPool: return "tensormap_pool";
-    case Resource::DepListPool: return "deplist_pool";
-    case Resource::HeapArena: return "heap_bytes";
-    case Resource::ReadyQueue: return "ready_queue";
+    case Resource::TaskRing: return knobInfo(ScheduleKnob::TaskWindow).name.data();
+    case Resource::TensorMapPool: return knobInfo(ScheduleKnob::PoolTensorMap).name.data();
+    case Resource::DepListPool: return knobInfo(ScheduleKnob::PoolDepList).name.data();
+    case Resource::HeapArena: return knobInfo(ScheduleKnob::PoolHeap).name.data();
+    case Resource::ReadyQueue: return knobInfo(ScheduleKnob::PoolReadyQueue).name.data();
   }
   PTO_UNREACHABLE("bad resource {}", static_cast<int>(r));
 }

@@ -92,7 +92,7 @@ TEST(PlanLoweringControl, MultiBranchCondScopeSequentialAndSlots) {
 TEST(PlanLoweringControl, LaterDirectivesWinAndKeysAreExprs) {
   ir::Module m = parseText(kControl, "ctl.wsp");
   PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("keyed"), arch910b(), caps());
-  const abi::PlanSchedule& s = r.plan.schedule;
+  const abi::ScheduleConfig& s = r.plan.schedule;
   EXPECT_EQ(s.dispatch, "affinity");
   EXPECT_EQ(s.workers, 3u);
   EXPECT_EQ(s.heapBytes, 4096u);

@@ -114,7 +114,7 @@ TEST(PlanLowering, RmsnormTotalCyclesByHand) {
   ir::Module m = loadExample("rmsnorm");
   const arch::ArchModel& a = arch910b();
   PlanLoweringResult r = lowerWorkload(m, *m.findWorkload("rms"), a, caps());
-  const abi::PlanSchedule& s = r.plan.schedule;
+  const abi::ScheduleConfig& s = r.plan.schedule;
   EXPECT_EQ(s.workers, 4u);
   EXPECT_EQ(s.dispatch, "round_robin");
   EXPECT_EQ(s.taskWindow, 16u);

@@ -59,16 +59,16 @@ EngineConfig randomConfig(Rand& R) {
   static const char* const kPolicies[] = {"round_robin", "hash", "affinity", "least_loaded",
                                           "custom"};
   EngineConfig c;
-  c.numWorkers = 1 + static_cast<uint32_t>(R(4));
-  c.dispatch = kPolicies[R(5)];
-  c.issueCycles = R(3);
-  c.syncLatency = R(4);
+  c.schedule.workers = 1 + static_cast<uint32_t>(R(4));
+  c.schedule.dispatch = kPolicies[R(5)];
+  c.schedule.issueCycles = R(3);
+  c.schedule.syncLatency = R(4);
   const bool tiny = R(2) != 0;  // half the configurations stall constantly
-  c.taskWindow = static_cast<uint32_t>(tiny ? 1 + R(8) : 16 + R(200));
-  c.tensorMapCapacity = static_cast<uint32_t>(tiny ? 4 + R(16) : 64 + R(500));
-  c.depListCapacity = static_cast<uint32_t>(tiny ? 4 + R(16) : 64 + R(500));
-  c.readyQueueCapacity = static_cast<uint32_t>(tiny ? 1 + R(4) : 1 + R(64));
-  c.heapBytes = tiny ? 64 + R(256) : 4096;
+  c.schedule.taskWindow = static_cast<uint32_t>(tiny ? 1 + R(8) : 16 + R(200));
+  c.schedule.tensorMapCapacity = static_cast<uint32_t>(tiny ? 4 + R(16) : 64 + R(500));
+  c.schedule.depListCapacity = static_cast<uint32_t>(tiny ? 4 + R(16) : 64 + R(500));
+  c.schedule.readyQueueCapacity = static_cast<uint32_t>(tiny ? 1 + R(4) : 1 + R(64));
+  c.schedule.heapBytes = tiny ? 64 + R(256) : 4096;
   c.heapReserved = R(4) == 0 ? R(32) : 0;
   c.trace = R(2) != 0;
   return c;

@@ -48,7 +48,7 @@ class RecordingSink final : public TaskSink {
 
 TEST(EngineHost, HostPredsIncludeSemanticallyRetiredProducers) {
   RecordingSink sink;
-  Engine e({.numWorkers = 2, .sink = &sink});
+  Engine e({.schedule = {.workers = 2}, .sink = &sink});
   Region w = Region::box2d(0, 0, 0, 16, 16, Access::Write);
   Region r = Region::box2d(0, 0, 0, 16, 16, Access::Read);
   e.issue({.regions = {&w, 1}, .cycles = 10});
@@ -60,7 +60,7 @@ TEST(EngineHost, HostPredsIncludeSemanticallyRetiredProducers) {
 
 TEST(EngineHost, RingReuseWaitsForHostCompletion) {
   RecordingSink sink;
-  Engine e({.numWorkers = 1, .taskWindow = 2, .sink = &sink});
+  Engine e({.schedule = {.workers = 1, .taskWindow = 2}, .sink = &sink});
   for (int i = 0; i < 5; ++i) e.issue({.cycles = 1});
   EXPECT_THAT(sink.waited, ElementsAre(0u, 1u, 2u));
 }
@@ -68,7 +68,7 @@ TEST(EngineHost, RingReuseWaitsForHostCompletion) {
 TEST(EngineHost, HostStallIsADeadlockReport) {
   RecordingSink sink;
   sink.stallOnSubmit = true;
-  Engine e({.sink = &sink});
+  Engine e({.schedule = {}, .sink = &sink});
   try {
     e.issue({.cycles = 1});
     FAIL() << "expected DeadlockError";
@@ -95,7 +95,7 @@ TEST(EngineHost, StuckKernelEndsInAReportAndTeardownDoesNotHang) {
   hc.watchdogMs = 500;
   auto ex = std::make_unique<HostExecutor>(hc);
   auto sink = std::make_unique<HostExecutorSink>(*ex);
-  auto e = std::make_unique<Engine>(EngineConfig{.numWorkers = 2, .taskWindow = 8, .sink = sink.get()});
+  auto e = std::make_unique<Engine>(EngineConfig{.schedule = {.workers = 2, .taskWindow = 8}, .sink = sink.get()});
   e->issue({.fn = &StuckKernel::fn, .cycles = 1});
   for (int i = 0; i < 3; ++i) e->issue({.cycles = 1});
   try {
@@ -197,8 +197,7 @@ RunOut runWorkload(const Workload& wl, TaskSink* sink, const EngineConfig& base)
 TEST(EngineHost, DeterministicTimelineAndSequentialNumericsOverThreadCounts) {
   const Workload wl = makeWorkload(1500, 42);
   for (const char* policy : {"round_robin", "least_loaded", "hash"}) {
-    const EngineConfig base{.numWorkers = 4, .dispatch = policy, .syncLatency = 2,
-                            .taskWindow = 64, .tensorMapCapacity = 256, .depListCapacity = 128};
+    const EngineConfig base{.schedule = {.workers = 4, .dispatch = policy, .syncLatency = 2, .taskWindow = 64, .tensorMapCapacity = 256, .depListCapacity = 128}};
     const RunOut dry = runWorkload(wl, nullptr, base);
     RecordingSink seqSink;  // runs kernels in issue order: the sequential reference
     const RunOut ref = runWorkload(wl, &seqSink, base);
@@ -218,7 +217,7 @@ TEST(EngineHost, DeterministicTimelineAndSequentialNumericsOverThreadCounts) {
 TEST(EngineHost, TraceCarriesHostTimes) {
   HostExecutor ex({.hostThreads = 2, .window = 8, .recordTimes = true});
   HostExecutorSink sink(ex);
-  Engine e({.numWorkers = 2, .taskWindow = 8, .trace = true, .sink = &sink});
+  Engine e({.schedule = {.workers = 2, .taskWindow = 8}, .trace = true, .sink = &sink});
   Region r = Region::box1d(0, 0, 4, Access::ReadWrite);
   for (int i = 0; i < 20; ++i) e.issue({.regions = {&r, 1}, .cycles = 3});
   e.drain();
@@ -258,7 +257,7 @@ TEST(EngineHost, TraceCarriesHostTimes) {
 }
 
 TEST(EngineHost, DryRunTraceHasNoHostProcess) {
-  Engine e({.numWorkers = 2, .trace = true});
+  Engine e({.schedule = {.workers = 2}, .trace = true});
   for (int i = 0; i < 5; ++i) e.issue({.cycles = 3});
   e.drain();
   const nlohmann::json j = nlohmann::json::parse(e.chromeTrace());
@@ -268,8 +267,7 @@ TEST(EngineHost, DryRunTraceHasNoHostProcess) {
 TEST(EngineHost, TinyRingsStillCorrect) {
   const Workload wl = makeWorkload(800, 7);
   for (uint32_t window : {1u, 2u, 3u, 4u}) {
-    const EngineConfig base{.numWorkers = 3, .taskWindow = window, .tensorMapCapacity = 18,
-                            .depListCapacity = 18, .readyQueueCapacity = 2};
+    const EngineConfig base{.schedule = {.workers = 3, .taskWindow = window, .tensorMapCapacity = 18, .depListCapacity = 18, .readyQueueCapacity = 2}};
     RecordingSink seqSink;
     const RunOut ref = runWorkload(wl, &seqSink, base);
     HostExecutor ex({.hostThreads = 2, .window = window, .depListCapacity = 2, .readyQueueCapacity = 1});

@@ -3,6 +3,7 @@
 #include "pto/wsp/runtime/Engine.h"
 
 #include "pto/wsp/runtime/DispatchPolicy.h"
+#include "pto/wsp/runtime/HostExecutor.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -27,7 +28,7 @@ TaskTimes issueR(Engine& e, std::initializer_list<Region> regs, uint64_t cycles,
 TEST(Engine, IndependentTasksRoundRobinTakeCeilNOverWTimesC) {
   for (uint32_t W : {1u, 2u, 3u, 4u, 7u})
     for (uint64_t N : {1u, 5u, 16u, 17u, 100u}) {
-      Engine e({.numWorkers = W});
+      Engine e({.schedule = {.workers = W}});
       for (uint64_t i = 0; i < N; ++i) e.issue({.cycles = 10});
       e.drain();
       EXPECT_EQ(e.stats().totalCycles, (N + W - 1) / W * 10) << "N=" << N << " W=" << W;
@@ -36,7 +37,7 @@ TEST(Engine, IndependentTasksRoundRobinTakeCeilNOverWTimesC) {
 
 TEST(Engine, DataChainTakesSumOfCostsWhateverW) {
   for (uint32_t W : {1u, 2u, 4u, 8u}) {
-    Engine e({.numWorkers = W});
+    Engine e({.schedule = {.workers = W}});
     uint64_t sum = 0;
     for (uint64_t i = 0; i < 50; ++i) {
       uint64_t c = 1 + (i * 7) % 13;
@@ -49,7 +50,7 @@ TEST(Engine, DataChainTakesSumOfCostsWhateverW) {
 }
 
 TEST(Engine, ChainOfRawOnDifferentTensorsAlsoSerialises) {
-  Engine e({.numWorkers = 4, .syncLatency = 3});
+  Engine e({.schedule = {.workers = 4, .syncLatency = 3}});
   // t0 writes A; t1 reads A writes B; t2 reads B writes C.
   auto a = issueR(e, {tile(0, 0, 0, Access::Write)}, 10);
   auto b = issueR(e, {tile(0, 0, 0, Access::Read), tile(1, 0, 0, Access::Write)}, 20);
@@ -63,7 +64,7 @@ TEST(Engine, ChainOfRawOnDifferentTensorsAlsoSerialises) {
 
 TEST(Engine, TaskWindowOneSerialisesEverything) {
   const uint64_t N = 20, c = 7;
-  Engine e({.numWorkers = 4, .taskWindow = 1});
+  Engine e({.schedule = {.workers = 4, .taskWindow = 1}});
   for (uint64_t i = 0; i < N; ++i) e.issue({.cycles = c});
   e.drain();
   RunStats s = e.stats();
@@ -78,7 +79,7 @@ TEST(Engine, WindowTwoStallsAndHighWaterByHand) {
   //  t0: issue 0  start 0  fin 10 | t1: issue 0  start 10 fin 20
   //  t2: ring full, waits t0 retire (10): issue 10, start 20, fin 30
   //  t3: waits t1 (20): issue 20 start 30 fin 40 | t4: waits t2 (30): fin 50
-  Engine e({.numWorkers = 1, .taskWindow = 2});
+  Engine e({.schedule = {.workers = 1, .taskWindow = 2}});
   std::vector<TaskTimes> t;
   for (int i = 0; i < 5; ++i) t.push_back(e.issue({.cycles = 10}));
   EXPECT_EQ(t[2].issue, 10u);
@@ -97,7 +98,7 @@ TEST(Engine, WindowTwoStallsAndHighWaterByHand) {
 }
 
 TEST(Engine, IssueCostAdvancesProcessTime) {
-  Engine e({.numWorkers = 8, .issueCycles = 5});
+  Engine e({.schedule = {.workers = 8, .issueCycles = 5}});
   auto a = e.issue({.cycles = 100});
   auto b = e.issue({.cycles = 100});
   EXPECT_EQ(a.issue, 5u);
@@ -109,7 +110,7 @@ TEST(Engine, IssueCostAdvancesProcessTime) {
 TEST(Engine, ReadyQueueCapacityStalls) {
   // W=1, ready queue 1: t0 starts at 0; t1 waits (queue 1); t2 must wait until t1
   // starts (10): issue 10. t3: t2 queued (start 20) -> waits until 20.
-  Engine e({.numWorkers = 1, .readyQueueCapacity = 1});
+  Engine e({.schedule = {.workers = 1, .readyQueueCapacity = 1}});
   std::vector<TaskTimes> t;
   for (int i = 0; i < 4; ++i) t.push_back(e.issue({.cycles = 10}));
   EXPECT_EQ(t[1].issue, 0u);
@@ -123,7 +124,7 @@ TEST(Engine, ReadyQueueCapacityStalls) {
 }
 
 TEST(Engine, TensorMapDependencyKinds) {
-  Engine e({.numWorkers = 8});
+  Engine e({.schedule = {.workers = 8}});
   auto w0 = issueR(e, {tile(0, 0, 0, Access::Write)}, 10);            // writes A[0:16,0:16]
   auto other = issueR(e, {tile(0, 16, 0, Access::Write)}, 10);        // other tile: no dep
   EXPECT_EQ(other.start, 0u);
@@ -145,7 +146,7 @@ TEST(Engine, TensorMapDependencyKinds) {
 
 TEST(Engine, ExactOverlapNotPerTensor) {
   // 1-D: writes of [0,10) and [10,20) are independent; a read of [9,11) needs both.
-  Engine e({.numWorkers = 4});
+  Engine e({.schedule = {.workers = 4}});
   auto a = e.issue({.regions = std::vector{Region::box1d(3, 0, 10, Access::Write)}, .cycles = 10});
   auto b = e.issue({.regions = std::vector{Region::box1d(3, 10, 10, Access::Write)}, .cycles = 20});
   auto c = e.issue({.regions = std::vector{Region::box1d(3, 9, 2, Access::Read)}, .cycles = 1});
@@ -156,7 +157,7 @@ TEST(Engine, ExactOverlapNotPerTensor) {
 }
 
 TEST(Engine, ExplicitDepsAndRetiredProducers) {
-  Engine e({.numWorkers = 2, .issueCycles = 0});
+  Engine e({.schedule = {.workers = 2, .issueCycles = 0}});
   auto a = e.issue({.cycles = 100});
   std::vector<TaskId> d{a.id};
   auto b = e.issue({.deps = d, .cycles = 1});
@@ -172,7 +173,7 @@ TEST(Engine, ExplicitDepsAndRetiredProducers) {
 TEST(Engine, TensorMapPoolStalls) {
   // pool of 2 entries, each task writes one new tile (1 entry), W=4, cost 10:
   // t2 must wait until t0 retires at 10.
-  Engine e({.numWorkers = 4, .tensorMapCapacity = 2});
+  Engine e({.schedule = {.workers = 4, .tensorMapCapacity = 2}});
   auto t0 = issueR(e, {tile(0, 0, 0, Access::Write)}, 10);
   auto t1 = issueR(e, {tile(0, 16, 0, Access::Write)}, 20);
   auto t2 = issueR(e, {tile(0, 32, 0, Access::Write)}, 10);
@@ -187,14 +188,14 @@ TEST(Engine, TensorMapPoolStalls) {
     issueR(e, {tile(0, 0, 0, Access::Write, 48, 16)}, 1);
     FAIL() << "expected UserError";
   } catch (const UserError& err) {
-    EXPECT_THAT(err.what(), HasSubstr("raise tensormap_pool to at least 3"));
+    EXPECT_THAT(err.what(), HasSubstr("raise pool tensormap to at least 3"));
   }
 }
 
 TEST(Engine, DepListPoolStalls) {
   // deplist 2: t2 reads the outputs of t0 and t1 (2 edges); t3 reads t1's and t2's
   // outputs: 2 more edges -> waits for t2's edges to free, i.e. t2's retirement.
-  Engine e({.numWorkers = 4, .depListCapacity = 2});
+  Engine e({.schedule = {.workers = 4, .depListCapacity = 2}});
   issueR(e, {tile(0, 0, 0, Access::Write)}, 10);
   issueR(e, {tile(1, 0, 0, Access::Write)}, 20);
   auto t2 = issueR(e, {tile(0, 0, 0, Access::Read), tile(1, 0, 0, Access::Read),
@@ -214,7 +215,7 @@ TEST(Engine, DepListPoolStalls) {
 
 TEST(Engine, HeapArenaIsAFifoRing) {
   // arena 100 bytes, tasks of 60 bytes cost 10 on 2 workers.
-  Engine e({.numWorkers = 2, .heapBytes = 100});
+  Engine e({.schedule = {.workers = 2, .heapBytes = 100}});
   auto a = e.issue({.cycles = 10, .heapBytes = 60});
   auto b = e.issue({.cycles = 10, .heapBytes = 60});  // waits for a (10); arena empty -> offset 0
   auto c = e.issue({.cycles = 10, .heapBytes = 30});  // 60 + 30 fits after b
@@ -232,7 +233,7 @@ TEST(Engine, HeapArenaIsAFifoRing) {
 
 TEST(Engine, HeapReservationIsPartOfTheArenaInEveryReport) {
   // arena 160 bytes, the first 60 reserved for the run: tasks share 100, as above.
-  Engine e({.numWorkers = 2, .heapBytes = 160, .heapReserved = 60});
+  Engine e({.schedule = {.workers = 2, .heapBytes = 160}, .heapReserved = 60});
   auto a = e.issue({.cycles = 10, .heapBytes = 60});
   auto b = e.issue({.cycles = 10, .heapBytes = 60});  // waits for a, like a 100-byte arena
   auto c = e.issue({.cycles = 10, .heapBytes = 30});
@@ -250,10 +251,10 @@ TEST(Engine, HeapReservationIsPartOfTheArenaInEveryReport) {
     FAIL() << "expected UserError";
   } catch (const UserError& err) {
     EXPECT_THAT(err.what(), HasSubstr("needs 101 heap bytes, the arena holds 160 of which 60 are reserved"));
-    EXPECT_THAT(err.what(), HasSubstr("raise heap_bytes to at least 161"));
+    EXPECT_THAT(err.what(), HasSubstr("raise pool heap to at least 161"));
   }
   // Blocked in a scope: the minimal knob value counts the reservation too.
-  Engine f({.numWorkers = 1, .heapBytes = 160, .heapReserved = 60});
+  Engine f({.schedule = {.workers = 1, .heapBytes = 160}, .heapReserved = 60});
   f.scopeBegin();
   f.issue({.cycles = 10, .heapBytes = 70});
   IssueResult r = f.tryIssue(0, {.cycles = 10, .heapBytes = 40});
@@ -264,18 +265,18 @@ TEST(Engine, HeapReservationIsPartOfTheArenaInEveryReport) {
 
 TEST(Engine, HeapReservationLargerThanTheArenaIsAConfigError) {
   try {
-    Engine e({.heapBytes = 100, .heapReserved = 101});
+    Engine e({.schedule = {.heapBytes = 100}, .heapReserved = 101});
     FAIL() << "expected UserError";
   } catch (const UserError& err) {
     EXPECT_THAT(err.what(), HasSubstr("101 bytes of the heap arena are reserved, but it has 100"));
-    EXPECT_THAT(err.what(), HasSubstr("raise heap_bytes to at least 101"));
+    EXPECT_THAT(err.what(), HasSubstr("raise pool heap to at least 101"));
   }
 }
 
 TEST(Engine, ScopeHoldsRetirementUntilItEnds) {
   // window 2, W=2. In a scope: t0 (10), t1 (10). Scope ends at t_p = 0, so both
   // retire at 10; t2 waits for t0: issue 10.
-  Engine e({.numWorkers = 2, .taskWindow = 2});
+  Engine e({.schedule = {.workers = 2, .taskWindow = 2}});
   e.scopeBegin();
   e.issue({.cycles = 10});
   e.issue({.cycles = 10});
@@ -296,7 +297,7 @@ TEST(Engine, ScopeHoldsRetirementUntilItEnds) {
 }
 
 TEST(Engine, ScopeLargerThanWindowIsADeadlockWithMinimalKnob) {
-  Engine e({.numWorkers = 2, .taskWindow = 4});
+  Engine e({.schedule = {.workers = 2, .taskWindow = 4}});
   e.scopeBegin();
   for (int i = 0; i < 4; ++i) e.issue({.cycles = 10});
   IssueResult r = e.tryIssue(0, {.cycles = 10});
@@ -327,7 +328,7 @@ TEST(Engine, ScopeLargerThanWindowIsADeadlockWithMinimalKnob) {
 }
 
 TEST(Engine, ScopeDepthLimitAndUnmatchedEnd) {
-  Engine e({.maxScopeDepth = 2});
+  Engine e({.schedule = {.maxScopeDepth = 2}});
   e.scopeBegin();
   e.scopeBegin();
   EXPECT_THROW(e.scopeBegin(), UserError);
@@ -337,15 +338,39 @@ TEST(Engine, ScopeDepthLimitAndUnmatchedEnd) {
 }
 
 TEST(Engine, AwaitRegionWaitsForWriters) {
-  Engine e({.numWorkers = 2});
+  Engine e({.schedule = {.workers = 2}});
   issueR(e, {tile(5, 0, 0, Access::Write)}, 40);
   EXPECT_EQ(e.awaitRegion(0, Region::box2d(5, 3, 3, 1, 1, Access::Read)), 40u);
   EXPECT_EQ(e.awaitRegion(0, Region::box2d(5, 100, 100, 1, 1, Access::Read)), 40u);
 }
 
+// One knob table: the Engine, a plan's validation and the host executor read the same
+// names, defaults and bounds, and messages use the .wsp spellings.
+TEST(Engine, ScheduleKnobTableGivesNamesDefaultsAndBounds) {
+  const abi::ScheduleConfig s;
+  for (const KnobInfo& k : kScheduleKnobs) EXPECT_EQ(s.get(k.knob), k.defaultValue) << k.name;
+  EXPECT_EQ(abi::checkSchedule(s), "");
+  EXPECT_EQ(poolKnob("heap")->name, "pool heap");
+  EXPECT_EQ(poolKnob("stack"), nullptr);
+  EXPECT_EQ(std::string(resourceKnob(Resource::HeapArena)), "pool heap");
+  EXPECT_EQ(std::string(resourceKnob(Resource::TensorMapPool)), "pool tensormap");
+  try {
+    Engine e({.schedule = {.depListCapacity = 0}});
+    FAIL();
+  } catch (const UserError& err) {
+    EXPECT_THAT(err.what(), HasSubstr("pool deplist is 0, expected 1 .. 4294967295"));
+  }
+  const abi::ScheduleConfig small{.taskWindow = 8, .depListCapacity = 32};
+  const HostExecutorConfig hc = HostExecutorConfig::fromSchedule(small, 3);
+  EXPECT_EQ(hc.hostThreads, 3u);
+  EXPECT_EQ(hc.window, 8u);
+  EXPECT_EQ(hc.depListCapacity, 32u);
+  EXPECT_EQ(hc.readyQueueCapacity, 8u);
+}
+
 TEST(Engine, BadConfigAndTaskAreUserErrors) {
-  EXPECT_THROW(Engine({.numWorkers = 0}), UserError);
-  EXPECT_THROW(Engine({.taskWindow = 0}), UserError);
+  EXPECT_THROW(Engine({.schedule = {.workers = 0}}), UserError);
+  EXPECT_THROW(Engine({.schedule = {.taskWindow = 0}}), UserError);
   Engine e({});
   Region bad = Region::box2d(0, 5, 0, -1, 4, Access::Read);
   EXPECT_THROW(e.issue({.regions = {&bad, 1}}), UserError);
@@ -356,7 +381,7 @@ TEST(Engine, BadConfigAndTaskAreUserErrors) {
 }
 
 TEST(Engine, StatsJsonAndChromeTrace) {
-  Engine e({.numWorkers = 2, .trace = true});
+  Engine e({.schedule = {.workers = 2}, .trace = true});
   for (int i = 0; i < 4; ++i) e.issue({.kernel = static_cast<uint32_t>(i % 2), .cycles = 10});
   e.drain();
   RunStats s = e.stats();
@@ -381,7 +406,7 @@ TEST(Engine, StatsJsonAndChromeTrace) {
 
 TEST(Dispatch, UnknownPolicyListsRegisteredOnes) {
   try {
-    Engine e({.dispatch = "fastest"});
+    Engine e({.schedule = {.dispatch = "fastest"}});
     FAIL();
   } catch (const UserError& err) {
     EXPECT_THAT(err.what(), HasSubstr("unknown dispatch policy 'fastest'"));
@@ -415,7 +440,7 @@ TEST(Dispatch, PoliciesMapKeysDeterministically) {
 
 TEST(Dispatch, LeastLoadedBalancesUnequalTasks) {
   // Costs 10, 1, 1, 1 on 2 workers: least_loaded puts the short ones on worker 1.
-  Engine e({.numWorkers = 2, .dispatch = "least_loaded"});
+  Engine e({.schedule = {.workers = 2, .dispatch = "least_loaded"}});
   std::vector<TaskTimes> t;
   for (uint64_t c : {10, 1, 1, 1}) t.push_back(e.issue({.cycles = c}));
   EXPECT_EQ(t[0].worker, 0u);
@@ -436,7 +461,7 @@ TEST(Dispatch, RegistryAcceptsNewModules) {
     reg.add("test_last_worker", [](uint32_t w) { return std::make_unique<Last>(w); });
   }
   EXPECT_THROW(reg.add("hash", nullptr), UserError);
-  Engine e({.numWorkers = 3, .dispatch = "test_last_worker"});
+  Engine e({.schedule = {.workers = 3, .dispatch = "test_last_worker"}});
   EXPECT_EQ(e.issue({.cycles = 1}).worker, 2u);
 }
 

@@ -60,7 +60,7 @@ TEST(PlanInterp, ParallelLoopOnRoundRobinWorkers) {
   Plan p = basePlan(10);
   p.processes.push_back({"main", {loop(C(16), {distinctTile(0)})}, 1});
   for (uint32_t W : {1u, 3u, 4u}) {
-    PlanRunResult r = runPlan(p, {.numWorkers = W});
+    PlanRunResult r = runPlan(p, {.schedule = {.workers = W}});
     ASSERT_TRUE(r.ok);
     EXPECT_EQ(r.stats.totalCycles, (16 + W - 1) / W * 10) << W;
     EXPECT_EQ(r.stats.tasks, 16u);
@@ -68,24 +68,24 @@ TEST(PlanInterp, ParallelLoopOnRoundRobinWorkers) {
 }
 
 TEST(PlanInterp, ScheduleSectionConfiguresTheEngine) {
-  abi::PlanSchedule s;
+  abi::ScheduleConfig s;
   s.workers = 6;
   s.dispatch = "hash";
   s.syncLatency = 9;
   s.taskWindow = 77;
   EngineConfig c = engineConfigFor(s);
-  EXPECT_EQ(c.numWorkers, 6u);
-  EXPECT_EQ(c.dispatch, "hash");
-  EXPECT_EQ(c.syncLatency, 9u);
-  EXPECT_EQ(c.taskWindow, 77u);
-  EXPECT_EQ(c.tensorMapCapacity, 65536u);
+  EXPECT_EQ(c.schedule.workers, 6u);
+  EXPECT_EQ(c.schedule.dispatch, "hash");
+  EXPECT_EQ(c.schedule.syncLatency, 9u);
+  EXPECT_EQ(c.schedule.taskWindow, 77u);
+  EXPECT_EQ(c.schedule.tensorMapCapacity, 65536u);
   EXPECT_EQ(c.sink, nullptr);
 }
 
 TEST(PlanInterp, SameTileIsADataChain) {
   Plan p = basePlan(10);
   p.processes.push_back({"main", {loop(C(8), {call(C(0), C(0))})}, 1});
-  EXPECT_EQ(runPlan(p, {.numWorkers = 4}).stats.totalCycles, 80u);
+  EXPECT_EQ(runPlan(p, {.schedule = {.workers = 4}}).stats.totalCycles, 80u);
 }
 
 TEST(PlanInterp, SequentialLoopOrdersIterations) {
@@ -94,22 +94,22 @@ TEST(PlanInterp, SequentialLoopOrdersIterations) {
   PlanNode body0 = call(C(0), B(ExprOp::Mul, Expr::var(0), C(16)));
   PlanNode body1 = call(C(16), B(ExprOp::Mul, Expr::var(0), C(16)));
   p.processes.push_back({"main", {loop(C(4), {body0, body1}, LoopKind::Sequential)}, 1});
-  PlanRunResult r = runPlan(p, {.numWorkers = 4, .syncLatency = 1});
+  PlanRunResult r = runPlan(p, {.schedule = {.workers = 4, .syncLatency = 1}});
   ASSERT_TRUE(r.ok);
   // 4 iterations of 10 cycles, each later iteration after one sync latency.
   EXPECT_EQ(r.stats.totalCycles, 4 * 10 + 3 * 1u);
   p.processes[0].body[0].loopKind = LoopKind::Parallel;
-  EXPECT_EQ(runPlan(p, {.numWorkers = 8, .syncLatency = 1}).stats.totalCycles, 10u);
+  EXPECT_EQ(runPlan(p, {.schedule = {.workers = 8, .syncLatency = 1}}).stats.totalCycles, 10u);
 }
 
 TEST(PlanInterp, SymbolsResizeDynamicLoopsWithoutANewPlan) {
   Plan p = basePlan(10);
   p.symbols.push_back({"n", 4});
   p.processes.push_back({"main", {loop(Expr::sym(0), {distinctTile(0)}, LoopKind::Parallel, 0, AxisKind::DenseDyn)}, 1});
-  EXPECT_EQ(runPlan(p, {.numWorkers = 2}).stats.tasks, 4u);
-  EXPECT_EQ(runPlan(p, {.numWorkers = 2}, {16}).stats.tasks, 16u);
-  EXPECT_EQ(runPlan(p, {.numWorkers = 2}, {16}).stats.totalCycles, 80u);
-  EXPECT_THROW(runPlan(p, {.numWorkers = 2}, {-1}), UserError);
+  EXPECT_EQ(runPlan(p, {.schedule = {.workers = 2}}).stats.tasks, 4u);
+  EXPECT_EQ(runPlan(p, {.schedule = {.workers = 2}}, {16}).stats.tasks, 16u);
+  EXPECT_EQ(runPlan(p, {.schedule = {.workers = 2}}, {16}).stats.totalCycles, 80u);
+  EXPECT_THROW(runPlan(p, {.schedule = {.workers = 2}}, {-1}), UserError);
 }
 
 TEST(PlanInterp, RaggedSparseCondSelAndSlots) {
@@ -133,7 +133,7 @@ TEST(PlanInterp, RaggedSparseCondSelAndSlots) {
   sel.expr = C(1);
   sel.children = {call(C(0), C(0)), call(C(16), C(16)), call(C(32), C(32))};
   p.processes.push_back({"main", {cond, set, cond, sel}, 2});
-  PlanRunResult r = runPlan(p, {.numWorkers = 2});
+  PlanRunResult r = runPlan(p, {.schedule = {.workers = 2}});
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.stats.tasks, 1u + 6u + 1u);
   EXPECT_EQ(r.slots[0], 1u);
@@ -162,12 +162,12 @@ Plan pipeline(uint32_t capacity) {
 TEST(PlanInterp, CspPipelineMakespanByHand) {
   // capacity 1: P0 [0,10] tok 15 | C0 [15,25] | P1 waits for tok0 consumed (15): [15,25]
   // tok 30 | C1 [30,40] | P2 waits for tok1 consumed (30): [30,40] tok 45 | C2 [45,55].
-  PlanRunResult r1 = runPlan(pipeline(1), {.numWorkers = 2, .dispatch = "affinity", .trace = true});
+  PlanRunResult r1 = runPlan(pipeline(1), {.schedule = {.workers = 2, .dispatch = "affinity"}, .trace = true});
   ASSERT_TRUE(r1.ok);
   EXPECT_EQ(r1.stats.totalCycles, 55u);
   // capacity 2: P0 [0,10] P1 [10,20] | C0 [15,25] | P2 waits for tok0 consumed (15):
   // [20,30] tok 35 | C1 [25,35] | C2 [35,45].
-  PlanRunResult r2 = runPlan(pipeline(2), {.numWorkers = 2, .dispatch = "affinity"});
+  PlanRunResult r2 = runPlan(pipeline(2), {.schedule = {.workers = 2, .dispatch = "affinity"}});
   ASSERT_TRUE(r2.ok);
   EXPECT_EQ(r2.stats.totalCycles, 45u);
   EXPECT_EQ(r2.stats.workers[0].tasks, 3u);
@@ -181,7 +181,7 @@ TEST(PlanInterp, ScopeBiggerThanWindowDeadlocksWithKnob) {
   scope.children = {loop(C(6), {distinctTile(0)})};
   p.processes.push_back({"main", {scope}, 1});
   auto t0 = std::chrono::steady_clock::now();
-  PlanRunResult r = runPlan(p, {.numWorkers = 2, .taskWindow = 4});
+  PlanRunResult r = runPlan(p, {.schedule = {.workers = 2, .taskWindow = 4}});
   (void)t0;
   ASSERT_FALSE(r.ok);
   const DeadlockReport& d = *r.deadlock;
@@ -191,8 +191,8 @@ TEST(PlanInterp, ScopeBiggerThanWindowDeadlocksWithKnob) {
   EXPECT_EQ(d.knobs[0].text(), "raise task_window to at least 5 (now 4)");
   EXPECT_THAT(d.text(), HasSubstr("scope depth 1, 4 tasks held by scopes"));
   EXPECT_EQ(d.toJson()["scopes"][0]["held_tasks"], 4);
-  EXPECT_EQ(runPlan(p, {.numWorkers = 2, .taskWindow = 6}).ok, true);
-  PlanInterpreter in(p, {.engine = {.taskWindow = 4}});
+  EXPECT_EQ(runPlan(p, {.schedule = {.workers = 2, .taskWindow = 6}}).ok, true);
+  PlanInterpreter in(p, {.engine = {.schedule = {.taskWindow = 4}}});
   EXPECT_THROW(in.runOrThrow(), DeadlockError);
 }
 
@@ -204,7 +204,7 @@ TEST(PlanInterp, ConsumeOnChannelNobodyProducesIsReported) {
   consume.channel = 0;
   consume.children = {call(C(0), C(0))};
   p.processes.push_back({"main", {call(C(16), C(16)), consume}, 1});
-  PlanRunResult r = runPlan(p, {.numWorkers = 1});
+  PlanRunResult r = runPlan(p, {.schedule = {.workers = 1}});
   ASSERT_FALSE(r.ok);
   ASSERT_EQ(r.deadlock->blocked.size(), 1u);
   EXPECT_EQ(r.deadlock->blocked[0].localTime, 0u);
@@ -230,7 +230,7 @@ TEST(PlanInterp, FullChannelCycleNamesTheCapacityKnob) {
   consC.channel = 0;
   p.processes.push_back({"A", {send(0, 0), send(0, 16), send(1, 32)}, 1});
   p.processes.push_back({"B", {consD, consC}, 1});
-  PlanRunResult r = runPlan(p, {.numWorkers = 2});
+  PlanRunResult r = runPlan(p, {.schedule = {.workers = 2}});
   ASSERT_FALSE(r.ok);
   ASSERT_EQ(r.deadlock->blocked.size(), 2u);
   EXPECT_THAT(r.deadlock->text(), HasSubstr("channel 'c' full (1 of 1 tokens)"));
@@ -238,7 +238,7 @@ TEST(PlanInterp, FullChannelCycleNamesTheCapacityKnob) {
   ASSERT_EQ(r.deadlock->knobs.size(), 1u);
   EXPECT_EQ(r.deadlock->knobs[0].text(), "raise channel c capacity to at least 2 (now 1)");
   p.channels[0].capacity = 2;
-  EXPECT_TRUE(runPlan(p, {.numWorkers = 2}).ok);
+  EXPECT_TRUE(runPlan(p, {.schedule = {.workers = 2}}).ok);
 }
 
 // --- host execution: kernels touch real memory; slot_load feeds a cond ----------------
@@ -270,7 +270,7 @@ TEST(PlanInterp, HostExecutionSlotLoadAndDeterminism) {
       std::vector<int32_t> buf(64 * 64, 0);
       HostExecutor ex({.hostThreads = threads, .window = 16});
       HostExecutorSink sink(ex);
-      PlanInterpreter in(p, {.engine = {.numWorkers = 3, .taskWindow = 16, .sink = &sink},
+      PlanInterpreter in(p, {.engine = {.schedule = {.workers = 3, .taskWindow = 16}, .sink = &sink},
                              .kernels = {{&addOne, nullptr}},
                              .tensorBase = {buf.data()}});
       PlanRunResult r = in.run();
@@ -299,7 +299,7 @@ TEST(PlanInterp, LoadWaitsForTheWriterThenReadsMemory) {
   std::vector<int32_t> lens = {9, 9, 3, 9};
   std::vector<int32_t> buf(64 * 64);
   auto run = [&](uint32_t workers) {
-    PlanInterpreter in(p, {.engine = {.numWorkers = workers}, .tensorBase = {buf.data(), lens.data()}});
+    PlanInterpreter in(p, {.engine = {.schedule = {.workers = workers}}, .tensorBase = {buf.data(), lens.data()}});
     return in.run();
   };
   // Writer on w0 [0, 10); the loop's extent is read at t = 10; 3 tasks round robin on 2
@@ -314,7 +314,7 @@ TEST(PlanInterp, LoadWaitsForTheWriterThenReadsMemory) {
   EXPECT_THROW(run(2), UserError);  // negative extent
   // Unbound memory and out-of-range elements are user errors naming the tensor.
   try {
-    runPlan(p, {.numWorkers = 2});
+    runPlan(p, {.schedule = {.workers = 2}});
     FAIL();
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("tensor 'lens' is read at run time (element 2) but no memory is bound"));
@@ -347,7 +347,7 @@ TEST(PlanInterp, RuntimeManagedTensorsTakeArenaBytes) {
       return 5;
     }
   };
-  PlanInterpreter in(p, {.engine = {.heapBytes = 4096}, .kernels = {{}, {nullptr, &Hook::cycles}}});
+  PlanInterpreter in(p, {.engine = {.schedule = {.heapBytes = 4096}}, .kernels = {{}, {nullptr, &Hook::cycles}}});
   PlanRunResult r = in.run();
   ASSERT_TRUE(r.ok);
   // The stats show the whole arena, with the temp held for the whole run.
@@ -357,7 +357,7 @@ TEST(PlanInterp, RuntimeManagedTensorsTakeArenaBytes) {
   EXPECT_EQ((base - 2 * 25 * 4) % 64, 0u);  // row 2 of an aligned block
   EXPECT_EQ(*reinterpret_cast<const float*>(base), 0.0f);
   try {
-    runPlan(p, {.heapBytes = 1000});
+    runPlan(p, {.schedule = {.heapBytes = 1000}});
     FAIL();
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("runtime-managed tensors need 1024 bytes of the heap arena, which has 1000"));
@@ -365,7 +365,7 @@ TEST(PlanInterp, RuntimeManagedTensorsTakeArenaBytes) {
   }
   // A caller pointer wins: no arena bytes are taken.
   std::vector<float> mine(250);
-  PlanInterpreter bound(p, {.engine = {.heapBytes = 4096}, .tensorBase = {nullptr, mine.data()}});
+  PlanInterpreter bound(p, {.engine = {.schedule = {.heapBytes = 4096}}, .tensorBase = {nullptr, mine.data()}});
   const PlanRunResult rb = bound.run();
   EXPECT_EQ(rb.stats.at(Resource::HeapArena).capacity, 4096u);
   EXPECT_EQ(rb.stats.at(Resource::HeapArena).highWater, 0u);
@@ -392,11 +392,11 @@ TEST(PlanInterp, ValueSendsAndSlotInits) {
   last.slot = 0;
   last.expr = B(ExprOp::Mul, Expr::slot(0), C(2));
   p.processes.push_back({"consumer", {consume, last}, 1});
-  PlanRunResult r = runPlan(p, {.numWorkers = 4});
+  PlanRunResult r = runPlan(p, {.schedule = {.workers = 4}});
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.stats.tasks, 3u);
   EXPECT_EQ(r.slots[0], 14u);
-  PlanInterpreter over(p, {.engine = {.numWorkers = 4}, .slots = {1}});
+  PlanInterpreter over(p, {.engine = {.schedule = {.workers = 4}}, .slots = {1}});
   EXPECT_EQ(over.run().slots[0], 2u);
 }
 

@@ -96,7 +96,7 @@ nlohmann::ordered_json inspectJson(const artifact::Package& pkg, const abi::Plan
   for (const abi::PlanChannel& c : plan.channels)
     chans.push_back({{"name", c.name}, {"capacity", c.capacity}, {"latency", c.latency}});
   pj["channels"] = chans;
-  const abi::PlanSchedule& s = plan.schedule;
+  const abi::ScheduleConfig& s = plan.schedule;
   pj["schedule"] = {{"workers", s.workers},         {"dispatch", s.dispatch},
                     {"issue_cycles", s.issueCycles}, {"sync_latency", s.syncLatency},
                     {"task_window", s.taskWindow},   {"tensormap_pool", s.tensorMapCapacity},

@@ -10,6 +10,8 @@
 // UserError on a malformed plan.
 #pragma once
 
+#include "pto/wsp/abi/ScheduleConfig.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -210,27 +212,9 @@ struct PlanProcess {
   bool operator==(const PlanProcess&) const = default;
 };
 
-// The semantic machine and resource sizes the schedule chose (docs/runtime.md lists
-// the defaults, taken from pto-runtime's tensormap_and_ringbuffer runtime). The
-// compiler fills issue/sync costs from the ArchModel (arch.issueCycles,
-// arch.syncLatency(Task)), so a user arch JSON changes them without runtime code.
-struct PlanSchedule {
-  uint32_t workers = 1;
-  std::string dispatch = "round_robin";
-  uint64_t issueCycles = 0;
-  uint64_t syncLatency = 0;
-  uint32_t taskWindow = 16384;
-  uint32_t tensorMapCapacity = 65536;
-  uint32_t depListCapacity = 16384;
-  uint32_t readyQueueCapacity = 65536;
-  uint64_t heapBytes = 256ull << 20;
-  uint32_t maxScopeDepth = 64;
-  bool operator==(const PlanSchedule&) const = default;
-};
-
 struct Plan {
   uint32_t version = kPlanVersion;
-  PlanSchedule schedule;
+  ScheduleConfig schedule;  // sizes, policy, issue/sync costs (abi/ScheduleConfig.h)
   std::vector<PlanTensor> tensors;
   std::vector<PlanKernel> kernels;
   std::vector<PlanSymbol> symbols;

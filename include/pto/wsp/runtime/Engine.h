@@ -17,6 +17,7 @@
 #pragma once
 
 #include "pto/wsp/abi/KernelAbi.h"
+#include "pto/wsp/abi/ScheduleConfig.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/runtime/Stats.h"
 #include "pto/wsp/runtime/TaskSink.h"
@@ -93,23 +94,15 @@ struct IssueResult {
   uint64_t minimalCapacity = 0;
 };
 
-// Sizes default to pto-runtime's tensormap_and_ringbuffer runtime (docs/runtime.md).
+// The schedule (sizes, policy, issue/sync costs) is abi::ScheduleConfig, the same struct
+// the plan carries; its knob table (support/ScheduleKnobs.h) gives defaults and bounds.
 struct EngineConfig {
-  uint32_t numWorkers = 1;                 // W >= 1
-  std::string dispatch = "round_robin";    // a DispatchRegistry name
-  uint64_t issueCycles = 0;                // arch issue cost per task (process time)
-  uint64_t syncLatency = 0;                // added to ready(T) when T has deps
-  uint32_t taskWindow = 16384;             // TASK_RING
-  uint32_t tensorMapCapacity = 65536;      // TENSORMAP_POOL entries
-  uint32_t depListCapacity = 16384;        // DEPLIST_POOL edges
-  uint32_t readyQueueCapacity = 65536;     // READY_QUEUE per worker
-  uint64_t heapBytes = 256ull << 20;       // HEAP_ARENA
+  abi::ScheduleConfig schedule;
   // Bytes at the front of the arena that the caller holds for the whole run (the
   // runtime-managed tensors of a plan); tasks share the rest. Counted in the arena's
   // occupancy, high-water mark and minimal knob values, so reports name the whole
-  // arena the user configures. Must be <= heapBytes.
+  // arena the user configures. Must be <= schedule.heapBytes.
   uint64_t heapReserved = 0;
-  uint32_t maxScopeDepth = 64;
   bool trace = false;                      // keep TraceRecords (up to traceCapacity)
   size_t traceCapacity = size_t{1} << 22;
   TaskSink* sink = nullptr;                // null: dry run (no kernel runs)

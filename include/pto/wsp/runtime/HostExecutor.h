@@ -18,6 +18,7 @@
 #pragma once
 
 #include "pto/wsp/abi/KernelAbi.h"
+#include "pto/wsp/abi/ScheduleConfig.h"
 
 #include <cstdint>
 #include <memory>
@@ -32,10 +33,12 @@ using TaskSeq = uint64_t;  // issue order within one run: 0, 1, 2, ...
 // Default host watchdog (HostExecutorConfig::watchdogMs); Program and `ptowsp run` use it too.
 inline constexpr uint32_t kDefaultWatchdogMs = 10000;
 
+// Direct construction is for tests and benchmarks of the executor alone; a plan run
+// sizes it with fromSchedule, from the same abi::ScheduleConfig as its Engine.
 struct HostExecutorConfig {
   uint32_t hostThreads = 2;            // >= 1 worker threads
   uint32_t window = 1024;              // task ring slots (>= 1)
-  uint32_t depListCapacity = 16384;    // successor entries (>= 1)
+  uint32_t depListCapacity = static_cast<uint32_t>(knobDefault(ScheduleKnob::PoolDepList));  // successor entries
   uint32_t readyQueueCapacity = 4096;  // per worker thread (>= 1)
   // Watchdog: a wait that sees no task finish for this long while work is pending
   // returns WaitStatus::Stalled instead of hanging. 0 disables it.
@@ -43,6 +46,13 @@ struct HostExecutorConfig {
   // Record each task's host start/end time (steady clock, ns since the executor was
   // constructed) for traces; costs two clock reads per task when on.
   bool recordTimes = false;
+
+  // The executor behind an Engine that runs with schedule `s`: window = task_window (the
+  // Engine waits for a slot's old task before reusing it, so a larger host window is
+  // never used and a smaller one stalls the host early), dep-list pool = pool deplist,
+  // and each host thread's ready queue holds a whole window (host threads are not the
+  // semantic workers, so one thread may hold every unretired task).
+  static HostExecutorConfig fromSchedule(const abi::ScheduleConfig& s, uint32_t hostThreads);
 };
 
 struct HostTask {

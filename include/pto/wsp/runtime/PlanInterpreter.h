@@ -24,7 +24,7 @@ struct KernelBinding {
 };
 
 // The Engine configuration a plan's schedule asks for (sink / trace left unset).
-EngineConfig engineConfigFor(const abi::PlanSchedule& s);
+EngineConfig engineConfigFor(const abi::ScheduleConfig& s);
 
 struct PlanRunConfig {
   EngineConfig engine;                     // its sink decides dry run vs host execution

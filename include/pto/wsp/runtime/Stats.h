@@ -26,7 +26,7 @@ enum class Resource : uint8_t {
 inline constexpr size_t kNumResources = 5;
 // "task_ring", "tensormap_pool", ... (the JSON keys)
 const char* resourceName(Resource r);
-// The configuration knob that sizes the resource: "task_window", "tensormap_pool", ...
+// The .wsp knob that sizes the resource: "task_window", "pool tensormap", ... (support/ScheduleKnobs.h)
 const char* resourceKnob(Resource r);
 
 struct ResourceStats {
