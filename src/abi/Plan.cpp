@@ -38,8 +38,8 @@ struct W {
     pod<uint32_t>(static_cast<uint32_t>(v.size()));
     for (int64_t x : v) pod(x);
   }
-  void expr(const Expr& e) { bytes(e.code); }
-  void exprs(const std::vector<Expr>& v) {
+  void expr(const Bytecode& e) { bytes(e.code); }
+  void exprs(const std::vector<Bytecode>& v) {
     pod<uint32_t>(static_cast<uint32_t>(v.size()));
     for (const auto& e : v) expr(e);
   }
@@ -115,10 +115,10 @@ struct R {
     for (auto& x : v) x = pod<int64_t>();
     return v;
   }
-  Expr expr() { return Expr{bytes()}; }
-  std::vector<Expr> exprs() {
+  Bytecode expr() { return Bytecode{bytes()}; }
+  std::vector<Bytecode> exprs() {
     uint32_t n = count(4);
-    std::vector<Expr> v(n);
+    std::vector<Bytecode> v(n);
     for (auto& e : v) e = expr();
     return v;
   }
@@ -304,8 +304,8 @@ Plan deserializePlan(const std::vector<uint8_t>& bytes) {
 
 namespace {
 std::string checkNode(const Plan& p, const PlanProcess& pr, const PlanNode& n, const std::string& path) {
-  auto ck = [&](const Expr& e, const char* what) -> std::string {
-    std::string m = checkExpr(e, p.symbols.size(), p.slots.size(), pr.numVars, p.tensors.size());
+  auto ck = [&](const Bytecode& e, const char* what) -> std::string {
+    std::string m = checkBytecode(e, p.symbols.size(), p.slots.size(), pr.numVars, p.tensors.size());
     return m.empty() ? m : fmt::format("{}: {}: {}", path, what, m);
   };
   std::string m;
@@ -389,7 +389,7 @@ std::string validatePlan(const Plan& p) {
                          t.shapeExprs.size(), t.strideExprs.size(), t.shape.size());
     for (const auto* v : {&t.shapeExprs, &t.strideExprs})
       for (const auto& e : *v)
-        if (auto m = checkExpr(e, p.symbols.size(), 0, 0, 0); !m.empty())
+        if (auto m = checkBytecode(e, p.symbols.size(), 0, 0, 0); !m.empty())
           return fmt::format("tensor '{}' size expression: {}", t.name, m);
     if (t.elemBytes == 0 || t.elemBytes > 8) return fmt::format("tensor '{}' has {}-byte elements", t.name, t.elemBytes);
   }

@@ -19,21 +19,21 @@ std::string nameAt(const std::vector<T>& v, uint32_t i, const char* what) {
   return i < v.size() ? tableName(v[i].name, i, what) : fmt::format("<bad {} {}>", what, i);
 }
 
-const char* binOp(ExprOp op) {
+const char* binOp(BytecodeOp op) {
   switch (op) {
-    case ExprOp::Add: return "+";
-    case ExprOp::Sub: return "-";
-    case ExprOp::Mul: return "*";
-    case ExprOp::Div: return "/";
-    case ExprOp::Mod: return "%";
-    case ExprOp::Lt: return "<";
-    case ExprOp::Le: return "<=";
-    case ExprOp::Gt: return ">";
-    case ExprOp::Ge: return ">=";
-    case ExprOp::Eq: return "==";
-    case ExprOp::Ne: return "!=";
-    case ExprOp::And: return "&&";
-    case ExprOp::Or: return "||";
+    case BytecodeOp::Add: return "+";
+    case BytecodeOp::Sub: return "-";
+    case BytecodeOp::Mul: return "*";
+    case BytecodeOp::Div: return "/";
+    case BytecodeOp::Mod: return "%";
+    case BytecodeOp::Lt: return "<";
+    case BytecodeOp::Le: return "<=";
+    case BytecodeOp::Gt: return ">";
+    case BytecodeOp::Ge: return ">=";
+    case BytecodeOp::Eq: return "==";
+    case BytecodeOp::Ne: return "!=";
+    case BytecodeOp::And: return "&&";
+    case BytecodeOp::Or: return "||";
     default: return nullptr;
   }
 }
@@ -81,7 +81,7 @@ class Printer {
     return std::move(out_);
   }
 
-  std::string expr(const Expr& e) const {
+  std::string expr(const Bytecode& e) const {
     if (e.code.empty()) return "0";
     std::vector<std::string> st;
     const std::vector<uint8_t>& c = e.code;
@@ -94,50 +94,50 @@ class Printer {
     };
     while (pc < c.size()) {
       const uint8_t raw = c[pc++];
-      if (raw > kMaxExprOp) return fmt::format("<malformed: opcode {}>", raw);
-      const auto op = static_cast<ExprOp>(raw);
+      if (raw > kMaxBytecodeOp) return fmt::format("<malformed: opcode {}>", raw);
+      const auto op = static_cast<BytecodeOp>(raw);
       int64_t k = 0;
       uint32_t idx = 0;
       std::string a, b, x;
       switch (op) {
-        case ExprOp::Const:
+        case BytecodeOp::Const:
           if (!readImm(c, pc, k)) return "<malformed: truncated>";
           st.push_back(fmt::format("{}", k));
           continue;
-        case ExprOp::Sym:
-        case ExprOp::Slot:
-        case ExprOp::Var:
+        case BytecodeOp::Sym:
+        case BytecodeOp::Slot:
+        case BytecodeOp::Var:
           if (!readImm(c, pc, idx)) return "<malformed: truncated>";
-          st.push_back(op == ExprOp::Sym    ? nameAt(p_.symbols, idx, "symbol")
-                       : op == ExprOp::Slot ? "slot " + nameAt(p_.slots, idx, "slot")
+          st.push_back(op == BytecodeOp::Sym    ? nameAt(p_.symbols, idx, "symbol")
+                       : op == BytecodeOp::Slot ? "slot " + nameAt(p_.slots, idx, "slot")
                                             : fmt::format("%{}", idx));
           continue;
-        case ExprOp::Load:
+        case BytecodeOp::Load:
           if (!readImm(c, pc, idx) || !pop(a)) return "<malformed: load>";
           st.push_back(fmt::format("{}[{}]", nameAt(p_.tensors, idx, "tensor"), a));
           continue;
-        case ExprOp::Not:
-        case ExprOp::Neg:
+        case BytecodeOp::Not:
+        case BytecodeOp::Neg:
           if (!pop(a)) return "<malformed: stack underflow>";
-          st.push_back(fmt::format("{}{}", op == ExprOp::Not ? "!" : "-", a));
+          st.push_back(fmt::format("{}{}", op == BytecodeOp::Not ? "!" : "-", a));
           continue;
-        case ExprOp::CvtF16:
-        case ExprOp::CvtBF16:
-        case ExprOp::CvtF32:
-        case ExprOp::CvtF64: {
+        case BytecodeOp::CvtF16:
+        case BytecodeOp::CvtBF16:
+        case BytecodeOp::CvtF32:
+        case BytecodeOp::CvtF64: {
           if (!pop(a)) return "<malformed: stack underflow>";
-          const char* f = op == ExprOp::CvtF16 ? "f16" : op == ExprOp::CvtBF16 ? "bf16" : op == ExprOp::CvtF32 ? "f32" : "f64";
+          const char* f = op == BytecodeOp::CvtF16 ? "f16" : op == BytecodeOp::CvtBF16 ? "bf16" : op == BytecodeOp::CvtF32 ? "f32" : "f64";
           st.push_back(fmt::format("{}_bits({})", f, a));
           continue;
         }
-        case ExprOp::Select:
+        case BytecodeOp::Select:
           if (!pop(b) || !pop(a) || !pop(x)) return "<malformed: stack underflow>";
           st.push_back(fmt::format("({} ? {} : {})", x, a, b));
           continue;
-        case ExprOp::Min:
-        case ExprOp::Max:
+        case BytecodeOp::Min:
+        case BytecodeOp::Max:
           if (!pop(b) || !pop(a)) return "<malformed: stack underflow>";
-          st.push_back(fmt::format("{}({}, {})", op == ExprOp::Min ? "min" : "max", a, b));
+          st.push_back(fmt::format("{}({}, {})", op == BytecodeOp::Min ? "min" : "max", a, b));
           continue;
         default:
           if (!pop(b) || !pop(a)) return "<malformed: stack underflow>";
@@ -171,9 +171,9 @@ class Printer {
     return o_.dtypeName ? o_.dtypeName(code) : elemName(k, bytes);
   }
 
-  std::string list(const std::vector<Expr>& es) const {
+  std::string list(const std::vector<Bytecode>& es) const {
     std::string s;
-    for (const Expr& e : es) s += (s.empty() ? "" : ", ") + expr(e);
+    for (const Bytecode& e : es) s += (s.empty() ? "" : ", ") + expr(e);
     return s;
   }
   template <class T>
@@ -249,7 +249,7 @@ class Printer {
       case NodeKind::Call: {
         std::string args;
         for (const PlanView& v : n.views) args += (args.empty() ? "" : ", ") + view(v);
-        for (const Expr& e : n.scalars) args += (args.empty() ? "" : ", ") + expr(e);
+        for (const Bytecode& e : n.scalars) args += (args.empty() ? "" : ", ") + expr(e);
         std::string h = fmt::format("call {}({})", nameAt(p_.kernels, n.kernel, "kernel"), args);
         if (!n.dispatchKey.code.empty()) h += " key " + expr(n.dispatchKey);
         return children(n, depth, h);
@@ -282,7 +282,7 @@ class Printer {
 
 }  // namespace
 
-std::string printPlanExpr(const Expr& e, const Plan& p) {
+std::string printBytecode(const Bytecode& e, const Plan& p) {
   const PlanPrintOptions o;
   return Printer(p, o).expr(e);
 }

@@ -1,4 +1,4 @@
-// ir::Expr -> abi::Expr bytecode, and scalar kernel arguments in the kernel ABI encoding.
+// ir::Expr -> abi::Bytecode, and scalar kernel arguments in the kernel ABI encoding.
 #include "PlanLoweringImpl.h"
 
 #include "pto/wsp/support/Assert.h"
@@ -9,23 +9,23 @@
 namespace pto::wsp::lower::detail {
 
 namespace {
-abi::ExprOp binOp(ir::BinOp op) {
+abi::BytecodeOp binOp(ir::BinOp op) {
   switch (op) {
-    case ir::BinOp::Add: return abi::ExprOp::Add;
-    case ir::BinOp::Sub: return abi::ExprOp::Sub;
-    case ir::BinOp::Mul: return abi::ExprOp::Mul;
-    case ir::BinOp::Div: return abi::ExprOp::Div;
-    case ir::BinOp::Mod: return abi::ExprOp::Mod;
-    case ir::BinOp::Min: return abi::ExprOp::Min;
-    case ir::BinOp::Max: return abi::ExprOp::Max;
-    case ir::BinOp::Eq: return abi::ExprOp::Eq;
-    case ir::BinOp::Ne: return abi::ExprOp::Ne;
-    case ir::BinOp::Lt: return abi::ExprOp::Lt;
-    case ir::BinOp::Le: return abi::ExprOp::Le;
-    case ir::BinOp::Gt: return abi::ExprOp::Gt;
-    case ir::BinOp::Ge: return abi::ExprOp::Ge;
-    case ir::BinOp::And: return abi::ExprOp::And;
-    case ir::BinOp::Or: return abi::ExprOp::Or;
+    case ir::BinOp::Add: return abi::BytecodeOp::Add;
+    case ir::BinOp::Sub: return abi::BytecodeOp::Sub;
+    case ir::BinOp::Mul: return abi::BytecodeOp::Mul;
+    case ir::BinOp::Div: return abi::BytecodeOp::Div;
+    case ir::BinOp::Mod: return abi::BytecodeOp::Mod;
+    case ir::BinOp::Min: return abi::BytecodeOp::Min;
+    case ir::BinOp::Max: return abi::BytecodeOp::Max;
+    case ir::BinOp::Eq: return abi::BytecodeOp::Eq;
+    case ir::BinOp::Ne: return abi::BytecodeOp::Ne;
+    case ir::BinOp::Lt: return abi::BytecodeOp::Lt;
+    case ir::BinOp::Le: return abi::BytecodeOp::Le;
+    case ir::BinOp::Gt: return abi::BytecodeOp::Gt;
+    case ir::BinOp::Ge: return abi::BytecodeOp::Ge;
+    case ir::BinOp::And: return abi::BytecodeOp::And;
+    case ir::BinOp::Or: return abi::BytecodeOp::Or;
   }
   PTO_UNREACHABLE("binary op {}", static_cast<int>(op));
 }
@@ -52,11 +52,11 @@ struct Converter {
   std::string_view what;
   bool symbolsOnly;
 
-  abi::Expr go(const ir::Expr& e) {
+  abi::Bytecode go(const ir::Expr& e) {
     PTO_INTERNAL_ASSERT(e.defined(), "undefined expression in {}", what);
     switch (e.kind()) {
-      case ir::ExprKind::IntConst: return abi::Expr::constant(e.as<ir::IntConst>()->value);
-      case ir::ExprKind::BoolConst: return abi::Expr::constant(e.as<ir::BoolConst>()->value ? 1 : 0);
+      case ir::ExprKind::IntConst: return abi::Bytecode::constant(e.as<ir::IntConst>()->value);
+      case ir::ExprKind::BoolConst: return abi::Bytecode::constant(e.as<ir::BoolConst>()->value ? 1 : 0);
       case ir::ExprKind::FloatConst:
         throw UserError(makeError(e.loc(), fmt::format("float value {} in the integer expression of {}",
                                                        e.as<ir::FloatConst>()->value, what))
@@ -65,7 +65,7 @@ struct Converter {
         const auto& n = e.as<ir::NameRef>()->name;
         auto it = L.symbolIdx.find(n);
         PTO_INTERNAL_ASSERT(it != L.symbolIdx.end(), "unknown symbol '{}' in a verified module", n);
-        return abi::Expr::sym(it->second);
+        return abi::Bytecode::sym(it->second);
       }
       case ir::ExprKind::Slot: {
         const auto& n = e.as<ir::NameRef>()->name;
@@ -74,7 +74,7 @@ struct Converter {
                               .help("tensor sizes may read symbols only (they are fixed for a run)"));
         auto it = L.slotIdx.find(n);
         PTO_INTERNAL_ASSERT(it != L.slotIdx.end(), "unknown slot '{}' in a verified module", n);
-        return abi::Expr::slot(it->second);
+        return abi::Bytecode::slot(it->second);
       }
       case ir::ExprKind::Var: {
         const auto& n = e.as<ir::NameRef>()->name;
@@ -82,19 +82,19 @@ struct Converter {
         if (!b)
           throw UserError(makeError(e.loc(), fmt::format("{} reads variable '{}', which is not bound here", what, n))
                               .help("only loop and consume variables enclosing this point can be read"));
-        return abi::Expr::var(*b);
+        return abi::Bytecode::var(*b);
       }
       case ir::ExprKind::Binary: {
         const auto* b = e.as<ir::BinaryExpr>();
-        return abi::Expr::binary(binOp(b->op), go(b->a), go(b->b));
+        return abi::Bytecode::binary(binOp(b->op), go(b->a), go(b->b));
       }
       case ir::ExprKind::Unary: {
         const auto* u = e.as<ir::UnaryExpr>();
-        return abi::Expr::unary(u->op == ir::UnOp::Not ? abi::ExprOp::Not : abi::ExprOp::Neg, go(u->a));
+        return abi::Bytecode::unary(u->op == ir::UnOp::Not ? abi::BytecodeOp::Not : abi::BytecodeOp::Neg, go(u->a));
       }
       case ir::ExprKind::Select: {
         const auto* s = e.as<ir::SelectExpr>();
-        return abi::Expr::select(go(s->cond), go(s->a), go(s->b));
+        return abi::Bytecode::select(go(s->cond), go(s->a), go(s->b));
       }
     }
     PTO_UNREACHABLE("expression kind {}", static_cast<int>(e.kind()));
@@ -102,11 +102,11 @@ struct Converter {
 };
 }  // namespace
 
-abi::Expr PlanLowerer::expr(const ir::Expr& e, std::string_view what) {
+abi::Bytecode PlanLowerer::expr(const ir::Expr& e, std::string_view what) {
   return Converter{*this, what, false}.go(ir::simplify(e));
 }
 
-abi::Expr PlanLowerer::symbolExpr(const ir::Expr& e, std::string_view what) {
+abi::Bytecode PlanLowerer::symbolExpr(const ir::Expr& e, std::string_view what) {
   return Converter{*this, what, true}.go(ir::simplify(e));
 }
 
@@ -125,10 +125,10 @@ const uint32_t* PlanLowerer::lookupVar(std::string_view name) const {
 // abi/KernelAbi.h: integers as their int64 value (sign-extended), bool 0/1, floats as
 // the bit pattern of their format in the low bits. Constant floats fold here; a
 // non-constant float argument must be an integer expression, converted at run time.
-abi::Expr PlanLowerer::scalarArg(const ir::Expr& e, ir::DType t, const SourceLoc& loc, std::string_view what) {
+abi::Bytecode PlanLowerer::scalarArg(const ir::Expr& e, ir::DType t, const SourceLoc& loc, std::string_view what) {
   if (!ir::isFloat(t)) {
-    abi::Expr v = expr(e, what);
-    return t == ir::DType::Bool ? abi::Expr::binary(abi::ExprOp::Ne, v, abi::Expr::constant(0)) : v;
+    abi::Bytecode v = expr(e, what);
+    return t == ir::DType::Bool ? abi::Bytecode::binary(abi::BytecodeOp::Ne, v, abi::Bytecode::constant(0)) : v;
   }
   const auto fmtOf = [&] {
     switch (t) {
@@ -142,15 +142,15 @@ abi::Expr PlanLowerer::scalarArg(const ir::Expr& e, ir::DType t, const SourceLoc
                         ir::freeNames(e, ir::ExprKind::Var).empty();
   if (constant) {
     double v = ir::evalExprF(e, {});
-    return abi::Expr::constant(static_cast<int64_t>(abi::floatBits(v, fmtOf)));
+    return abi::Bytecode::constant(static_cast<int64_t>(abi::floatBits(v, fmtOf)));
   }
   if (hasFloat(e))
     throw UserError(makeError(loc, fmt::format("{} mixes float literals with run-time values ({})", what,
                                                ir::toString(e)))
                         .help("a non-constant float argument must be an integer expression (converted at run "
                               "time) or a constant"));
-  auto op = static_cast<abi::ExprOp>(static_cast<uint8_t>(abi::ExprOp::CvtF16) + static_cast<uint8_t>(fmtOf));
-  return abi::Expr::unary(op, expr(e, what));
+  auto op = static_cast<abi::BytecodeOp>(static_cast<uint8_t>(abi::BytecodeOp::CvtF16) + static_cast<uint8_t>(fmtOf));
+  return abi::Bytecode::unary(op, expr(e, what));
 }
 
 }  // namespace pto::wsp::lower::detail

@@ -80,14 +80,14 @@ void PlanLowerer::lowerTables() {
       pt.strides = t.strides;
     } else {
       int64_t acc = 1;
-      abi::Expr accE = abi::Expr::constant(1);
-      std::vector<abi::Expr> se(r);
+      abi::Bytecode accE = abi::Bytecode::constant(1);
+      std::vector<abi::Bytecode> se(r);
       for (size_t k = r; k-- > 0;) {
         auto d = static_cast<size_t>(order[k]);
         pt.strides[d] = acc;
         se[d] = accE;
         acc *= std::max<int64_t>(pt.shape[d], 1);
-        if (dynamic) accE = abi::Expr::binary(abi::ExprOp::Mul, accE, pt.shapeExprs[d]);
+        if (dynamic) accE = abi::Bytecode::binary(abi::BytecodeOp::Mul, accE, pt.shapeExprs[d]);
       }
       if (dynamic) pt.strideExprs = std::move(se);
     }
@@ -208,7 +208,7 @@ abi::PlanNode PlanLowerer::loop(const ir::Loop& l, size_t varIdx) {
       throw UserError(makeError(ax.loc, fmt::format("axis {} of '{}' indexes by '{}', which is not an enclosing "
                                                     "variable", ax.str(), lv.name, ax.outer))
                           .help("ragged / sparse axes are indexed by an enclosing loop variable"));
-    return abi::Expr::var(*b);
+    return abi::Bytecode::var(*b);
   };
   switch (ax.kind) {
     case ir::AxisKind::Dense:
@@ -223,24 +223,24 @@ abi::PlanNode PlanLowerer::loop(const ir::Loop& l, size_t varIdx) {
     case ir::AxisKind::Ragged:
       require("pred.dynamic_axis", ax.loc.valid() ? ax.loc : l.loc);
       n.axis = abi::AxisKind::Ragged;
-      n.expr = abi::Expr::load(tensorOf(ax.lengths), outer());
+      n.expr = abi::Bytecode::load(tensorOf(ax.lengths), outer());
       break;
     case ir::AxisKind::Sparse: {
       require("pred.sparse_select", ax.loc.valid() ? ax.loc : l.loc);
       n.axis = abi::AxisKind::Sparse;
       const uint32_t ip = tensorOf(ax.indptr);
-      const abi::Expr o = outer();
-      const abi::Expr begin = abi::Expr::load(ip, o);
-      const abi::Expr end = abi::Expr::load(ip, abi::Expr::binary(abi::ExprOp::Add, o, abi::Expr::constant(1)));
-      n.expr = abi::Expr::binary(abi::ExprOp::Sub, end, begin);
+      const abi::Bytecode o = outer();
+      const abi::Bytecode begin = abi::Bytecode::load(ip, o);
+      const abi::Bytecode end = abi::Bytecode::load(ip, abi::Bytecode::binary(abi::BytecodeOp::Add, o, abi::Bytecode::constant(1)));
+      n.expr = abi::Bytecode::binary(abi::BytecodeOp::Sub, end, begin);
       break;
     }
   }
   n.var = bindVar(lv.name);
   if (ax.kind == ir::AxisKind::Sparse)
-    n.value = abi::Expr::load(tensorOf(ax.indices),
-                              abi::Expr::binary(abi::ExprOp::Add, abi::Expr::load(tensorOf(ax.indptr), outer()),
-                                                abi::Expr::var(n.var)));
+    n.value = abi::Bytecode::load(tensorOf(ax.indices),
+                              abi::Bytecode::binary(abi::BytecodeOp::Add, abi::Bytecode::load(tensorOf(ax.indptr), outer()),
+                                                abi::Bytecode::var(n.var)));
   if (varIdx + 1 < l.vars.size()) n.children.push_back(loop(l, varIdx + 1));
   else n.children = stmts(l.body);
   vars.pop_back();

@@ -39,11 +39,11 @@ struct PlanLowerer {
   void require(std::string_view feature, const SourceLoc& loc);
 
   // PlanExpr.cpp: integer/bool ir::Expr -> bytecode over the current bindings.
-  abi::Expr expr(const ir::Expr& e, std::string_view what);
+  abi::Bytecode expr(const ir::Expr& e, std::string_view what);
   // Symbols-only expression (tensor sizes): no vars, slots or loads.
-  abi::Expr symbolExpr(const ir::Expr& e, std::string_view what);
+  abi::Bytecode symbolExpr(const ir::Expr& e, std::string_view what);
   // A scalar kernel argument with the ABI encoding of its declared type.
-  abi::Expr scalarArg(const ir::Expr& e, ir::DType t, const SourceLoc& loc, std::string_view what);
+  abi::Bytecode scalarArg(const ir::Expr& e, ir::DType t, const SourceLoc& loc, std::string_view what);
   uint32_t bindVar(const std::string& name);  // new binding, pushed on `vars`
   const uint32_t* lookupVar(std::string_view name) const;
 

@@ -184,7 +184,7 @@ EngineConfig engineConfigFor(const ScheduleConfig& s) {
 namespace planrt {
 // Shapes / strides for this run's symbol values (dynamic sizes), and bound memory.
 std::vector<RunTensor> runTensors(const Plan& plan, const PlanRunConfig& cfg, const std::vector<int64_t>& symbols) {
-  ExprEnv env{symbols.data(), symbols.size(), nullptr, 0, nullptr, 0};
+  BytecodeEnv env{symbols.data(), symbols.size(), nullptr, 0, nullptr, 0};
   std::vector<RunTensor> out(plan.tensors.size());
   for (size_t i = 0; i < plan.tensors.size(); ++i) {
     const PlanTensor& t = plan.tensors[i];
@@ -192,8 +192,8 @@ std::vector<RunTensor> runTensors(const Plan& plan, const PlanRunConfig& cfg, co
     r.shape = t.shape;
     r.strides = t.strides;
     r.bytes = t.bytes;
-    for (size_t d = 0; d < t.shapeExprs.size(); ++d) r.shape[d] = evalExpr(t.shapeExprs[d], env);
-    for (size_t d = 0; d < t.strideExprs.size(); ++d) r.strides[d] = evalExpr(t.strideExprs[d], env);
+    for (size_t d = 0; d < t.shapeExprs.size(); ++d) r.shape[d] = evalBytecode(t.shapeExprs[d], env);
+    for (size_t d = 0; d < t.strideExprs.size(); ++d) r.strides[d] = evalBytecode(t.strideExprs[d], env);
     if (!t.shapeExprs.empty() || !t.strideExprs.empty()) {
       uint64_t last = 0;  // offset of the last element
       for (size_t d = 0; d < r.shape.size(); ++d) {

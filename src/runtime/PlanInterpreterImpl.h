@@ -113,11 +113,11 @@ struct PlanInterpreter::Impl {
     auto* c = static_cast<LoadCtx*>(ctx);
     return c->m->loadElement(c->p, tensor, index);
   }
-  int64_t eval(const Proc& pr, const Expr& e) {
+  int64_t eval(const Proc& pr, const Bytecode& e) {
     LoadCtx ctx{this, pr.id};
-    ExprEnv env{symbols.data(), symbols.size(), slots.data(), slots.size(), pr.vars.data(), pr.vars.size(),
+    BytecodeEnv env{symbols.data(), symbols.size(), slots.data(), slots.size(), pr.vars.data(), pr.vars.size(),
                 &loadThunk, &ctx};
-    return evalExpr(e, env);
+    return evalBytecode(e, env);
   }
   int64_t loadElement(uint32_t p, uint32_t tensor, int64_t index);
 

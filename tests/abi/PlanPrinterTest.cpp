@@ -19,19 +19,19 @@ Plan smallPlan() {
   PlanNode call;
   call.kind = NodeKind::Call;
   call.kernel = 0;
-  call.views.push_back({0, {Expr::binary(ExprOp::Mul, Expr::var(0), Expr::constant(16)), Expr::constant(0)}, {16, 16}});
-  call.scalars.push_back(Expr::select(Expr::binary(ExprOp::Lt, Expr::sym(0), Expr::constant(8)), Expr::slot(0),
-                                      Expr::load(1, Expr::var(0))));
+  call.views.push_back({0, {Bytecode::binary(BytecodeOp::Mul, Bytecode::var(0), Bytecode::constant(16)), Bytecode::constant(0)}, {16, 16}});
+  call.scalars.push_back(Bytecode::select(Bytecode::binary(BytecodeOp::Lt, Bytecode::sym(0), Bytecode::constant(8)), Bytecode::slot(0),
+                                      Bytecode::load(1, Bytecode::var(0))));
   PlanNode loop;
   loop.kind = NodeKind::Loop;
   loop.loopKind = LoopKind::Sequential;
   loop.axis = AxisKind::DenseDyn;
-  loop.expr = Expr::binary(ExprOp::Div, Expr::sym(0), Expr::constant(16));
+  loop.expr = Bytecode::binary(BytecodeOp::Div, Bytecode::sym(0), Bytecode::constant(16));
   loop.children.push_back(call);
   PlanNode send;
   send.kind = NodeKind::Send;
   send.channel = 0;
-  send.expr = Expr::var(0);
+  send.expr = Bytecode::var(0);
   loop.children.push_back(send);
   p.processes.push_back({"main", {loop}, 1});
   return p;
@@ -57,13 +57,13 @@ TEST(PlanPrinter, DtypeNamesComeFromTheCaller) {
 
 TEST(PlanPrinter, MalformedBytecodePrintsInsteadOfThrowing) {
   const Plan p = smallPlan();
-  Expr bad;
-  bad.code = {static_cast<uint8_t>(ExprOp::Add)};
-  EXPECT_EQ(printPlanExpr(bad, p), "<malformed: stack underflow>");
+  Bytecode bad;
+  bad.code = {static_cast<uint8_t>(BytecodeOp::Add)};
+  EXPECT_EQ(printBytecode(bad, p), "<malformed: stack underflow>");
   bad.code = {200};
-  EXPECT_EQ(printPlanExpr(bad, p), "<malformed: opcode 200>");
-  EXPECT_EQ(printPlanExpr(Expr::sym(7), p), "<bad symbol 7>");
-  EXPECT_EQ(printPlanExpr(Expr{}, p), "0");
+  EXPECT_EQ(printBytecode(bad, p), "<malformed: opcode 200>");
+  EXPECT_EQ(printBytecode(Bytecode::sym(7), p), "<bad symbol 7>");
+  EXPECT_EQ(printBytecode(Bytecode{}, p), "0");
 }
 
 }  // namespace

@@ -14,30 +14,30 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Expr C(int64_t v) { return Expr::constant(v); }
-Expr B(ExprOp op, const Expr& a, const Expr& b) { return Expr::binary(op, a, b); }
+Bytecode C(int64_t v) { return Bytecode::constant(v); }
+Bytecode B(BytecodeOp op, const Bytecode& a, const Bytecode& b) { return Bytecode::binary(op, a, b); }
 
 TEST(PlanExpr, EvaluatesArithmeticLogicAndSelect) {
   const int64_t syms[] = {10, -3};
   const uint64_t slots[] = {7};
   const int64_t vars[] = {4};
-  ExprEnv env{syms, 2, slots, 1, vars, 1};
-  EXPECT_EQ(evalExpr(B(ExprOp::Add, Expr::sym(0), Expr::var(0)), env), 14);
-  EXPECT_EQ(evalExpr(B(ExprOp::Mul, Expr::slot(0), Expr::sym(1)), env), -21);
-  EXPECT_EQ(evalExpr(B(ExprOp::Div, C(-7), C(2)), env), -3);
-  EXPECT_EQ(evalExpr(B(ExprOp::Mod, C(-7), C(2)), env), -1);
-  EXPECT_EQ(evalExpr(B(ExprOp::Min, C(3), C(-2)), env), -2);
-  EXPECT_EQ(evalExpr(B(ExprOp::Max, C(3), C(-2)), env), 3);
-  EXPECT_EQ(evalExpr(B(ExprOp::Le, Expr::var(0), C(4)), env), 1);
-  EXPECT_EQ(evalExpr(B(ExprOp::And, C(1), Expr::unary(ExprOp::Not, C(5))), env), 0);
-  EXPECT_EQ(evalExpr(Expr::select(B(ExprOp::Gt, Expr::sym(0), C(5)), C(100), C(200)), env), 100);
-  EXPECT_EQ(evalExpr(Expr::unary(ExprOp::Neg, C(INT64_MIN)), env), INT64_MIN);  // wraps, no UB
-  EXPECT_EQ(evalExpr(Expr{}, env), 0);
+  BytecodeEnv env{syms, 2, slots, 1, vars, 1};
+  EXPECT_EQ(evalBytecode(B(BytecodeOp::Add, Bytecode::sym(0), Bytecode::var(0)), env), 14);
+  EXPECT_EQ(evalBytecode(B(BytecodeOp::Mul, Bytecode::slot(0), Bytecode::sym(1)), env), -21);
+  EXPECT_EQ(evalBytecode(B(BytecodeOp::Div, C(-7), C(2)), env), -3);
+  EXPECT_EQ(evalBytecode(B(BytecodeOp::Mod, C(-7), C(2)), env), -1);
+  EXPECT_EQ(evalBytecode(B(BytecodeOp::Min, C(3), C(-2)), env), -2);
+  EXPECT_EQ(evalBytecode(B(BytecodeOp::Max, C(3), C(-2)), env), 3);
+  EXPECT_EQ(evalBytecode(B(BytecodeOp::Le, Bytecode::var(0), C(4)), env), 1);
+  EXPECT_EQ(evalBytecode(B(BytecodeOp::And, C(1), Bytecode::unary(BytecodeOp::Not, C(5))), env), 0);
+  EXPECT_EQ(evalBytecode(Bytecode::select(B(BytecodeOp::Gt, Bytecode::sym(0), C(5)), C(100), C(200)), env), 100);
+  EXPECT_EQ(evalBytecode(Bytecode::unary(BytecodeOp::Neg, C(INT64_MIN)), env), INT64_MIN);  // wraps, no UB
+  EXPECT_EQ(evalBytecode(Bytecode{}, env), 0);
   int64_t v = 0;
   EXPECT_TRUE(C(42).isConstant(&v));
   EXPECT_EQ(v, 42);
   try {
-    evalExpr(B(ExprOp::Div, C(1), B(ExprOp::Sub, Expr::sym(0), C(10))), env);
+    evalBytecode(B(BytecodeOp::Div, C(1), B(BytecodeOp::Sub, Bytecode::sym(0), C(10))), env);
     FAIL();
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("division by zero (1 / 0)"));
@@ -45,19 +45,19 @@ TEST(PlanExpr, EvaluatesArithmeticLogicAndSelect) {
 }
 
 TEST(PlanExpr, CheckerRejectsBadBytecode) {
-  EXPECT_EQ(checkExpr(B(ExprOp::Add, C(1), C(2)), 0, 0, 0), "");
-  EXPECT_THAT(checkExpr(Expr::sym(3), 2, 0, 0), HasSubstr("symbol index 3 out of range"));
-  Expr under;
-  under.code = {static_cast<uint8_t>(ExprOp::Add)};
-  EXPECT_THAT(checkExpr(under, 0, 0, 0), HasSubstr("stack underflow"));
-  Expr two = C(1);
-  const Expr c2 = C(2);
+  EXPECT_EQ(checkBytecode(B(BytecodeOp::Add, C(1), C(2)), 0, 0, 0), "");
+  EXPECT_THAT(checkBytecode(Bytecode::sym(3), 2, 0, 0), HasSubstr("symbol index 3 out of range"));
+  Bytecode under;
+  under.code = {static_cast<uint8_t>(BytecodeOp::Add)};
+  EXPECT_THAT(checkBytecode(under, 0, 0, 0), HasSubstr("stack underflow"));
+  Bytecode two = C(1);
+  const Bytecode c2 = C(2);
   two.code.insert(two.code.end(), c2.code.begin(), c2.code.end());
-  EXPECT_THAT(checkExpr(two, 0, 0, 0), HasSubstr("leaves 2 values"));
-  Expr trunc = C(1);
+  EXPECT_THAT(checkBytecode(two, 0, 0, 0), HasSubstr("leaves 2 values"));
+  Bytecode trunc = C(1);
   trunc.code.pop_back();
-  EXPECT_THAT(checkExpr(trunc, 0, 0, 0), HasSubstr("truncated"));
-  EXPECT_THROW(evalExpr(trunc, {}), UserError);
+  EXPECT_THAT(checkBytecode(trunc, 0, 0, 0), HasSubstr("truncated"));
+  EXPECT_THROW(evalBytecode(trunc, {}), UserError);
 }
 
 Plan samplePlan() {
@@ -68,7 +68,7 @@ Plan samplePlan() {
   p.schedule.taskWindow = 128;
   p.tensors.push_back({"x", 1, 4, {64, 64}, {64, 1}, 64 * 64 * 4, false});
   p.tensors.push_back({"tmp", 1, 4, {16, 64}, {64, 1}, 16 * 64 * 4, true});
-  p.tensors.push_back({"lens", 6, 4, {8}, {1}, 32, false, ElemKind::Signed, {Expr::sym(0)}, {C(1)}});
+  p.tensors.push_back({"lens", 6, 4, {8}, {1}, 32, false, ElemKind::Signed, {Bytecode::sym(0)}, {C(1)}});
   p.kernels.push_back({"add", {{ParamKind::In, 16, 16, 1}, {ParamKind::Out, 16, 16, 1}, {ParamKind::Scalar, 0, 0, 0}}, 0, 120});
   p.symbols.push_back({"n", 4});
   p.slots.push_back({"flag"});
@@ -76,10 +76,10 @@ Plan samplePlan() {
   PlanNode call;
   call.kind = NodeKind::Call;
   call.kernel = 0;
-  call.views = {{0, {B(ExprOp::Mul, Expr::var(0), C(16)), C(0)}, {16, 16}},
-                {1, {C(0), B(ExprOp::Mul, Expr::var(0), C(16))}, {16, 31}, 1, 2, true}};
-  call.scalars = {Expr::sym(0)};
-  call.dispatchKey = Expr::var(0);
+  call.views = {{0, {B(BytecodeOp::Mul, Bytecode::var(0), C(16)), C(0)}, {16, 16}},
+                {1, {C(0), B(BytecodeOp::Mul, Bytecode::var(0), C(16))}, {16, 31}, 1, 2, true}};
+  call.scalars = {Bytecode::sym(0)};
+  call.dispatchKey = Bytecode::var(0);
   PlanNode send;
   send.kind = NodeKind::Send;
   send.channel = 0;
@@ -89,17 +89,17 @@ Plan samplePlan() {
   loop.loopKind = LoopKind::Sequential;
   loop.axis = AxisKind::DenseDyn;
   loop.var = 0;
-  loop.expr = Expr::sym(0);
+  loop.expr = Bytecode::sym(0);
   loop.children = {send};
   PlanNode cond;
   cond.kind = NodeKind::Cond;
-  cond.expr = Expr::slot(0);
+  cond.expr = Bytecode::slot(0);
   cond.children = {call};
   PlanNode sparse;
   sparse.kind = NodeKind::Loop;
   sparse.axis = AxisKind::Sparse;
   sparse.expr = C(2);
-  sparse.value = Expr::load(0, Expr::var(0));
+  sparse.value = Bytecode::load(0, Bytecode::var(0));
   sparse.var = 0;
   sparse.children = {cond};
   PlanNode scope;
@@ -116,7 +116,7 @@ Plan samplePlan() {
   PlanNode sendValue;
   sendValue.kind = NodeKind::Send;
   sendValue.channel = 0;
-  sendValue.expr = Expr::unary(ExprOp::CvtF16, C(3));
+  sendValue.expr = Bytecode::unary(BytecodeOp::CvtF16, C(3));
   p.processes.push_back({"producer", {set, scope, load, sendValue}, 1});
   PlanNode consume;
   consume.kind = NodeKind::Consume;
@@ -133,16 +133,16 @@ TEST(PlanExpr, LoadReadsThroughTheEnvAndConvertsFloats) {
   };
   int64_t mem[8] = {5, 6, 7, 8, 50, 60, 70, 80};
   const int64_t vars[] = {2};
-  ExprEnv env{nullptr, 0, nullptr, 0, vars, 1, &Mem::read, mem};
-  EXPECT_EQ(evalExpr(Expr::load(1, Expr::var(0)), env), 70);
-  EXPECT_EQ(evalExpr(Expr::load(0, Expr::load(0, C(0))), ExprEnv{nullptr, 0, nullptr, 0, nullptr, 0, &Mem::read, mem}),
+  BytecodeEnv env{nullptr, 0, nullptr, 0, vars, 1, &Mem::read, mem};
+  EXPECT_EQ(evalBytecode(Bytecode::load(1, Bytecode::var(0)), env), 70);
+  EXPECT_EQ(evalBytecode(Bytecode::load(0, Bytecode::load(0, C(0))), BytecodeEnv{nullptr, 0, nullptr, 0, nullptr, 0, &Mem::read, mem}),
             60);  // mem[0][5] -> tensor 1 element 1
-  EXPECT_EQ(checkExpr(Expr::load(1, C(0)), 0, 0, 0, 2), "");
-  EXPECT_THAT(checkExpr(Expr::load(2, C(0)), 0, 0, 0, 2), HasSubstr("tensor index 2 out of range (2)"));
-  EXPECT_TRUE(readsRuntimeState(Expr::load(0, C(1))));
-  EXPECT_FALSE(readsRuntimeState(B(ExprOp::Mul, Expr::sym(0), C(2))));
+  EXPECT_EQ(checkBytecode(Bytecode::load(1, C(0)), 0, 0, 0, 2), "");
+  EXPECT_THAT(checkBytecode(Bytecode::load(2, C(0)), 0, 0, 0, 2), HasSubstr("tensor index 2 out of range (2)"));
+  EXPECT_TRUE(readsRuntimeState(Bytecode::load(0, C(1))));
+  EXPECT_FALSE(readsRuntimeState(B(BytecodeOp::Mul, Bytecode::sym(0), C(2))));
   try {
-    evalExpr(Expr::load(0, C(3)), {});
+    evalBytecode(Bytecode::load(0, C(3)), {});
     FAIL();
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("reads element 3 of tensor 0 but no tensor memory is bound"));
@@ -164,8 +164,8 @@ TEST(PlanExpr, LoadReadsThroughTheEnvAndConvertsFloats) {
   EXPECT_EQ(floatBits(0x1p-149, FloatFormat::F32), 0x00000001u);        // smallest subnormal
   EXPECT_EQ(floatBits(std::nan(""), FloatFormat::F32) & 0x7FC00000u, 0x7FC00000u);
   EXPECT_EQ(floatBits(1.0, FloatFormat::F64), 0x3FF0000000000000ull);
-  EXPECT_EQ(evalExpr(Expr::unary(ExprOp::CvtF32, C(2)), {}), 0x40000000);
-  EXPECT_EQ(evalExpr(Expr::unary(ExprOp::CvtBF16, C(-1)), {}), 0xBF80);
+  EXPECT_EQ(evalBytecode(Bytecode::unary(BytecodeOp::CvtF32, C(2)), {}), 0x40000000);
+  EXPECT_EQ(evalBytecode(Bytecode::unary(BytecodeOp::CvtBF16, C(-1)), {}), 0xBF80);
 }
 
 TEST(Plan, BinaryRoundTrip) {
@@ -211,7 +211,7 @@ TEST(Plan, ValidationNamesTheProblem) {
   p.processes[0].body[3].expr = {};  // send value without a value
   EXPECT_THAT(validatePlan(p), HasSubstr("a send without a call needs a token value"));
   p = samplePlan();
-  p.tensors[2].shapeExprs = {Expr::slot(0)};  // sizes read symbols only
+  p.tensors[2].shapeExprs = {Bytecode::slot(0)};  // sizes read symbols only
   EXPECT_THAT(validatePlan(p), HasSubstr("tensor 'lens' size expression: slot index 0 out of range (0)"));
   p = samplePlan();
   p.tensors[2].strideExprs = {C(1), C(1)};
@@ -220,7 +220,7 @@ TEST(Plan, ValidationNamesTheProblem) {
   p.processes[0].body[2].views[0].extents[1] = 0;
   EXPECT_THAT(validatePlan(p), HasSubstr("view extent 0"));
   p = samplePlan();
-  p.processes[0].body[1].children[1].value = Expr::load(7, C(0));
+  p.processes[0].body[1].children[1].value = Bytecode::load(7, C(0));
   EXPECT_THAT(validatePlan(p), HasSubstr("loop value: tensor index 7 out of range (3)"));
   p = samplePlan();
   p.channels[0].capacity = 0;

@@ -75,8 +75,8 @@ TEST(PlanLoweringControl, MultiBranchCondScopeSequentialAndSlots) {
   EXPECT_EQ(r.plan.slots[0].init, 1u);
   // Scalars: the non-constant f32 `i` converts at run time, bools compare with 0.
   const abi::PlanNode& first = outer.children[0];
-  EXPECT_EQ(first.scalars[0], abi::Expr::unary(abi::ExprOp::CvtF32, abi::Expr::var(0)));
-  EXPECT_EQ(first.scalars[1], abi::Expr::binary(abi::ExprOp::Ne, abi::Expr::var(0), abi::Expr::constant(0)));
+  EXPECT_EQ(first.scalars[0], abi::Bytecode::unary(abi::BytecodeOp::CvtF32, abi::Bytecode::var(0)));
+  EXPECT_EQ(first.scalars[1], abi::Bytecode::binary(abi::BytecodeOp::Ne, abi::Bytecode::var(0), abi::Bytecode::constant(0)));
   int64_t half = 0;
   ASSERT_TRUE(inner.children[0].children[0].scalars[0].isConstant(&half));
   EXPECT_EQ(static_cast<uint64_t>(half), 0x3F000000u);
@@ -102,7 +102,7 @@ TEST(PlanLoweringControl, LaterDirectivesWinAndKeysAreExprs) {
                         "pred.dispatch_key_slot"})
     EXPECT_NE(std::find(r.features.begin(), r.features.end(), f), r.features.end()) << f;
   const abi::PlanNode& call = r.plan.processes[0].body[0].children[0];
-  EXPECT_EQ(call.dispatchKey, abi::Expr::binary(abi::ExprOp::Add, abi::Expr::var(0), abi::Expr::slot(0)));
+  EXPECT_EQ(call.dispatchKey, abi::Bytecode::binary(abi::BytecodeOp::Add, abi::Bytecode::var(0), abi::Bytecode::slot(0)));
   // key = i + 1 mod 3 for i = 0..5: each worker gets 2 tasks.
   rt::PlanRunResult run = dryRun(r.plan);
   ASSERT_TRUE(run.ok);

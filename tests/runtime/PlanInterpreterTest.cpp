@@ -15,8 +15,8 @@ namespace {
 using namespace pto::wsp::abi;
 using ::testing::HasSubstr;
 
-Expr C(int64_t v) { return Expr::constant(v); }
-Expr B(ExprOp op, const Expr& a, const Expr& b) { return Expr::binary(op, a, b); }
+Bytecode C(int64_t v) { return Bytecode::constant(v); }
+Bytecode B(BytecodeOp op, const Bytecode& a, const Bytecode& b) { return Bytecode::binary(op, a, b); }
 
 // Tensor 0: 64x64 int32 "buf". Kernel 0 "work": one InOut 16x16 tile, cost `cost`.
 Plan basePlan(uint64_t cost = 10) {
@@ -27,7 +27,7 @@ Plan basePlan(uint64_t cost = 10) {
 }
 
 // A call of kernel 0 on tile (row var*16 mod 64, col (var/4)*16) or a fixed tile.
-PlanNode call(Expr row, Expr col, Expr key = {}) {
+PlanNode call(Bytecode row, Bytecode col, Bytecode key = {}) {
   PlanNode n;
   n.kind = NodeKind::Call;
   n.kernel = 0;
@@ -36,10 +36,10 @@ PlanNode call(Expr row, Expr col, Expr key = {}) {
   return n;
 }
 PlanNode distinctTile(uint32_t var) {  // 16 distinct tiles for var in [0, 16)
-  return call(B(ExprOp::Mul, B(ExprOp::Mod, Expr::var(var), C(4)), C(16)),
-              B(ExprOp::Mul, B(ExprOp::Div, Expr::var(var), C(4)), C(16)));
+  return call(B(BytecodeOp::Mul, B(BytecodeOp::Mod, Bytecode::var(var), C(4)), C(16)),
+              B(BytecodeOp::Mul, B(BytecodeOp::Div, Bytecode::var(var), C(4)), C(16)));
 }
-PlanNode loop(Expr extent, std::vector<PlanNode> body, LoopKind k = LoopKind::Parallel, uint32_t var = 0,
+PlanNode loop(Bytecode extent, std::vector<PlanNode> body, LoopKind k = LoopKind::Parallel, uint32_t var = 0,
               AxisKind axis = AxisKind::Dense) {
   PlanNode n;
   n.kind = NodeKind::Loop;
@@ -91,8 +91,8 @@ TEST(PlanInterp, SameTileIsADataChain) {
 TEST(PlanInterp, SequentialLoopOrdersIterations) {
   // Each iteration: 2 independent tiles; sequential -> iteration i+1 after i.
   Plan p = basePlan(10);
-  PlanNode body0 = call(C(0), B(ExprOp::Mul, Expr::var(0), C(16)));
-  PlanNode body1 = call(C(16), B(ExprOp::Mul, Expr::var(0), C(16)));
+  PlanNode body0 = call(C(0), B(BytecodeOp::Mul, Bytecode::var(0), C(16)));
+  PlanNode body1 = call(C(16), B(BytecodeOp::Mul, Bytecode::var(0), C(16)));
   p.processes.push_back({"main", {loop(C(4), {body0, body1}, LoopKind::Sequential)}, 1});
   PlanRunResult r = runPlan(p, {.schedule = {.workers = 4, .syncLatency = 1}});
   ASSERT_TRUE(r.ok);
@@ -105,7 +105,7 @@ TEST(PlanInterp, SequentialLoopOrdersIterations) {
 TEST(PlanInterp, SymbolsResizeDynamicLoopsWithoutANewPlan) {
   Plan p = basePlan(10);
   p.symbols.push_back({"n", 4});
-  p.processes.push_back({"main", {loop(Expr::sym(0), {distinctTile(0)}, LoopKind::Parallel, 0, AxisKind::DenseDyn)}, 1});
+  p.processes.push_back({"main", {loop(Bytecode::sym(0), {distinctTile(0)}, LoopKind::Parallel, 0, AxisKind::DenseDyn)}, 1});
   EXPECT_EQ(runPlan(p, {.schedule = {.workers = 2}}).stats.tasks, 4u);
   EXPECT_EQ(runPlan(p, {.schedule = {.workers = 2}}, {16}).stats.tasks, 16u);
   EXPECT_EQ(runPlan(p, {.schedule = {.workers = 2}}, {16}).stats.totalCycles, 80u);
@@ -116,17 +116,17 @@ TEST(PlanInterp, RaggedSparseCondSelAndSlots) {
   Plan p = basePlan(1);
   p.slots.push_back({"enable"});
   // for i in sparse{1, 5, 9}: for j in ragged(i % 4): call tile(j, i)
-  PlanNode inner = loop(B(ExprOp::Mod, Expr::var(0), C(4)),
-                        {call(B(ExprOp::Mul, Expr::var(1), C(16)), C(0))}, LoopKind::Parallel, 1, AxisKind::Ragged);
+  PlanNode inner = loop(B(BytecodeOp::Mod, Bytecode::var(0), C(4)),
+                        {call(B(BytecodeOp::Mul, Bytecode::var(1), C(16)), C(0))}, LoopKind::Parallel, 1, AxisKind::Ragged);
   PlanNode sparse = loop(C(3), {inner}, LoopKind::Parallel, 0, AxisKind::Sparse);
-  sparse.value = B(ExprOp::Add, Expr::var(0), C(1));  // i = 1, 2, 3: ragged lengths 1 + 2 + 3 = 6 calls
+  sparse.value = B(BytecodeOp::Add, Bytecode::var(0), C(1));  // i = 1, 2, 3: ragged lengths 1 + 2 + 3 = 6 calls
   PlanNode set;
   set.kind = NodeKind::SlotSet;
   set.slot = 0;
   set.expr = C(1);
   PlanNode cond;
   cond.kind = NodeKind::Cond;
-  cond.expr = Expr::slot(0);
+  cond.expr = Bytecode::slot(0);
   cond.children = {sparse, call(C(0), C(0))};  // else: 1 call
   PlanNode sel;
   sel.kind = NodeKind::Sel;
@@ -147,7 +147,7 @@ Plan pipeline(uint32_t capacity) {
   PlanNode send;
   send.kind = NodeKind::Send;
   send.channel = 0;
-  send.children = {call(B(ExprOp::Mul, Expr::var(0), C(16)), C(0), C(0))};
+  send.children = {call(B(BytecodeOp::Mul, Bytecode::var(0), C(16)), C(0), C(0))};
   PlanNode consume;
   consume.kind = NodeKind::Consume;
   consume.channel = 0;
@@ -261,7 +261,7 @@ TEST(PlanInterp, HostExecutionSlotLoadAndDeterminism) {
   load.col = C(3);
   PlanNode cond;
   cond.kind = NodeKind::Cond;
-  cond.expr = B(ExprOp::Eq, Expr::slot(0), C(9));
+  cond.expr = B(BytecodeOp::Eq, Bytecode::slot(0), C(9));
   cond.children = {call(C(0), C(0))};
   p.processes.push_back({"main", {loop(C(8), {call(C(0), C(0))}), loop(C(16), {distinctTile(0)}), load, cond}, 1});
   uint64_t hash = 0;
@@ -294,7 +294,7 @@ TEST(PlanInterp, LoadWaitsForTheWriterThenReadsMemory) {
   writer.kind = NodeKind::Call;
   writer.kernel = 1;
   writer.views = {{1, {C(0)}, {4}}};
-  PlanNode body = loop(Expr::load(1, C(2)), {distinctTile(0)});
+  PlanNode body = loop(Bytecode::load(1, C(2)), {distinctTile(0)});
   p.processes.push_back({"main", {writer, body}, 1});
   std::vector<int32_t> lens = {9, 9, 3, 9};
   std::vector<int32_t> buf(64 * 64);
@@ -319,7 +319,7 @@ TEST(PlanInterp, LoadWaitsForTheWriterThenReadsMemory) {
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("tensor 'lens' is read at run time (element 2) but no memory is bound"));
   }
-  p.processes[0].body[1].expr = Expr::load(1, C(4));
+  p.processes[0].body[1].expr = Bytecode::load(1, C(4));
   try {
     run(2);
     FAIL();
@@ -379,7 +379,7 @@ TEST(PlanInterp, ValueSendsAndSlotInits) {
   PlanNode send;
   send.kind = NodeKind::Send;
   send.channel = 0;
-  send.expr = B(ExprOp::Add, Expr::var(0), Expr::slot(0));  // 7, 8, 9
+  send.expr = B(BytecodeOp::Add, Bytecode::var(0), Bytecode::slot(0));  // 7, 8, 9
   p.processes.push_back({"main", {}, 0});
   p.processes.push_back({"producer", {loop(C(3), {send})}, 1});
   PlanNode consume;
@@ -390,7 +390,7 @@ TEST(PlanInterp, ValueSendsAndSlotInits) {
   PlanNode last;
   last.kind = NodeKind::SlotSet;
   last.slot = 0;
-  last.expr = B(ExprOp::Mul, Expr::slot(0), C(2));
+  last.expr = B(BytecodeOp::Mul, Bytecode::slot(0), C(2));
   p.processes.push_back({"consumer", {consume, last}, 1});
   PlanRunResult r = runPlan(p, {.schedule = {.workers = 4}});
   ASSERT_TRUE(r.ok);

@@ -2,7 +2,7 @@
 // (PlanInterpreter) executes. Compact, serialisable, no host pointers: tensors, kernels
 // and channels are referred to by index, kernel functions by index into the artifact's
 // kernel table, and every runtime value (loop bounds, offsets, conditions, dispatch
-// keys) is a ScalarExpr in postfix bytecode over int64 evaluated by the runtime, so
+// keys) is plan bytecode (abi/Bytecode.h) over int64 evaluated by the runtime, so
 // changing a symbol, a slot or a dynamic size never recompiles anything.
 //
 // Serialisation: serializePlan/deserializePlan (binary, little-endian, "PTOPLAN" magic
@@ -10,6 +10,7 @@
 // UserError on a malformed plan.
 #pragma once
 
+#include "pto/wsp/abi/Bytecode.h"
 #include "pto/wsp/abi/ScheduleConfig.h"
 
 #include <cstdint>
@@ -19,70 +20,6 @@
 namespace pto::wsp::abi {
 
 inline constexpr uint32_t kPlanVersion = 2;
-
-// --- ScalarExpr bytecode ---------------------------------------------------------------
-// Postfix over an int64 stack. Operands: Const (8-byte immediate), Sym / Slot / Var
-// (4-byte index immediates: symbol table, slot table, enclosing loop/consume variable
-// by binding index). Binary ops pop b then a and push a op b; comparisons and logic
-// push 0/1; Select pops else, then, cond and pushes cond ? then : else.
-// Load (4-byte tensor index immediate) pops an element index and pushes that integer
-// element of the tensor's memory, read at run time (ragged lengths, CSR indptr /
-// indices): the data stays in the tensor, never in the plan. CvtF16/CvtBF16/CvtF32/
-// CvtF64 pop an integer and push the bit pattern of its float conversion in the low
-// bits (scalar kernel arguments, abi/KernelAbi.h).
-enum class ExprOp : uint8_t {
-  Const, Sym, Slot, Var,
-  Add, Sub, Mul, Div, Mod, Min, Max,
-  Lt, Le, Gt, Ge, Eq, Ne,
-  And, Or, Not, Neg,
-  Select,
-  Load,
-  CvtF16, CvtBF16, CvtF32, CvtF64,
-};
-inline constexpr uint8_t kMaxExprOp = static_cast<uint8_t>(ExprOp::CvtF64);
-
-struct Expr {
-  std::vector<uint8_t> code;  // empty = the constant 0
-  bool operator==(const Expr&) const = default;
-
-  // Builders for producers (lower) and tests; each appends postfix code.
-  static Expr constant(int64_t v);
-  static Expr sym(uint32_t i);
-  static Expr slot(uint32_t i);
-  static Expr var(uint32_t i);
-  static Expr binary(ExprOp op, const Expr& a, const Expr& b);
-  static Expr unary(ExprOp op, const Expr& a);
-  static Expr select(const Expr& c, const Expr& t, const Expr& e);
-  static Expr load(uint32_t tensor, const Expr& index);  // tensor[index] at run time
-  bool isConstant(int64_t* v = nullptr) const;
-};
-
-// Float bit patterns of the kernel ABI: f16 / bf16 (round to nearest even) in the low
-// 16 bits, f32 in the low 32, f64 in all 64. Used by the Cvt ops and by the compiler
-// to constant-fold float scalar arguments.
-enum class FloatFormat : uint8_t { F16, BF16, F32, F64 };
-uint64_t floatBits(double v, FloatFormat f);
-
-// Values the bytecode reads. Div/Mod by zero and a malformed program are user errors.
-struct ExprEnv {
-  const int64_t* symbols = nullptr;
-  size_t numSymbols = 0;
-  const uint64_t* slots = nullptr;
-  size_t numSlots = 0;
-  const int64_t* vars = nullptr;
-  size_t numVars = 0;
-  // Load: reads element `index` of tensor `tensor` (the interpreter first waits for its
-  // writer); null = no tensor memory, a Load is then a user error.
-  int64_t (*load)(void* ctx, uint32_t tensor, int64_t index) = nullptr;
-  void* loadCtx = nullptr;
-};
-int64_t evalExpr(const Expr& e, const ExprEnv& env);
-// Checks stack discipline and operand indices against the given table sizes; returns
-// "" if fine, else what is wrong.
-std::string checkExpr(const Expr& e, size_t numSymbols, size_t numSlots, size_t numVars, size_t numTensors = 0);
-// True if the bytecode reads a loop/consume variable, a slot or tensor memory (i.e. it
-// is not a function of the symbols alone).
-bool readsRuntimeState(const Expr& e);
 
 // --- tables --------------------------------------------------------------------------------
 // How the runtime reads one element (Load, slot_load): the dtype code is the compiler's.
@@ -100,8 +37,8 @@ struct PlanTensor {
   uint64_t bytes = 0;
   bool runtimeManaged = false;   // an intermediate allocated from the HEAP_ARENA
   ElemKind elem = ElemKind::Float;
-  std::vector<Expr> shapeExprs = {};   // empty = static shape
-  std::vector<Expr> strideExprs = {};  // empty = static strides
+  std::vector<Bytecode> shapeExprs = {};   // empty = static shape
+  std::vector<Bytecode> strideExprs = {};  // empty = static strides
   bool operator==(const PlanTensor&) const = default;
 };
 
@@ -149,7 +86,7 @@ struct PlanChannel {
 // tensor's col dim with i).
 struct PlanView {
   uint32_t tensor = 0;
-  std::vector<Expr> offsets;
+  std::vector<Bytecode> offsets;
   std::vector<int64_t> extents;
   int64_t rowStep = 1, colStep = 1;
   bool transposed = false;
@@ -188,19 +125,19 @@ struct PlanNode {
   LoopKind loopKind = LoopKind::Parallel;
   AxisKind axis = AxisKind::Dense;
   uint32_t var = 0;                 // binding index (Loop, Consume)
-  Expr value;                       // Loop: the var's value per iteration (empty = iteration)
+  Bytecode value;                       // Loop: the var's value per iteration (empty = iteration)
   // Loop extent / Sel index / Cond condition / SlotSet value / Send token value
-  Expr expr;
+  Bytecode expr;
   // Call
   uint32_t kernel = 0;
   std::vector<PlanView> views;
-  std::vector<Expr> scalars;
-  Expr dispatchKey;
+  std::vector<Bytecode> scalars;
+  Bytecode dispatchKey;
   // Send / Consume
   uint32_t channel = 0;
   // SlotLoad / SlotSet
   uint32_t slot = 0;
-  Expr row, col;                    // SlotLoad element (view in views[0])
+  Bytecode row, col;                    // SlotLoad element (view in views[0])
   std::vector<PlanNode> children;
   bool operator==(const PlanNode&) const = default;
 };

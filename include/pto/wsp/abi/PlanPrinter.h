@@ -22,7 +22,7 @@ struct PlanPrintOptions {
 
 // Infix text of a bytecode expression; names come from `p`. A malformed program prints
 // as "<malformed: ...>" rather than throwing (the printer is a debugging aid).
-std::string printPlanExpr(const Expr& e, const Plan& p);
+std::string printBytecode(const Bytecode& e, const Plan& p);
 std::string printPlan(const Plan& p, const PlanPrintOptions& opts = {});
 
 }  // namespace pto::wsp::abi

@@ -1,7 +1,7 @@
 // Workload lowering: one ir::Workload of a verified module -> the orchestration plan
 // (abi/Plan.h) that the runtime core interprets. The plan is compact and serialisable:
 // tensors, kernels, symbols, slots and channels are table indices, every runtime value
-// is abi::Expr bytecode, so changing a symbol, slot or dynamic size never re-lowers.
+// is abi::Bytecode bytecode, so changing a symbol, slot or dynamic size never re-lowers.
 //
 // Tables (stable, so the Program API binds by position):
 //   plan.tensors  = module tensors in declaration order (temps: runtimeManaged)

@@ -1,5 +1,5 @@
-// ScalarExpr postfix bytecode: builders, checker and evaluator (abi/Plan.h).
-#include "pto/wsp/abi/Plan.h"
+// Plan bytecode: builders, checker and evaluator (abi/Bytecode.h).
+#include "pto/wsp/abi/Bytecode.h"
 
 #include "pto/wsp/support/Diagnostic.h"
 
@@ -12,7 +12,7 @@
 namespace pto::wsp::abi {
 
 namespace {
-void emitOp(Expr& e, ExprOp op) { e.code.push_back(static_cast<uint8_t>(op)); }
+void emitOp(Bytecode& e, BytecodeOp op) { e.code.push_back(static_cast<uint8_t>(op)); }
 // resize + memcpy rather than insert: GCC 12 reports false -Warray-bounds on inserts of
 // small ranges into vector<uint8_t>.
 void appendBytes(std::vector<uint8_t>& dst, const void* src, size_t n) {
@@ -22,7 +22,7 @@ void appendBytes(std::vector<uint8_t>& dst, const void* src, size_t n) {
   std::memcpy(dst.data() + o, src, n);
 }
 template <class T>
-void emitImm(Expr& e, T v) {
+void emitImm(Bytecode& e, T v) {
   appendBytes(e.code, &v, sizeof v);
 }
 template <class T>
@@ -32,19 +32,19 @@ T readImm(const std::vector<uint8_t>& c, size_t& pc) {
   pc += sizeof v;
   return v;
 }
-int arity(ExprOp op) {
+int arity(BytecodeOp op) {
   switch (op) {
-    case ExprOp::Const: case ExprOp::Sym: case ExprOp::Slot: case ExprOp::Var: return 0;
-    case ExprOp::Not: case ExprOp::Neg: case ExprOp::Load:
-    case ExprOp::CvtF16: case ExprOp::CvtBF16: case ExprOp::CvtF32: case ExprOp::CvtF64: return 1;
-    case ExprOp::Select: return 3;
+    case BytecodeOp::Const: case BytecodeOp::Sym: case BytecodeOp::Slot: case BytecodeOp::Var: return 0;
+    case BytecodeOp::Not: case BytecodeOp::Neg: case BytecodeOp::Load:
+    case BytecodeOp::CvtF16: case BytecodeOp::CvtBF16: case BytecodeOp::CvtF32: case BytecodeOp::CvtF64: return 1;
+    case BytecodeOp::Select: return 3;
     default: return 2;
   }
 }
-size_t immBytes(ExprOp op) {
+size_t immBytes(BytecodeOp op) {
   switch (op) {
-    case ExprOp::Const: return 8;
-    case ExprOp::Sym: case ExprOp::Slot: case ExprOp::Var: case ExprOp::Load: return 4;
+    case BytecodeOp::Const: return 8;
+    case BytecodeOp::Sym: case BytecodeOp::Slot: case BytecodeOp::Var: case BytecodeOp::Load: return 4;
     default: return 0;
   }
 }
@@ -52,42 +52,42 @@ size_t immBytes(ExprOp op) {
 
 // A one-instruction expression: an opcode and its immediate (constant or table index).
 template <class Imm>
-static Expr leaf(ExprOp op, Imm imm) {
-  Expr e;
+static Bytecode leaf(BytecodeOp op, Imm imm) {
+  Bytecode e;
   emitOp(e, op);
   emitImm(e, imm);
   return e;
 }
 
-Expr Expr::constant(int64_t v) { return leaf(ExprOp::Const, v); }
-Expr Expr::sym(uint32_t i) { return leaf(ExprOp::Sym, i); }
-Expr Expr::slot(uint32_t i) { return leaf(ExprOp::Slot, i); }
-Expr Expr::var(uint32_t i) { return leaf(ExprOp::Var, i); }
-Expr Expr::binary(ExprOp op, const Expr& a, const Expr& b) {
-  Expr e = a.code.empty() ? constant(0) : a;
-  const Expr bb = b.code.empty() ? constant(0) : b;
+Bytecode Bytecode::constant(int64_t v) { return leaf(BytecodeOp::Const, v); }
+Bytecode Bytecode::sym(uint32_t i) { return leaf(BytecodeOp::Sym, i); }
+Bytecode Bytecode::slot(uint32_t i) { return leaf(BytecodeOp::Slot, i); }
+Bytecode Bytecode::var(uint32_t i) { return leaf(BytecodeOp::Var, i); }
+Bytecode Bytecode::binary(BytecodeOp op, const Bytecode& a, const Bytecode& b) {
+  Bytecode e = a.code.empty() ? constant(0) : a;
+  const Bytecode bb = b.code.empty() ? constant(0) : b;
   appendBytes(e.code, bb.code.data(), bb.code.size());
   emitOp(e, op);
   return e;
 }
-Expr Expr::unary(ExprOp op, const Expr& a) {
-  Expr e = a.code.empty() ? constant(0) : a;
+Bytecode Bytecode::unary(BytecodeOp op, const Bytecode& a) {
+  Bytecode e = a.code.empty() ? constant(0) : a;
   emitOp(e, op);
   return e;
 }
-Expr Expr::select(const Expr& c, const Expr& t, const Expr& f) {
-  Expr e = c.code.empty() ? constant(0) : c;
-  for (const Expr* x : {&t, &f}) {
-    const Expr y = x->code.empty() ? constant(0) : *x;
+Bytecode Bytecode::select(const Bytecode& c, const Bytecode& t, const Bytecode& f) {
+  Bytecode e = c.code.empty() ? constant(0) : c;
+  for (const Bytecode* x : {&t, &f}) {
+    const Bytecode y = x->code.empty() ? constant(0) : *x;
     appendBytes(e.code, y.code.data(), y.code.size());
   }
-  emitOp(e, ExprOp::Select);
+  emitOp(e, BytecodeOp::Select);
   return e;
 }
 
-Expr Expr::load(uint32_t tensor, const Expr& index) {
-  Expr e = index.code.empty() ? constant(0) : index;
-  emitOp(e, ExprOp::Load);
+Bytecode Bytecode::load(uint32_t tensor, const Bytecode& index) {
+  Bytecode e = index.code.empty() ? constant(0) : index;
+  emitOp(e, BytecodeOp::Load);
   emitImm(e, tensor);
   return e;
 }
@@ -135,44 +135,44 @@ uint64_t floatBits(double v, FloatFormat f) {
   return 0;
 }
 
-bool readsRuntimeState(const Expr& e) {
+bool readsRuntimeState(const Bytecode& e) {
   size_t pc = 0;
   while (pc < e.code.size()) {
     uint8_t raw = e.code[pc++];
-    if (raw > kMaxExprOp) return true;  // malformed: treat as dynamic
-    auto op = static_cast<ExprOp>(raw);
-    if (op == ExprOp::Var || op == ExprOp::Slot || op == ExprOp::Load) return true;
+    if (raw > kMaxBytecodeOp) return true;  // malformed: treat as dynamic
+    auto op = static_cast<BytecodeOp>(raw);
+    if (op == BytecodeOp::Var || op == BytecodeOp::Slot || op == BytecodeOp::Load) return true;
     pc += immBytes(op);
   }
   return false;
 }
 
-bool Expr::isConstant(int64_t* v) const {
+bool Bytecode::isConstant(int64_t* v) const {
   if (code.empty()) {
     if (v) *v = 0;
     return true;
   }
-  if (code.size() != 9 || code[0] != static_cast<uint8_t>(ExprOp::Const)) return false;
+  if (code.size() != 9 || code[0] != static_cast<uint8_t>(BytecodeOp::Const)) return false;
   if (v) std::memcpy(v, code.data() + 1, 8);
   return true;
 }
 
-std::string checkExpr(const Expr& e, size_t numSymbols, size_t numSlots, size_t numVars, size_t numTensors) {
+std::string checkBytecode(const Bytecode& e, size_t numSymbols, size_t numSlots, size_t numVars, size_t numTensors) {
   if (e.code.empty()) return "";
   size_t pc = 0;
   int depth = 0;
   while (pc < e.code.size()) {
     uint8_t raw = e.code[pc++];
-    if (raw > kMaxExprOp) return fmt::format("bad opcode {} at {}", raw, pc - 1);
-    auto op = static_cast<ExprOp>(raw);
+    if (raw > kMaxBytecodeOp) return fmt::format("bad opcode {} at {}", raw, pc - 1);
+    auto op = static_cast<BytecodeOp>(raw);
     if (pc + immBytes(op) > e.code.size()) return fmt::format("truncated immediate at {}", pc);
-    if (op == ExprOp::Sym || op == ExprOp::Slot || op == ExprOp::Var) {
+    if (op == BytecodeOp::Sym || op == BytecodeOp::Slot || op == BytecodeOp::Var) {
       uint32_t i = readImm<uint32_t>(e.code, pc);
-      size_t lim = op == ExprOp::Sym ? numSymbols : op == ExprOp::Slot ? numSlots : numVars;
+      size_t lim = op == BytecodeOp::Sym ? numSymbols : op == BytecodeOp::Slot ? numSlots : numVars;
       if (i >= lim)
         return fmt::format("{} index {} out of range ({})",
-                           op == ExprOp::Sym ? "symbol" : op == ExprOp::Slot ? "slot" : "variable", i, lim);
-    } else if (op == ExprOp::Load) {
+                           op == BytecodeOp::Sym ? "symbol" : op == BytecodeOp::Slot ? "slot" : "variable", i, lim);
+    } else if (op == BytecodeOp::Load) {
       uint32_t i = readImm<uint32_t>(e.code, pc);
       if (i >= numTensors) return fmt::format("tensor index {} out of range ({})", i, numTensors);
     } else {
@@ -187,48 +187,48 @@ std::string checkExpr(const Expr& e, size_t numSymbols, size_t numSlots, size_t 
   return "";
 }
 
-int64_t evalExpr(const Expr& e, const ExprEnv& env) {
+int64_t evalBytecode(const Bytecode& e, const BytecodeEnv& env) {
   if (e.code.empty()) return 0;
   int64_t st[64];
   int sp = 0;
   size_t pc = 0;
   const auto& c = e.code;
   auto bad = [](const std::string& m) {
-    return UserError(makeError({}, "scalar expression: " + m).help("check the plan's ScalarExpr"));
+    return UserError(makeError({}, "scalar expression: " + m).help("check the plan's bytecode"));
   };
   while (pc < c.size()) {
-    auto op = static_cast<ExprOp>(c[pc++]);
-    if (c[pc - 1] > kMaxExprOp || sp < arity(op) || sp >= 64 ||
+    auto op = static_cast<BytecodeOp>(c[pc++]);
+    if (c[pc - 1] > kMaxBytecodeOp || sp < arity(op) || sp >= 64 ||
         pc + immBytes(op) > c.size())
       throw bad("malformed bytecode");
     switch (op) {
-      case ExprOp::Const: st[sp++] = readImm<int64_t>(c, pc); continue;
-      case ExprOp::Sym: {
+      case BytecodeOp::Const: st[sp++] = readImm<int64_t>(c, pc); continue;
+      case BytecodeOp::Sym: {
         uint32_t i = readImm<uint32_t>(c, pc);
         if (i >= env.numSymbols) throw bad(fmt::format("symbol {} out of range", i));
         st[sp++] = env.symbols[i];
         continue;
       }
-      case ExprOp::Slot: {
+      case BytecodeOp::Slot: {
         uint32_t i = readImm<uint32_t>(c, pc);
         if (i >= env.numSlots) throw bad(fmt::format("slot {} out of range", i));
         st[sp++] = static_cast<int64_t>(env.slots[i]);
         continue;
       }
-      case ExprOp::Var: {
+      case BytecodeOp::Var: {
         uint32_t i = readImm<uint32_t>(c, pc);
         if (i >= env.numVars) throw bad(fmt::format("variable {} out of range", i));
         st[sp++] = env.vars[i];
         continue;
       }
-      case ExprOp::Not: st[sp - 1] = !st[sp - 1]; continue;
-      case ExprOp::Neg: st[sp - 1] = static_cast<int64_t>(0ull - static_cast<uint64_t>(st[sp - 1])); continue;
-      case ExprOp::Select: {
+      case BytecodeOp::Not: st[sp - 1] = !st[sp - 1]; continue;
+      case BytecodeOp::Neg: st[sp - 1] = static_cast<int64_t>(0ull - static_cast<uint64_t>(st[sp - 1])); continue;
+      case BytecodeOp::Select: {
         int64_t f = st[--sp], t = st[--sp], cnd = st[--sp];
         st[sp++] = cnd ? t : f;
         continue;
       }
-      case ExprOp::Load: {
+      case BytecodeOp::Load: {
         uint32_t t = readImm<uint32_t>(c, pc);
         if (!env.load)
           throw UserError(makeError({}, fmt::format("scalar expression reads element {} of tensor {} but no tensor "
@@ -237,8 +237,8 @@ int64_t evalExpr(const Expr& e, const ExprEnv& env) {
         st[sp - 1] = env.load(env.loadCtx, t, st[sp - 1]);
         continue;
       }
-      case ExprOp::CvtF16: case ExprOp::CvtBF16: case ExprOp::CvtF32: case ExprOp::CvtF64: {
-        auto f = static_cast<FloatFormat>(static_cast<uint8_t>(op) - static_cast<uint8_t>(ExprOp::CvtF16));
+      case BytecodeOp::CvtF16: case BytecodeOp::CvtBF16: case BytecodeOp::CvtF32: case BytecodeOp::CvtF64: {
+        auto f = static_cast<FloatFormat>(static_cast<uint8_t>(op) - static_cast<uint8_t>(BytecodeOp::CvtF16));
         st[sp - 1] = static_cast<int64_t>(floatBits(static_cast<double>(st[sp - 1]), f));
         continue;
       }
@@ -247,26 +247,26 @@ int64_t evalExpr(const Expr& e, const ExprEnv& env) {
     int64_t b = st[--sp], a = st[--sp], r = 0;
     auto ua = static_cast<uint64_t>(a), ub = static_cast<uint64_t>(b);
     switch (op) {
-      case ExprOp::Add: r = static_cast<int64_t>(ua + ub); break;  // wraps, never UB
-      case ExprOp::Sub: r = static_cast<int64_t>(ua - ub); break;
-      case ExprOp::Mul: r = static_cast<int64_t>(ua * ub); break;
-      case ExprOp::Div:
-      case ExprOp::Mod:
-        if (b == 0) throw bad(fmt::format("{} by zero ({} {} 0)", op == ExprOp::Div ? "division" : "modulo", a,
-                                          op == ExprOp::Div ? "/" : "%"));
-        if (a == INT64_MIN && b == -1) r = op == ExprOp::Div ? a : 0;
-        else r = op == ExprOp::Div ? a / b : a % b;
+      case BytecodeOp::Add: r = static_cast<int64_t>(ua + ub); break;  // wraps, never UB
+      case BytecodeOp::Sub: r = static_cast<int64_t>(ua - ub); break;
+      case BytecodeOp::Mul: r = static_cast<int64_t>(ua * ub); break;
+      case BytecodeOp::Div:
+      case BytecodeOp::Mod:
+        if (b == 0) throw bad(fmt::format("{} by zero ({} {} 0)", op == BytecodeOp::Div ? "division" : "modulo", a,
+                                          op == BytecodeOp::Div ? "/" : "%"));
+        if (a == INT64_MIN && b == -1) r = op == BytecodeOp::Div ? a : 0;
+        else r = op == BytecodeOp::Div ? a / b : a % b;
         break;
-      case ExprOp::Min: r = std::min(a, b); break;
-      case ExprOp::Max: r = std::max(a, b); break;
-      case ExprOp::Lt: r = a < b; break;
-      case ExprOp::Le: r = a <= b; break;
-      case ExprOp::Gt: r = a > b; break;
-      case ExprOp::Ge: r = a >= b; break;
-      case ExprOp::Eq: r = a == b; break;
-      case ExprOp::Ne: r = a != b; break;
-      case ExprOp::And: r = a && b; break;
-      case ExprOp::Or: r = a || b; break;
+      case BytecodeOp::Min: r = std::min(a, b); break;
+      case BytecodeOp::Max: r = std::max(a, b); break;
+      case BytecodeOp::Lt: r = a < b; break;
+      case BytecodeOp::Le: r = a <= b; break;
+      case BytecodeOp::Gt: r = a > b; break;
+      case BytecodeOp::Ge: r = a >= b; break;
+      case BytecodeOp::Eq: r = a == b; break;
+      case BytecodeOp::Ne: r = a != b; break;
+      case BytecodeOp::And: r = a && b; break;
+      case BytecodeOp::Or: r = a || b; break;
       default: throw bad("bad opcode");
     }
     st[sp++] = r;
