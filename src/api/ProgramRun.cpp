@@ -77,7 +77,7 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
     traceFile.emplace(in.tracePath);
     rt::TraceExportOptions topts;
     topts.kernelNames = kernelNames;
-    traceWriter.emplace(cfg.engine.numWorkers, std::move(topts),
+    traceWriter.emplace(cfg.engine.schedule.workers, std::move(topts),
                         [&f = *traceFile](std::string_view s) { f.write(s); });
     cfg.engine.traceWriter = &*traceWriter;
   }
