@@ -2,7 +2,7 @@
 # Installs the Debian packages PTO-WSP needs (as root), skipping what is present.
 set -euo pipefail
 PKGS=(g++ cmake ninja-build clang libclang-rt-14-dev
-      libgtest-dev libgmock-dev libbenchmark-dev
+      libgtest-dev libgmock-dev libbenchmark-dev valgrind
       nlohmann-json3-dev libcli11-dev libfmt-dev libxxhash-dev
       libtbb-dev libopenblas-dev)
 missing=()

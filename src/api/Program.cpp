@@ -103,7 +103,6 @@ void Program::Impl::recordRun(detail::RunOutputs&& out, bool dryRun, double exec
   stats.dryRun = dryRun;
   stats.executeMs = executeMs;
   finalSlots = std::move(out.slots);
-  traceJson = std::move(out.traceJson);
   hasRun = true;
 }
 
@@ -250,6 +249,7 @@ detail::RunInputs runInputs(Program::Impl& im, bool dryRun, const SourceLoc& loc
   in.threads = im.threads != 0 ? im.threads : std::max(1u, std::thread::hardware_concurrency());
   in.watchdogMs = im.watchdogMs;
   in.dryRun = dryRun;
+  in.tracePath = im.tracePath;
   return in;
 }
 
@@ -308,27 +308,21 @@ uint64_t Program::slot(std::string_view name, std::source_location where) const 
   return i < im.finalSlots.size() ? im.finalSlots[i] : im.slotInit[i];
 }
 
-void Program::trace(const std::filesystem::path& out) const {
+void Program::traceTo(const std::filesystem::path& out) {
   namespace fs = std::filesystem;
-  const Impl& im = *impl_;
-  if (!im.hasRun)
-    throw UserError(makeError(SourceLoc{out.string(), 0, 0, fmt::format("program '{}' > trace", im.module.name)},
-                              "no run has finished yet, so there is no trace to write")
-                        .help("call execute() + synchronize() or dryRun() first"));
-  // The artifact writer's own help is about the cache; a trace path is the user's choice.
+  Impl& im = *impl_;
+  if (out.empty()) {
+    im.tracePath.clear();
+    return;
+  }
+  // Checked now, so a bad path fails before a long run rather than after it.
   const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw UserError(makeError(SourceLoc{out.string(), 0, 0, fmt::format("program '{}' > trace", im.module.name)},
                               fmt::format("cannot write the trace: directory '{}' does not exist", dir.string()))
                         .help("create the directory first or choose another --trace path"));
-  try {
-    artifact::writeFileAtomic(out, im.traceJson);
-  } catch (const UserError&) {
-    throw UserError(makeError(SourceLoc{out.string(), 0, 0, fmt::format("program '{}' > trace", im.module.name)},
-                              fmt::format("cannot write the trace to '{}'", out.string()))
-                        .help("choose a writable --trace path"));
-  }
+  im.tracePath = out;
 }
 
 }  // namespace pto::wsp

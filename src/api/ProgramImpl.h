@@ -24,13 +24,13 @@ struct RunInputs {
   unsigned threads = 1;
   uint32_t watchdogMs = rt::kDefaultWatchdogMs;
   bool dryRun = false;
+  std::filesystem::path tracePath;  // empty: no trace
 };
 
 // What a finished run left behind.
 struct RunOutputs {
   rt::RunStats stats;
   std::vector<uint64_t> slots;
-  std::string traceJson;
   double wallMs = 0;
 };
 
@@ -80,7 +80,7 @@ struct Program::Impl {
   bool hasRun = false;
   ProgramStats stats;
   std::vector<uint64_t> finalSlots;
-  std::string traceJson;
+  std::filesystem::path tracePath;  // traceTo(): where the next runs stream their trace
 
   // Runtime values from the plan / module defaults; no tensor bound.
   void initRuntimeValues();

@@ -5,15 +5,64 @@
 #include "pto/wsp/runtime/HostExecutor.h"
 #include "pto/wsp/runtime/TaskSink.h"
 
+#include <fmt/format.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <optional>
 
 namespace pto::wsp::detail {
 
 namespace {
-// Enough for the examples' timelines; beyond it the Engine stops recording (stats stay
-// complete), which keeps a long run's trace memory bounded.
-constexpr size_t kTraceCapacity = size_t{1} << 20;
+
+[[noreturn]] void traceWriteError(const std::filesystem::path& out, const char* why) {
+  throw UserError(makeError(SourceLoc{out.string(), 0, 0, "trace"},
+                            fmt::format("cannot write the trace to '{}': {}", out.string(), why))
+                      .help("choose a writable --trace path with enough free space"));
+}
+
+// The trace streams into `<out>.partial`, renamed over `out` once the run finished, so
+// a failed run never leaves a truncated document under the requested name.
+class TraceFile {
+ public:
+  explicit TraceFile(std::filesystem::path out) : out_(std::move(out)), tmp_(out_.string() + ".partial") {
+    f_ = std::fopen(tmp_.c_str(), "wb");
+    if (!f_) traceWriteError(out_, std::strerror(errno));
+  }
+  TraceFile(const TraceFile&) = delete;
+  TraceFile& operator=(const TraceFile&) = delete;
+  ~TraceFile() {
+    if (f_) {
+      std::fclose(f_);
+      std::error_code ec;
+      std::filesystem::remove(tmp_, ec);
+    }
+  }
+  void write(std::string_view s) {
+    if (std::fwrite(s.data(), 1, s.size(), f_) != s.size()) traceWriteError(out_, std::strerror(errno));
+  }
+  void commit() {
+    const int rc = std::fclose(f_);
+    f_ = nullptr;
+    std::error_code ec;
+    if (rc != 0) {
+      std::filesystem::remove(tmp_, ec);
+      traceWriteError(out_, std::strerror(errno));
+    }
+    std::filesystem::rename(tmp_, out_, ec);
+    if (ec) {
+      std::filesystem::remove(tmp_, ec);
+      traceWriteError(out_, ec.message().c_str());
+    }
+  }
+
+ private:
+  std::filesystem::path out_, tmp_;
+  std::FILE* f_ = nullptr;
+};
+
 }  // namespace
 
 RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& kernels,
@@ -21,8 +70,17 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
   const auto t0 = std::chrono::steady_clock::now();
   rt::PlanRunConfig cfg;
   cfg.engine = rt::engineConfigFor(plan.schedule);
-  cfg.engine.trace = true;
-  cfg.engine.traceCapacity = kTraceCapacity;
+  // Nothing per task is kept: with a trace path the records stream to the file.
+  std::optional<TraceFile> traceFile;
+  std::optional<rt::ChromeTraceWriter> traceWriter;
+  if (!in.tracePath.empty()) {
+    traceFile.emplace(in.tracePath);
+    rt::TraceExportOptions topts;
+    topts.kernelNames = kernelNames;
+    traceWriter.emplace(cfg.engine.schedule.workers, std::move(topts),
+                        [&f = *traceFile](std::string_view s) { f.write(s); });
+    cfg.engine.traceWriter = &*traceWriter;
+  }
   std::optional<rt::HostExecutor> executor;
   std::optional<rt::HostExecutorSink> sink;
   if (!in.dryRun) {
@@ -42,9 +100,10 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
   RunOutputs out;
   out.stats = r.stats;
   out.slots = std::move(r.slots);
-  rt::TraceExportOptions topts;
-  topts.kernelNames = kernelNames;
-  out.traceJson = interp.engine().chromeTrace(topts);
+  if (traceWriter) {
+    traceWriter->finish();
+    traceFile->commit();
+  }
   out.wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

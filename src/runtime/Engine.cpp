@@ -43,6 +43,7 @@ Engine::Engine(const EngineConfig& cfg) {
   m.policy = std::move(policy);
   uint64_t rs = std::bit_ceil(uint64_t{cfg.schedule.taskWindow});
   m.ring.resize(rs);
+  if (cfg.traceWriter) m.traceRing.resize(rs);
   m.ringMask = rs - 1;
   m.procs.push_back(Proc{"main", 0, {}});
   m.workerFree.assign(cfg.schedule.workers, 0);
@@ -119,6 +120,7 @@ void Engine::Impl::popPhysical() {
     }
   }
   fetchHostTimes(popHead);
+  streamTrace(popHead);
   tmap.releaseBefore(rec(popHead).eidEnd);
   ++popHead;
 }
@@ -128,12 +130,20 @@ void Engine::Impl::popPhysical() {
 void Engine::Impl::fetchHostTimes(TaskId id) {
   const Rec& r = rec(id);
   if (!cfg.sink || r.traceIdx == kNoTrace) return;
-  TraceRecord& tr = traceRecs[r.traceIdx];
   HostTaskTimes ht;
   if (!cfg.sink->hostTimes(id, ht)) return;
-  tr.hostStartNs = ht.startNs;
-  tr.hostEndNs = ht.endNs;
-  tr.hostThread = ht.hostThread;
+  auto put = [&](TraceRecord& tr) {
+    tr.hostStartNs = ht.startNs;
+    tr.hostEndNs = ht.endNs;
+    tr.hostThread = ht.hostThread;
+  };
+  if (r.traceIdx != kStreamOnly) put(traceRecs[r.traceIdx]);
+  if (cfg.traceWriter) put(traceRing[id & ringMask]);
+}
+
+// After fetchHostTimes: the record is complete, hand it to the writer.
+void Engine::Impl::streamTrace(TaskId id) {
+  if (cfg.traceWriter && rec(id).traceIdx != kNoTrace) cfg.traceWriter->add(traceRing[id & ringMask]);
 }
 
 void Engine::Impl::resolvePending() {
@@ -401,9 +411,13 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
                         ((out.finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
   m.timeline = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
   m.timeline ^= m.timeline >> 29;
-  if (cfg.trace && !t.structural && m.traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kNoTrace)) {
+  if (cfg.trace && !t.structural && m.traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kStreamOnly)) {
     r.traceIdx = static_cast<uint32_t>(m.traceRecs.size());
     m.traceRecs.push_back({seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0});
+  }
+  if (cfg.traceWriter && !t.structural) {
+    if (r.traceIdx == kNoTrace) r.traceIdx = kStreamOnly;
+    m.traceRing[seq & m.ringMask] = {seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0};
   }
 
   if (cfg.sink) {
@@ -527,9 +541,11 @@ void Engine::drain() {
     while (!m.procs[p].scopes.empty()) scopeEnd(p);
   if (m.cfg.sink && !m.drained) {
     if (m.cfg.sink->drain() == WaitStatus::Stalled) m.hostDeadlock(0, "drain");
-    if (m.cfg.trace)
+    if (m.cfg.trace || m.cfg.traceWriter)
       for (TaskId id = m.popHead; id < m.tail; ++id) m.fetchHostTimes(id);
   }
+  if (m.cfg.traceWriter && !m.drained)
+    for (TaskId id = m.popHead; id < m.tail; ++id) m.streamTrace(id);
   m.drained = true;
   m.st.hostWallNs = engineNowNs() - m.startNs;
 }

@@ -17,6 +17,7 @@ namespace pto::wsp::rt {
 uint64_t engineNowNs();  // steady clock, ns
 
 inline constexpr uint32_t kNoTrace = ~uint32_t{0};
+inline constexpr uint32_t kStreamOnly = kNoTrace - 1;  // traced in traceRing, not traceRecs
 
 // One issued task, kept while it is in the physical ring. One cache line: the issue
 // path writes one record and reads two old ones (at the semantic and physical heads)
@@ -84,6 +85,7 @@ struct Engine::Impl {
   int lastStall = -1;        // Resource of the latest issue's stall, -1 if it did not stall
   uint64_t timeline = 0x243f6a8885a308d3ull;  // running timeline digest
   std::vector<TraceRecord> traceRecs;
+  std::vector<TraceRecord> traceRing;  // cfg.traceWriter: records of the tasks in the ring
   std::vector<TaskId> predScratch;  // producers of the task being issued (unordered)
   std::vector<TaskId> hostScratch;  // those the host may still be running
   std::vector<uint64_t> bucketScratch;  // TensorMap buckets of its regions' cells
@@ -124,6 +126,7 @@ struct Engine::Impl {
   void popPhysical();
   void fetchHostTimes(TaskId id);
   void hostDeadlock(ProcessId p, const char* during);
+  void streamTrace(TaskId id);
   void resolvePending();
   IssueStatus issueTask(ProcessId p, const TaskDesc& t, TaskTimes& out, Resource& blockedRes,
                         uint64_t& blockedMin);

@@ -16,7 +16,7 @@ constexpr uint32_t kMaxTensorId = 1u << 24;
 TensorMap::TensorMap(uint32_t capacity) : capacity_(capacity) {
   PTO_INTERNAL_ASSERT(capacity >= 1, "tensormap capacity must be >= 1");
   uint64_t p = std::bit_ceil(uint64_t{capacity});
-  pool_ = std::make_unique<Entry[]>(p);
+  pool_ = std::make_unique_for_overwrite<Entry[]>(p);
   ext_ = std::make_unique_for_overwrite<ExtBox[]>(p);
   poolMask_ = p - 1;
   uint64_t b = std::bit_ceil(std::max<uint64_t>(capacity, 64));

@@ -1,59 +1,188 @@
+// Chrome trace-event JSON, written by hand into a bounded buffer: a long run's trace
+// streams to its file without a document tree (nlohmann-json spent ~50k instructions
+// per task building one).
 #include "pto/wsp/runtime/Trace.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
-#include <algorithm>
+#include <charconv>
 
 namespace pto::wsp::rt {
 
+namespace {
+
+constexpr size_t kFlushBytes = size_t{64} << 10;
+
+void appendUint(std::string& s, uint64_t v) {
+  char b[24];
+  const auto r = std::to_chars(b, b + sizeof b, v);
+  s.append(b, r.ptr);
+}
+
+void appendQuoted(std::string& s, std::string_view v) {
+  s += '"';
+  for (const char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      s += '\\';
+      s += c;
+    } else if (u < 0x20) {
+      s += fmt::format("\\u{:04x}", u);
+    } else {
+      s += c;
+    }
+  }
+  s += '"';
+}
+
+void metaName(std::string& s, const char* what, uint32_t pid, const uint32_t* tid, std::string_view value,
+              const char* key = "name") {
+  s += ",\n{\"name\":\"";
+  s += what;
+  s += "\",\"ph\":\"M\",\"pid\":";
+  appendUint(s, pid);
+  if (tid) {
+    s += ",\"tid\":";
+    appendUint(s, *tid);
+  }
+  s += ",\"args\":{\"";
+  s += key;
+  s += "\":";
+  s += value;
+  s += "}}";
+}
+
+}  // namespace
+
+ChromeTraceWriter::ChromeTraceWriter(uint32_t numWorkers, TraceExportOptions opts, Output out)
+    : opts_(std::move(opts)), out_(std::move(out)) {
+  scale_ = opts_.cyclesPerMicrosecond > 0 ? 1.0 / opts_.cyclesPerMicrosecond : 1.0;
+  unitScale_ = scale_ == 1.0;
+  for (const std::string& n : opts_.kernelNames) {
+    std::string q;
+    appendQuoted(q, n);
+    quoted_.push_back(std::move(q));
+  }
+  buf_.reserve(kFlushBytes + 4096);
+  buf_ += "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,"
+          "\"args\":{\"name\":";
+  appendQuoted(buf_, opts_.processName);
+  buf_ += "}}";
+  for (uint32_t w = 0; w < numWorkers; ++w) {
+    std::string n;
+    appendQuoted(n, fmt::format("worker {}", w));
+    metaName(buf_, "thread_name", 0, &w, n);
+    metaName(buf_, "thread_sort_index", 0, &w, std::to_string(w), "sort_index");
+  }
+}
+
+void ChromeTraceWriter::name(uint32_t kernel) {
+  if (kernel < quoted_.size()) {
+    buf_ += quoted_[kernel];
+  } else {
+    buf_ += "\"k";
+    appendUint(buf_, kernel);
+    buf_ += '"';
+  }
+}
+
+void ChromeTraceWriter::time(double cycles) {
+  char b[32];
+  const auto r = std::to_chars(b, b + sizeof b, cycles * scale_);
+  buf_.append(b, r.ptr);
+}
+
+void ChromeTraceWriter::add(const TraceRecord& r) {
+  ++records_;
+  std::string& s = buf_;
+  s += ",\n{\"name\":";
+  name(r.kernel);
+  s += ",\"cat\":\"task\",\"ph\":\"X\",\"pid\":0,\"tid\":";
+  appendUint(s, r.worker);
+  s += ",\"ts\":";
+  if (unitScale_) appendUint(s, r.start);
+  else time(static_cast<double>(r.start));
+  s += ",\"dur\":";
+  if (unitScale_) appendUint(s, r.finish - r.start);
+  else time(static_cast<double>(r.finish - r.start));
+  s += ",\"args\":{\"task\":";
+  appendUint(s, r.task);
+  s += ",\"kernel\":";
+  appendUint(s, r.kernel);
+  s += ",\"process\":";
+  appendUint(s, r.process);
+  s += ",\"issue_cycle\":";
+  appendUint(s, r.issue);
+  s += ",\"start_cycle\":";
+  appendUint(s, r.start);
+  s += ",\"finish_cycle\":";
+  appendUint(s, r.finish);
+  if (r.hostEndNs != 0) {
+    s += ",\"host_start_ns\":";
+    appendUint(s, r.hostStartNs);
+    s += ",\"host_end_ns\":";
+    appendUint(s, r.hostEndNs);
+  }
+  s += "}}";
+  if (r.hostEndNs != 0) {
+    if (hostTrack_.empty()) {
+      std::string n;
+      appendQuoted(n, opts_.hostProcessName);
+      metaName(s, "process_name", 1, nullptr, n);
+      metaName(s, "process_sort_index", 1, nullptr, "1", "sort_index");
+    }
+    if (r.hostThread >= hostTrack_.size()) hostTrack_.resize(r.hostThread + 1, false);
+    if (!hostTrack_[r.hostThread]) {
+      hostTrack_[r.hostThread] = true;
+      std::string n;
+      appendQuoted(n, fmt::format("host thread {}", r.hostThread));
+      metaName(s, "thread_name", 1, &r.hostThread, n);
+    }
+    s += ",\n{\"name\":";
+    name(r.kernel);
+    s += ",\"cat\":\"host\",\"ph\":\"X\",\"pid\":1,\"tid\":";
+    appendUint(s, r.hostThread);
+    s += ",\"ts\":";
+    char b[32];
+    auto e = std::to_chars(b, b + sizeof b, static_cast<double>(r.hostStartNs) / 1e3);
+    s.append(b, e.ptr);
+    s += ",\"dur\":";
+    e = std::to_chars(b, b + sizeof b, static_cast<double>(r.hostEndNs - r.hostStartNs) / 1e3);
+    s.append(b, e.ptr);
+    s += ",\"args\":{\"task\":";
+    appendUint(s, r.task);
+    s += ",\"kernel\":";
+    appendUint(s, r.kernel);
+    s += ",\"worker\":";
+    appendUint(s, r.worker);
+    s += ",\"start_cycle\":";
+    appendUint(s, r.start);
+    s += ",\"finish_cycle\":";
+    appendUint(s, r.finish);
+    s += "}}";
+  }
+  if (s.size() >= kFlushBytes) flush();
+}
+
+void ChromeTraceWriter::flush() {
+  out_(buf_);
+  buf_.clear();
+}
+
+void ChromeTraceWriter::finish() {
+  if (finished_) return;
+  finished_ = true;
+  buf_ += "\n]}\n";
+  flush();
+}
+
 std::string chromeTraceJson(std::span<const TraceRecord> records, uint32_t numWorkers,
                             const TraceExportOptions& opts) {
-  using nlohmann::json;
-  const double scale = opts.cyclesPerMicrosecond > 0 ? 1.0 / opts.cyclesPerMicrosecond : 1.0;
-  json ev = json::array();
-  ev.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 0}, {"args", {{"name", opts.processName}}}});
-  for (uint32_t w = 0; w < numWorkers; ++w) {
-    ev.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", w},
-                  {"args", {{"name", fmt::format("worker {}", w)}}}});
-    ev.push_back({{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", 0}, {"tid", w},
-                  {"args", {{"sort_index", w}}}});
-  }
-  auto nameOf = [&](const TraceRecord& r) {
-    return r.kernel < opts.kernelNames.size() ? opts.kernelNames[r.kernel] : fmt::format("k{}", r.kernel);
-  };
-  uint32_t hostThreads = 0;  // tracks of the host process: 1 + the highest thread seen
-  for (const TraceRecord& r : records)
-    if (r.hostEndNs != 0) hostThreads = std::max(hostThreads, r.hostThread + 1);
-  if (hostThreads != 0) {
-    ev.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", opts.hostProcessName}}}});
-    ev.push_back({{"name", "process_sort_index"}, {"ph", "M"}, {"pid", 1}, {"args", {{"sort_index", 1}}}});
-    for (uint32_t h = 0; h < hostThreads; ++h)
-      ev.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", h},
-                    {"args", {{"name", fmt::format("host thread {}", h)}}}});
-  }
-  for (const TraceRecord& r : records) {
-    std::string name = nameOf(r);
-    json args = {{"task", r.task}, {"kernel", r.kernel}, {"process", r.process},
-                 {"issue_cycle", r.issue}, {"start_cycle", r.start}, {"finish_cycle", r.finish}};
-    if (r.hostEndNs) {
-      args["host_start_ns"] = r.hostStartNs;
-      args["host_end_ns"] = r.hostEndNs;
-    }
-    ev.push_back({{"name", std::move(name)}, {"cat", "task"}, {"ph", "X"}, {"pid", 0},
-                  {"tid", r.worker}, {"ts", r.start * scale},
-                  {"dur", (r.finish - r.start) * scale}, {"args", std::move(args)}});
-  }
-  for (const TraceRecord& r : records) {
-    if (r.hostEndNs == 0) continue;
-    json args = {{"task", r.task}, {"kernel", r.kernel}, {"worker", r.worker},
-                 {"start_cycle", r.start}, {"finish_cycle", r.finish}};
-    ev.push_back({{"name", nameOf(r)}, {"cat", "host"}, {"ph", "X"}, {"pid", 1}, {"tid", r.hostThread},
-                  {"ts", static_cast<double>(r.hostStartNs) / 1e3},
-                  {"dur", static_cast<double>(r.hostEndNs - r.hostStartNs) / 1e3}, {"args", std::move(args)}});
-  }
-  json j = {{"traceEvents", std::move(ev)}, {"displayTimeUnit", "ns"}};
-  return j.dump();
+  std::string doc;
+  ChromeTraceWriter w(numWorkers, opts, [&](std::string_view s) { doc += s; });
+  for (const TraceRecord& r : records) w.add(r);
+  w.finish();
+  return doc;
 }
 
 }  // namespace pto::wsp::rt

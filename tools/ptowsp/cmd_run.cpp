@@ -184,6 +184,7 @@ int runRun(const RunOptions& o) {
   for (auto& [name, t] : tensors.all) p.bind(name, t.bytes.data(), t.bytes.size());
   p.setThreads(o.threads);
   p.setWatchdog(o.watchdogMs);
+  if (!o.trace.empty()) p.traceTo(o.trace);
   ProgramStats stats;
   try {
     if (o.dryRun) {
@@ -205,7 +206,6 @@ int runRun(const RunOptions& o) {
     }
     throw;
   }
-  if (!o.trace.empty()) p.trace(o.trace);
   if (!o.outputs.empty() && !o.dryRun) {
     for (const std::string& name : tensors.outputs)
       writeNpy(std::filesystem::path(o.outputs) / (name + ".npy"), tensors.all.at(name));

@@ -5,9 +5,9 @@
 //   p.bind("X", x.data(), x.size() * sizeof(uint16_t));      // zero-copy
 //   p.bind("W", w.data(), ...); p.bind("Y", y.data(), ...);
 //   p.setSymbol("S", 512);                                   // no recompile
+//   p.traceTo("rms.json");                                   // ui.perfetto.dev
 //   p.execute(); p.synchronize();
 //   ProgramStats s = p.stats();                              // s.totalCycles ...
-//   p.trace("rms.json");                                     // ui.perfetto.dev
 //
 // compile() runs the compile driver (driver/Driver.h): verify -> lower the workload to a
 // plan -> the target emits one unit per kernel -> object cache (one object per kernel,
@@ -123,8 +123,12 @@ class Program {
 
   ProgramStats stats() const;        // of the last finished run (execute or dry run)
   uint64_t slot(std::string_view name, std::source_location where = std::source_location::current()) const;  // after the last run
-  // Writes the last run's Chrome/Perfetto trace JSON (one track per worker).
-  void trace(const std::filesystem::path& out) const;
+  // The following runs (execute or dry run) stream their Chrome/Perfetto trace JSON
+  // (one track per worker, one per host thread) to `out`, in memory bounded by the task
+  // window; the file appears when the run finishes (a failed run leaves none). Without
+  // it a run keeps nothing per task. "" stops tracing. A missing directory is a
+  // UserError here, a write error one of the run.
+  void traceTo(const std::filesystem::path& out);
 
   struct Impl;  // opaque: src/api/ProgramImpl.h
 

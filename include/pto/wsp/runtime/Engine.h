@@ -105,6 +105,11 @@ struct EngineConfig {
   uint64_t heapReserved = 0;
   bool trace = false;                      // keep TraceRecords (up to traceCapacity)
   size_t traceCapacity = size_t{1} << 22;
+  // Streams every non-structural task's TraceRecord, in issue order, once it is
+  // complete (host times known: when its slot is reused, or at drain), in memory
+  // bounded by the task window and independent of `trace`. Borrowed; the caller
+  // calls finish() after drain().
+  ChromeTraceWriter* traceWriter = nullptr;
   TaskSink* sink = nullptr;                // null: dry run (no kernel runs)
 };
 

@@ -82,14 +82,17 @@ class TensorMap {
   // these misses). Dims 0-1 of the box are inline; dims 2-3 of rank 3-4 boxes live in
   // the parallel array ext_ (only touched for such regions).
   static constexpr uint32_t kInlineDims = 2;
+  // No member initialisers: the pool is allocated uninitialised (zero-filling 4 MiB
+  // was most of a small run's start-up) and every field is written at insertion; an
+  // entry is only read through an id that was inserted.
   struct alignas(64) Entry {
-    uint64_t next = kNone;  // older entry id in the same bucket
-    TaskId task = 0;
-    uint32_t tensor = 0;
-    uint8_t rank = 0;
-    bool writes = false;
-    int64_t lo[kInlineDims] = {}, hi[kInlineDims] = {};
-    uint64_t cell = 0;  // full 64-bit key of the (tensor, cell) it is registered in
+    uint64_t next;  // older entry id in the same bucket
+    TaskId task;
+    uint32_t tensor;
+    uint8_t rank;
+    bool writes;
+    int64_t lo[kInlineDims], hi[kInlineDims];
+    uint64_t cell;  // full 64-bit key of the (tensor, cell) it is registered in
   };
   struct ExtBox {
     int64_t lo[kMaxRank - kInlineDims], hi[kMaxRank - kInlineDims];

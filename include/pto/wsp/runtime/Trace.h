@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pto::wsp::rt {
@@ -35,7 +37,39 @@ struct TraceExportOptions {
 //    thread_name "host thread N", ts/dur = host wall time in us since the executor
 //    started; the task id and its semantic worker and cycles in args.
 // Both processes name a task the same way, so selecting a kernel name finds both.
+// Events are in record order, each task's host event right after its semantic one.
 std::string chromeTraceJson(std::span<const TraceRecord> records, uint32_t numWorkers,
                             const TraceExportOptions& opts = {});
+
+// The same document, written record by record in bounded memory: the text goes to
+// `out` in chunks of about 64 KiB (and at finish()), so a run of any length can stream
+// its trace to a file. Host-thread tracks are named when their first record arrives.
+// `out` may throw (a write error); finish() must be called once, after the last add().
+class ChromeTraceWriter {
+ public:
+  using Output = std::function<void(std::string_view)>;
+  ChromeTraceWriter(uint32_t numWorkers, TraceExportOptions opts, Output out);
+  ChromeTraceWriter(const ChromeTraceWriter&) = delete;
+  ChromeTraceWriter& operator=(const ChromeTraceWriter&) = delete;
+
+  void add(const TraceRecord& r);
+  void finish();
+  uint64_t records() const { return records_; }
+
+ private:
+  void flush();
+  void name(uint32_t kernel);
+  void time(double cycles);
+
+  TraceExportOptions opts_;
+  Output out_;
+  std::vector<std::string> quoted_;  // JSON-escaped kernel names
+  std::vector<bool> hostTrack_;      // host threads already named
+  std::string buf_;
+  double scale_ = 1.0;
+  bool unitScale_ = true;  // cycles are printed as integers
+  uint64_t records_ = 0;
+  bool finished_ = false;
+};
 
 }  // namespace pto::wsp::rt

@@ -1,0 +1,144 @@
+// One runtime workload of N empty tasks, run once: the program bench/runtime/instructions.sh
+// runs under callgrind at N and 2N tasks so that the difference divided by N is the
+// instructions one more task costs (start-up, allocation and teardown cancel out).
+//
+//   bench_instr_workload VARIANT N
+//     engine-chain        Engine dry run, chain by explicit edges
+//     engine-chain-tmap   Engine dry run, chain by a ReadWrite tile (TensorMap)
+//     engine-fan-tmap     Engine dry run, fan-out/fan-in blocks of 1000 by regions
+//     engine-exec-chain   Engine + HostExecutor (1 worker), chain by explicit edges
+//     exec-chain          HostExecutor alone (1 worker), chain by explicit edges
+// With an executor the script counts the submitting thread only (callgrind
+// --separate-threads): the worker's spinning depends on scheduling, the submitting
+// thread's work does not. Every run checks its own result (tasks issued / run).
+#include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/runtime/HostExecutor.h"
+#include "pto/wsp/runtime/TaskSink.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace rt = pto::wsp::rt;
+
+constexpr uint32_t kFanWidth = 1000;
+
+rt::HostExecutorConfig execCfg() {
+  rt::HostExecutorConfig c;
+  c.hostThreads = 1;
+  c.window = 16384;
+  c.depListCapacity = 16384;
+  c.readyQueueCapacity = 16384;
+  return c;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  fmt::print(stderr, "bench_instr_workload: {}\n", what);
+  std::exit(1);
+}
+
+void check(uint64_t got, uint64_t want, const char* what) {
+  if (got != want) fail(fmt::format("{} {}, expected {}", what, got, want));
+}
+
+uint64_t engineChain(uint64_t n, bool tmap, rt::TaskSink* sink) {
+  rt::EngineConfig c;
+  c.sink = sink;
+  rt::Engine eng(c);
+  const rt::Region r = rt::Region::box2d(0, 0, 0, 16, 16, rt::Access::ReadWrite);
+  rt::TaskId dep[1];
+  for (uint64_t s = 0; s < n; ++s) {
+    rt::TaskDesc d;
+    d.cycles = 1;
+    if (tmap) {
+      d.regions = {&r, 1};
+    } else if (s > 0) {
+      dep[0] = s - 1;
+      d.deps = dep;
+    }
+    eng.issue(d);
+  }
+  eng.drain();
+  check(eng.stats().tasks, n, "tasks issued");
+  check(eng.stats().totalCycles, n, "total cycles of a chain of 1-cycle tasks");
+  return n;
+}
+
+uint64_t engineFanTmap(uint64_t n) {
+  rt::Engine eng(rt::EngineConfig{});
+  const rt::Region xWrite = rt::Region::box2d(0, 0, 0, 16, 16, rt::Access::Write);
+  const rt::Region xRead = rt::Region::box2d(0, 0, 0, 16, 16, rt::Access::Read);
+  const rt::Region yAll = rt::Region::box2d(1, 0, 0, 16, 16 * int64_t{kFanWidth}, rt::Access::Read);
+  uint64_t issued = 0;
+  for (uint64_t b = 0; b < n / (kFanWidth + 2); ++b) {
+    rt::TaskDesc src;
+    src.cycles = 1;
+    src.regions = {&xWrite, 1};
+    eng.issue(src);
+    for (uint32_t i = 0; i < kFanWidth; ++i) {
+      rt::TaskDesc m;
+      m.cycles = 1;
+      const rt::Region rs[2] = {xRead,
+                                rt::Region::box2d(1, 0, 16 * int64_t{i}, 16, 16, rt::Access::Write)};
+      m.regions = rs;
+      eng.issue(m);
+    }
+    rt::TaskDesc sk;
+    sk.cycles = 1;
+    const rt::Region rs[2] = {yAll, xWrite};
+    sk.regions = rs;
+    eng.issue(sk);
+    issued += kFanWidth + 2;
+  }
+  eng.drain();
+  check(eng.stats().tasks, issued, "tasks issued");
+  return issued;
+}
+
+uint64_t execChain(uint64_t n) {
+  rt::HostExecutor ex(execCfg());
+  rt::TaskSeq pred[1];
+  for (rt::TaskSeq s = 0; s < n; ++s) {
+    rt::HostTask t;
+    t.seq = s;
+    if (s > 0) {
+      pred[0] = s - 1;
+      t.preds = pred;
+    }
+    if (ex.submit(t) != rt::WaitStatus::Ok) fail("submit stalled");
+  }
+  if (ex.drain() != rt::WaitStatus::Ok) fail("drain stalled");
+  check(ex.stats().tasksRun, n, "tasks run");
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) fail("usage: bench_instr_workload VARIANT N");
+  const std::string v = argv[1];
+  const uint64_t n = std::strtoull(argv[2], nullptr, 10);
+  uint64_t done = 0;
+  if (v == "engine-chain") {
+    done = engineChain(n, false, nullptr);
+  } else if (v == "engine-chain-tmap") {
+    done = engineChain(n, true, nullptr);
+  } else if (v == "engine-fan-tmap") {
+    done = engineFanTmap(n);
+  } else if (v == "engine-exec-chain") {
+    rt::HostExecutor ex(execCfg());
+    rt::HostExecutorSink sink(ex);
+    done = engineChain(n, false, &sink);
+    check(ex.stats().tasksRun, n, "tasks run");
+  } else if (v == "exec-chain") {
+    done = execChain(n);
+  } else {
+    fail(fmt::format("unknown variant '{}'", v));
+  }
+  fmt::print("{} {}\n", v, done);
+  return 0;
+}
