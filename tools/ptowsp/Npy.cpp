@@ -2,6 +2,8 @@
 
 #include "pto/wsp/support/Diagnostic.h"
 
+#include "pto/wsp/support/FileRead.h"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -233,13 +235,7 @@ golden::HostTensor parseNpy(std::string_view bytes, const std::string& file) {
 
 golden::HostTensor readNpy(const std::filesystem::path& path) {
   const std::string file = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    fail(file, "cannot read .npy file: it is a directory", "pass the path of a .npy file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(file, fmt::format("cannot open .npy file: {}", std::strerror(errno)), "check the path");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) fail(file, "cannot read .npy file", "check that the path is a readable file");
+  const std::string bytes = readRegularFile(path, ".npy file", "pass the path of a readable .npy file");
   return parseNpy(bytes, file);
 }
 
