@@ -10,6 +10,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <chrono>
 
 namespace pto::wsp {
@@ -322,6 +325,21 @@ void Program::trace(const std::filesystem::path& out) const {
     throw UserError(makeError(SourceLoc{out.string(), 0, 0, fmt::format("program '{}' > trace", im.module.name)},
                               fmt::format("cannot write the trace: directory '{}' does not exist", dir.string()))
                         .help("create the directory first or choose another --trace path"));
+  // An existing non-regular path (/dev/stdout, a FIFO, /dev/full) is written in place:
+  // renaming a temporary over it would replace the device or pipe itself.
+  if (fs::exists(out, ec) && !fs::is_regular_file(out, ec)) {
+    std::FILE* f = std::fopen(out.c_str(), "wb");
+    int err = f ? 0 : errno;
+    if (f) {
+      if (std::fwrite(im.traceJson.data(), 1, im.traceJson.size(), f) != im.traceJson.size()) err = errno;
+      if (std::fclose(f) != 0 && err == 0) err = errno;
+    }
+    if (err != 0)
+      throw UserError(makeError(SourceLoc{out.string(), 0, 0, fmt::format("program '{}' > trace", im.module.name)},
+                                fmt::format("cannot write the trace to '{}': {}", out.string(), std::strerror(err)))
+                          .help("choose a writable --trace path"));
+    return;
+  }
   try {
     artifact::writeFileAtomic(out, im.traceJson);
   } catch (const UserError&) {

@@ -404,6 +404,8 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   if (cfg.trace && !t.structural && m.traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kNoTrace)) {
     r.traceIdx = static_cast<uint32_t>(m.traceRecs.size());
     m.traceRecs.push_back({seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0});
+  } else if (cfg.trace && !t.structural && m.st.traceDroppedTasks++ == 0) {
+    m.st.traceFirstDroppedTask = seq;  // never silent: the trace and `ptowsp run` say so
   }
 
   if (cfg.sink) {

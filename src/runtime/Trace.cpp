@@ -52,7 +52,17 @@ std::string chromeTraceJson(std::span<const TraceRecord> records, uint32_t numWo
                   {"ts", static_cast<double>(r.hostStartNs) / 1e3},
                   {"dur", static_cast<double>(r.hostEndNs - r.hostStartNs) / 1e3}, {"args", std::move(args)}});
   }
+  json truncated;
+  if (opts.droppedTasks > 0) {
+    truncated = {{"dropped_tasks", opts.droppedTasks},
+                 {"first_dropped_task", opts.firstDroppedTask},
+                 {"recorded_tasks", records.size()}};
+    ev.push_back({{"name", fmt::format("trace truncated: {} tasks from task {} on are not recorded",
+                                       opts.droppedTasks, opts.firstDroppedTask)},
+                  {"ph", "i"}, {"s", "g"}, {"pid", 0}, {"tid", 0}, {"ts", 0}, {"args", truncated}});
+  }
   json j = {{"traceEvents", std::move(ev)}, {"displayTimeUnit", "ns"}};
+  if (!truncated.is_null()) j["pto_wsp_truncated"] = truncated;
   return j.dump();
 }
 

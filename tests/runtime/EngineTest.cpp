@@ -404,6 +404,27 @@ TEST(Engine, StatsJsonAndChromeTrace) {
   EXPECT_EQ(t["traceEvents"].back()["name"], "k1");
 }
 
+// A trace capped at traceCapacity says exactly which tasks it left out, in the stats and
+// in the JSON, instead of silently ending early.
+TEST(Engine, CappedTraceSaysWhatItLeftOut) {
+  Engine e({.numWorkers = 2, .trace = true, .traceCapacity = 3});
+  for (int i = 0; i < 5; ++i) e.issue({.kernel = 0, .cycles = 10});
+  e.drain();
+  const RunStats s = e.stats();
+  ASSERT_EQ(e.trace().size(), 3u);
+  EXPECT_EQ(s.traceDroppedTasks, 2u);
+  EXPECT_EQ(s.traceFirstDroppedTask, e.trace().back().task + 1);
+  const nlohmann::json t = nlohmann::json::parse(e.chromeTrace());
+  ASSERT_TRUE(t.contains("pto_wsp_truncated"));
+  EXPECT_EQ(t["pto_wsp_truncated"]["dropped_tasks"], 2);
+  EXPECT_EQ(t["pto_wsp_truncated"]["recorded_tasks"], 3);
+  Engine full({.numWorkers = 2, .trace = true});
+  for (int i = 0; i < 5; ++i) full.issue({.kernel = 0, .cycles = 10});
+  full.drain();
+  EXPECT_EQ(full.stats().traceDroppedTasks, 0u);
+  EXPECT_FALSE(nlohmann::json::parse(full.chromeTrace()).contains("pto_wsp_truncated"));
+}
+
 TEST(Dispatch, UnknownPolicyListsRegisteredOnes) {
   try {
     Engine e({.schedule = {.dispatch = "fastest"}});

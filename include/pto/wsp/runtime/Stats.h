@@ -53,6 +53,10 @@ struct RunStats {
   uint64_t hostWallNs = 0;
   double tasksPerSecond = 0;
   bool dryRun = true;
+  // Kernel tasks the trace left out (EngineConfig::traceCapacity reached): every task
+  // from seq traceFirstDroppedTask on; 0 when the trace is complete.
+  uint64_t traceDroppedTasks = 0;
+  uint64_t traceFirstDroppedTask = 0;
 
   const ResourceStats& at(Resource r) const { return resources[static_cast<size_t>(r)]; }
   ResourceStats& at(Resource r) { return resources[static_cast<size_t>(r)]; }
