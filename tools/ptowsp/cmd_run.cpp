@@ -145,7 +145,16 @@ nlohmann::ordered_json jsonReport(const std::string& module, const Program& p, c
   return j;
 }
 
+// Host worker threads a run may start (docs/cli.md); more is a command-line error, not a
+// failed thread creation deep in the executor.
+constexpr unsigned kMaxHostThreads = 1024;
+
 int runRun(const RunOptions& o) {
+  if (o.threads > kMaxHostThreads)
+    throw UserError(makeError(SourceLoc{"<command line>", 0, 0, {}},
+                              fmt::format("--threads {} is out of range", o.threads))
+                        .help(fmt::format("pass --threads N with N in [0, {}] (0 = hardware concurrency)",
+                                          kMaxHostThreads)));
   ir::Module module = parseWspFile(o.file);
   if (!o.outputs.empty()) {  // before compiling, so a bad path fails fast
     std::error_code ec;
@@ -162,6 +171,21 @@ int runRun(const RunOptions& o) {
   printWarnings(p);
 
   const RunValues values = resolveRunValues(p.plan(), o.sets);
+  // A symbol without a default needs --set: located at its declaration, with the flag as
+  // the fix (the library's own error names the C++ call).
+  {
+    std::vector<Diagnostic> missing;
+    for (const ir::SymbolDecl& s : module.symbols) {
+      if (s.value) continue;
+      bool given = false;
+      for (const std::string& set : o.sets) given |= set.substr(0, set.find('=')) == s.name;
+      if (!given)
+        missing.push_back(makeError(s.loc, fmt::format("symbol '{}' has no default and no value", s.name))
+                              .help(fmt::format("give it one with --set {}=VALUE, or a default: symbol {} = VALUE",
+                                                s.name, s.name)));
+    }
+    if (!missing.empty()) throw UserError(std::move(missing));
+  }
   for (const std::string& set : o.sets) {
     const std::string name = set.substr(0, set.find('='));
     if (values.symbols.count(name)) p.setSymbol(name, values.symbols.at(name));
@@ -205,7 +229,15 @@ int runRun(const RunOptions& o) {
     }
     throw;
   }
-  if (!o.trace.empty()) p.trace(o.trace);
+  if (!o.trace.empty()) {
+    p.trace(o.trace);
+    if (stats.run.traceDroppedTasks > 0)
+      std::fprintf(stderr,
+                   "%s: warning: the trace is truncated: %llu kernel tasks, from task %llu on, are left out\n"
+                   "%s: note: help: the trace's \"pto_wsp_truncated\" object says the same\n",
+                   o.trace.c_str(), static_cast<unsigned long long>(stats.run.traceDroppedTasks),
+                   static_cast<unsigned long long>(stats.run.traceFirstDroppedTask), o.trace.c_str());
+  }
   if (!o.outputs.empty() && !o.dryRun) {
     for (const std::string& name : tensors.outputs)
       writeNpy(std::filesystem::path(o.outputs) / (name + ".npy"), tensors.all.at(name));
