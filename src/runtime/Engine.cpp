@@ -389,6 +389,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   hw(Resource::DepListPool, m.totDeps - m.baseDeps);
   hw(Resource::HeapArena, m.heapInUse());
   hw(Resource::ReadyQueue, q.size());
+  ++(t.structural ? st.joins : st.kernelTasks);
   if (!t.structural) {
     st.workers[w].tasks++;
     st.workers[w].busyCycles += t.cycles;

@@ -2,6 +2,7 @@
 // TensorMap dependency kinds, scopes, heap arena, dispatch policies, deadlocks.
 #include "pto/wsp/runtime/Engine.h"
 
+#include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/runtime/DispatchPolicy.h"
 #include "pto/wsp/runtime/HostExecutor.h"
 
@@ -15,6 +16,7 @@ namespace pto::wsp::rt {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Region tile(uint32_t tensor, int64_t r, int64_t c, Access m, int64_t h = 16, int64_t w = 16) {
   return Region::box2d(tensor, r, c, h, w, m);
@@ -423,6 +425,37 @@ TEST(Engine, CappedTraceSaysWhatItLeftOut) {
   full.drain();
   EXPECT_EQ(full.stats().traceDroppedTasks, 0u);
   EXPECT_FALSE(nlohmann::json::parse(full.chromeTrace()).contains("pto_wsp_truncated"));
+}
+
+// `tasks` counts joins too; kernelTasks + joins = tasks and the workers' counts add up
+// to kernelTasks.
+TEST(Engine, KernelTasksAndJoinsAreCountedApart) {
+  Engine e({.numWorkers = 2});
+  for (int i = 0; i < 4; ++i) e.issue({.kernel = 0, .cycles = 10});
+  e.issue({.structural = true});
+  e.drain();
+  const RunStats s = e.stats();
+  EXPECT_EQ(s.tasks, 5u);
+  EXPECT_EQ(s.kernelTasks, 4u);
+  EXPECT_EQ(s.joins, 1u);
+  uint64_t perWorker = 0;
+  for (const WorkerStats& w : s.workers) perWorker += w.tasks;
+  EXPECT_EQ(perWorker, s.kernelTasks);
+  EXPECT_EQ(s.toJson()["joins"], 1);
+}
+
+// The deadlock text and its JSON give the same number of tasks in flight.
+TEST(DeadlockReportText, InFlightAgreesWithJson) {
+  DeadlockReport r;
+  r.clock = DeadlockReport::Clock::Semantic;
+  r.tasksIssued = 5;
+  r.inFlight = 2;
+  EXPECT_EQ(r.toJson()["in_flight"], 2);
+  const std::string text = r.diagnostic().message;
+  EXPECT_THAT(text, HasSubstr("the 2 tasks in flight cannot unblock any"));
+  EXPECT_THAT(text, Not(HasSubstr("no task is in flight")));
+  r.inFlight = 0;
+  EXPECT_THAT(r.diagnostic().message, HasSubstr("no task is in flight"));
 }
 
 TEST(Dispatch, UnknownPolicyListsRegisteredOnes) {

@@ -22,6 +22,12 @@ constexpr size_t kMagicLen = 6;
 // Refuse absurd headers before allocating: NumPy itself caps headers far below this.
 constexpr size_t kMaxHeaderBytes = 1u << 20;
 
+std::string printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) out += (c >= 0x20 && c < 0x7f) ? std::string(1, char(c)) : fmt::format("\\x{:02x}", c);
+  return out;
+}
+
 [[noreturn]] void fail(const std::string& file, std::string msg, std::string help) {
   throw UserError(makeError(SourceLoc{file, 0, 0, {}}, std::move(msg)).help(help));
 }
@@ -212,7 +218,9 @@ golden::HostTensor parseNpy(std::string_view bytes, const std::string& file) {
     }
   }
   if (dtype.empty())
-    fail(file, fmt::format("unsupported .npy dtype '{}'", descr),
+    // Escaped: a NUL or control byte in the header must not cut the message (and its help)
+    // short when printed.
+    fail(file, fmt::format("unsupported .npy dtype '{}'", printable(descr)),
          std::string(kSupported) + "; convert with a.astype('<f4') or similar");
 
   golden::HostTensor t;

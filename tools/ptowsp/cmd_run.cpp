@@ -70,7 +70,7 @@ std::string textReport(const std::string& module, const Program& p, const Progra
   const artifact::Manifest& m = p.manifest();
   std::string out = fmt::format("{}: target {}, arch {}, package {}{}\n", module, m.target, m.archInstance,
                                 m.packageHash, s.dryRun ? " (dry run: kernels not executed)" : "");
-  out += fmt::format("tasks {}\n", s.tasks);
+  out += fmt::format("tasks {} (kernel tasks {}, joins {})\n", s.tasks, s.run.kernelTasks, s.run.joins);
   out += cyclesLine(s, g) + "\n";
   out += fmt::format("workers {} (host threads {})\n", s.run.workers.size(), threads == 0 ? std::string("auto")
                                                                                        : std::to_string(threads));
@@ -102,6 +102,8 @@ nlohmann::ordered_json jsonReport(const std::string& module, const Program& p, c
   j["package_hash"] = m.packageHash;
   j["dry_run"] = s.dryRun;
   j["tasks"] = s.tasks;
+  j["kernel_tasks"] = s.run.kernelTasks;
+  j["joins"] = s.run.joins;
   j["total_cycles"] = s.totalCycles;
   j["timeline_hash"] = fmt::format("{:016x}", s.run.timelineHash);
   nlohmann::ordered_json stalls = nlohmann::ordered_json::object();

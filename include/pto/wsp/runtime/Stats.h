@@ -37,7 +37,9 @@ struct ResourceStats {
 };
 
 struct WorkerStats {
-  uint64_t tasks = 0;
+  uint64_t tasks = 0;          // every issued task: kernelTasks + joins
+  uint64_t kernelTasks = 0;    // tasks that run a kernel; the workers' tasks add up to it
+  uint64_t joins = 0;          // structural tasks (scope joins), no kernel and no worker
   uint64_t busyCycles = 0;
   double utilisation = 0;  // busyCycles / totalCycles (0 if totalCycles == 0)
 };
