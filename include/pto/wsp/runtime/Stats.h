@@ -37,9 +37,7 @@ struct ResourceStats {
 };
 
 struct WorkerStats {
-  uint64_t tasks = 0;          // every issued task: kernelTasks + joins
-  uint64_t kernelTasks = 0;    // tasks that run a kernel; the workers' tasks add up to it
-  uint64_t joins = 0;          // structural tasks (scope joins), no kernel and no worker
+  uint64_t tasks = 0;
   uint64_t busyCycles = 0;
   double utilisation = 0;  // busyCycles / totalCycles (0 if totalCycles == 0)
 };
@@ -47,7 +45,9 @@ struct WorkerStats {
 struct RunStats {
   std::array<ResourceStats, kNumResources> resources{};
   std::vector<WorkerStats> workers;
-  uint64_t tasks = 0;
+  uint64_t tasks = 0;          // every issued task: kernelTasks + joins
+  uint64_t kernelTasks = 0;    // tasks that run a kernel; the workers' tasks add up to it
+  uint64_t joins = 0;          // structural tasks (scope joins), no kernel and no worker
   uint64_t totalCycles = 0;    // latest finish of any task or process time
   std::string currentStall;    // resource the latest stalled issue waited on, "" if none
   uint64_t timelineHash = 0;   // XXH3 over (seq, kernel, worker, issue, start, finish)
