@@ -175,7 +175,7 @@ void ModuleVerifier::checkSchedule(const Workload& w) {
                 .help("dispatch to at least one worker");
           if (p.name == "workers" && c && *c > kMaxDispatchWorkers)
             out_.error(loc, fmt::format("{}: workers = {} is more than the limit of {}", what, *c, kMaxDispatchWorkers))
-                .help("dispatch to at most as many workers as the arch has lanes (ptowsp arch show ARCH)");
+                .help("dispatch to fewer workers (limits: docs/wsp-format.md)");
         }
         break;
       }

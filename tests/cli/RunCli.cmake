@@ -21,7 +21,9 @@ if(SETUP)
   endif()
 endif()
 if(STDOUT_TO)
-  execute_process(COMMAND ${CMD} ${ARGS} RESULT_VARIABLE rc OUTPUT_FILE ${STDOUT_TO} ERROR_VARIABLE err)
+  # The shell redirects: CMake's OUTPUT_FILE would replace a device such as /dev/full.
+  execute_process(COMMAND sh -c "exec \"$0\" \"$@\" > ${STDOUT_TO}" ${CMD} ${ARGS} RESULT_VARIABLE rc
+                  ERROR_VARIABLE err)
   set(out "")
 else()
   execute_process(COMMAND ${CMD} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
