@@ -409,7 +409,7 @@ TEST(Engine, StatsJsonAndChromeTrace) {
 // A trace capped at traceCapacity says exactly which tasks it left out, in the stats and
 // in the JSON, instead of silently ending early.
 TEST(Engine, CappedTraceSaysWhatItLeftOut) {
-  Engine e({.numWorkers = 2, .trace = true, .traceCapacity = 3});
+  Engine e({.schedule = {.workers = 2}, .trace = true, .traceCapacity = 3});
   for (int i = 0; i < 5; ++i) e.issue({.kernel = 0, .cycles = 10});
   e.drain();
   const RunStats s = e.stats();
@@ -420,7 +420,7 @@ TEST(Engine, CappedTraceSaysWhatItLeftOut) {
   ASSERT_TRUE(t.contains("pto_wsp_truncated"));
   EXPECT_EQ(t["pto_wsp_truncated"]["dropped_tasks"], 2);
   EXPECT_EQ(t["pto_wsp_truncated"]["recorded_tasks"], 3);
-  Engine full({.numWorkers = 2, .trace = true});
+  Engine full({.schedule = {.workers = 2}, .trace = true});
   for (int i = 0; i < 5; ++i) full.issue({.kernel = 0, .cycles = 10});
   full.drain();
   EXPECT_EQ(full.stats().traceDroppedTasks, 0u);
@@ -430,7 +430,7 @@ TEST(Engine, CappedTraceSaysWhatItLeftOut) {
 // `tasks` counts joins too; kernelTasks + joins = tasks and the workers' counts add up
 // to kernelTasks.
 TEST(Engine, KernelTasksAndJoinsAreCountedApart) {
-  Engine e({.numWorkers = 2});
+  Engine e({.schedule = {.workers = 2}});
   for (int i = 0; i < 4; ++i) e.issue({.kernel = 0, .cycles = 10});
   e.issue({.structural = true});
   e.drain();
