@@ -24,10 +24,15 @@ namespace {
 }
 
 // The trace streams into `<out>.partial`, renamed over `out` once the run finished, so
-// a failed run never leaves a truncated document under the requested name.
+// a failed run never leaves a truncated document under the requested name. An existing
+// non-regular `out` (/dev/stdout, a FIFO, /dev/full) is written in place: renaming a file
+// over it would replace the device or pipe itself.
 class TraceFile {
  public:
-  explicit TraceFile(std::filesystem::path out) : out_(std::move(out)), tmp_(out_.string() + ".partial") {
+  explicit TraceFile(std::filesystem::path out) : out_(std::move(out)) {
+    std::error_code ec;
+    const bool inPlace = std::filesystem::exists(out_, ec) && !std::filesystem::is_regular_file(out_, ec);
+    tmp_ = inPlace ? out_ : std::filesystem::path(out_.string() + ".partial");
     f_ = std::fopen(tmp_.c_str(), "wb");
     if (!f_) traceWriteError(out_, std::strerror(errno));
   }
@@ -37,7 +42,7 @@ class TraceFile {
     if (f_) {
       std::fclose(f_);
       std::error_code ec;
-      std::filesystem::remove(tmp_, ec);
+      if (tmp_ != out_) std::filesystem::remove(tmp_, ec);
     }
   }
   void write(std::string_view s) {
@@ -48,9 +53,11 @@ class TraceFile {
     f_ = nullptr;
     std::error_code ec;
     if (rc != 0) {
-      std::filesystem::remove(tmp_, ec);
-      traceWriteError(out_, std::strerror(errno));
+      const int err = errno;
+      if (tmp_ != out_) std::filesystem::remove(tmp_, ec);
+      traceWriteError(out_, std::strerror(err));
     }
+    if (tmp_ == out_) return;
     std::filesystem::rename(tmp_, out_, ec);
     if (ec) {
       std::filesystem::remove(tmp_, ec);

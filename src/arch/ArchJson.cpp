@@ -3,6 +3,8 @@
 #include "pto/wsp/support/Diagnostic.h"
 #include "pto/wsp/support/JsonReader.h"
 
+#include "pto/wsp/support/FileRead.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -34,6 +36,7 @@ ojson archToJson(const ArchModel& a) {
                                   {"instances", m.instances},
                                   {"bytes_per_cycle", m.bytesPerCycle},
                                   {"latency_cycles", m.latencyCycles},
+                                  {"scratchpad", m.scratchpad},
                                   {"note", m.note}});
   j["units"] = ojson::array();
   for (const ExecUnit& u : a.units) {
@@ -197,7 +200,9 @@ class Reader {
             "write a whole number, e.g. 16");
       return std::nullopt;
     }
-    if ((v.is_number_integer() && v.get<int64_t>() < 0) || (v.is_number_float() && v.get<double>() < 0)) {
+    // Unsigned first: 18446744073709551615 is an integer too, and would read as -1.
+    if ((!v.is_number_unsigned() && v.is_number_integer() && v.get<int64_t>() < 0) ||
+        (v.is_number_float() && v.get<double>() < 0)) {
       error(p, fmt::format("{} must be non-negative, got {}", what, v.dump()), "use a value >= 0");
       return std::nullopt;
     }
@@ -254,7 +259,8 @@ class Reader {
 void readMemory(Reader& r, const json& o, const std::string& p, ArchModel& a) {
   if (!r.isObject(o, p, "a memory")) return;
   r.checkKeys(o, p, "a memory",
-              {"name", "level", "capacity_bytes", "instances", "bytes_per_cycle", "latency_cycles", "note"});
+              {"name", "level", "capacity_bytes", "instances", "bytes_per_cycle", "latency_cycles", "scratchpad",
+               "note"});
   MemorySpace m;
   m.name = r.str(o, p, "name", true).value_or("");
   m.level = r.enumField<MemLevel>(o, p, "level", parseMemLevel, {"global", "shared", "local"})
@@ -264,6 +270,13 @@ void readMemory(Reader& r, const json& o, const std::string& p, ArchModel& a) {
   m.bytesPerCycle = r.num(o, p, "bytes_per_cycle", true, true).value_or(0);
   m.latencyCycles = static_cast<uint32_t>(r.uintField(o, p, "latency_cycles", true).value_or(0));
   m.note = r.str(o, p, "note", false).value_or("");
+  if (auto it = o.find("scratchpad"); it != o.end()) {
+    if (it->is_boolean())
+      m.scratchpad = it->get<bool>();
+    else
+      r.error(p + "/scratchpad", fmt::format("scratchpad expected true or false, got {}", it->dump()),
+              "write \"scratchpad\": true for a software-managed local memory");
+  }
   a.memories.push_back(std::move(m));
 }
 
@@ -447,15 +460,10 @@ ArchModel parseArchJson(std::string_view text, const std::string& file) {
 }
 
 ArchModel loadArchFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    Diagnostic d = makeError(SourceLoc{path, 0, 0, {}}, "cannot open arch file");
-    d.help("check the path, or use a built-in arch name (ptowsp arch list)");
-    throw UserError(std::move(d));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parseArchJson(ss.str(), path);
+  // Arch files are small; 16 MiB bounds a hostile one.
+  return parseArchJson(readRegularFile(path, "arch file", "check the path, or use a built-in arch name (ptowsp arch list)",
+                                       uint64_t(16) << 20),
+                       path);
 }
 
 void saveArchFile(const ArchModel& a, const std::string& path) {

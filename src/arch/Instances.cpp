@@ -10,8 +10,8 @@ using ir::DType;
 constexpr uint64_t KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
 
 MemorySpace mem(std::string name, MemLevel level, uint64_t cap, uint32_t inst, double bpc,
-                uint32_t lat, std::string note) {
-  return MemorySpace{std::move(name), level, cap, inst, bpc, lat, std::move(note)};
+                uint32_t lat, std::string note, bool scratchpad = false) {
+  return MemorySpace{std::move(name), level, cap, inst, bpc, lat, std::move(note), scratchpad};
 }
 ExecUnit unit(std::string name, UnitKind kind, uint32_t startup, double bpc, std::string note) {
   ExecUnit u;
@@ -42,12 +42,12 @@ ArchModel makeAscend910b() {
           "HBM 64 GiB, 1.6 TB/s (FACTS); bytes_per_cycle = 1.6e12/1.8e9/24 clusters; latency: assumption"),
       mem("L2", MemLevel::Shared, 192 * MiB, 1, 2 * hbmPerCycle / 24, 200,
           "192 MiB (FACTS); bandwidth 2x the HBM share and latency: assumption"),
-      mem("L1", MemLevel::Local, 512 * KiB, 24, 256, 20, "512 KiB per AIC (FACTS); port and latency: assumption"),
+      mem("L1", MemLevel::Local, 512 * KiB, 24, 256, 20, "512 KiB per AIC (FACTS); port and latency: assumption", true),
       mem("UB", MemLevel::Local, 192 * KiB, 48, 256, 10,
-          "192 KiB per AIV (FACTS); port = vector width 256 B (DaVinci 2048-bit vector); latency: assumption"),
-      mem("L0A", MemLevel::Local, 64 * KiB, 24, 512, 1, "64 KiB (FACTS); port = one 16x16 f16 fractal (512 B) per cycle"),
-      mem("L0B", MemLevel::Local, 64 * KiB, 24, 512, 1, "64 KiB (FACTS); port = one 16x16 f16 fractal (512 B) per cycle"),
-      mem("L0C", MemLevel::Local, 128 * KiB, 24, 1024, 1, "128 KiB (FACTS); port = one 16x16 f32 block (1 KiB) per cycle"),
+          "192 KiB per AIV (FACTS); port = vector width 256 B (DaVinci 2048-bit vector); latency: assumption", true),
+      mem("L0A", MemLevel::Local, 64 * KiB, 24, 512, 1, "64 KiB (FACTS); port = one 16x16 f16 fractal (512 B) per cycle", true),
+      mem("L0B", MemLevel::Local, 64 * KiB, 24, 512, 1, "64 KiB (FACTS); port = one 16x16 f16 fractal (512 B) per cycle", true),
+      mem("L0C", MemLevel::Local, 128 * KiB, 24, 1024, 1, "128 KiB (FACTS); port = one 16x16 f32 block (1 KiB) per cycle", true),
   };
   ExecUnit vec = unit("vector", UnitKind::Vector, 8, 256,
                       "2048-bit (256 B) vector unit per AIV (Huawei DaVinci, Hot Chips 31); startup: assumption");
@@ -103,7 +103,7 @@ ArchModel makeAieNpu1() {
       mem("memtile", MemLevel::Shared, 512 * KiB, 4, 4.0, 40,
           "512 KiB per column (FACTS); a 32-bit stream port = 4 B/cycle per channel (AM020); latency: assumption"),
       mem("tile_local", MemLevel::Local, 64 * KiB, 16, 64, 6,
-          "64 KiB data memory per compute tile (FACTS); 2 x 256-bit loads = 64 B/cycle (AM020); latency: assumption"),
+          "64 KiB data memory per compute tile (FACTS); 2 x 256-bit loads = 64 B/cycle (AM020); latency: assumption", true),
   };
   ExecUnit vec = unit("vector", UnitKind::Vector, 8, 64, "512-bit (64 B) vector datapath (AM020); startup: assumption");
   vec.dtypes = {DType::BF16, DType::F32, DType::I8,  DType::I16, DType::I32,

@@ -1,6 +1,7 @@
 #include "pto/wsp/artifact/AtomicFile.h"
 
 #include "pto/wsp/support/Diagnostic.h"
+#include "pto/wsp/support/FileRead.h"
 #include "pto/wsp/support/Hash.h"
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace pto::wsp::artifact {
@@ -90,8 +92,16 @@ namespace {
 // failing open/read (close must not clobber it: readFile reports it).
 template <class Sink>
 bool readChunks(const fs::path& p, Sink&& sink) {
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  // Only regular files: a FIFO or /dev/zero would block or never end (O_NONBLOCK keeps
+  // the open of a FIFO from waiting for a writer).
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) > kMaxReadFileBytes) {
+    ::close(fd);
+    errno = EINVAL;
+    return false;
+  }
   char buf[65536];
   while (true) {
     ssize_t n = ::read(fd, buf, sizeof buf);
@@ -117,14 +127,7 @@ std::optional<std::string> tryReadFile(const fs::path& p) {
 }
 
 std::string readFile(const fs::path& p) {
-  std::optional<std::string> s = tryReadFile(p);
-  if (!s) {
-    int err = errno;
-    throw UserError(makeError(SourceLoc{p.string(), 0, 0, {}},
-                              fmt::format("cannot read file: {}", std::strerror(err)))
-                        .help("check that the path exists and is readable"));
-  }
-  return std::move(*s);
+  return readRegularFile(p, "file", "check that the path is a readable regular file");
 }
 
 std::optional<FileDigest> digestFile(const fs::path& p) {

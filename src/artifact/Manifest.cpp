@@ -182,10 +182,12 @@ void readKernel(Reader& r, const json& j, const std::string& p, ManifestKernel& 
   r.str(j, p, "name", k.name);
   r.str(j, p, "symbol", k.symbol);
   if (!k.symbol.empty() && !isIdentifier(k.symbol))
-    r.error(p + "/symbol", fmt::format("kernel symbol must be a C identifier, got \"{}\"", k.symbol));
+    r.error(p + "/symbol", fmt::format("kernel symbol must be a C identifier, got \"{}\"", k.symbol))
+        .help("the manifest was edited or damaged; recompile the package with `ptowsp compile`");
   r.str(j, p, "cycles_symbol", k.cyclesSymbol, /*nonEmpty=*/false, /*required=*/false);
   if (!k.cyclesSymbol.empty() && !isIdentifier(k.cyclesSymbol))
-    r.error(p + "/cycles_symbol", fmt::format("cycle function symbol must be a C identifier, got \"{}\"", k.cyclesSymbol));
+    r.error(p + "/cycles_symbol", fmt::format("cycle function symbol must be a C identifier, got \"{}\"", k.cyclesSymbol))
+        .help("the manifest was edited or damaged; recompile the package with `ptowsp compile`");
   r.hash(j, p, "source_hash", k.sourceHash);
   r.relPath(j, p, "object", k.object, /*required=*/false);
 }

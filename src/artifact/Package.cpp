@@ -1,6 +1,7 @@
 #include "pto/wsp/artifact/Package.h"
 
 #include "pto/wsp/artifact/AtomicFile.h"
+#include "pto/wsp/support/FileRead.h"
 #include "pto/wsp/support/Hash.h"
 
 #include <fmt/format.h>
@@ -26,9 +27,28 @@ void createParents(const fs::path& file) {
 
 }  // namespace
 
+void checkPackageDestination(const fs::path& dirIn) {
+  const fs::path dir = fs::absolute(dirIn).lexically_normal();
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(dir, ec);
+  if (!fs::exists(st)) return;
+  std::string what;
+  if (!fs::is_directory(st)) {
+    what = fs::is_regular_file(st) ? "a file" : "something that is not a directory";
+  } else if (!fs::exists(dir / kManifestFileName, ec) && !fs::is_empty(dir, ec)) {
+    what = "a directory that is not a PTO-WSP package (it has no manifest.json)";
+  }
+  if (what.empty()) return;
+  throw UserError(makeError(SourceLoc{dir.string(), 0, 0, {}},
+                            fmt::format("refusing to replace {} with a package", what))
+                      .help("a package directory only replaces an earlier package; choose a new -o path "
+                            "or remove this one yourself"));
+}
+
 Manifest writePackage(const fs::path& dirIn, Manifest m, std::string_view planBytes,
                       const std::optional<fs::path>& library, const std::vector<PackageFile>& extra) {
   const fs::path dir = fs::absolute(dirIn).lexically_normal();
+  checkPackageDestination(dir);
   const std::string manifestPath = (dir / kManifestFileName).string();
   if (m.plan.file.empty()) m.plan.file = kDefaultPlanFile;
   m.plan.hash = hashHex(hash64(planBytes));
@@ -126,7 +146,12 @@ Package readPackage(const fs::path& dirIn) {
 
   auto checkFile = [&](const ManifestFile& f, const std::string& ptr, const char* what) {
     std::optional<FileDigest> d = digestFile(pkg.dir / f.file);
-    if (!d) {
+    std::error_code ec2;
+    if (!d && fs::exists(pkg.dir / f.file, ec2)) {
+      diags.error(at(ptr + "/file"), fmt::format("{} file '{}' cannot be read: {}", what, f.file,
+                                                 regularFileProblem(pkg.dir / f.file).value_or("read error")))
+          .help("the package is damaged; recompile it with `ptowsp compile`");
+    } else if (!d) {
       diags.error(at(ptr + "/file"), fmt::format("{} file '{}' is missing from the package", what, f.file))
           .help("the package is incomplete; recompile it with `ptowsp compile`");
     } else if (hashHex(d->hash) != f.hash) {

@@ -94,6 +94,86 @@ std::string labelOf(const ir::TileInst& inst) {
 
 }  // namespace
 
+namespace {
+// The scratchpad that holds a kernel's tiles: the largest one private to the worker class
+// that runs it (a class with a matrix unit for a kernel with a matmul, else a class with
+// a vector unit, preferring one without a matrix unit). Null when the arch models none.
+const arch::MemorySpace* kernelScratchpad(const ArchModel& a, bool hasMatmul) {
+  const arch::MemorySpace* best = nullptr;
+  int bestRank = -1;
+  for (const arch::WorkerClass& wc : a.workers) {
+    bool vec = false, mat = false;
+    for (const std::string& u : wc.units)
+      if (const arch::ExecUnit* eu = a.unit(u)) {
+        vec |= eu->kind == arch::UnitKind::Vector;
+        mat |= eu->kind == arch::UnitKind::Matrix;
+      }
+    const int rank = hasMatmul ? (mat ? 2 : 0) : (vec && !mat ? 2 : vec ? 1 : 0);
+    const arch::MemorySpace* pad = nullptr;
+    for (const std::string& n : wc.memories)
+      if (const arch::MemorySpace* m = a.memory(n); m && m->scratchpad && (!pad || m->capacityBytes > pad->capacityBytes))
+        pad = m;
+    if (pad && rank > bestRank) {
+      best = pad;
+      bestRank = rank;
+    }
+  }
+  return best;
+}
+
+// Peak bytes of live tile values: a value is live from the op that defines it to its
+// last use (docs/cost-model.md, "Scratchpad footprint"). A kernel whose peak exceeds
+// the scratchpad cannot run on the arch: a located error naming both numbers.
+void checkScratchpad(const ir::Kernel& k, const ArchModel& a) {
+  std::map<std::string, std::pair<size_t, uint64_t>, std::less<>> def;  // value -> (op, bytes)
+  std::map<std::string, size_t, std::less<>> lastUse;
+  bool hasMatmul = false;
+  for (size_t i = 0; i < k.body.size(); ++i) {
+    const ir::TileInst& inst = k.body[i];
+    hasMatmul |= inst.op == ir::TileOpKind::Matmul;
+    for (const std::string& n : inst.operands) lastUse[n] = i;
+  }
+  const arch::MemorySpace* pad = kernelScratchpad(a, hasMatmul);
+  if (!pad) return;
+  std::vector<int64_t> delta(k.body.size() + 1, 0);
+  std::map<std::string, ir::TileType, std::less<>> types;
+  for (const ir::KernelParam& p : k.params)
+    if (p.isTile()) types[p.name] = p.tile;
+  // Result types as the cost model inferred them (kernelCycles validated the body).
+  for (size_t i = 0; i < k.body.size(); ++i) {
+    const ir::TileInst& inst = k.body[i];
+    std::vector<ir::TileType> operandTypes;
+    for (const std::string& n : inst.operands) operandTypes.push_back(types.at(n));
+    const ir::KernelParam* p = inst.param.empty() ? nullptr : k.findParam(inst.param);
+    auto inferred = ir::inferTileOpTypes(inst, operandTypes, p ? &p->tile : nullptr);
+    const auto& rt = std::get<std::vector<ir::TileType>>(inferred);
+    for (size_t r = 0; r < inst.results.size() && r < rt.size(); ++r) {
+      types[inst.results[r]] = rt[r];
+      const uint64_t bytes = uint64_t(rt[r].rows) * uint64_t(rt[r].cols) * ir::dtypeBytes(rt[r].dtype);
+      auto it = lastUse.find(inst.results[r]);
+      const size_t end = it == lastUse.end() ? i : std::max(i, it->second);
+      delta[i] += static_cast<int64_t>(bytes);
+      delta[end + 1] -= static_cast<int64_t>(bytes);
+    }
+  }
+  int64_t live = 0, peak = 0;
+  size_t peakAt = 0;
+  for (size_t i = 0; i < k.body.size(); ++i) {
+    live += delta[i];
+    if (live > peak) {
+      peak = live;
+      peakAt = i;
+    }
+  }
+  if (static_cast<uint64_t>(peak) <= pad->capacityBytes) return;
+  kernelError(k.body[peakAt].loc.valid() ? k.body[peakAt].loc : k.loc,
+              fmt::format("kernel '{}' needs {} bytes of live tiles at this op, more than the {} bytes of "
+                          "scratchpad {} on arch '{}'",
+                          k.name, peak, pad->capacityBytes, pad->name, a.name),
+              "use smaller tiles (split the view into more tasks) so that the live tiles fit");
+}
+}  // namespace
+
 CycleReport kernelCycles(const ir::Kernel& k, const ArchModel& a, const ir::Env& env) {
   if (k.external) {
     CycleReport r;
@@ -164,6 +244,7 @@ CycleReport kernelCycles(const ir::Kernel& k, const ArchModel& a, const ir::Env&
     std::sort(op.deps.begin(), op.deps.end());
     ops.push_back(std::move(op));
   }
+  checkScratchpad(k, a);
   return scheduleKernel(ops, a, k.name);
 }
 

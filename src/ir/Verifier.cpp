@@ -44,6 +44,30 @@ void ModuleVerifier::checkNames(const Expr& e, const SourceLoc& fallback, const 
   if (!allowFloat && hasFloat(e))
     out_.error(loc, fmt::format("{}: float literal in integer expression '{}'", what, toString(e)))
         .help("index, size and predicate expressions take integers only");
+  checkDivisors(e, loc, what);
+}
+
+// A divisor that folds to 0 without any symbol value (`256 / 0`, `x % (b - b)`) divides
+// by zero on every run: a compile-time error rather than a run-time one.
+void ModuleVerifier::checkDivisors(const Expr& e, const SourceLoc& fallback, const std::string& what) {
+  struct V : IRVisitor {
+    ModuleVerifier& self;
+    const SourceLoc& fallback;
+    const std::string& what;
+    V(ModuleVerifier& s, const SourceLoc& f, const std::string& w) : self(s), fallback(f), what(w) {}
+    using IRVisitor::visit;
+    void visit(const BinaryExpr& b) override {
+      IRVisitor::visit(b);
+      if (b.op != BinOp::Div && b.op != BinOp::Mod) return;
+      auto d = affineForm(b.b, Env{});
+      if (!d || !d->coeffs.empty() || d->constant != 0) return;
+      const SourceLoc& loc = b.b.loc().valid() ? b.b.loc() : b.loc.valid() ? b.loc : fallback;
+      self.out_.error(loc, fmt::format("{}: {} by zero: '{}' is always 0", what,
+                                       b.op == BinOp::Div ? "division" : "modulo", toString(b.b)))
+          .help("use a divisor that cannot be 0");
+    }
+  } v(*this, fallback, what);
+  v.visit(e);
 }
 
 bool ModuleVerifier::hasFloat(const Expr& e) {
@@ -54,6 +78,29 @@ bool ModuleVerifier::hasFloat(const Expr& e) {
   } f;
   f.visit(e);
   return f.found;
+}
+
+// True when `e` has loop-variable ranges for every variable and no slot, yet its bounds
+// cannot be computed: then an intermediate value leaves the int64 range (the interval
+// analysis gives up only on overflow, unknown names, or division by a range holding 0).
+bool ModuleVerifier::mayOverflow(const Expr& e) const {
+  if (!freeNames(e, ExprKind::Slot).empty()) return false;
+  for (const std::string& v : freeNames(e, ExprKind::Var))
+    if (!ranges_.count(v)) return false;
+  for (const std::string& s : freeNames(e, ExprKind::Symbol))
+    if (!env_.symbols.count(s)) return false;
+  struct D : IRVisitor {
+    bool divides = false;
+    using IRVisitor::visit;
+    void visit(const BinaryExpr& b) override {
+      divides |= b.op == BinOp::Div || b.op == BinOp::Mod;
+      IRVisitor::visit(b);
+    }
+    void visit(const UnaryExpr&) override { divides = true; }  // casts etc.: not analysed
+    void visit(const SelectExpr&) override { divides = true; }
+  } d;
+  d.visit(e);
+  return !d.divides;
 }
 
 std::vector<std::string> ModuleVerifier::boundList() const { return {boundOrder_.begin(), boundOrder_.end()}; }
@@ -80,6 +127,17 @@ void ModuleVerifier::checkTensor(const Tensor& t) {
     checkNames(t.shape[d], t.loc, fmt::format("{} dim {}", what, d), /*allowVars=*/false, /*allowSlots=*/false);
     if (auto c = asConstInt(t.shape[d]); c && *c < 1)
       out_.error(t.loc, fmt::format("{}: dim {} has size {}", what, d, *c)).help("dimension sizes must be >= 1");
+  }
+  // Size at the symbols' defaults, with checked arithmetic: a tensor whose byte size
+  // overflows or exceeds kMaxTensorBytes is refused before anything is allocated for it.
+  if (auto dims = t.staticShape(env_)) {
+    uint64_t bytes = dtypeBytes(t.dtype);
+    bool overflow = false;
+    for (int64_t n : *dims) overflow |= n < 1 || __builtin_mul_overflow(bytes, static_cast<uint64_t>(n), &bytes);
+    if (overflow || bytes > kMaxTensorBytes)
+      out_.error(t.loc, fmt::format("{} {} has {} bytes, more than the limit of {} bytes", what, t.shapeStr(),
+                                    overflow ? std::string("more than 2^64") : std::to_string(bytes), kMaxTensorBytes))
+          .help("split the tensor or shrink its dimensions (limits: docs/wsp-format.md)");
   }
   if (!t.dist.empty() && t.dist.size() != t.rank())
     out_.error(t.loc, fmt::format("{}: {} distribution facets for rank {}", what, t.dist.size(), t.rank()))
@@ -195,6 +253,11 @@ std::optional<Interval> ModuleVerifier::checkAxis(const LoopVar& lv, const Sourc
       }
       if (*n < 1) {
         out_.error(loc, fmt::format("{}: extent {} < 1{}", what, *n, ctx())).help("axis extents must be >= 1");
+        return std::nullopt;
+      }
+      if (*n > kMaxAxisExtent) {
+        out_.error(loc, fmt::format("{}: extent {} is more than the limit of {}{}", what, *n, kMaxAxisExtent, ctx()))
+            .help("split the axis into nested loops (limits: docs/wsp-format.md)");
         return std::nullopt;
       }
       return Interval{0, *n - 1};
@@ -337,6 +400,12 @@ const Tensor* ModuleVerifier::view(const View& v, const SourceLoc& fallback, con
   if (!dims) return t;  // dynamic shape: bounds are checked at run time
   for (size_t d = 0; d < t->rank(); ++d) {
     auto b = exprBounds(v.offsets[d], ranges_, env_);
+    if (!b && mayOverflow(v.offsets[d])) {
+      out_.error(loc, fmt::format("{}: offset '{}' of '{}' in dim {} overflows 64-bit integers for some iteration{}",
+                                  what, toString(v.offsets[d]), t->name, d, ctx()))
+          .help("index arithmetic is int64; keep every intermediate value within +-2^63");
+      continue;
+    }
     if (!b) continue;  // not analysable (dynamic axis, slot ...): checked at run time
     int64_t span = v.span(d);
     int64_t size = (*dims)[d];

@@ -120,6 +120,9 @@ void ModuleVerifier::replicate(const Replicate& r) {
       int64_t n = evalExpr(r.count, env_);
       if (n < 1)
         out_.error(r.loc, fmt::format("{}: count {} < 1{}", what, n, ctx())).help("replicate at least one instance");
+      if (n > kMaxReplicas)
+        out_.error(r.loc, fmt::format("{}: count {} is more than the limit of {}{}", what, n, kMaxReplicas, ctx()))
+            .help("replicate fewer instances (limits: docs/wsp-format.md)");
     }
   } catch (const UserError&) {
     // unknown symbol: already reported by checkNames
@@ -170,6 +173,9 @@ void ModuleVerifier::checkSchedule(const Workload& w) {
           if (p.name == "workers" && c && *c < static_cast<int64_t>(knobInfo(ScheduleKnob::Workers).min))
             out_.error(loc, fmt::format("{}: workers = {} < {}", what, *c, knobInfo(ScheduleKnob::Workers).min))
                 .help("dispatch to at least one worker");
+          if (p.name == "workers" && c && *c > kMaxDispatchWorkers)
+            out_.error(loc, fmt::format("{}: workers = {} is more than the limit of {}", what, *c, kMaxDispatchWorkers))
+                .help("dispatch to fewer workers (limits: docs/wsp-format.md)");
         }
         break;
       }

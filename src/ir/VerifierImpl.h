@@ -72,6 +72,8 @@ class ModuleVerifier {
                   bool allowSlots = true, bool allowFloat = false);
 
   static bool hasFloat(const Expr& e);
+  void checkDivisors(const Expr& e, const SourceLoc& fallback, const std::string& what);
+  bool mayOverflow(const Expr& e) const;
 
   std::vector<std::string> boundList() const;
 

@@ -14,10 +14,15 @@ std::string Knob::text() const {
 }
 
 Diagnostic DeadlockReport::diagnostic() const {
-  std::string head = clock == Clock::Semantic
+  // Same numbers as toJson(): "in flight" is the JSON's in_flight (issued, not retired).
+  std::string head = clock == Clock::Semantic && inFlight == 0
                          ? fmt::format("deadlock: no process can act and no task is in flight "
                                        "({} blocked, {} tasks issued)",
                                        blocked.size(), tasksIssued)
+                     : clock == Clock::Semantic
+                         ? fmt::format("deadlock: no process can act and the {} tasks in flight cannot unblock "
+                                       "any ({} blocked, {} tasks issued)",
+                                       inFlight, blocked.size(), tasksIssued)
                          : fmt::format("deadlock: host execution made no progress ({} tasks issued, "
                                        "{} unfinished)",
                                        tasksIssued, inFlight);

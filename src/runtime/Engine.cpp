@@ -399,6 +399,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   hw(Resource::DepListPool, m.totDeps - m.baseDeps);
   hw(Resource::HeapArena, m.heapInUse());
   hw(Resource::ReadyQueue, q.size());
+  ++(t.structural ? st.joins : st.kernelTasks);
   if (!t.structural) {
     st.workers[w].tasks++;
     st.workers[w].busyCycles += t.cycles;
@@ -414,6 +415,8 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   if (cfg.trace && !t.structural && m.traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kStreamOnly)) {
     r.traceIdx = static_cast<uint32_t>(m.traceRecs.size());
     m.traceRecs.push_back({seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0});
+  } else if (cfg.trace && !t.structural && m.st.traceDroppedTasks++ == 0) {
+    m.st.traceFirstDroppedTask = seq;  // never silent: the trace and `ptowsp run` say so
   }
   if (cfg.traceWriter && !t.structural) {
     if (r.traceIdx == kNoTrace) r.traceIdx = kStreamOnly;

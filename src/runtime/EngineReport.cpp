@@ -29,7 +29,10 @@ RunStats Engine::stats() const {
 std::span<const TraceRecord> Engine::trace() const { return impl_->traceRecs; }
 
 std::string Engine::chromeTrace(const TraceExportOptions& opts) const {
-  return chromeTraceJson(impl_->traceRecs, impl_->cfg.schedule.workers, opts);
+  TraceExportOptions o = opts;
+  o.droppedTasks = impl_->st.traceDroppedTasks;
+  o.firstDroppedTask = impl_->st.traceFirstDroppedTask;
+  return chromeTraceJson(impl_->traceRecs, impl_->cfg.schedule.workers, o);
 }
 
 uint64_t Engine::occupancy(Resource r) const {

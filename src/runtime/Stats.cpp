@@ -34,6 +34,8 @@ const char* resourceKnob(Resource r) {
 nlohmann::json RunStats::toJson() const {
   nlohmann::json j;
   j["tasks"] = tasks;
+  j["kernel_tasks"] = kernelTasks;
+  j["joins"] = joins;
   j["total_cycles"] = totalCycles;
   j["current_stall"] = currentStall;
   j["timeline_hash"] = hashHex(timelineHash);

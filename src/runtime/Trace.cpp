@@ -172,7 +172,20 @@ void ChromeTraceWriter::flush() {
 void ChromeTraceWriter::finish() {
   if (finished_) return;
   finished_ = true;
-  buf_ += "\n]}\n";
+  if (opts_.droppedTasks == 0) {
+    buf_ += "\n]}\n";
+    flush();
+    return;
+  }
+  // A capped record list is never passed off as the whole run.
+  const std::string truncated =
+      fmt::format("{{\"dropped_tasks\":{},\"first_dropped_task\":{},\"recorded_tasks\":{}}}", opts_.droppedTasks,
+                  opts_.firstDroppedTask, records_);
+  buf_ += ",\n{\"name\":";
+  appendQuoted(buf_, fmt::format("trace truncated: {} tasks from task {} on are not recorded", opts_.droppedTasks,
+                                 opts_.firstDroppedTask));
+  buf_ += ",\"ph\":\"i\",\"s\":\"g\",\"pid\":0,\"tid\":0,\"ts\":0,\"args\":" + truncated + "}";
+  buf_ += "\n],\"pto_wsp_truncated\":" + truncated + "}\n";
   flush();
 }
 

@@ -120,7 +120,7 @@ TEST(ArchRegistry, MissingFileIsLocated) {
     resolveArch("/nonexistent/dir/my.json");
     FAIL();
   } catch (const UserError& e) {
-    EXPECT_EQ(std::string(e.what()).substr(0, 50), "/nonexistent/dir/my.json: error: cannot open arch ");
+    EXPECT_EQ(std::string(e.what()).substr(0, 50), "/nonexistent/dir/my.json: error: cannot read arch ");
   }
 }
 

@@ -129,7 +129,7 @@ TEST(Npy, MissingFileIsLocated) {
     readNpy("/nonexistent/dir/x.npy");
     FAIL() << "expected an error";
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/x.npy: error: cannot open .npy file: No such file"),
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/x.npy: error: cannot read .npy file: No such file"),
               std::string::npos)
         << e.what();
   }

@@ -2,6 +2,7 @@
 // TensorMap dependency kinds, scopes, heap arena, dispatch policies, deadlocks.
 #include "pto/wsp/runtime/Engine.h"
 
+#include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/runtime/DispatchPolicy.h"
 #include "pto/wsp/runtime/HostExecutor.h"
 
@@ -15,6 +16,7 @@ namespace pto::wsp::rt {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Region tile(uint32_t tensor, int64_t r, int64_t c, Access m, int64_t h = 16, int64_t w = 16) {
   return Region::box2d(tensor, r, c, h, w, m);
@@ -402,6 +404,58 @@ TEST(Engine, StatsJsonAndChromeTrace) {
     }
   EXPECT_EQ(slices, 4);
   EXPECT_EQ(t["traceEvents"].back()["name"], "k1");
+}
+
+// A trace capped at traceCapacity says exactly which tasks it left out, in the stats and
+// in the JSON, instead of silently ending early.
+TEST(Engine, CappedTraceSaysWhatItLeftOut) {
+  Engine e({.schedule = {.workers = 2}, .trace = true, .traceCapacity = 3});
+  for (int i = 0; i < 5; ++i) e.issue({.kernel = 0, .cycles = 10});
+  e.drain();
+  const RunStats s = e.stats();
+  ASSERT_EQ(e.trace().size(), 3u);
+  EXPECT_EQ(s.traceDroppedTasks, 2u);
+  EXPECT_EQ(s.traceFirstDroppedTask, e.trace().back().task + 1);
+  const nlohmann::json t = nlohmann::json::parse(e.chromeTrace());
+  ASSERT_TRUE(t.contains("pto_wsp_truncated"));
+  EXPECT_EQ(t["pto_wsp_truncated"]["dropped_tasks"], 2);
+  EXPECT_EQ(t["pto_wsp_truncated"]["recorded_tasks"], 3);
+  Engine full({.schedule = {.workers = 2}, .trace = true});
+  for (int i = 0; i < 5; ++i) full.issue({.kernel = 0, .cycles = 10});
+  full.drain();
+  EXPECT_EQ(full.stats().traceDroppedTasks, 0u);
+  EXPECT_FALSE(nlohmann::json::parse(full.chromeTrace()).contains("pto_wsp_truncated"));
+}
+
+// `tasks` counts joins too; kernelTasks + joins = tasks and the workers' counts add up
+// to kernelTasks.
+TEST(Engine, KernelTasksAndJoinsAreCountedApart) {
+  Engine e({.schedule = {.workers = 2}});
+  for (int i = 0; i < 4; ++i) e.issue({.kernel = 0, .cycles = 10});
+  e.issue({.structural = true});
+  e.drain();
+  const RunStats s = e.stats();
+  EXPECT_EQ(s.tasks, 5u);
+  EXPECT_EQ(s.kernelTasks, 4u);
+  EXPECT_EQ(s.joins, 1u);
+  uint64_t perWorker = 0;
+  for (const WorkerStats& w : s.workers) perWorker += w.tasks;
+  EXPECT_EQ(perWorker, s.kernelTasks);
+  EXPECT_EQ(s.toJson()["joins"], 1);
+}
+
+// The deadlock text and its JSON give the same number of tasks in flight.
+TEST(DeadlockReportText, InFlightAgreesWithJson) {
+  DeadlockReport r;
+  r.clock = DeadlockReport::Clock::Semantic;
+  r.tasksIssued = 5;
+  r.inFlight = 2;
+  EXPECT_EQ(r.toJson()["in_flight"], 2);
+  const std::string text = r.diagnostic().message;
+  EXPECT_THAT(text, HasSubstr("the 2 tasks in flight cannot unblock any"));
+  EXPECT_THAT(text, Not(HasSubstr("no task is in flight")));
+  r.inFlight = 0;
+  EXPECT_THAT(r.diagnostic().message, HasSubstr("no task is in flight"));
 }
 
 TEST(Dispatch, UnknownPolicyListsRegisteredOnes) {

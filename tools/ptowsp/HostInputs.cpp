@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <set>
 
 namespace pto::wsp::cli {
@@ -58,6 +59,7 @@ bool hasDataDependentControl(const abi::Plan& plan) {
 RunValues resolveRunValues(const abi::Plan& plan, const std::vector<std::string>& sets) {
   RunValues v;
   for (const abi::PlanSymbol& s : plan.symbols) v.symbols[s.name] = s.defaultValue;
+  std::map<std::string, std::string> given;  // plan name -> the --set that gave it
   for (const std::string& arg : sets) {
     const size_t eq = arg.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -71,11 +73,21 @@ RunValues resolveRunValues(const abi::Plan& plan, const std::vector<std::string>
     const abi::PlanSlot* slot = nullptr;
     for (const abi::PlanSlot& s : plan.slots)
       if (stripDollar(s.name) == stripDollar(name)) slot = &s;
+    if (sym || slot) {
+      const std::string key = sym ? sym->name : "$" + stripDollar(slot->name);
+      auto [it, fresh] = given.emplace(key, arg);
+      if (!fresh)
+        throw UserError(makeError(commandLine(), fmt::format("--set gives {} twice ('{}' and '{}')", key,
+                                                             it->second, arg))
+                            .help(fmt::format("give {} one value", key)));
+    }
     if (sym) {
       int64_t x = 0;
       if (!parseInt(value, x))
         throw UserError(makeError(commandLine(), fmt::format("symbol {} needs an integer value, got '{}'", name, value))
-                            .help("symbols are int64 runtime values, e.g. --set S=512"));
+                            .help(fmt::format("symbols are int64 runtime values in [{}, {}], e.g. --set S=512",
+                                              std::numeric_limits<int64_t>::min(),
+                                              std::numeric_limits<int64_t>::max())));
       if (x != sym->defaultValue) v.defaults = false;
       v.symbols[name] = x;
     } else if (slot) {
@@ -102,6 +114,7 @@ RunValues resolveRunValues(const abi::Plan& plan, const std::vector<std::string>
 
 RunTensors allocateTensors(const artifact::ManifestAbi& abi, const std::map<std::string, int64_t>& symbols) {
   RunTensors r;
+  uint64_t totalBytes = 0;
   for (const artifact::ManifestTensor& t : abi.tensors) {
     if (t.role == "scratch") continue;
     std::vector<int64_t> shape;
@@ -121,6 +134,19 @@ RunTensors allocateTensors(const artifact::ManifestAbi& abi, const std::map<std:
                             .help(fmt::format("set {} to a non-negative value with --set {}=N", d.symbol, d.symbol)));
       shape.push_back(it->second);
     }
+    // Checked before allocating: a huge --set value is a located error, not bad_alloc.
+    uint64_t bytes = golden::HostTensor{t.dtype, {}, {}}.elemBytes();
+    bool overflow = false;
+    for (int64_t d : shape) overflow |= __builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes);
+    if (overflow || bytes > kMaxHostTensorBytes || totalBytes + bytes > kMaxHostTensorBytes)
+      throw UserError(makeError(commandLine(),
+                                fmt::format("tensor {} of shape {} needs {} bytes of host memory; the run's host "
+                                            "buffers are limited to {} bytes in total",
+                                            t.name, shapeString(shape),
+                                            overflow ? std::string("more than 2^64") : std::to_string(bytes),
+                                            kMaxHostTensorBytes))
+                          .help("set the symbols of its shape to smaller values with --set NAME=VALUE"));
+    totalBytes += bytes;
     r.all[t.name] = golden::HostTensor::make(t.dtype, shape);
     if (t.role == "input" || t.role == "inout") r.inputs.push_back(t.name);
     if (t.role == "output" || t.role == "inout") r.outputs.push_back(t.name);

@@ -33,6 +33,9 @@ struct RunTensors {
   std::vector<std::string> inputs;   // role input or inout, in manifest (declaration) order
   std::vector<std::string> outputs;  // role output or inout, in manifest order
 };
+// Host buffers are bounded (docs/cli.md): a larger request is a located error before
+// anything is allocated.
+inline constexpr uint64_t kMaxHostTensorBytes = uint64_t(16) << 30;  // 16 GiB
 RunTensors allocateTensors(const artifact::ManifestAbi& abi, const std::map<std::string, int64_t>& symbols);
 
 // --inputs arguments: "random" | "zeros" (fill every input), "FILE.npy" (bare files bind

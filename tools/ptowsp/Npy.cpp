@@ -2,6 +2,8 @@
 
 #include "pto/wsp/support/Diagnostic.h"
 
+#include "pto/wsp/support/FileRead.h"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -19,6 +21,12 @@ constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicLen = 6;
 // Refuse absurd headers before allocating: NumPy itself caps headers far below this.
 constexpr size_t kMaxHeaderBytes = 1u << 20;
+
+std::string printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) out += (c >= 0x20 && c < 0x7f) ? std::string(1, char(c)) : fmt::format("\\x{:02x}", c);
+  return out;
+}
 
 [[noreturn]] void fail(const std::string& file, std::string msg, std::string help) {
   throw UserError(makeError(SourceLoc{file, 0, 0, {}}, std::move(msg)).help(help));
@@ -210,7 +218,9 @@ golden::HostTensor parseNpy(std::string_view bytes, const std::string& file) {
     }
   }
   if (dtype.empty())
-    fail(file, fmt::format("unsupported .npy dtype '{}'", descr),
+    // Escaped: a NUL or control byte in the header must not cut the message (and its help)
+    // short when printed.
+    fail(file, fmt::format("unsupported .npy dtype '{}'", printable(descr)),
          std::string(kSupported) + "; convert with a.astype('<f4') or similar");
 
   golden::HostTensor t;
@@ -233,13 +243,7 @@ golden::HostTensor parseNpy(std::string_view bytes, const std::string& file) {
 
 golden::HostTensor readNpy(const std::filesystem::path& path) {
   const std::string file = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    fail(file, "cannot read .npy file: it is a directory", "pass the path of a .npy file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(file, fmt::format("cannot open .npy file: {}", std::strerror(errno)), "check the path");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) fail(file, "cannot read .npy file", "check that the path is a readable file");
+  const std::string bytes = readRegularFile(path, ".npy file", "pass the path of a readable .npy file");
   return parseNpy(bytes, file);
 }
 

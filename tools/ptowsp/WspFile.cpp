@@ -3,34 +3,27 @@
 #include "pto/wsp/ir/text/Lexer.h"
 #include "pto/wsp/ir/text/Parser.h"
 #include "pto/wsp/support/Diagnostic.h"
+#include "pto/wsp/support/FileRead.h"
 
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <filesystem>
+#include <optional>
 
 namespace pto::wsp::cli {
 
 ir::Module parseWspFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  if (std::optional<std::string> why = regularFileProblem(path, ir::text::kMaxInputBytes)) {
+    const bool missing = !std::filesystem::exists(path);
     throw UserError(makeError(SourceLoc{path, 0, 0, {}},
-                              fmt::format("cannot open file: {}", std::strerror(errno)))
-                        .help("check the path; .wsp files are text modules, see docs/wsp-format.md"));
-  std::string text;
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, size_t(in.gcount()));
-    if (text.size() > ir::text::kMaxInputBytes)
-      throw UserError(makeError(SourceLoc{path, 0, 0, {}},
-                                fmt::format("file is larger than {} bytes", ir::text::kMaxInputBytes))
-                          .help("split the module into smaller files"));
+                              fmt::format("cannot open file: {}", missing ? "No such file or directory" : *why))
+                        .help(fmt::format("pass a regular .wsp text file of at most {} bytes, see docs/wsp-format.md",
+                                          ir::text::kMaxInputBytes)));
   }
-  if (in.bad())
-    throw UserError(makeError(SourceLoc{path, 0, 0, {}}, "cannot read file")
-                        .help("check that the path is a readable file"));
+  const std::string text = readRegularFile(path, "file", "check that the path is a readable .wsp file",
+                                           ir::text::kMaxInputBytes);
   return ir::text::parse(text, path);
 }
 

@@ -8,6 +8,7 @@
 #include "WspFile.h"
 
 #include "pto/wsp/api/Program.h"
+#include "pto/wsp/artifact/Package.h"
 #include "pto/wsp/driver/Driver.h"
 
 #include <fmt/format.h>
@@ -31,6 +32,8 @@ struct CompileCmdOptions {
 };
 
 int runCompile(const CompileCmdOptions& o) {
+  // Before compiling: -o must never replace the source or any other file.
+  if (!o.out.empty()) artifact::checkPackageDestination(o.out);
   ir::Module module = parseWspFile(o.file);
   CompileOptions copts = cliCompileOptions(o.target, o.arch, o.cacheDir);
   copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
@@ -61,7 +64,7 @@ int runCompile(const CompileCmdOptions& o) {
 PTOWSP_COMMAND("compile", "compile a .wsp module into an artifact package", [](CLI::App& sub) {
   auto o = std::make_shared<CompileCmdOptions>();
   sub.add_option("file", o->file, ".wsp file to compile")->required();
-  sub.add_option("-o,--output", o->out, "package directory to write (replaced if it exists)");
+  sub.add_option("-o,--output", o->out, "package directory to write (replaces only an earlier package)");
   sub.add_option("--target", o->target, "compilation target")->capture_default_str();
   sub.add_option("--arch", o->arch, "arch instance name or arch JSON file (default: the target's)");
   sub.add_option("--workload", o->workload, "workload to compile (default: the module's only one)");

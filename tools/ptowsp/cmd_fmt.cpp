@@ -7,6 +7,8 @@
 #include "pto/wsp/ir/text/Printer.h"
 #include "pto/wsp/support/Diagnostic.h"
 
+#include "pto/wsp/support/FileRead.h"
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -57,10 +59,7 @@ int runFmt(const FmtOptions& o) {
     return 0;
   }
   if (!o.dropComments) {
-    std::ifstream in(o.file, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    SourceLoc c = firstComment(ss.str(), o.file);
+    SourceLoc c = firstComment(readRegularFile(o.file, "file", "check that the path is a readable .wsp file"), o.file);
     if (c.line != 0)
       throw UserError(makeError(c, "fmt -i would drop the comments of this file")
                           .help("the canonical text has no comments: pass --drop-comments to "

@@ -6,6 +6,8 @@
 #include "pto/wsp/abi/Plan.h"
 #include "pto/wsp/artifact/Package.h"
 
+#include "pto/wsp/support/FileRead.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -48,11 +50,9 @@ void countNodes(const abi::PlanNode& n, std::map<std::string, uint64_t>& counts)
 
 abi::Plan readPlan(const artifact::Package& pkg) {
   const std::filesystem::path path = pkg.planPath();
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw UserError(makeError(SourceLoc{path.string(), 0, 0, {}}, fmt::format("cannot open plan: {}", std::strerror(errno)))
-                        .help("the package is incomplete; compile it again with ptowsp compile"));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text =
+      readRegularFile(path, "plan", "the package is incomplete or damaged; compile it again with ptowsp compile");
+  std::vector<uint8_t> bytes(text.begin(), text.end());
   try {
     return abi::deserializePlan(bytes);
   } catch (const UserError& e) {

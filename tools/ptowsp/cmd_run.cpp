@@ -70,7 +70,7 @@ std::string textReport(const std::string& module, const Program& p, const Progra
   const artifact::Manifest& m = p.manifest();
   std::string out = fmt::format("{}: target {}, arch {}, package {}{}\n", module, m.target, m.archInstance,
                                 m.packageHash, s.dryRun ? " (dry run: kernels not executed)" : "");
-  out += fmt::format("tasks {}\n", s.tasks);
+  out += fmt::format("tasks {} (kernel tasks {}, joins {})\n", s.tasks, s.run.kernelTasks, s.run.joins);
   out += cyclesLine(s, g) + "\n";
   out += fmt::format("workers {} (host threads {})\n", s.run.workers.size(), threads == 0 ? std::string("auto")
                                                                                        : std::to_string(threads));
@@ -102,6 +102,8 @@ nlohmann::ordered_json jsonReport(const std::string& module, const Program& p, c
   j["package_hash"] = m.packageHash;
   j["dry_run"] = s.dryRun;
   j["tasks"] = s.tasks;
+  j["kernel_tasks"] = s.run.kernelTasks;
+  j["joins"] = s.run.joins;
   j["total_cycles"] = s.totalCycles;
   j["timeline_hash"] = fmt::format("{:016x}", s.run.timelineHash);
   nlohmann::ordered_json stalls = nlohmann::ordered_json::object();
@@ -145,7 +147,16 @@ nlohmann::ordered_json jsonReport(const std::string& module, const Program& p, c
   return j;
 }
 
+// Host worker threads a run may start (docs/cli.md); more is a command-line error, not a
+// failed thread creation deep in the executor.
+constexpr unsigned kMaxHostThreads = 1024;
+
 int runRun(const RunOptions& o) {
+  if (o.threads > kMaxHostThreads)
+    throw UserError(makeError(SourceLoc{"<command line>", 0, 0, {}},
+                              fmt::format("--threads {} is out of range", o.threads))
+                        .help(fmt::format("pass --threads N with N in [0, {}] (0 = hardware concurrency)",
+                                          kMaxHostThreads)));
   ir::Module module = parseWspFile(o.file);
   if (!o.outputs.empty()) {  // before compiling, so a bad path fails fast
     std::error_code ec;
@@ -162,6 +173,21 @@ int runRun(const RunOptions& o) {
   printWarnings(p);
 
   const RunValues values = resolveRunValues(p.plan(), o.sets);
+  // A symbol without a default needs --set: located at its declaration, with the flag as
+  // the fix (the library's own error names the C++ call).
+  {
+    std::vector<Diagnostic> missing;
+    for (const ir::SymbolDecl& s : module.symbols) {
+      if (s.value) continue;
+      bool given = false;
+      for (const std::string& set : o.sets) given |= set.substr(0, set.find('=')) == s.name;
+      if (!given)
+        missing.push_back(makeError(s.loc, fmt::format("symbol '{}' has no default and no value", s.name))
+                              .help(fmt::format("give it one with --set {}=VALUE, or a default: symbol {} = VALUE",
+                                                s.name, s.name)));
+    }
+    if (!missing.empty()) throw UserError(std::move(missing));
+  }
   for (const std::string& set : o.sets) {
     const std::string name = set.substr(0, set.find('='));
     if (values.symbols.count(name)) p.setSymbol(name, values.symbols.at(name));

@@ -80,7 +80,7 @@ class Lexer {
     if (src_.size() > kMaxInputBytes)
       fail(1, 1, fmt::format("input is {} bytes, larger than the limit of {} bytes",
                              src_.size(), kMaxInputBytes),
-           "split the module into smaller files");
+           "a module is one file: write repeated statements as loops (limits: docs/wsp-format.md)");
     std::vector<Token> out;
     for (;;) {
       skipSpaceAndComments();
@@ -91,7 +91,7 @@ class Lexer {
       if (out.size() > kMaxTokens)
         fail(out.back().line, out.back().col,
              fmt::format("more than {} tokens in one file", kMaxTokens),
-             "split the module into smaller files");
+             "a module is one file: write repeated statements as loops (limits: docs/wsp-format.md)");
     }
     return out;
   }

@@ -208,7 +208,8 @@ Kernel Parser::parseKernel() {
     k.body.push_back(parseInst(k, values));
     if (k.body.size() > 100000) fail(peek(), "more than 100000 tile ops in one kernel", "split the kernel");
   }
-  expect(Tok::RBrace, fmt::format("to close the body of kernel '{}'", name), "");
+  expect(Tok::RBrace, fmt::format("to close the body of kernel '{}'", name),
+         "a kernel body is one instruction per line (`%v = op ...`, `store param, %v`) closed by '}'");
   return k;
 }
 
@@ -301,7 +302,7 @@ TileInst Parser::parseInst(const Kernel& k, std::map<std::string, TileType>& val
     } else {
       do {
         inst.resultTypes.push_back(parseTileType("in result types"));
-        if (inst.resultTypes.size() > 16) fail(peek(), "more than 16 result types", "");
+        if (inst.resultTypes.size() > 16) fail(peek(), "more than 16 result types", "an instruction has at most 16 results");
       } while (accept(Tok::Comma));
     }
   } else {
@@ -319,9 +320,9 @@ Schedule Parser::parseSchedule() {
   expect(Tok::LBrace, "after 'schedule'", "schedule { directive ... }");
   while (!at(Tok::RBrace) && !at(Tok::End)) {
     s.directives.push_back(parseDirective());
-    if (s.directives.size() > 10000) fail(peek(), "more than 10000 schedule directives", "");
+    if (s.directives.size() > 10000) fail(peek(), "more than 10000 schedule directives", "a schedule has at most 10000 directives");
   }
-  expect(Tok::RBrace, "to close the schedule", "");
+  expect(Tok::RBrace, "to close the schedule", "a schedule is `schedule { directive ... }`, one directive per line");
   return s;
 }
 

@@ -272,7 +272,7 @@ Expr Parser::parsePrimary() {
     std::string where = fmt::format("after '{}'", fn);
     expect(Tok::LParen, where, fmt::format("'{}' is called like a function: {}(...)", fn, fn));
     Expr a = parseExpr();
-    expect(Tok::Comma, fmt::format("between the arguments of '{}'", fn), "");
+    expect(Tok::Comma, fmt::format("between the arguments of '{}'", fn), "separate the arguments with ','");
     Expr b = parseExpr();
     if (fn == "select") {
       expect(Tok::Comma, "between the arguments of 'select'", "select(cond, a, b) takes 3 arguments");

@@ -40,6 +40,10 @@ struct MemorySpace {
   double bytesPerCycle = 0;
   uint32_t latencyCycles = 0;  // cycles before the first byte of an access arrives
   std::string note;            // source or derivation of the numbers
+  // Software-managed (UB, L1, AIE tile memory): a kernel's live tiles must fit in it,
+  // checked by the cost model (docs/cost-model.md, "Scratchpad footprint"). Caches and
+  // global memories are not scratchpads.
+  bool scratchpad = false;
   friend bool operator==(const MemorySpace&, const MemorySpace&) = default;
 };
 

@@ -12,7 +12,8 @@ namespace pto::wsp::artifact {
 
 class FileLock {
  public:
-  // Creates `path` if needed and blocks until an exclusive lock is held. Throws
+  // Creates `path` if needed and blocks until an exclusive lock is held; the file is
+  // removed again on release. An empty directory in its place is removed first. Throws
   // UserError when the file cannot be created or locked (e.g. read-only cache dir).
   explicit FileLock(const std::filesystem::path& path);
   ~FileLock();
@@ -20,6 +21,7 @@ class FileLock {
   FileLock& operator=(const FileLock&) = delete;
 
  private:
+  std::filesystem::path path_;
   int fd_ = -1;
 };
 

@@ -35,12 +35,17 @@ struct Package {
 };
 
 // Writes a complete package at `dir`: the directory is assembled next to it and renamed
-// into place, so readers never see a half-written package (an existing `dir` is
-// replaced). Fills in plan.hash (and plan.file if empty), library (copied from
+// into place, so readers never see a half-written package (an existing package or
+// empty directory at `dir` is replaced; anything else is refused, see
+// checkPackageDestination). Fills in plan.hash (and plan.file if empty), library (copied from
 // `library` when given; file defaults to kernels.so) and packageHash. Kernel `object`
 // paths must name one of `extra`. Returns the manifest as written. Throws UserError on
 // invalid input (listing every problem) or I/O failure. Safe to call concurrently for
 // different `dir`s; for the same `dir` the last writer wins with a complete package.
+// Throws UserError unless `dir` is absent, an empty directory or a package directory
+// (one with manifest.json): writePackage never replaces a source file or other data.
+void checkPackageDestination(const std::filesystem::path& dir);
+
 Manifest writePackage(const std::filesystem::path& dir, Manifest m, std::string_view planBytes,
                       const std::optional<std::filesystem::path>& library = std::nullopt,
                       const std::vector<PackageFile>& extra = {});

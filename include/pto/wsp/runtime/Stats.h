@@ -45,7 +45,9 @@ struct WorkerStats {
 struct RunStats {
   std::array<ResourceStats, kNumResources> resources{};
   std::vector<WorkerStats> workers;
-  uint64_t tasks = 0;
+  uint64_t tasks = 0;          // every issued task: kernelTasks + joins
+  uint64_t kernelTasks = 0;    // tasks that run a kernel; the workers' tasks add up to it
+  uint64_t joins = 0;          // structural tasks (scope joins), no kernel and no worker
   uint64_t totalCycles = 0;    // latest finish of any task or process time
   std::string currentStall;    // resource the latest stalled issue waited on, "" if none
   uint64_t timelineHash = 0;   // XXH3 over (seq, kernel, worker, issue, start, finish)
@@ -53,6 +55,10 @@ struct RunStats {
   uint64_t hostWallNs = 0;
   double tasksPerSecond = 0;
   bool dryRun = true;
+  // Kernel tasks the trace left out (EngineConfig::traceCapacity reached): every task
+  // from seq traceFirstDroppedTask on; 0 when the trace is complete.
+  uint64_t traceDroppedTasks = 0;
+  uint64_t traceFirstDroppedTask = 0;
 
   const ResourceStats& at(Resource r) const { return resources[static_cast<size_t>(r)]; }
   ResourceStats& at(Resource r) { return resources[static_cast<size_t>(r)]; }

@@ -28,6 +28,10 @@ struct TraceExportOptions {
   double cyclesPerMicrosecond = 1.0;     // the trace's time unit is 1 us
   std::string processName = "pto-wsp semantic";
   std::string hostProcessName = "pto-wsp host";
+  // Tasks left out of `records` (a capped trace): stated in the JSON so that a viewer or
+  // tool never takes a truncated trace for the whole run.
+  uint64_t droppedTasks = 0;
+  uint64_t firstDroppedTask = 0;
 };
 
 // Chrome trace-event JSON ("traceEvents" with complete "X" events).
@@ -38,6 +42,8 @@ struct TraceExportOptions {
 //    started; the task id and its semantic worker and cycles in args.
 // Both processes name a task the same way, so selecting a kernel name finds both.
 // Events are in record order, each task's host event right after its semantic one.
+// With droppedTasks > 0 the JSON also has "pto_wsp_truncated": {"dropped_tasks",
+// "first_dropped_task", "recorded_tasks"} and an instant event "trace truncated".
 std::string chromeTraceJson(std::span<const TraceRecord> records, uint32_t numWorkers,
                             const TraceExportOptions& opts = {});
 
