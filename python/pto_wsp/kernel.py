@@ -11,35 +11,8 @@ _order = itertools.count()
 _current = []  # stack of _KernelTrace
 
 
-class TileParamRef:
-    """A tile parameter inside a kernel body. Used as an operand, it is loaded once."""
-
-    def __init__(self, trace, param, direction):
-        self._trace, self.param, self.direction = trace, param, direction
-        self.name = param.name
-        self._loaded = None
-
-    def _value(self, loc):
-        if self._loaded is None:
-            self._loaded = TileValue(self._trace.kb.load(self.param, loc))
-        return self._loaded
-
-
-class ScalarParamRef:
-    def __init__(self, param):
-        self.param, self.name = param, param.name
-
-
-class TileValue:
-    """An SSA tile value; Python operators build elementwise ops."""
-
-    def __init__(self, core):
-        self.core = core
-
-    rows = property(lambda s: s.core.rows)
-    cols = property(lambda s: s.core.cols)
-    dtype = property(lambda s: s.core.dtype)
-    shape = property(lambda s: (s.core.rows, s.core.cols))
+class _TileOps:
+    """Python operators on tiles build elementwise ops."""
 
     def __add__(self, o):
         return _binary("add", self, o, caller())
@@ -61,6 +34,37 @@ class TileValue:
 
     def __neg__(self):
         return _unary("neg", self, caller())
+
+
+class TileParamRef(_TileOps):
+    """A tile parameter inside a kernel body. Used as an operand, it is loaded once."""
+
+    def __init__(self, trace, param, direction):
+        self._trace, self.param, self.direction = trace, param, direction
+        self.name = param.name
+        self._loaded = None
+
+    def _value(self, loc):
+        if self._loaded is None:
+            self._loaded = TileValue(self._trace.kb.load(self.param, loc))
+        return self._loaded
+
+
+class ScalarParamRef:
+    def __init__(self, param):
+        self.param, self.name = param, param.name
+
+
+class TileValue(_TileOps):
+    """An SSA tile value."""
+
+    def __init__(self, core):
+        self.core = core
+
+    rows = property(lambda s: s.core.rows)
+    cols = property(lambda s: s.core.cols)
+    dtype = property(lambda s: s.core.dtype)
+    shape = property(lambda s: (s.core.rows, s.core.cols))
 
 
 class _KernelTrace:

@@ -171,9 +171,9 @@ def _size(s):
     start = 0 if s.start is None else s.start
     if s.stop is None:
         raise ValueError("a slice needs an end: X[a : a + 16]")
-    d = _core.simplify(_core.Expr(_expr(s.stop)) - _expr(start))
-    n = d.const_int()
+    n = _core.const_diff(_expr(s.stop), _expr(start))
     if n is None:
+        d = _core.Expr(_expr(s.stop)) - _expr(start)
         raise ValueError(f"slice size '{d}' is not a constant; help: write X[a : a + 16] or X.view(offsets, rows, cols)")
     return start, n
 

@@ -303,6 +303,12 @@ PYBIND11_MODULE(_core, m) {
   m.def("symbol_ref", [](const std::string& n) { return ir::symbol(n); });
   m.def("slot_ref", [](const std::string& n) { return ir::slotRef(n); });
   m.def("simplify", [](const py::object& e) { return ir::simplify(exprOf(e)); });
+  // stop - start when it is a constant (X[i * 16 : i * 16 + 16] -> 16), else None.
+  m.def("const_diff", [](const py::object& stop, const py::object& start) -> std::optional<int64_t> {
+    auto f = ir::affineForm(exprOf(stop) - exprOf(start));
+    if (!f || !f->coeffs.empty()) return std::nullopt;
+    return f->constant;
+  });
 
   py::class_<ir::Axis>(m, "Axis")
       .def_static("dense", [](int64_t n) { return Dense(n); })
