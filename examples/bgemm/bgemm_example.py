@@ -3,6 +3,8 @@ the same module as bgemm.wsp."""
 import os
 import sys
 
+sys.dont_write_bytecode = True  # keep examples/ free of __pycache__
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pyharness  # noqa: E402
 

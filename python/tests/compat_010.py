@@ -1,7 +1,6 @@
 """Runs the programs of pto-wsp 0.1.0 (its examples/<name>/*_example.py with pto_wsp_impl.py
 and golden.py) against this package. PTO_WSP_010_ROOT points at a checkout of 0.1.0; the
-files are copied to a temporary directory and only their import lines are rewritten (its
-`sys.path` set-up that points into its own tree is dropped). Exit 77 (skip) without it.
+files are copied to a temporary directory and only their import lines are rewritten. Exit 77 (skip) without it.
 Prints one line per program: pass/fail, our total_cycles beside theirs."""
 import os
 import re
@@ -14,14 +13,20 @@ PROGRAMS = ["attention", "bgemm", "softmax", "e2e_rmsnorm", "llama", "flashinfer
             "csp_pipeline", "tensor_data", "validated_matmul", "deepseek_lightning_indexer"]
 
 
+# 0.1.0 module paths that this package spells differently (import lines only).
+IMPORT_MAP = {"pto_wsp.p_namespace": "pto_wsp", "pto_wsp.types": "pto_wsp", "pto_wsp.kernel": "pto_wsp",
+              "pto_wsp.workload": "pto_wsp", "pto_wsp.schedule": "pto_wsp", "pto_wsp.program": "pto_wsp",
+              "pto_wsp.scalar_expr": "pto_wsp"}
+
+
 def rewrite(text):
-    """Only import lines change: `pto_wsp` is this package; path hacks into 0.1.0 go."""
+    """Only `from pto_wsp.<module> import` lines change; everything else is 0.1.0's."""
     out = []
     for line in text.splitlines(keepends=True):
-        if re.match(r"\s*sys\.path\.(insert|append)\(", line):
-            out.append(re.sub(r"sys\.path\.(insert|append)\(.*", "pass", line))
-        else:
-            out.append(line)
+        m = re.match(r"(\s*from\s+)(pto_wsp(?:\.\w+)*)(\s+import\b.*)", line, re.S)
+        if m and m.group(2) in IMPORT_MAP:
+            line = m.group(1) + IMPORT_MAP[m.group(2)] + m.group(3)
+        out.append(line)
     return "".join(out)
 
 
