@@ -5,6 +5,7 @@ from . import _core
 from . import csp
 from . import pto
 from ._core import DeadlockError, Error, Expr, var
+from .csp import Channel, connect, consume, for_each, process, replicate, send, task
 from .kernel import Kernel, kernel
 from .program import Program, Stats
 from .schedule import DispatchPolicy, TaskWindow, WindowMode
