@@ -3,6 +3,7 @@
 #include "ProgramImpl.h"
 
 #include "DeadlockLocation.h"
+#include "pto/wsp/api/CallSite.h"
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/support/Assert.h"
@@ -25,7 +26,7 @@ double nowMs() {
 }
 
 SourceLoc callLoc(const std::source_location& sl, const Program::Impl& impl, std::string_view what) {
-  SourceLoc loc = SourceLoc::here(sl);
+  SourceLoc loc = callSiteOr(sl);
   loc.context = fmt::format("program '{}' > {}", impl.module.name, what);
   return loc;
 }

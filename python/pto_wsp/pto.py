@@ -1,0 +1,88 @@
+"""pto.<op>: one function per tile op of the IR (docs/wsp-format.md), valid inside @kernel."""
+from . import kernel as _k
+from ._loc import caller
+from .types import dtype_name as _dt
+
+
+def load(p):
+    loc = caller()
+    if not isinstance(p, _k.TileParamRef):
+        raise TypeError("pto.load takes a tile parameter")
+    return _k.TileValue(_k._kb().load(p.param, loc))
+
+
+def store(p, value):
+    loc = caller()
+    if not isinstance(p, _k.TileParamRef):
+        raise TypeError("pto.store takes a tile parameter and a tile")
+    _k._kb().store(p.param, _k._tile(value, loc), loc)
+
+
+def _bin(op):
+    def f(a, b, broadcast=""):
+        return _k._binary(op, a, b, caller(), broadcast)
+    f.__name__ = op
+    return f
+
+
+def _un(op):
+    def f(a):
+        return _k._unary(op, a, caller())
+    f.__name__ = op
+    return f
+
+
+add, sub, mul, div, max, min = (_bin(o) for o in ("add", "sub", "mul", "div", "max", "min"))
+(exp, log, sqrt, rsqrt, tanh, sigmoid, relu, gelu, silu, neg, abs, sin, cos, rowsum, rowmax, rowmin, rowmean,
+ colsum, colmax, transpose) = (_un(o) for o in (
+     "exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "relu", "gelu", "silu", "neg", "abs", "sin", "cos",
+     "rowsum", "rowmax", "rowmin", "rowmean", "colsum", "colmax", "transpose"))
+
+
+def matmul(a, b, acc=None):
+    loc = caller()
+    return _k.TileValue(_k._kb().matmul(_k._tile(a, loc), _k._tile(b, loc),
+                                        None if acc is None else _k._tile(acc, loc), loc))
+
+
+def cast(a, dtype):
+    loc = caller()
+    return _k.TileValue(_k._kb().cast(_k._tile(a, loc), _dt(dtype), loc))
+
+
+def fill(rows, cols, dtype, value):
+    loc = caller()
+    return _k.TileValue(_k._kb().fill(rows, cols, _dt(dtype), _k._scalar(value), loc))
+
+
+def constant(value, dtype, shape):
+    """A tile of `shape` (rows, cols) filled with `value`."""
+    loc = caller()
+    return _k.TileValue(_k._kb().fill(shape[0], shape[1], _dt(dtype), _k._scalar(value), loc))
+
+
+def iota(rows, cols, dtype):
+    loc = caller()
+    return _k.TileValue(_k._kb().iota(rows, cols, _dt(dtype), loc))
+
+
+def select(mask, a, b):
+    loc = caller()
+    return _k.TileValue(_k._kb().select(_k._tile(mask, loc), _k._tile(a, loc), _k._tile(b, loc), loc))
+
+
+def sort(a, descending=False):
+    loc = caller()
+    return _k.TileValue(_k._kb().sort(_k._tile(a, loc), descending, loc))
+
+
+def topk(a, k, descending=True):
+    """(values, indices) of the k largest (descending) or smallest elements per row."""
+    loc = caller()
+    v, i = _k._kb().topk(_k._tile(a, loc), k, descending, loc)
+    return _k.TileValue(v), _k.TileValue(i)
+
+
+OPS = ("load", "store", "add", "sub", "mul", "div", "max", "min", "exp", "log", "sqrt", "rsqrt", "tanh",
+       "sigmoid", "relu", "gelu", "silu", "neg", "abs", "sin", "cos", "rowsum", "rowmax", "rowmin", "rowmean",
+       "colsum", "colmax", "matmul", "cast", "fill", "iota", "select", "transpose", "sort", "topk")
