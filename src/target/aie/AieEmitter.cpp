@@ -17,7 +17,7 @@ std::string tileVal(TileCoord t) { return fmt::format("%tile_{}_{}", t.col, t.ro
 std::string i64Array(const std::array<int64_t, 4>& a) { return fmt::format("array<i64: {}>", fmt::join(a, ", ")); }
 
 std::string scalarLiteral(const CoreArg& a) {
-  const auto t = ir::dtypeName(a.scalarType);
+  const auto t = mlirElementType(a.scalarType);
   if (ir::isFloat(a.scalarType)) {
     if (std::isinf(a.scalar)) {  // infinities as bit patterns (MLIR has no inf literal)
       const bool pos = a.scalar > 0;
@@ -123,9 +123,9 @@ class Emitter {
       } else {
         const std::string v = fmt::format("%cst{}", n_++);
         line(ind, fmt::format("{} = \"arith.constant\"() <{{value = {}}}> : () -> {}", v, scalarLiteral(a),
-                              ir::dtypeName(a.scalarType)));
+                              mlirElementType(a.scalarType)));
         args.push_back(v);
-        types.emplace_back(ir::dtypeName(a.scalarType));
+        types.emplace_back(mlirElementType(a.scalarType));
       }
     }
     line(ind, fmt::format("\"func.call\"({}) <{{callee = @{}}}> : ({}) -> ()", fmt::join(args, ", "), c.kernel,

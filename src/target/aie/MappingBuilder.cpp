@@ -14,8 +14,14 @@ int64_t MemrefType::numel() const {
   return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
 }
 int64_t MemrefType::bytes() const { return numel() * ir::dtypeBytes(dtype); }
+std::string mlirElementType(ir::DType t) {
+  if (t == ir::DType::Bool) return "i8";  // one byte per element, as the host stores it
+  const auto n = ir::dtypeName(t);
+  return ir::isUnsignedInt(t) ? "ui" + std::string(n.substr(1)) : std::string(n);
+}
+
 std::string MemrefType::str() const {
-  return fmt::format("memref<{}x{}>", fmt::join(shape, "x"), ir::dtypeName(dtype));
+  return fmt::format("memref<{}x{}>", fmt::join(shape, "x"), mlirElementType(dtype));
 }
 
 const ObjectFifo* Mapping::fifo(std::string_view name) const {
@@ -130,7 +136,7 @@ void MappingBuilder::declareKernel(const ir::Kernel& k) {
     if (p.isTile())
       d.argTypes.push_back(MemrefType{{p.tile.rows, p.tile.cols}, p.tile.dtype}.str());
     else
-      d.argTypes.emplace_back(ir::dtypeName(p.scalarType));
+      d.argTypes.push_back(mlirElementType(p.scalarType));
   }
   map_.kernels.push_back(std::move(d));
 }

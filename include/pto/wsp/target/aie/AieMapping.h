@@ -27,6 +27,9 @@
 
 namespace pto::wsp::target::aie {
 
+// MLIR spelling of an element type: f32, bf16, i32, ui8; bool is i8 (one byte).
+std::string mlirElementType(ir::DType t);
+
 // An object FIFO element / host buffer type: memref<shape x dtype>.
 struct MemrefType {
   std::vector<int64_t> shape;
