@@ -4,7 +4,8 @@ set -euo pipefail
 PKGS=(g++ cmake ninja-build clang libclang-rt-14-dev
       libgtest-dev libgmock-dev libbenchmark-dev
       nlohmann-json3-dev libcli11-dev libfmt-dev libxxhash-dev
-      libtbb-dev libopenblas-dev)
+      libtbb-dev libopenblas-dev
+      mlir-19-tools python3)  # mlir-opt-19: checks the aie target's MLIR (tests/aie)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

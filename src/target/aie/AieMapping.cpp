@@ -521,8 +521,8 @@ bool isCsp(const ir::Workload& w) {
 
 void checkSchedule(const ir::Workload& w) {
   for (const auto& d : w.schedule.directives) {
-    if (d.kind == ir::DirectiveKind::Dispatch && d.policy == "custom")
-      refuse(d.loc, "dispatch custom is not supported",
+    if (d.kind == ir::DirectiveKind::Dispatch && (d.policy == "custom" || d.policy == "hash" || d.policy == "affinity"))
+      refuse(d.loc, fmt::format("dispatch {} is not supported", d.policy),
              "cores run fixed programs placed at compile time: use round_robin (iteration L on core L mod workers)");
   }
 }
