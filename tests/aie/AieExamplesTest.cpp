@@ -7,7 +7,7 @@
 namespace pto::wsp::target::aie::testing {
 namespace {
 
-const std::set<std::string> kEmitting = {"pipeline", "residual", "rmsnorm"};
+const std::set<std::string> kEmitting = {"gated", "pipeline", "residual", "rmsnorm"};
 
 std::vector<std::string> exampleNames() {
   std::vector<std::string> out;
