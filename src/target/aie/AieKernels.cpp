@@ -40,15 +40,21 @@ std::string cppArgType(std::string_view t) {
 }
 
 std::vector<KernelUnit> emitKernelUnits(const ir::Module& m, const Mapping& map, const arch::ArchModel& a,
-                                        const std::filesystem::path& sourceDir) {
+                                        const std::filesystem::path& sourceDir, bool withBody) {
   std::vector<KernelUnit> out;
   for (const auto& decl : map.kernels) {
     const ir::Kernel* k = m.findKernel(decl.name);
     PTO_INTERNAL_ASSERT(k && k->params.size() == decl.argTypes.size(), "declaration does not match the kernel");
     lower::CodegenOptions opts;
     opts.sourceDir = sourceDir;
-    std::string body = lower::emitCpuKernel(*k, a, opts);
-    if (k->external) {
+    std::string body;
+    if (!withBody) {
+      body = fmt::format("#include \"pto/wsp/tile/Float16.h\"\n\n"
+                         "extern \"C\" void {}(const uint64_t* args, uint32_t num_args);\n",
+                         lower::kernelSymbol(decl.name));
+    } else if (!k->external) {
+      body = lower::emitCpuKernel(*k, a, opts);
+    } else {
       auto src = std::filesystem::path(k->source);
       if (src.is_relative()) src = sourceDir / src;
       body = fmt::format("#include \"{}\"\n", std::filesystem::absolute(src).string());

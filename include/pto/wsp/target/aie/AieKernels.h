@@ -30,9 +30,10 @@ struct KernelUnit {
 };
 
 // One unit per mapping.kernels entry, in that order. `sourceDir` resolves relative
-// external-kernel paths.
+// external-kernel paths. Without `withBody` the unit only declares the cpu_sim entry
+// point it calls: for linking next to the cpu_sim kernels of the same module.
 std::vector<KernelUnit> emitKernelUnits(const ir::Module& m, const Mapping& map, const arch::ArchModel& hostArch,
-                                        const std::filesystem::path& sourceDir = {});
+                                        const std::filesystem::path& sourceDir = {}, bool withBody = true);
 
 // The C++ parameter type of one func.func argument type ("memref<16x128xf32>" -> "float*").
 std::string cppArgType(std::string_view mlirType);
