@@ -171,6 +171,13 @@ std::string gridText(int inputs, int workers, const std::string& tile = "16 : 16
          "])\n  }\n}\nschedule {\n  dispatch round_robin(workers = " + std::to_string(workers) + ")\n}\n";
 }
 
+std::string gridTextForAnnotations() {
+  std::string t = gridText(1, 4);
+  const std::string decl = "input X0 : f32[128, 128]";
+  t.replace(t.find(decl), decl.size(), decl + " layout(S(tp), R)");
+  return t;
+}
+
 TEST(AieRules, GridWithinEveryLimit) {
   const Mapping m = mapText(gridText(1, 4));
   EXPECT_TRUE(resourceViolations(m, npu1()).empty()) << messages(resourceViolations(m, npu1()));
@@ -247,6 +254,22 @@ TEST(AieRules, CapacitiesComeFromTheArch) {
   EXPECT_EQ(d.memtileBytes, 512u * 1024);
   EXPECT_EQ(d.computeTile(0).str(), "(0, 2)");
   EXPECT_EQ(d.computeTile(5).str(), "(1, 3)");
+}
+
+}  // namespace
+}  // namespace pto::wsp::target::aie::testing
+
+namespace pto::wsp::target::aie::testing {
+namespace {
+
+TEST(AieAnnotations, ShardingAndLayoutCarriedAsAttributes) {
+  std::string text = gridTextForAnnotations();
+  const Mapping m = mapText(text);
+  const std::string mlir = emitMlir(m);
+  EXPECT_NE(mlir.find("pto.tensor = \"X0\", pto.sharding = \"S(tp),R\", pto.layout = \"dims 0,1\""), std::string::npos)
+      << mlir;
+  const auto p = writeModule("annotated", mlir);
+  EXPECT_EQ(runChecker(p), 0) << checkerOutput(p);
 }
 
 }  // namespace
