@@ -24,6 +24,17 @@ std::string MemrefType::str() const {
   return fmt::format("memref<{}x{}>", fmt::join(shape, "x"), mlirElementType(dtype));
 }
 
+KernelDecl kernelDecl(const ir::Kernel& k) {
+  KernelDecl d{k.name, {}, k.loc};
+  for (const auto& p : k.params) {
+    if (p.isTile())
+      d.argTypes.push_back(MemrefType{{p.tile.rows, p.tile.cols}, p.tile.dtype}.str());
+    else
+      d.argTypes.push_back(mlirElementType(p.scalarType));
+  }
+  return d;
+}
+
 const ObjectFifo* Mapping::fifo(std::string_view name) const {
   for (const auto& f : fifos)
     if (f.name == name) return &f;
@@ -131,14 +142,7 @@ void MappingBuilder::addFifo(ObjectFifo f) {
 void MappingBuilder::declareKernel(const ir::Kernel& k) {
   for (const auto& d : map_.kernels)
     if (d.name == k.name) return;
-  KernelDecl d{k.name, {}, k.loc};
-  for (const auto& p : k.params) {
-    if (p.isTile())
-      d.argTypes.push_back(MemrefType{{p.tile.rows, p.tile.cols}, p.tile.dtype}.str());
-    else
-      d.argTypes.push_back(mlirElementType(p.scalarType));
-  }
-  map_.kernels.push_back(std::move(d));
+  map_.kernels.push_back(kernelDecl(k));
 }
 
 CoreArg MappingBuilder::scalarArg(const ir::Expr& e, const ir::KernelParam& p, const SourceLoc& callLoc) const {

@@ -34,6 +34,10 @@ struct KernelUnit {
 // point it calls: for linking next to the cpu_sim kernels of the same module.
 std::vector<KernelUnit> emitKernelUnits(const ir::Module& m, const Mapping& map, const arch::ArchModel& hostArch,
                                         const std::filesystem::path& sourceDir = {}, bool withBody = true);
+// The same for explicit declarations (e.g. every kernel a plan calls).
+std::vector<KernelUnit> emitKernelUnits(const ir::Module& m, const std::vector<KernelDecl>& decls,
+                                        const std::string& kernelObject, const arch::ArchModel& hostArch,
+                                        const std::filesystem::path& sourceDir = {}, bool withBody = true);
 
 // The C++ parameter type of one func.func argument type ("memref<16x128xf32>" -> "float*").
 std::string cppArgType(std::string_view mlirType);

@@ -136,6 +136,10 @@ struct Mapping {
   const ObjectFifo* fifo(std::string_view name) const;
 };
 
+// The func.func declaration of kernel `k`: memref<rows x cols x T> per tile param, the
+// MLIR scalar type per scalar param.
+KernelDecl kernelDecl(const ir::Kernel& k);
+
 // Builds the mapping of workload `w` of `m` onto `d`. Throws UserError (located) when the
 // workload uses a feature the mapping does not support or the stream graph is cyclic.
 // Resource limits are not checked here (checkResources).
