@@ -5,7 +5,8 @@ PKGS=(g++ cmake ninja-build clang libclang-rt-14-dev
       libgtest-dev libgmock-dev libbenchmark-dev valgrind
       nlohmann-json3-dev libcli11-dev libfmt-dev libxxhash-dev
       libtbb-dev libopenblas-dev
-      pybind11-dev python3-dev python3-numpy python3-pytest)
+      pybind11-dev python3-dev python3-numpy python3-pytest
+      mlir-19-tools)  # mlir-opt-19: checks the aie target's MLIR (tests/aie)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

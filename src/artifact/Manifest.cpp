@@ -292,6 +292,9 @@ void readManifest(Reader& r, const json& j, Manifest& m) {
   }
   if (const json* c = r.get(j, "", "compiler", T::Object)) readCompiler(r, *c, "/compiler", m.compiler);
   r.strings(j, "", "features", m.features, /*required=*/false);
+  if (j.contains("files"))
+    r.objects(j, "", "files", m.files,
+              [&](const json& e, const std::string& at, ManifestFile& f) { readFile(r, e, at, f); });
 }
 
 // from_json for a piece: located relative to the piece, first error thrown.
@@ -344,6 +347,7 @@ void to_json(json& j, const Manifest& v) {
        {"compiler", v.compiler}};
   if (v.library) j["library"] = *v.library;
   if (!v.features.empty()) j["features"] = v.features;
+  if (!v.files.empty()) j["files"] = v.files;
 }
 
 void from_json(const json& j, ManifestKernel& v) { strictRead(j, v, readKernel); }

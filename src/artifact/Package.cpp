@@ -162,6 +162,7 @@ Package readPackage(const fs::path& dirIn) {
   };
   checkFile(m.plan, "/plan", "plan");
   if (m.library) checkFile(*m.library, "/library", "library");
+  for (size_t i = 0; i < m.files.size(); ++i) checkFile(m.files[i], fmt::format("/files/{}", i), "shipped");
   for (size_t i = 0; i < m.kernels.size(); ++i) {
     const std::string& obj = m.kernels[i].object;
     if (!obj.empty() && !fs::is_regular_file(pkg.dir / obj, ec))

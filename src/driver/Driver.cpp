@@ -116,7 +116,8 @@ void defaultRemark(const Diagnostic& d) { std::fprintf(stderr, "%s\n", d.render(
 // validate (edited, truncated, a flipped byte) is reported as a remark, then rewritten;
 // a valid but different one is silently replaced.
 void ensurePackage(const fs::path& dir, const artifact::Manifest& want, const std::string& planBytes,
-                   const fs::path& library, const std::function<void(const Diagnostic&)>& remark) {
+                   const fs::path& library, const std::vector<artifact::PackageFile>& files,
+                   const std::function<void(const Diagnostic&)>& remark) {
   std::string damage;
   auto valid = [&] {
     std::error_code ec;
@@ -141,7 +142,7 @@ void ensurePackage(const fs::path& dir, const artifact::Manifest& want, const st
     d.severity = Severity::Remark;
     remark(d);
   }
-  artifact::Manifest written = artifact::writePackage(dir, want, planBytes, library);
+  artifact::Manifest written = artifact::writePackage(dir, want, planBytes, library, files);
   PTO_INTERNAL_ASSERT(written == want, "package {} was written with a different manifest than computed",
                       dir.string());
 }
@@ -171,12 +172,18 @@ std::string printPlan(const abi::Plan& plan) {
   return abi::printPlan(plan, o);
 }
 
-std::string printKernels(const std::vector<artifact::KernelSource>& units) {
+std::string printKernels(const std::vector<artifact::KernelSource>& units,
+                         const std::vector<artifact::PackageFile>& files) {
   std::string out;
   for (const artifact::KernelSource& k : units) {
     out += fmt::format("// ===== kernel '{}'{} =====\n", k.name, k.origin.empty() ? "" : " (" + k.origin + ")");
     out += k.text;
     if (!k.text.empty() && k.text.back() != '\n') out += '\n';
+  }
+  for (const artifact::PackageFile& f : files) {
+    out += fmt::format("// ===== package file '{}' =====\n", f.path);
+    out += f.bytes;
+    if (!f.bytes.empty() && f.bytes.back() != '\n') out += '\n';
   }
   return out;
 }
@@ -221,8 +228,9 @@ Compiled compile(const ir::Module& m, const CompileOptions& opts) {
   fs::path sourceDir = opts.sourceDir;
   if (sourceDir.empty() && !m.loc.file.empty()) sourceDir = fs::path(m.loc.file).parent_path();
   target::KernelUnits ks = tgt.emitKernels(m, lowered.plan, a, sourceDir);
+  const std::vector<artifact::PackageFile> files = tgt.packageFiles(m, w, a, sourceDir);
   phase.lap("codegen");
-  if (stopAt(Dump::Kernels, [&] { return printKernels(ks.sources); })) return out;
+  if (stopAt(Dump::Kernels, [&] { return printKernels(ks.sources, files); })) return out;
 
   // config, compiler, cache: the kernel library
   artifact::CompilerConfig ccfg = tgt.compilerConfig(opts.jobs);
@@ -252,12 +260,13 @@ Compiled compile(const ir::Module& m, const CompileOptions& opts) {
   man.compiler = {cache.compiler().path, cache.compiler().firstVersionLine(), cache.config().compileFlags,
                   cache.config().linkFlags};
   man.features = lowered.features;
+  for (const artifact::PackageFile& f : files) man.files.push_back({f.path, hashHex(hash64(f.bytes))});
   man.packageHash = artifact::computePackageHash(man);
   if (stopAt(Dump::Manifest, [&] { return artifact::manifestText(man); })) return out;
   fs::path dir = opts.packageDir.empty()
                      ? cache.root() / fmt::format("v{}", artifact::kCacheFormatVersion) / "packages" / man.packageHash
                      : opts.packageDir;
-  ensurePackage(dir, man, planBytes, lib.path, remark);
+  ensurePackage(dir, man, planBytes, lib.path, files, remark);
   phase.lap("package");
 
   // load: from the package, not the cache (the package is what `ptowsp run` ships).

@@ -16,6 +16,11 @@ lower::PlanLoweringResult Target::emitOrchestration(const ir::Module& m, const i
   return lower::lowerWorkload(m, w, a, capabilities());
 }
 
+std::vector<artifact::PackageFile> Target::packageFiles(const ir::Module&, const ir::Workload&,
+                                                        const arch::ArchModel&, const std::filesystem::path&) const {
+  return {};
+}
+
 std::filesystem::path Target::warmCache(const std::filesystem::path&) const { return {}; }
 
 KernelUnits PlannedTarget::emitKernels(const ir::Module& m, const abi::Plan& plan, const arch::ArchModel&,

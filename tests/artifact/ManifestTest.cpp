@@ -187,6 +187,25 @@ TEST(Package, WriteThenReadRoundTrips) {
   EXPECT_EQ(readPackage(pkgDir).manifest.packageHash, second.packageHash);
 }
 
+TEST(Package, ShippedFilesAreListedAndChecked) {
+  TempDir dir;
+  const fs::path pkgDir = dir.path() / "pkg";
+  Manifest m = sampleManifest();
+  m.kernels[0].object = "";
+  m.files.push_back({"mlir-aie-78da3d91/k.mlir", hashHex(hash64("MODULE"))});
+  const Manifest written = writePackage(pkgDir, m, "PLAN", std::nullopt, {{"mlir-aie-78da3d91/k.mlir", "MODULE"}});
+  EXPECT_EQ(readPackage(pkgDir).manifest.files, written.files);
+  EXPECT_NE(nlohmann::json(written).dump().find("\"files\""), std::string::npos);
+  std::ofstream(pkgDir / "mlir-aie-78da3d91/k.mlir") << "EDITED";
+  try {
+    readPackage(pkgDir);
+    FAIL() << "expected UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("shipped file 'mlir-aie-78da3d91/k.mlir' has hash"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Package, TamperedFilesAreDetected) {
   TempDir dir;
   const fs::path pkgDir = dir.path() / "pkg";

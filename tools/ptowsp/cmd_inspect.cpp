@@ -75,6 +75,7 @@ nlohmann::ordered_json inspectJson(const artifact::Package& pkg, const abi::Plan
   j["policy_id"] = m.policyId;
   j["plan"] = {{"file", m.plan.file}, {"hash", m.plan.hash}};
   if (m.library) j["library"] = {{"file", m.library->file}, {"hash", m.library->hash}};
+  for (const auto& f : m.files) j["files"].push_back({{"file", f.file}, {"hash", f.hash}});
   j["compiler"] = {{"path", m.compiler.path}, {"version", m.compiler.version}, {"flags", m.compiler.flags}};
   std::map<std::string, uint64_t> counts;
   for (const abi::PlanProcess& p : plan.processes)
@@ -124,6 +125,9 @@ std::string inspectText(const nlohmann::ordered_json& j) {
   if (j.contains("library"))
     out += fmt::format("  library {} ({})\n", j["library"]["file"].get<std::string>(),
                        j["library"]["hash"].get<std::string>());
+  if (j.contains("files"))
+    for (const auto& f : j["files"])
+      out += fmt::format("  file {} ({})\n", f["file"].get<std::string>(), f["hash"].get<std::string>());
   out += fmt::format("  compiler {} ({})\n", j["compiler"]["path"].get<std::string>(),
                      j["compiler"]["version"].get<std::string>());
   out += fmt::format("  schedule_id {}  policy_id {}\n", j["schedule_id"].get<std::string>(),

@@ -15,6 +15,7 @@
 #include "pto/wsp/api/Program.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/runtime/HostExecutor.h"
+#include "pto/wsp/target/Target.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -259,11 +260,15 @@ int runRun(const RunOptions& o) {
     }
   }
 
+  const std::string_view note = target::TargetRegistry::global().get(o.target).runNote();
   if (o.json) {
-    std::string out = jsonReport(module.name, p, stats, o.threads, g).dump(2) + "\n";
+    auto j = jsonReport(module.name, p, stats, o.threads, g);
+    if (!note.empty()) j["note"] = std::string(note);
+    std::string out = j.dump(2) + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
   } else {
     std::string out = textReport(module.name, p, stats, o.threads, g);
+    if (!note.empty()) out += std::string(note) + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
   }
   if (g.failed()) {

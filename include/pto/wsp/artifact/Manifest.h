@@ -91,6 +91,9 @@ struct Manifest {
   // Capability features (arch/Capability.h names) the workload and schedule exercise,
   // sorted; optional in the JSON (absent = none recorded).
   std::vector<std::string> features;
+  // Further files the target ships as they are (e.g. the aie target's MLIR module and
+  // kernel sources), content-checked like the plan; optional in the JSON.
+  std::vector<ManifestFile> files;
   friend bool operator==(const Manifest&, const Manifest&) = default;
 };
 

@@ -19,6 +19,7 @@
 #include "pto/wsp/abi/Plan.h"
 #include "pto/wsp/artifact/Manifest.h"
 #include "pto/wsp/artifact/ObjectCache.h"
+#include "pto/wsp/artifact/Package.h"
 #include "pto/wsp/artifact/SharedLibrary.h"
 #include "pto/wsp/ir/Module.h"
 #include "pto/wsp/support/Diagnostic.h"
@@ -93,7 +94,9 @@ Compiled compileFile(const std::filesystem::path& wsp, CompileOptions opts);
 
 // Texts of the printable phases (what dump prints).
 std::string printPlan(const abi::Plan& plan);
-std::string printKernels(const std::vector<artifact::KernelSource>& units);
+// Kernel units, then the files the target ships beside them (target::KernelUnits).
+std::string printKernels(const std::vector<artifact::KernelSource>& units,
+                         const std::vector<artifact::PackageFile>& files = {});
 
 // The target's cache preparation (target::Target::warmCache).
 std::filesystem::path warmCache(std::string_view target, const std::filesystem::path& cacheDir);

@@ -19,6 +19,7 @@
 #include "pto/wsp/arch/Capability.h"
 #include "pto/wsp/artifact/Manifest.h"
 #include "pto/wsp/artifact/ObjectCache.h"
+#include "pto/wsp/artifact/Package.h"
 #include "pto/wsp/ir/Module.h"
 #include "pto/wsp/lower/PlanLowering.h"
 #include "pto/wsp/support/Diagnostic.h"
@@ -58,6 +59,9 @@ class Target {
   std::string_view defaultArch() const { return capabilities().arch; }
   // True when a compiled package runs on this host (Program::execute).
   virtual bool canRun() const = 0;
+  // What `ptowsp run` adds after the results (e.g. that the run is a semantic model of
+  // an artifact that needs other hardware); "" = nothing.
+  virtual std::string_view runNote() const { return {}; }
 
   // Target checks before lowering (e.g. kernels the emitter cannot lower); throws one
   // located UserError listing every problem. Default: nothing beyond the matrix.
@@ -70,6 +74,12 @@ class Target {
   // Throws one UserError listing every kernel that cannot be emitted.
   virtual KernelUnits emitKernels(const ir::Module& m, const abi::Plan& plan, const arch::ArchModel& a,
                                   const std::filesystem::path& sourceDir) const = 0;
+  // Files shipped in the package as they are, beside the library (the aie target: its
+  // MLIR module and external kernel sources); the manifest lists each with its hash.
+  // Default: none.
+  virtual std::vector<artifact::PackageFile> packageFiles(const ir::Module& m, const ir::Workload& w,
+                                                          const arch::ArchModel& a,
+                                                          const std::filesystem::path& sourceDir) const;
   // Flags and key inputs the kernel units compile with.
   virtual artifact::CompilerConfig compilerConfig(unsigned jobs) const = 0;
   // Compiles the units through `cache` and links the package's kernel library.
