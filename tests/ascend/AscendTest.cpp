@@ -9,6 +9,7 @@
 #include "pto/wsp/arch/ArchRegistry.h"
 #include "pto/wsp/driver/Driver.h"
 #include "pto/wsp/ir/text/Parser.h"
+#include "pto/wsp/lower/KernelCodegen.h"
 #include "pto/wsp/lower/PlanLowering.h"
 #include "pto/wsp/target/Target.h"
 
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -375,6 +377,85 @@ void expectConforms(const std::string& label, ir::Module m) {
 TEST(AscendConformance, EmittedHostBuildGraphOrchestrationMatchesTheRuntimeExpansion) {
   for (const char* ex : {"softmax", "rmsnorm", "pipeline"}) expectConforms(ex, parseExample(ex));
   expectConforms("fanout", ir::text::parse(fanoutModule(300), "fanout.wsp"));
+}
+
+// ---- numerics: emitted kernels on the PTO-ISA test double vs cpu_sim's kernels ----------
+
+// Runs kernel `k` twice on the same deterministic inputs, once as cpu_sim's unit (the tile
+// library) and once as the emitted PTO-ISA unit on the double (tests/ascend/double/pto/),
+// and returns the largest relative difference over every output element.
+double maxDiffAgainstCpuSim(const ir::Kernel& k, const fs::path& work) {
+  fs::create_directories(work);
+  const PtoIsaKernel asc = emitPtoIsaKernel(k, ArgStyle::DeviceAddress);
+  const std::string cpu = lower::emitCpuKernel(k, arch::resolveArch("ascend910b"));
+  std::ofstream(work / "ascend.cpp") << asc.text;
+  std::ofstream(work / "cpu.cpp") << cpu;
+  std::string h = "#include <cmath>\n#include <cstdint>\n#include <cstdio>\n#include <cstring>\n#include <vector>\n";
+  h += "extern \"C\" void kernel_entry(int64_t* args);\n";
+  h += fmt::format("extern \"C\" void {}(const uint64_t* args, uint32_t n);\n", lower::kernelSymbol(k.name));
+  h += "static float get(const std::vector<char>& b, size_t i, bool f16) {\n"
+       "  if (f16) { _Float16 v; std::memcpy(&v, b.data() + 2 * i, 2); return static_cast<float>(v); }\n"
+       "  float v; std::memcpy(&v, b.data() + 4 * i, 4); return v; }\n"
+       "static void put(std::vector<char>& b, size_t i, bool f16, float x) {\n"
+       "  if (f16) { _Float16 v = static_cast<_Float16>(x); std::memcpy(b.data() + 2 * i, &v, 2); }\n"
+       "  else std::memcpy(b.data() + 4 * i, &x, 4); }\n";
+  h += "int main() {\n  std::vector<uint64_t> cw, aw, rs, sc;\n  double worst = 0;\n";
+  std::string tiles, compare;
+  int ti = 0;
+  for (const ir::KernelParam& p : k.params) {
+    if (!p.isTile()) {
+      const float eps = 1e-6f;
+      uint32_t bits;
+      std::memcpy(&bits, &eps, 4);
+      h += fmt::format("  sc.push_back({}u);\n", p.scalarType == ir::DType::F32 ? bits : 3u);
+      continue;
+    }
+    const bool f16 = p.tile.dtype == ir::DType::F16;
+    const int64_t n = p.tile.rows * p.tile.cols;
+    h += fmt::format("  std::vector<char> c{0}({1} * {2}), a{0}({1} * {2});\n", ti, n, f16 ? 2 : 4);
+    h += fmt::format("  for (size_t i = 0; i < {1}; ++i) {{ float x = 0.25f + 0.01f * float((i * 37) % 101); "
+                     "put(c{0}, i, {2}, x); put(a{0}, i, {2}, x); }}\n",
+                     ti, n, f16 ? "true" : "false");
+    h += fmt::format("  cw.push_back(reinterpret_cast<uint64_t>(c{0}.data())); cw.push_back({1}); cw.push_back(1);\n", ti,
+                     p.tile.cols);
+    h += fmt::format("  aw.push_back(reinterpret_cast<uint64_t>(a{0}.data())); rs.push_back({1});\n", ti, p.tile.cols);
+    if (p.dir != ir::ParamDir::In)
+      compare += fmt::format("  for (size_t i = 0; i < {1}; ++i) {{ double x = get(c{0}, i, {2}), y = get(a{0}, i, {2}); "
+                             "double d = std::fabs(x - y) / std::fmax(1e-6, std::fabs(x)); if (!(d <= worst)) worst = d; }}\n",
+                             ti, n, f16 ? "true" : "false");
+    ++ti;
+  }
+  h += "  std::vector<uint64_t> cargs = cw;\n  for (uint64_t s : sc) cargs.push_back(s);\n";
+  h += fmt::format("  {}(cargs.data(), static_cast<uint32_t>(cargs.size()));\n", lower::kernelSymbol(k.name));
+  h += "  std::vector<int64_t> aargs;\n  for (uint64_t w : aw) aargs.push_back(static_cast<int64_t>(w));\n"
+       "  for (uint64_t w : rs) aargs.push_back(static_cast<int64_t>(w));\n"
+       "  for (uint64_t w : sc) aargs.push_back(static_cast<int64_t>(w));\n  kernel_entry(aargs.data());\n";
+  h += compare + "  std::printf(\"%.9g\\n\", worst);\n  return 0;\n}\n";
+  std::ofstream(work / "main.cpp") << h;
+  const fs::path dbl = fs::path(PTO_WSP_SOURCE_DIR) / "tests/ascend/double";
+  const std::string cmd = fmt::format(
+      "{0} -std=c++20 -O1 -w -D__CPU_SIM -D__DAV_VEC__ -I{1} -I{2}/include {3}/main.cpp {3}/ascend.cpp {3}/cpu.cpp -o "
+      "{3}/run 2> {3}/cc.log && {3}/run > {3}/out.txt",
+      PTO_WSP_CXX, dbl.string(), PTO_WSP_SOURCE_DIR, work.string());
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << readText(work / "cc.log");
+  return std::stod(readText(work / "out.txt").empty() ? "1e9" : readText(work / "out.txt"));
+}
+
+TEST(AscendNumerics, EmittedKernelsOnThePtoIsaDoubleMatchCpuSim) {
+  struct Case {
+    const char* example;
+    const char* kernel;
+    double tol;
+  };
+  for (const Case& c : {Case{"softmax", "normalize", 1e-5}, Case{"softmax", "sum_step", 1e-5},
+                        Case{"softmax", "max_step", 0.0}, Case{"rmsnorm", "rmsnorm", 2e-3},
+                        Case{"pipeline", "compute", 1e-5}}) {
+    SCOPED_TRACE(std::string(c.example) + "." + c.kernel);
+    const ir::Module m = parseExample(c.example);
+    const double d = maxDiffAgainstCpuSim(*m.findKernel(c.kernel),
+                                          fs::path(PTO_WSP_BINARY_DIR) / "ascend_numerics" / c.kernel);
+    EXPECT_LE(d, c.tol);
+  }
 }
 
 }  // namespace
