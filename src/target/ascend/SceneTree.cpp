@@ -135,7 +135,7 @@ SourceTree writeScene(const SceneInput& in) {
                   {"arg_words", k.numArgs()}});
   }
   j["kernels"] = ks;
-  const abi::PlanSchedule& s = in.plan->schedule;
+  const abi::ScheduleConfig& s = in.plan->schedule;
   j["schedule"] = {{"workers", s.workers},
                    {"dispatch", s.dispatch},
                    {"task_window", s.taskWindow},

@@ -87,11 +87,11 @@ TaskGraph expandPlan(const abi::Plan& plan, const SourceLoc& loc) {
   cfg.engine = rt::engineConfigFor(plan.schedule);
   // Twice pto-runtime's 131072 tasks: nothing is retired, every producer is handed over
   // (a bigger graph is refused below; the pools are allocated up front).
-  cfg.engine.taskWindow = kMaxExpandedTasks;
-  cfg.engine.tensorMapCapacity = 4 * kMaxExpandedTasks;
-  cfg.engine.depListCapacity = 1u << 26;
-  cfg.engine.readyQueueCapacity = kMaxExpandedTasks;
-  cfg.engine.heapBytes = uint64_t{1} << 46;
+  cfg.engine.schedule.taskWindow = kMaxExpandedTasks;
+  cfg.engine.schedule.tensorMapCapacity = 4 * kMaxExpandedTasks;
+  cfg.engine.schedule.depListCapacity = 1u << 26;
+  cfg.engine.schedule.readyQueueCapacity = kMaxExpandedTasks;
+  cfg.engine.schedule.heapBytes = uint64_t{1} << 46;
   cfg.engine.trace = true;
   cfg.engine.sink = &sink;
   for (size_t i = 0; i < plan.tensors.size(); ++i)
