@@ -210,7 +210,6 @@ workload chain {
   size_t n = 0;
   for (size_t p = orch.find("PTO2_SCOPE()"); p != std::string::npos; p = orch.find("PTO2_SCOPE()", p + 1)) ++n;
   EXPECT_EQ(n, scopes);
-  EXPECT_LT(1024u, 16384u);
 }
 
 TEST(AscendLimits, TwentyArgumentKernelIsALocatedErrorUnderHostBuildGraph) {
