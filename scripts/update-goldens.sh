@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates the printed-plan golden files (tests/cli/data/plans/<example>.plan.txt)
+# Regenerates the golden files: printed plans (tests/cli/data/plans/<example>.plan.txt)
 # from `ptowsp compile --dump=plan examples/<example>/<example>.wsp`. Every file in that
 # directory is a golden (the cli_plan_golden_<example> tests compare against it); to add
 # one, create an empty <example>.plan.txt there and run this script.
@@ -14,4 +14,12 @@ for golden in "$root"/tests/cli/data/plans/*.plan.txt; do
   "$ptowsp" compile --dump=plan "$root/examples/$name/$name.wsp" > "$golden.tmp"
   mv "$golden.tmp" "$golden"
   echo "updated tests/cli/data/plans/$name.plan.txt"
+done
+# Emitted ascend trees (docs/ascend.md): tests/cli/data/ascend/<example>.tree.txt from
+# `ptowsp compile --target ascend --dump=tree`.
+for golden in "$root"/tests/cli/data/ascend/*.tree.txt; do
+  name=$(basename "$golden" .tree.txt)
+  "$ptowsp" compile --target ascend --dump=tree "$root/examples/$name/$name.wsp" > "$golden.tmp"
+  mv "$golden.tmp" "$golden"
+  echo "updated tests/cli/data/ascend/$name.tree.txt"
 done

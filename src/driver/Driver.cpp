@@ -156,12 +156,13 @@ std::string_view dumpName(Dump d) {
     case Dump::Plan: return "plan";
     case Dump::Kernels: return "kernels";
     case Dump::Manifest: return "manifest";
+    case Dump::Tree: return "tree";
   }
   return "?";
 }
 
 std::optional<Dump> parseDump(std::string_view s) {
-  for (Dump d : {Dump::Ir, Dump::Plan, Dump::Kernels, Dump::Manifest})
+  for (Dump d : {Dump::Ir, Dump::Plan, Dump::Kernels, Dump::Manifest, Dump::Tree})
     if (dumpName(d) == s) return d;
   return std::nullopt;
 }
@@ -187,6 +188,43 @@ std::string printKernels(const std::vector<artifact::KernelSource>& units,
   }
   return out;
 }
+
+std::string printTree(const target::SourceTree& tree) {
+  std::string out;
+  for (const auto& [path, text] : tree.files) {
+    out += fmt::format("// ===== {} =====\n", path);
+    out += text;
+    if (!text.empty() && text.back() != '\n') out += '\n';
+  }
+  return out;
+}
+
+namespace {
+
+// Writes `tree` as directory `dir`: built next to it, then swapped in, so a reader never
+// sees half a tree. An existing directory is replaced only when it is empty or a tree
+// (it holds the tree's manifest file): never a user's other files.
+void writeTree(const fs::path& dir, const target::SourceTree& tree, const SourceLoc& loc) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && (fs::is_empty(dir, ec) || fs::exists(dir / tree.manifestFile, ec))))
+    throw UserError(makeError(loc, fmt::format("output directory '{}' exists and is not an emitted tree (no {})",
+                                               dir.string(), tree.manifestFile))
+                        .help("choose a new directory with -o, or remove this one first"));
+  const fs::path tmp = artifact::uniqueTempPath(dir);
+  for (const auto& [path, text] : tree.files) {
+    fs::create_directories((tmp / path).parent_path(), ec);
+    artifact::writeFileAtomic(tmp / path, text);
+  }
+  fs::remove_all(dir, ec);
+  fs::rename(tmp, dir, ec);
+  if (ec) {
+    fs::remove_all(tmp, ec);
+    throw UserError(makeError(loc, fmt::format("cannot write the tree to '{}': {}", dir.string(), ec.message()))
+                        .help("check that the parent directory is writable"));
+  }
+}
+
+}  // namespace
 
 std::filesystem::path warmCache(std::string_view targetName, const std::filesystem::path& cacheDir) {
   return target::TargetRegistry::global().get(targetName).warmCache(cacheDir);
@@ -231,6 +269,38 @@ Compiled compile(const ir::Module& m, const CompileOptions& opts) {
   const std::vector<artifact::PackageFile> files = tgt.packageFiles(m, w, a, sourceDir);
   phase.lap("codegen");
   if (stopAt(Dump::Kernels, [&] { return printKernels(ks.sources, files); })) return out;
+
+  // A source-tree target: the tree is the package; nothing is built or loaded here.
+  if (tgt.emitsTree()) {
+    target::SourceTree tree = tgt.emitTree({m, w, lowered.plan, a, opts.runtime});
+    phase.lap("tree");
+    if (stopAt(Dump::Tree, [&] { return printTree(tree); })) return out;
+    if (stopAt(Dump::Manifest, [&] {
+          for (const auto& [path, text] : tree.files)
+            if (path == tree.manifestFile) return text;
+          return std::string();
+        }))
+      return out;
+    if (opts.packageDir.empty())
+      throw UserError(makeError(optionsLoc(m, "output"),
+                                fmt::format("target '{}' writes a source tree and needs its directory", tgt.name()))
+                          .help("give the directory with -o DIR (CompileOptions::packageDir)"));
+    writeTree(opts.packageDir, tree, optionsLoc(m, "output"));
+    phase.lap("package");
+    out.module = m;
+    out.workload = w.name;
+    out.dir = opts.packageDir;
+    out.plan = std::move(lowered.plan);
+    out.treeSummary = std::move(tree.summary);
+    out.compileMs = msSince(t0);
+    return out;
+  }
+  if (!opts.runtime.empty())
+    throw UserError(makeError(optionsLoc(m, "runtime"), fmt::format("target '{}' has no runtime option", tgt.name()))
+                        .help("--runtime is for targets that run on an external runtime (ascend)"));
+  if (opts.dump == Dump::Tree)
+    throw UserError(makeError(optionsLoc(m, "dump"), fmt::format("target '{}' writes no source tree", tgt.name()))
+                        .help("--dump=tree is for targets that emit a source tree (ascend)"));
 
   // config, compiler, cache: the kernel library
   artifact::CompilerConfig ccfg = tgt.compilerConfig(opts.jobs);

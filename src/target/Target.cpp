@@ -23,6 +23,10 @@ std::vector<artifact::PackageFile> Target::packageFiles(const ir::Module&, const
 
 std::filesystem::path Target::warmCache(const std::filesystem::path&) const { return {}; }
 
+SourceTree Target::emitTree(const TreeRequest&) const {
+  PTO_UNREACHABLE("target '{}' emits no source tree", name());
+}
+
 KernelUnits PlannedTarget::emitKernels(const ir::Module& m, const abi::Plan& plan, const arch::ArchModel&,
                                        const std::filesystem::path&) const {
   // Located at the first kernel the plan calls (the module when it calls none).

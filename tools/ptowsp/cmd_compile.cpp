@@ -10,6 +10,7 @@
 #include "pto/wsp/api/Program.h"
 #include "pto/wsp/artifact/Package.h"
 #include "pto/wsp/driver/Driver.h"
+#include "pto/wsp/target/Target.h"
 
 #include <fmt/format.h>
 
@@ -29,6 +30,7 @@ struct CompileCmdOptions {
   std::string workload;
   std::string cacheDir;
   std::string dump;
+  std::string runtime;
 };
 
 int runCompile(const CompileCmdOptions& o) {
@@ -39,16 +41,27 @@ int runCompile(const CompileCmdOptions& o) {
   copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
   copts.workload = o.workload;
   if (!o.out.empty()) copts.packageDir = std::filesystem::absolute(o.out);
+  copts.runtime = o.runtime;
   if (!o.dump.empty()) {
     std::optional<driver::Dump> d = driver::parseDump(o.dump);
     if (!d)
       throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--dump"}, fmt::format("unknown dump '{}'", o.dump))
-                          .help("one of: ir, plan, kernels, manifest"));
+                          .help("one of: ir, plan, kernels, manifest, tree"));
     copts.dump = *d;
     copts.onProgress = {};  // stdout carries the dump alone
     driver::Compiled c = driver::compile(module, copts);
     for (const Diagnostic& w : c.warnings) std::fprintf(stderr, "%s\n", w.render().c_str());
     std::fwrite(c.dumpText.data(), 1, c.dumpText.size(), stdout);
+    return 0;
+  }
+  if (target::TargetRegistry::global().get(o.target).emitsTree()) {
+    // A source tree for another runtime (docs/ascend.md): written, not loaded.
+    copts.onProgress = {};
+    driver::Compiled c = driver::compile(module, copts);
+    for (const Diagnostic& w : c.warnings) std::fprintf(stderr, "%s\n", w.render().c_str());
+    std::string text = fmt::format("tree {}\ntarget {}, {}, compile_ms {:.1f}\n", c.dir.string(), o.target,
+                                   c.treeSummary, c.compileMs);
+    std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
   }
   Program p = Program::compile(module, copts);
@@ -69,7 +82,9 @@ PTOWSP_COMMAND("compile", "compile a .wsp module into an artifact package", [](C
   sub.add_option("--arch", o->arch, "arch instance name or arch JSON file (default: the target's)");
   sub.add_option("--workload", o->workload, "workload to compile (default: the module's only one)");
   sub.add_option("--cache-dir", o->cacheDir, "object cache root (default $PTO_WSP_CACHE_DIR or XDG cache)");
-  sub.add_option("--dump", o->dump, "print one phase's result and stop: ir, plan, kernels or manifest");
+  sub.add_option("--dump", o->dump, "print one phase's result and stop: ir, plan, kernels, manifest or tree");
+  sub.add_option("--runtime", o->runtime,
+                 "the target's runtime (ascend: host_build_graph or tensormap_and_ringbuffer, the default)");
   return [o] { return runCompile(*o); };
 });
 

@@ -1,4 +1,5 @@
 // ptowsp inspect ARTIFACT_DIR [--json]: what a package holds, read back and validated
+// (an emitted source tree, e.g. --target ascend, prints its manifest's summary instead)
 // (artifact::readPackage + abi::deserializePlan): manifest summary, plan summary,
 // capability matrix and the kernel cycle table. Errors are located UserErrors (exit 1).
 #include "Command.h"
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -173,7 +175,51 @@ std::string inspectText(const nlohmann::ordered_json& j) {
   return out;
 }
 
+// An emitted source tree (docs/ascend.md): its manifest, every file it names checked.
+constexpr const char* kTreeManifest = "pto_wsp_manifest.json";
+
+int inspectTree(const InspectOptions& o) {
+  const std::filesystem::path mf = std::filesystem::path(o.dir) / kTreeManifest;
+  const SourceLoc loc{mf.string(), 0, 0, {}};
+  std::ifstream in(mf);
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("orchestration") || !j.contains("kernels"))
+    throw UserError(makeError(loc, "unreadable tree manifest").help("write the tree again with ptowsp compile -o DIR"));
+  std::vector<std::string> files{j["orchestration"].value("source", "")};
+  for (const auto& k : j["kernels"]) files.push_back(k.value("source", ""));
+  for (const std::string& f : files)
+    if (f.empty() || !std::filesystem::exists(std::filesystem::path(o.dir) / f))
+      throw UserError(makeError(loc, fmt::format("the tree lacks '{}', which its manifest names", f))
+                          .help("write the tree again with ptowsp compile -o DIR"));
+  if (o.json) {
+    const std::string out = j.dump(2) + "\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+  }
+  std::string out = fmt::format("tree {}\n  target {}  runtime {}  arch {}\n", o.dir, j.value("target", "?"),
+                                j.value("runtime", "?"), j.value("arch", "?"));
+  out += fmt::format("  module {}  workload {}\n", j.value("module", "?"), j.value("workload", "?"));
+  out += fmt::format("  pto-runtime {}  PTO-ISA {}\n", j.value("pto_runtime_commit", "?"), j.value("pto_isa_commit", "?"));
+  const auto& orch = j["orchestration"];
+  out += fmt::format("orchestration {} ({}): {} tasks, {} relays, {} scopes, {} edges\n", orch.value("source", "?"),
+                     orch.value("function_name", "?"), orch.value("tasks", 0), orch.value("relays", 0),
+                     orch.value("scopes", 0), orch.value("edges", 0));
+  out += fmt::format("entry tensors ({})\n", j["entry_tensors"].size());
+  for (const auto& e : j["entry_tensors"])
+    out += fmt::format("  {:<16} {:<6} {:<5} {}\n", e.value("name", "?"), e.value("direction", "?"), e.value("dtype", "?"),
+                       e["shape"].dump());
+  out += fmt::format("kernels ({})\n", j["kernels"].size());
+  for (const auto& k : j["kernels"])
+    out += fmt::format("  {:>3} {:<24} {:<4} {:>2} words  {}\n", k.value("func_id", 0), k.value("name", "?"),
+                       k.value("core_type", "?"), k.value("arg_words", 0), k.value("source", "?"));
+  for (const auto& [arch, cycles] : j["expected_total_cycles"].items())
+    out += fmt::format("expected total_cycles on {}: {}\n", arch, cycles.dump());
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
 int runInspect(const InspectOptions& o) {
+  if (std::filesystem::exists(std::filesystem::path(o.dir) / kTreeManifest)) return inspectTree(o);
   artifact::Package pkg = artifact::readPackage(o.dir);
   abi::Plan plan = readPlan(pkg);
   nlohmann::ordered_json j = inspectJson(pkg, plan);
@@ -185,7 +231,7 @@ int runInspect(const InspectOptions& o) {
 PTOWSP_COMMAND("inspect", "show what an artifact package holds (manifest, plan, capabilities, kernels)",
                [](CLI::App& sub) {
                  auto o = std::make_shared<InspectOptions>();
-                 sub.add_option("dir", o->dir, "package directory (ptowsp compile -o DIR)")->required();
+                 sub.add_option("dir", o->dir, "package or emitted tree directory (ptowsp compile -o DIR)")->required();
                  sub.add_flag("--json", o->json, "print one JSON object");
                  return [o] { return runInspect(*o); };
                });

@@ -1,14 +1,28 @@
-// The ascend target: Ascend NPUs through pto-runtime's host_build_graph
-// orchestration. Its capability matrix is the design (docs/capabilities.md); the kernel
-// and orchestration emitters are not written yet, so every compile stops with a located
-// error at the kernel step.
+// The ascend target: workloads run on pto-runtime (a2a3sim here, a2a3 on Ascend NPUs),
+// kernels in PTO-ISA. A compile writes a pto-runtime scene tree (SceneTree.h): the plan
+// is expanded by the runtime core at compile time (TaskGraph.h) and written as one
+// orchestration for the chosen runtime (Orchestration.h); every kernel becomes one
+// PTO-ISA unit (PtoIsaKernel.h). Nothing runs on this host: docs/ascend.md says how to
+// run a tree on pto-runtime.
+#include "Orchestration.h"
+#include "PtoIsaKernel.h"
+#include "SceneTree.h"
+#include "TaskGraph.h"
+
+#include "pto/wsp/runtime/PlanInterpreter.h"
+#include "pto/wsp/support/Assert.h"
+#include "pto/wsp/support/Hash.h"
 #include "pto/wsp/target/Target.h"
+
+#include <fmt/format.h>
 
 namespace pto::wsp::target {
 
 namespace {
+
 arch::CapabilityMatrix makeAscend() {
-  const char* rec = "kept in the plan for on-device expansion; host_build_graph assigns cores itself";
+  const char* rec = "recorded in the manifest; pto-runtime's AICPU schedulers pick cores themselves";
+  const char* exp = "the task graph is expanded at compile time with the symbols' default values";
   return {"ascend", "ascend910b",
           {
               {"dispatch.round_robin", arch::Support::Recorded, rec},
@@ -16,34 +30,129 @@ arch::CapabilityMatrix makeAscend() {
               {"dispatch.affinity", arch::Support::Recorded, rec},
               {"dispatch.least_loaded", arch::Support::Recorded, rec},
               {"dispatch.custom", arch::Support::Recorded, rec},
-              {"task_window", arch::Support::Recorded, "host_build_graph builds the whole graph (max 131072 tasks)"},
-              {"channel.capacity", arch::Support::Diagnosed, "channels become add_successor edges, which have no capacity"},
+              {"task_window", arch::Support::Recorded,
+               "tensormap_and_ringbuffer: PTO2_RING_TASK_WINDOW (RUNTIME_ENV), scopes under half of it; "
+               "host_build_graph: the whole graph is built first (no backpressure)"},
+              {"channel.capacity", arch::Support::Diagnosed, "channel tokens become task edges, which have no capacity"},
               {"channel.latency", arch::Support::Recorded, "semantic model only; edges carry no latency"},
-              {"pool.tensormap", arch::Support::Recorded, "sizes for the tensormap_and_ringbuffer runtime"},
-              {"pool.deplist", arch::Support::Recorded, "sizes for the tensormap_and_ringbuffer runtime"},
-              {"pool.heap", arch::Support::Recorded, "sizes for the tensormap_and_ringbuffer runtime"},
-              {"pool.ready_queue", arch::Support::Recorded, "sizes for the tensormap_and_ringbuffer runtime"},
-              {"streams", arch::Support::Recorded, "kept in the emitted tree's metadata"},
-              {"stream_by", arch::Support::Recorded, "kept in the emitted tree's metadata"},
-              {"timing", arch::Support::Recorded, "kept in the emitted tree's metadata"},
-              {"csp.channel", arch::Support::Enforced, "each token becomes an add_successor edge"},
-              {"csp.replicate", arch::Support::Enforced, "unrolled into n process instances at orchestration"},
+              {"pool.tensormap", arch::Support::Recorded, "pto-runtime's TensorMap pool has a fixed size (65536)"},
+              {"pool.deplist", arch::Support::Recorded, "tensormap_and_ringbuffer: PTO2_RING_DEP_POOL is not emitted yet"},
+              {"pool.heap", arch::Support::Recorded,
+               "tensormap_and_ringbuffer: PTO2_RING_HEAP (RUNTIME_ENV); tensors are entry tensors, so the ring holds none"},
+              {"pool.ready_queue", arch::Support::Recorded, "pto-runtime's ready queues have a fixed size"},
+              {"streams", arch::Support::Recorded, "kept in the manifest"},
+              {"stream_by", arch::Support::Recorded, "kept in the manifest"},
+              {"timing", arch::Support::Recorded, "kept in the manifest"},
+              {"csp.channel", arch::Support::Enforced, "each token becomes a task edge of the expanded graph"},
+              {"csp.replicate", arch::Support::Enforced, "process instances expanded at compile time"},
               {"csp.multi_producer", arch::Support::Enforced, "edges from every producer"},
               {"csp.consume", arch::Support::Enforced, "consumer tasks depend on the producing tasks"},
-              {"pred.cond_symbol", arch::Support::Enforced, "evaluated by the orchestration function"},
+              {"pred.cond_symbol", arch::Support::Enforced, exp},
               {"pred.cond_slot", arch::Support::Unsupported, "the graph is built before any task runs: no slot value yet"},
-              {"pred.dynamic_axis", arch::Support::Enforced, "sizes are orchestration arguments"},
-              {"pred.sparse_select", arch::Support::Enforced, "index tensors read from their host copy at orchestration"},
-              {"pred.dispatch_key_slot", arch::Support::Unsupported, "the graph is built before any task runs: no slot value yet"},
+              {"pred.dynamic_axis", arch::Support::Unsupported,
+               "the graph is expanded at compile time; a size known only at run time has no graph yet"},
+              {"pred.sparse_select", arch::Support::Unsupported,
+               "the graph is expanded at compile time, before the index tensors hold data"},
+              {"pred.dispatch_key_slot", arch::Support::Unsupported,
+               "the graph is built before any task runs: no slot value yet"},
           }};
 }
 
+ascend::Runtime parseRuntime(std::string_view r) {
+  if (r.empty() || r == "tensormap_and_ringbuffer") return ascend::Runtime::TensorMapAndRingBuffer;
+  if (r == "host_build_graph") return ascend::Runtime::HostBuildGraph;
+  throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--runtime"}, fmt::format("unknown pto-runtime runtime '{}'", r))
+                      .help("one of: host_build_graph, tensormap_and_ringbuffer (the default)"));
+}
+
+std::vector<ascend::PtoIsaKernel> emitAll(const ir::Module& m, const abi::Plan& plan, ascend::ArgStyle style) {
+  std::vector<ascend::PtoIsaKernel> out;
+  std::vector<Diagnostic> errors;
+  for (const abi::PlanKernel& pk : plan.kernels) {
+    const ir::Kernel* k = m.findKernel(pk.name);
+    PTO_INTERNAL_ASSERT(k != nullptr, "plan kernel '{}' is not in module '{}'", pk.name, m.name);
+    try {
+      out.push_back(ascend::emitPtoIsaKernel(*k, style));
+    } catch (const UserError& e) {
+      errors.insert(errors.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+  }
+  if (!errors.empty()) throw UserError(std::move(errors));
+  return out;
+}
+
+class Ascend final : public Target {
+ public:
+  Ascend() : caps_(makeAscend()) {}
+  std::string_view name() const override { return caps_.target; }
+  std::string_view summary() const override {
+    return "Ascend NPU via pto-runtime (a2a3sim / a2a3): PTO-ISA kernels and an orchestration, written as a scene tree";
+  }
+  const arch::CapabilityMatrix& capabilities() const override { return caps_; }
+  bool canRun() const override { return false; }
+
+  void check(const ir::Module& m, const ir::Workload&, const arch::ArchModel&) const override {
+    std::vector<Diagnostic> errors;
+    for (const ir::Kernel& k : m.kernels)
+      if (std::optional<Diagnostic> d = ascend::unsupported(k)) errors.push_back(std::move(*d));
+    if (!errors.empty()) throw UserError(std::move(errors));
+  }
+
+  // The units of the default runtime (what --dump=kernels prints).
+  KernelUnits emitKernels(const ir::Module& m, const abi::Plan& plan, const arch::ArchModel&,
+                          const std::filesystem::path&) const override {
+    KernelUnits u;
+    for (const ascend::PtoIsaKernel& k : emitAll(m, plan, ascend::ArgStyle::TensorPointer)) {
+      const ir::Kernel* ik = m.findKernel(k.name);
+      u.sources.push_back({k.name, k.text, {}, ik ? ik->loc : m.loc});
+      u.manifest.push_back({k.name, "kernel_entry", {}, hashHex(hash64(k.text)), {}});
+      u.external.push_back(false);
+    }
+    return u;
+  }
+  artifact::CompilerConfig compilerConfig(unsigned) const override {
+    PTO_UNREACHABLE("target 'ascend' writes a source tree; the driver never builds a library for it");
+  }
+  artifact::CacheEntry buildLibrary(artifact::ObjectCache&, const KernelUnits&, const BuildRequest&) const override {
+    PTO_UNREACHABLE("target 'ascend' writes a source tree; the driver never builds a library for it");
+  }
+
+  bool emitsTree() const override { return true; }
+  SourceTree emitTree(const TreeRequest& r) const override {
+    const ascend::Runtime rt = parseRuntime(r.runtime);
+    ascend::OrchestrationInput oi;
+    oi.module = &r.module;
+    oi.plan = &r.plan;
+    oi.runtime = rt;
+    oi.kernels = emitAll(r.module, r.plan, rt == ascend::Runtime::HostBuildGraph ? ascend::ArgStyle::DeviceAddress
+                                                                                 : ascend::ArgStyle::TensorPointer);
+    oi.relayFuncId = static_cast<uint32_t>(oi.kernels.size());
+    const ascend::TaskGraph g = ascend::expandPlan(r.plan, r.workload.loc);
+    oi.graph = &g;
+    ascend::SceneInput si;
+    si.orch = ascend::emitOrchestration(oi);
+    si.module = &r.module;
+    si.workload = r.workload.name;
+    si.arch = r.arch.name;
+    si.plan = &r.plan;
+    si.caps = &caps_;
+    si.runtime = rt;
+    si.kernels = std::move(oi.kernels);
+    si.kernels.push_back({"pto_wsp_relay", ascend::CoreKind::Aiv, ascend::relayKernelText(), 0, 0});
+    // cpu_sim's semantic total: the same plan, dry, with the schedule's own resources.
+    rt::PlanRunConfig dry;
+    dry.engine = rt::engineConfigFor(r.plan.schedule);
+    rt::PlanInterpreter interp(r.plan, std::move(dry));
+    si.expectedTotalCycles = interp.runOrThrow().stats.totalCycles;
+    return ascend::writeScene(si);
+  }
+
+ private:
+  arch::CapabilityMatrix caps_;
+};
+
 }  // namespace
 
-void targets::registerAscend(TargetRegistry& r) {
-  r.add(std::make_unique<PlannedTarget>(
-      makeAscend(), "Ascend NPU via pto-runtime (capability matrix only; no kernel emitter yet)",
-      "there is no Ascend kernel emitter (AscendC) and no host_build_graph orchestration emitter"));
-}
+void targets::registerAscend(TargetRegistry& r) { r.add(std::make_unique<Ascend>()); }
 
 }  // namespace pto::wsp::target

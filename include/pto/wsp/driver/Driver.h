@@ -23,6 +23,7 @@
 #include "pto/wsp/artifact/SharedLibrary.h"
 #include "pto/wsp/ir/Module.h"
 #include "pto/wsp/support/Diagnostic.h"
+#include "pto/wsp/target/Target.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -36,8 +37,9 @@
 namespace pto::wsp::driver {
 
 // The phase results that print as text.
-enum class Dump : uint8_t { None, Ir, Plan, Kernels, Manifest };
-std::string_view dumpName(Dump d);                  // "ir" "plan" "kernels" "manifest"
+// Tree: every file of a source-tree target's output (target::SourceTree).
+enum class Dump : uint8_t { None, Ir, Plan, Kernels, Manifest, Tree };
+std::string_view dumpName(Dump d);                  // "ir" "plan" "kernels" "manifest" "tree"
 std::optional<Dump> parseDump(std::string_view s);  // nullopt for anything else
 
 struct CompileOptions {
@@ -50,8 +52,12 @@ struct CompileOptions {
   std::string workload;
   // Object cache root; "" = artifact::ObjectCache::defaultDir() ($PTO_WSP_CACHE_DIR, XDG).
   std::filesystem::path cacheDir;
-  // Package directory to write; "" = <cacheDir>/v1/packages/<package hash>.
+  // Package directory to write; "" = <cacheDir>/v1/packages/<package hash>. A target
+  // that emits a source tree (ascend) needs it: the tree is written there.
   std::filesystem::path packageDir;
+  // The target's runtime option (ascend: host_build_graph | tensormap_and_ringbuffer);
+  // "" = the target's default. Targets without runtimes refuse a non-empty value.
+  std::string runtime;
   // Directory that relative external-kernel `source` paths are resolved against
   // ("" = the directory of the module's source file, else the current directory).
   std::filesystem::path sourceDir;
@@ -85,6 +91,7 @@ struct Compiled {
   uint64_t compilerInvocations = 0;
   double compileMs = 0;
   std::string dumpText;  // the requested dump's text
+  std::string treeSummary;  // source-tree targets: one line about what was written
 };
 
 Compiled compile(const ir::Module& m, const CompileOptions& opts);
@@ -97,6 +104,8 @@ std::string printPlan(const abi::Plan& plan);
 // Kernel units, then the files the target ships beside them (target::KernelUnits).
 std::string printKernels(const std::vector<artifact::KernelSource>& units,
                          const std::vector<artifact::PackageFile>& files = {});
+// Every file of a source tree, each under a "// ===== <path> =====" line.
+std::string printTree(const target::SourceTree& tree);
 
 // The target's cache preparation (target::Target::warmCache).
 std::filesystem::path warmCache(std::string_view target, const std::filesystem::path& cacheDir);

@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pto::wsp::target {
@@ -46,6 +47,23 @@ struct BuildRequest {
   std::string what;  // "artifact '<module>'" (the link's name in messages)
   std::function<void(const artifact::BuildProgress&)> onProgress;
   std::function<void(const Diagnostic&)> remark;
+};
+
+// A source tree for another runtime (ascend: a pto-runtime scene), relative path -> text,
+// in writing order. The driver prints it (--dump=tree) or writes it under the output
+// directory.
+struct SourceTree {
+  std::vector<std::pair<std::string, std::string>> files;
+  std::string manifestFile;  // the entry of `files` that describes the tree
+  std::string summary;       // one line for the CLI ("runtime ..., N tasks")
+};
+
+struct TreeRequest {
+  const ir::Module& module;
+  const ir::Workload& workload;
+  const abi::Plan& plan;
+  const arch::ArchModel& arch;
+  std::string runtime;  // the target's runtime option ("" = its default)
 };
 
 class Target {
@@ -88,6 +106,11 @@ class Target {
   // Prepares whatever makes a cold compile into `cacheDir` cheaper (cpu_sim: the tile
   // library's precompiled header) and returns its path; "" = nothing to prepare.
   virtual std::filesystem::path warmCache(const std::filesystem::path& cacheDir) const;
+  // Targets whose package is a source tree for another runtime instead of a kernel
+  // library loaded here: the driver asks emitTree() after the kernels phase and stops
+  // there (no compilerConfig / buildLibrary). Default: no tree.
+  virtual bool emitsTree() const { return false; }
+  virtual SourceTree emitTree(const TreeRequest& req) const;
 };
 
 class TargetRegistry {

@@ -1,0 +1,461 @@
+// The ascend target: PTO-ISA kernels, orchestration limits, and conformance of the
+// emitted host_build_graph orchestration (compiled against the test double in
+// tests/ascend/double/ and run) with the runtime core's expansion of the same plan.
+#include "Orchestration.h"
+#include "PtoIsaKernel.h"
+#include "SceneTree.h"
+#include "TaskGraph.h"
+
+#include "pto/wsp/arch/ArchRegistry.h"
+#include "pto/wsp/driver/Driver.h"
+#include "pto/wsp/ir/text/Parser.h"
+#include "pto/wsp/lower/KernelCodegen.h"
+#include "pto/wsp/lower/PlanLowering.h"
+#include "pto/wsp/target/Target.h"
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace pto::wsp {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace target::ascend;
+using ::testing::HasSubstr;
+
+const target::Target& ascendTarget() { return target::TargetRegistry::global().get("ascend"); }
+
+std::string readText(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+ir::Module parseExample(const std::string& name) {
+  const fs::path p = fs::path(PTO_WSP_SOURCE_DIR) / "examples" / name / (name + ".wsp");
+  return ir::text::parse(readText(p), p.string());
+}
+
+struct Compiled {
+  ir::Module m;
+  abi::Plan plan;
+  target::SourceTree tree;
+};
+
+Compiled compileTree(ir::Module m, const std::string& runtime) {
+  const target::Target& t = ascendTarget();
+  const ir::Workload& w = m.workloads.front();
+  const arch::ArchModel a = arch::resolveArch("ascend910b");
+  t.check(m, w, a);
+  abi::Plan plan = t.emitOrchestration(m, w, a).plan;
+  target::SourceTree tree = t.emitTree({m, w, plan, a, runtime});
+  return {std::move(m), std::move(plan), std::move(tree)};
+}
+
+const std::string& file(const target::SourceTree& t, std::string_view path) {
+  for (const auto& [p, text] : t.files)
+    if (p == path) return text;
+  ADD_FAILURE() << "no file " << path;
+  static const std::string none;
+  return none;
+}
+
+// ---- kernels ---------------------------------------------------------------------------
+
+TEST(AscendKernels, VectorKernelLowersToPtoIsaOnAiv) {
+  const ir::Module m = parseExample("softmax");
+  const PtoIsaKernel k = emitPtoIsaKernel(*m.findKernel("normalize"), ArgStyle::DeviceAddress);
+  EXPECT_EQ(k.core, CoreKind::Aiv);
+  EXPECT_EQ(k.numTiles, 4u);
+  EXPECT_EQ(k.numArgs(), 8u);
+  for (const char* s : {"#include <pto/pto-inst.hpp>", "extern \"C\" __aicore__", "void kernel_entry(__gm__ int64_t* args)",
+                        "Tile<TileType::Vec, float, 16, 128, BLayout::RowMajor, 16, 128>",
+                        "Tile<TileType::Vec, float, 16, 8, BLayout::RowMajor, 16, 1>", "TLOAD(", "TROWEXPANDSUB(", "TEXP(",
+                        "TROWEXPANDDIV(", "TSTORE(g_y, ", "set_flag(PIPE_MTE2, PIPE_V, EVENT_ID0)",
+                        "set_flag(PIPE_V, PIPE_MTE3, EVENT_ID0)", "Stride<1, 1, 1, DYNAMIC, 1>(args[4])", "pipe_sync();"})
+    EXPECT_THAT(k.text, HasSubstr(s)) << k.text;
+  // One entry point per unit.
+  EXPECT_EQ(k.text.find("kernel_entry"), k.text.rfind("kernel_entry"));
+  const PtoIsaKernel t = emitPtoIsaKernel(*m.findKernel("normalize"), ArgStyle::TensorPointer);
+  EXPECT_THAT(t.text, HasSubstr("#include \"tensor.h\""));
+  EXPECT_THAT(t.text, HasSubstr("->buffer.addr) + reinterpret_cast<__gm__ Tensor*>(args[0])->start_offset"));
+}
+
+const char* kMatmulModule = R"(module mm
+input A : f16[16, 32]
+input B : f16[32, 16]
+output C : f32[16, 16]
+kernel gemm(in a : Tile[16, 32, f16], in b : Tile[32, 16, f16], out c : Tile[16, 16, f32]) {
+  %x = load a
+  %y = load b
+  %z = matmul %x, %y
+  store c, %z
+}
+workload w {
+  call gemm(A[0 : 16, 0 : 32], B[0 : 32, 0 : 16], C[0 : 16, 0 : 16])
+}
+)";
+
+TEST(AscendKernels, MatmulKernelRunsOnAicThroughL1AndL0) {
+  const ir::Module m = ir::text::parse(kMatmulModule, "mm.wsp");
+  const PtoIsaKernel k = emitPtoIsaKernel(*m.findKernel("gemm"), ArgStyle::DeviceAddress);
+  EXPECT_EQ(k.core, CoreKind::Aic);
+  for (const char* s : {"Tile<TileType::Mat, half, 16, 32, BLayout::ColMajor, 16, 32, SLayout::RowMajor, 512>",
+                        "TileLeft<half, 16, 32, 16, 32>", "TileRight<half, 32, 16, 32, 16>", "TileAcc<float, 16, 16, 16, 16>",
+                        "set_flag(PIPE_MTE2, PIPE_MTE1, EVENT_ID0)", "TMOV(", "set_flag(PIPE_MTE1, PIPE_M, EVENT_ID0)",
+                        "TMATMUL(", "set_flag(PIPE_M, PIPE_FIX, EVENT_ID0)", "TSTORE(g_c, "})
+    EXPECT_THAT(k.text, HasSubstr(s)) << k.text;
+}
+
+TEST(AscendKernels, UnsupportedOpIsALocatedErrorNamingTheOp) {
+  const ir::Module m = parseExample("moe");
+  try {
+    (void)compileTree(m, "");
+    FAIL() << "expected UserError";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("moe.wsp:"));
+    EXPECT_THAT(e.what(), HasSubstr("error: tile op 'topk' has no PTO-ISA lowering in the ascend target"));
+    EXPECT_THAT(e.what(), HasSubstr("help: docs/ascend.md lists the ops"));
+  }
+}
+
+TEST(AscendKernels, MixedCubeAndVectorKernelIsRefusedWithBothOps) {
+  const ir::Module m = parseExample("attention");
+  try {
+    (void)compileTree(m, "");
+    FAIL() << "expected UserError";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("attention.wsp:"));
+    EXPECT_THAT(e.what(), HasSubstr("kernel 'attn_tile' mixes cube work ('matmul' at "));
+    EXPECT_THAT(e.what(), HasSubstr("with vector work ('mul')"));
+    EXPECT_THAT(e.what(), HasSubstr("help: split the kernel"));
+  }
+}
+
+TEST(AscendKernels, SlotDrivenConditionIsRefusedByTheMatrix) {
+  EXPECT_EQ(ascendTarget().capabilities().support("pred.cond_slot"), arch::Support::Unsupported);
+  EXPECT_EQ(ascendTarget().capabilities().support("pred.dynamic_axis"), arch::Support::Unsupported);
+  EXPECT_EQ(ascendTarget().capabilities().support("dispatch.custom"), arch::Support::Recorded);
+}
+
+// ---- limits ----------------------------------------------------------------------------
+
+std::string fanoutModule(int consumers) {
+  return fmt::format(R"(module fanout
+input A : f32[16, 16]
+temp T : f32[16, 16]
+output B : f32[{0}, 16]
+kernel produce(in a : Tile[16, 16, f32], out t : Tile[16, 16, f32]) {{
+  %x = load a
+  store t, %x
+}}
+kernel consume(in t : Tile[16, 16, f32], out b : Tile[16, 16, f32]) {{
+  %x = load t
+  %y = exp %x
+  store b, %y
+}}
+workload fanout {{
+  call produce(A[0 : 16, 0 : 16], T[0 : 16, 0 : 16])
+  P i in dense({1}) {{
+    call consume(T[0 : 16, 0 : 16], B[i * 16 : 16, 0 : 16])
+  }}
+}}
+)",
+                     consumers * 16, consumers);
+}
+
+TEST(AscendLimits, TwoHundredConsumersGetARelayNeverALostEdge) {
+  const Compiled c = compileTree(ir::text::parse(fanoutModule(200), "fanout.wsp"), "host_build_graph");
+  const nlohmann::json j = nlohmann::json::parse(file(c.tree, kManifestFile));
+  EXPECT_EQ(j["orchestration"]["relays"], 1);
+  EXPECT_EQ(j["orchestration"]["tasks"], 202);
+  EXPECT_EQ(j["orchestration"]["edges"], 201);  // 127 direct + 1 to the relay + 73 from it
+  const std::string& orch = file(c.tree, "kernels/orchestration/fanout_orch.cpp");
+  EXPECT_THAT(orch, HasSubstr("// relay 201: fans out the successors of task 0 beyond 128"));
+}
+
+TEST(AscendLimits, ScopeOfTwentyThousandTasksIsSplitUnderTheTaskWindow) {
+  const std::string m = R"(module chain
+inout X : f32[16, 16]
+kernel step(inout x : Tile[16, 16, f32]) {
+  %a = load x
+  %b = add.scalar %a, 1.0
+  store x, %b
+}
+workload chain {
+  P.seq i in dense(20000) {
+    call step(X[0 : 16, 0 : 16])
+  }
+}
+)";
+  const Compiled c = compileTree(ir::text::parse(m, "chain.wsp"), "tensormap_and_ringbuffer");
+  const nlohmann::json j = nlohmann::json::parse(file(c.tree, kManifestFile));
+  const uint32_t tasks = j["orchestration"]["tasks"];
+  const uint32_t scopes = j["orchestration"]["scopes"];
+  EXPECT_GE(tasks, 20000u);
+  // Every scope holds at most 1024 tasks (half the default window would allow 8192).
+  EXPECT_EQ(scopes, (tasks + 1023) / 1024);
+  const std::string& orch = file(c.tree, "kernels/orchestration/chain_orch.cpp");
+  size_t n = 0;
+  for (size_t p = orch.find("PTO2_SCOPE()"); p != std::string::npos; p = orch.find("PTO2_SCOPE()", p + 1)) ++n;
+  EXPECT_EQ(n, scopes);
+}
+
+TEST(AscendLimits, TwentyArgumentKernelIsALocatedErrorUnderHostBuildGraph) {
+  std::string params, args;
+  for (int i = 0; i < 10; ++i) {
+    params += fmt::format("{}in t{} : Tile[16, 16, f32]", i ? ", " : "", i);
+    args += fmt::format("{}X[0 : 16, {} : 16]", i ? ", " : "", i * 16);
+  }
+  const std::string m = fmt::format(R"(module wide
+input X : f32[16, 160]
+output Y : f32[16, 16]
+kernel wide({}, out y : Tile[16, 16, f32]) {{
+  %a = load t0
+  store y, %a
+}}
+workload w {{
+  call wide({}, Y[0 : 16, 0 : 16])
+}}
+)",
+                                    params, args);
+  try {
+    (void)compileTree(ir::text::parse(m, "wide.wsp"), "host_build_graph");
+    FAIL() << "expected UserError";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("wide.wsp:4:1: error: kernel 'wide' needs 22 argument words (11 tiles x 2"));
+    EXPECT_THAT(e.what(), HasSubstr("host_build_graph passes at most 16"));
+  }
+  // The ring-buffer runtime takes 16 tensors and 32 scalars per task.
+  EXPECT_NO_THROW((void)compileTree(ir::text::parse(m, "wide.wsp"), "tensormap_and_ringbuffer"));
+}
+
+// ---- conformance: the emitted orchestration, compiled and run against the double --------
+
+struct Recorded {
+  std::vector<size_t> allocs;
+  std::map<long, std::string> copies;  // buffer -> "host <n>" / "zeros"
+  std::map<long, long> records;        // entry -> buffer
+  struct Task {
+    int func;
+    std::string core;
+    std::vector<std::string> words;
+  };
+  std::vector<Task> tasks;
+  std::vector<std::pair<int, int>> edges;
+  int dropped = 0;
+};
+
+Recorded runWithDouble(const Compiled& c, const std::string& entry, const fs::path& work) {
+  fs::create_directories(work);
+  const nlohmann::json man = nlohmann::json::parse(file(c.tree, kManifestFile));
+  const std::string orchPath = man["orchestration"]["source"];
+  std::ofstream(work / "orch.cpp") << file(c.tree, orchPath);
+  const fs::path dbl = fs::path(PTO_WSP_SOURCE_DIR) / "tests/ascend/double";
+  const fs::path exe = work / "orch";
+  const std::string cmd = fmt::format("{} -std=c++17 -O0 -w -I{} -DPTO_WSP_ENTRY={} {} {} -o {} 2> {}", PTO_WSP_CXX,
+                                      dbl.string(), entry, (work / "orch.cpp").string(),
+                                      (dbl / "RecordingRuntime.cc").string(), exe.string(), (work / "cc.log").string());
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << readText(work / "cc.log");
+  std::string run = exe.string();
+  for (const auto& e : man["entry_tensors"])
+    run += " " + std::to_string(e["bytes"].get<uint64_t>());
+  run += " > " + (work / "calls.txt").string();
+  EXPECT_EQ(std::system(run.c_str()), 0) << run;
+  Recorded r;
+  std::ifstream in(work / "calls.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream s(line);
+    std::string kind;
+    s >> kind;
+    if (kind == "alloc") {
+      size_t i, b;
+      s >> i >> b;
+      r.allocs.push_back(b);
+    } else if (kind == "copy") {
+      long buf, n;
+      std::string from;
+      size_t bytes;
+      s >> buf >> from >> n >> bytes;
+      r.copies[buf] = from == "host" ? fmt::format("host {}", n) : "zeros";
+    } else if (kind == "record") {
+      long e, buf;
+      s >> e >> buf;
+      r.records[e] = buf;
+    } else if (kind == "task") {
+      Recorded::Task t;
+      int id;
+      s >> id >> t.func >> t.core;
+      for (std::string w; s >> w;) t.words.push_back(w);
+      r.tasks.push_back(std::move(t));
+    } else if (kind == "edge") {
+      int a, b;
+      s >> a >> b;
+      r.edges.push_back({a, b});
+    } else if (kind == "dropped") {
+      ++r.dropped;
+    }
+  }
+  return r;
+}
+
+void expectConforms(const std::string& label, ir::Module m) {
+  SCOPED_TRACE(label);
+  const Compiled c = compileTree(std::move(m), "host_build_graph");
+  const TaskGraph g = expandPlan(c.plan, {});
+  const nlohmann::json man = nlohmann::json::parse(file(c.tree, kManifestFile));
+  const Recorded r = runWithDouble(c, man["orchestration"]["function_name"], fs::path(PTO_WSP_BINARY_DIR) / "ascend_conformance" / label);
+  // Allocations and copies: every plan tensor once, entries from the host, temps zeroed.
+  ASSERT_EQ(r.allocs.size(), c.plan.tensors.size());
+  std::map<uint32_t, std::pair<size_t, std::string>> entries;
+  for (size_t e = 0; e < man["entry_tensors"].size(); ++e)
+    for (size_t i = 0; i < c.plan.tensors.size(); ++i)
+      if (c.plan.tensors[i].name == man["entry_tensors"][e]["name"]) entries[static_cast<uint32_t>(i)] = {e, man["entry_tensors"][e]["direction"]};
+  for (size_t i = 0; i < c.plan.tensors.size(); ++i) {
+    EXPECT_EQ(r.allocs[i], c.plan.tensors[i].bytes) << c.plan.tensors[i].name;
+    auto it = entries.find(static_cast<uint32_t>(i));
+    EXPECT_EQ(r.copies.at(static_cast<long>(i)), it == entries.end() ? "zeros" : fmt::format("host {}", it->second.first));
+    if (it != entries.end() && it->second.second != "IN") {
+      EXPECT_EQ(r.records.at(static_cast<long>(it->second.first)), static_cast<long>(i));
+    }
+  }
+  size_t outputs = 0;
+  for (const auto& [i, e] : entries) outputs += e.second != "IN";
+  EXPECT_EQ(r.records.size(), outputs);
+  // Tasks: the expansion's, in order, with the same kernel and argument words.
+  ASSERT_GE(r.tasks.size(), g.tasks.size());
+  const uint32_t relayFunc = static_cast<uint32_t>(c.plan.kernels.size());
+  for (size_t i = 0; i < g.tasks.size(); ++i) {
+    const GraphTask& t = g.tasks[i];
+    const Recorded::Task& rt = r.tasks[i];
+    EXPECT_EQ(rt.func, t.kernel < 0 ? static_cast<int>(relayFunc) : t.kernel) << "task " << i;
+    std::vector<std::string> want;
+    for (const GraphTile& tl : t.tiles) want.push_back(fmt::format("b{}+{}", tl.tensor, tl.offset * c.plan.tensors[tl.tensor].elemBytes));
+    for (const GraphTile& tl : t.tiles) want.push_back(std::to_string(tl.rowStride));
+    for (uint64_t s : t.scalars) want.push_back(std::to_string(s));
+    EXPECT_EQ(rt.words, want) << "task " << i;
+  }
+  for (size_t i = g.tasks.size(); i < r.tasks.size(); ++i) EXPECT_EQ(r.tasks[i].func, static_cast<int>(relayFunc));
+  // Edges: none dropped, and through relays exactly the expansion's producers.
+  EXPECT_EQ(r.dropped, 0);
+  std::vector<std::vector<int>> succ(r.tasks.size());
+  for (const auto& [a, b] : r.edges) succ.at(static_cast<size_t>(a)).push_back(b);
+  const int n = static_cast<int>(g.tasks.size());
+  std::vector<std::set<uint32_t>> preds(g.tasks.size());
+  for (int i = 0; i < n; ++i) {
+    std::vector<int> stack = succ[static_cast<size_t>(i)];
+    while (!stack.empty()) {
+      const int s = stack.back();
+      stack.pop_back();
+      if (s < n) preds[static_cast<size_t>(s)].insert(static_cast<uint32_t>(i));
+      else stack.insert(stack.end(), succ[static_cast<size_t>(s)].begin(), succ[static_cast<size_t>(s)].end());
+    }
+  }
+  size_t edgesSeen = 0;
+  for (int i = 0; i < n; ++i) {
+    const std::set<uint32_t> want(g.tasks[static_cast<size_t>(i)].preds.begin(), g.tasks[static_cast<size_t>(i)].preds.end());
+    EXPECT_EQ(preds[static_cast<size_t>(i)], want) << "task " << i;
+    edgesSeen += want.size();
+  }
+  // Each relay adds one edge (into it); its outgoing edges are the original ones.
+  EXPECT_EQ(r.edges.size(), edgesSeen + (r.tasks.size() - g.tasks.size()));
+}
+
+TEST(AscendConformance, EmittedHostBuildGraphOrchestrationMatchesTheRuntimeExpansion) {
+  for (const char* ex : {"softmax", "rmsnorm", "pipeline"}) expectConforms(ex, parseExample(ex));
+  expectConforms("fanout", ir::text::parse(fanoutModule(300), "fanout.wsp"));
+}
+
+// ---- numerics: emitted kernels on the PTO-ISA test double vs cpu_sim's kernels ----------
+
+// Runs kernel `k` twice on the same deterministic inputs, once as cpu_sim's unit (the tile
+// library) and once as the emitted PTO-ISA unit on the double (tests/ascend/double/pto/),
+// and returns the largest relative difference over every output element.
+double maxDiffAgainstCpuSim(const ir::Kernel& k, const fs::path& work) {
+  fs::create_directories(work);
+  const PtoIsaKernel asc = emitPtoIsaKernel(k, ArgStyle::DeviceAddress);
+  const std::string cpu = lower::emitCpuKernel(k, arch::resolveArch("ascend910b"));
+  std::ofstream(work / "ascend.cpp") << asc.text;
+  std::ofstream(work / "cpu.cpp") << cpu;
+  std::string h = "#include <cmath>\n#include <cstdint>\n#include <cstdio>\n#include <cstring>\n#include <vector>\n";
+  h += "extern \"C\" void kernel_entry(int64_t* args);\n";
+  h += fmt::format("extern \"C\" void {}(const uint64_t* args, uint32_t n);\n", lower::kernelSymbol(k.name));
+  h += "static float get(const std::vector<char>& b, size_t i, bool f16) {\n"
+       "  if (f16) { _Float16 v; std::memcpy(&v, b.data() + 2 * i, 2); return static_cast<float>(v); }\n"
+       "  float v; std::memcpy(&v, b.data() + 4 * i, 4); return v; }\n"
+       "static void put(std::vector<char>& b, size_t i, bool f16, float x) {\n"
+       "  if (f16) { _Float16 v = static_cast<_Float16>(x); std::memcpy(b.data() + 2 * i, &v, 2); }\n"
+       "  else std::memcpy(b.data() + 4 * i, &x, 4); }\n";
+  h += "int main() {\n  std::vector<uint64_t> cw, aw, rs, sc;\n  double worst = 0;\n";
+  std::string tiles, compare;
+  int ti = 0;
+  for (const ir::KernelParam& p : k.params) {
+    if (!p.isTile()) {
+      const float eps = 1e-6f;
+      uint32_t bits;
+      std::memcpy(&bits, &eps, 4);
+      h += fmt::format("  sc.push_back({}u);\n", p.scalarType == ir::DType::F32 ? bits : 3u);
+      continue;
+    }
+    const bool f16 = p.tile.dtype == ir::DType::F16;
+    const int64_t n = p.tile.rows * p.tile.cols;
+    h += fmt::format("  std::vector<char> c{0}({1} * {2}), a{0}({1} * {2});\n", ti, n, f16 ? 2 : 4);
+    h += fmt::format("  for (size_t i = 0; i < {1}; ++i) {{ float x = 0.25f + 0.01f * float((i * 37) % 101); "
+                     "put(c{0}, i, {2}, x); put(a{0}, i, {2}, x); }}\n",
+                     ti, n, f16 ? "true" : "false");
+    h += fmt::format("  cw.push_back(reinterpret_cast<uint64_t>(c{0}.data())); cw.push_back({1}); cw.push_back(1);\n", ti,
+                     p.tile.cols);
+    h += fmt::format("  aw.push_back(reinterpret_cast<uint64_t>(a{0}.data())); rs.push_back({1});\n", ti, p.tile.cols);
+    if (p.dir != ir::ParamDir::In)
+      compare += fmt::format("  for (size_t i = 0; i < {1}; ++i) {{ double x = get(c{0}, i, {2}), y = get(a{0}, i, {2}); "
+                             "double d = std::fabs(x - y) / std::fmax(1e-6, std::fabs(x)); if (!(d <= worst)) worst = d; }}\n",
+                             ti, n, f16 ? "true" : "false");
+    ++ti;
+  }
+  h += "  std::vector<uint64_t> cargs = cw;\n  for (uint64_t s : sc) cargs.push_back(s);\n";
+  h += fmt::format("  {}(cargs.data(), static_cast<uint32_t>(cargs.size()));\n", lower::kernelSymbol(k.name));
+  h += "  std::vector<int64_t> aargs;\n  for (uint64_t w : aw) aargs.push_back(static_cast<int64_t>(w));\n"
+       "  for (uint64_t w : rs) aargs.push_back(static_cast<int64_t>(w));\n"
+       "  for (uint64_t w : sc) aargs.push_back(static_cast<int64_t>(w));\n  kernel_entry(aargs.data());\n";
+  h += compare + "  std::printf(\"%.9g\\n\", worst);\n  return 0;\n}\n";
+  std::ofstream(work / "main.cpp") << h;
+  const fs::path dbl = fs::path(PTO_WSP_SOURCE_DIR) / "tests/ascend/double";
+  const std::string cmd = fmt::format(
+      "{0} -std=c++20 -O1 -w -D__CPU_SIM -D__DAV_VEC__ -I{1} -I{2}/include {3}/main.cpp {3}/ascend.cpp {3}/cpu.cpp -o "
+      "{3}/run 2> {3}/cc.log && {3}/run > {3}/out.txt",
+      PTO_WSP_CXX, dbl.string(), PTO_WSP_SOURCE_DIR, work.string());
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << readText(work / "cc.log");
+  return std::stod(readText(work / "out.txt").empty() ? "1e9" : readText(work / "out.txt"));
+}
+
+TEST(AscendNumerics, EmittedKernelsOnThePtoIsaDoubleMatchCpuSim) {
+  struct Case {
+    const char* example;
+    const char* kernel;
+    double tol;
+  };
+  for (const Case& c : {Case{"softmax", "normalize", 1e-5}, Case{"softmax", "sum_step", 1e-5},
+                        Case{"softmax", "max_step", 0.0}, Case{"rmsnorm", "rmsnorm", 2e-3},
+                        Case{"pipeline", "compute", 1e-5}}) {
+    SCOPED_TRACE(std::string(c.example) + "." + c.kernel);
+    const ir::Module m = parseExample(c.example);
+    const double d = maxDiffAgainstCpuSim(*m.findKernel(c.kernel),
+                                          fs::path(PTO_WSP_BINARY_DIR) / "ascend_numerics" / c.kernel);
+    EXPECT_LE(d, c.tol);
+  }
+}
+
+}  // namespace
+}  // namespace pto::wsp
