@@ -81,6 +81,7 @@ class Program:
         return Stats(self._p.stats(), self._p.stats_text())
 
     def trace(self, path):
+        """The following runs stream their Chrome/Perfetto trace to `path`."""
         self._p.trace(str(path))
 
     @property

@@ -608,7 +608,7 @@ PYBIND11_MODULE(_core, m) {
       })
       .def("stats", [](const PyProgram& pp) { return jsonToPy(pp.p.stats().toJson()); })
       .def("stats_text", [](const PyProgram& pp) { return pp.p.stats().toText(); })
-      .def("trace", [](const PyProgram& pp, const std::filesystem::path& out) { pp.p.trace(out); })
+      .def("trace", [](PyProgram& pp, const std::filesystem::path& out) { pp.p.traceTo(out); })
       .def("warnings", [](const PyProgram& pp) {
         std::vector<std::string> out;
         for (const Diagnostic& d : pp.p.warnings()) out.push_back(d.render());

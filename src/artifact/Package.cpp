@@ -35,7 +35,10 @@ void checkPackageDestination(const fs::path& dirIn) {
   std::string what;
   if (!fs::is_directory(st)) {
     what = fs::is_regular_file(st) ? "a file" : "something that is not a directory";
-  } else if (!fs::exists(dir / kManifestFileName, ec) && !fs::is_empty(dir, ec)) {
+  } else if (!fs::exists(dir / kManifestFileName, ec) && !fs::exists(dir / "pto_wsp_manifest.json", ec) &&
+             !fs::is_empty(dir, ec)) {
+    // pto_wsp_manifest.json marks an emitted source tree (a target whose output is a tree
+    // for another tool, e.g. a pto-runtime scene), which a recompile may replace too.
     what = "a directory that is not a PTO-WSP package (it has no manifest.json)";
   }
   if (what.empty()) return;

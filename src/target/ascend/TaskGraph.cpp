@@ -48,15 +48,15 @@ class RecordingSink final : public rt::TaskSink {
   rt::HostStallSnapshot stallSnapshot() const override { return {}; }
 };
 
-bool readsData(const abi::Expr& e) {
+bool readsData(const abi::Bytecode& e) {
   // Load is the only op that reads tensor memory (abi/Plan.h). Decoded op by op, so
   // that an immediate's bytes are never taken for an opcode.
   size_t i = 0;
   while (i < e.code.size()) {
-    const auto op = static_cast<abi::ExprOp>(e.code[i++]);
-    if (op == abi::ExprOp::Load) return true;
-    if (op == abi::ExprOp::Const) i += 8;
-    else if (op == abi::ExprOp::Sym || op == abi::ExprOp::Slot || op == abi::ExprOp::Var) i += 4;
+    const auto op = static_cast<abi::BytecodeOp>(e.code[i++]);
+    if (op == abi::BytecodeOp::Load) return true;
+    if (op == abi::BytecodeOp::Const) i += 8;
+    else if (op == abi::BytecodeOp::Sym || op == abi::BytecodeOp::Slot || op == abi::BytecodeOp::Var) i += 4;
   }
   return false;
 }
@@ -69,10 +69,10 @@ void checkStatic(const abi::PlanNode& n, const SourceLoc& loc) {
                         .help("compile for cpu_sim, whose runtime core reads the data while it runs"));
   };
   if (n.kind == abi::NodeKind::SlotLoad) refuse("reads a slot from a tensor element");
-  for (const abi::Expr* e : {&n.expr, &n.value, &n.dispatchKey, &n.row, &n.col})
+  for (const abi::Bytecode* e : {&n.expr, &n.value, &n.dispatchKey, &n.row, &n.col})
     if (readsData(*e)) refuse("reads tensor memory in a loop bound, condition or index");
   for (const abi::PlanView& v : n.views)
-    for (const abi::Expr& e : v.offsets)
+    for (const abi::Bytecode& e : v.offsets)
       if (readsData(e)) refuse("reads tensor memory in a view offset");
   for (const abi::PlanNode& c : n.children) checkStatic(c, loc);
 }
