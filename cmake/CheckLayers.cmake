@@ -1,14 +1,16 @@
 # Enforces the layer rules of docs/architecture.md.
 # Usage: cmake -DROOT=<source dir> [-DTABLE=<markdown file>] -P cmake/CheckLayers.cmake
 # Each layer's src/<L>/CMakeLists.txt declares `ptowsp_layer(<L> DEPS <layers...>)`; that
-# list must be exactly the layers its files include:
+# list must be exactly the layers its files include. A layer named a_b is the folder a/b
+# (cmake/Layers.cmake): its files are not the enclosing layer a's, and an include of
+# "pto/wsp/a/b/..." uses layer a_b.
 #  * a file under include/pto/wsp/<L>/ or src/<L>/ may include "pto/wsp/<M>/..." only
 #    when M is L itself or in L's DEPS;
 #  * every layer in DEPS must be included by at least one of L's files.
 # With TABLE, the layer table in that file (rows `| <L> | `ptowsp::<L>` ... | <deps> | ...`)
 # must list the same layers with the same dependencies. Exits non-zero listing every
 # violation.
-set(LAYERS support abi tile ir arch cost lower artifact runtime target driver api)
+set(LAYERS support abi tile ir arch cost lower artifact runtime runtime_host target driver api)
 
 if(NOT ROOT)
   message(FATAL_ERROR "layer check: pass -DROOT=<source dir>")
@@ -22,7 +24,8 @@ endmacro()
 foreach(layer IN LISTS LAYERS)
   set(DEPS_${layer} "")
   set(declared_${layer} FALSE)
-  set(cml ${ROOT}/src/${layer}/CMakeLists.txt)
+  string(REPLACE "_" "/" dir_${layer} "${layer}")
+  set(cml ${ROOT}/src/${dir_${layer}}/CMakeLists.txt)
   if(EXISTS ${cml})
     file(READ ${cml} text)
     string(REGEX MATCH "ptowsp_layer\\(${layer}([^)]*)\\)" _ "${text}")
@@ -42,15 +45,29 @@ foreach(layer IN LISTS LAYERS)
 endforeach()
 
 foreach(layer IN LISTS LAYERS)
+  set(d ${dir_${layer}})
   file(GLOB_RECURSE files
-       ${ROOT}/include/pto/wsp/${layer}/*.h ${ROOT}/include/pto/wsp/${layer}/*.hpp
-       ${ROOT}/src/${layer}/*.cpp ${ROOT}/src/${layer}/*.h)
+       ${ROOT}/include/pto/wsp/${d}/*.h ${ROOT}/include/pto/wsp/${d}/*.hpp
+       ${ROOT}/src/${d}/*.cpp ${ROOT}/src/${d}/*.h)
+  # Files of a nested layer (a/b inside a) are that layer's, not this one's.
+  foreach(other IN LISTS LAYERS)
+    string(FIND "${dir_${other}}" "${d}/" pos)
+    if(pos EQUAL 0)
+      list(FILTER files EXCLUDE REGEX "^${ROOT}/(include/pto/wsp|src)/${dir_${other}}/")
+    endif()
+  endforeach()
   set(used "")
   foreach(f IN LISTS files)
     file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]pto/wsp/")
     foreach(line IN LISTS lines)
-      string(REGEX MATCH "pto/wsp/([A-Za-z_]+)/" _ "${line}")
+      string(REGEX MATCH "pto/wsp/([A-Za-z_]+)/(([A-Za-z_]+)/)?" _ "${line}")
       set(target_layer "${CMAKE_MATCH_1}")
+      if(CMAKE_MATCH_3)
+        list(FIND LAYERS "${CMAKE_MATCH_1}_${CMAKE_MATCH_3}" nested_idx)
+        if(NOT nested_idx EQUAL -1)
+          set(target_layer "${CMAKE_MATCH_1}_${CMAKE_MATCH_3}")
+        endif()
+      endif()
       if(target_layer STREQUAL layer)
         continue()
       endif()
@@ -66,7 +83,7 @@ foreach(layer IN LISTS LAYERS)
     foreach(dep IN LISTS DEPS_${layer})
       list(FIND used "${dep}" idx)
       if(idx EQUAL -1)
-        violation("src/${layer}/CMakeLists.txt: layer '${layer}' links '${dep}' but none of its files includes it")
+        violation("src/${dir_${layer}}/CMakeLists.txt: layer '${layer}' links '${dep}' but none of its files includes it")
       endif()
     endforeach()
   endif()

@@ -1,10 +1,21 @@
 # ptowsp_layer(NAME DEPS <layers...> [LIBS <external libs...>])
-# Declares library target ptowsp_<NAME> from src/<NAME>/*.cpp. Sources are globbed so
-# that adding a file never needs a CMakeLists edit; the allowed dependency set is the
-# only thing a layer's CMakeLists states.
+# Declares library target ptowsp_<NAME> from src/<dir>/**/*.cpp, where <dir> is NAME with
+# each '_' read as '/': layer `runtime_host` lives in src/runtime/host/ and
+# include/pto/wsp/runtime/host/. A subfolder with its own CMakeLists.txt is such a nested
+# layer and is not part of the enclosing one (src/runtime/policies/ is part of runtime,
+# src/runtime/host/ is not). Sources are globbed so that adding a file never needs a
+# CMakeLists edit; the allowed dependency set is the only thing a layer's CMakeLists states.
+# cmake/CheckLayers.cmake applies the same name <-> folder rule to includes.
 function(ptowsp_layer name)
   cmake_parse_arguments(L "" "" "DEPS;LIBS" ${ARGN})
-  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+  string(REPLACE "_" "/" dir "${name}")
+  set(root ${PROJECT_SOURCE_DIR}/src/${dir})
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${root}/*.cpp)
+  file(GLOB_RECURSE nested CONFIGURE_DEPENDS ${root}/*/CMakeLists.txt)
+  foreach(cml IN LISTS nested)
+    get_filename_component(sub ${cml} DIRECTORY)
+    list(FILTER srcs EXCLUDE REGEX "^${sub}/")
+  endforeach()
   if(srcs)
     add_library(ptowsp_${name} STATIC ${srcs})
     set(vis PUBLIC)

@@ -12,8 +12,7 @@
 // --separate-threads): the worker's spinning depends on scheduling, the submitting
 // thread's work does not. Every run checks its own result (tasks issued / run).
 #include "pto/wsp/runtime/Engine.h"
-#include "pto/wsp/runtime/HostExecutor.h"
-#include "pto/wsp/runtime/TaskSink.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include <fmt/format.h>
 
@@ -131,8 +130,7 @@ int main(int argc, char** argv) {
     done = engineFanTmap(n);
   } else if (v == "engine-exec-chain") {
     rt::HostExecutor ex(execCfg());
-    rt::HostExecutorSink sink(ex);
-    done = engineChain(n, false, &sink);
+    done = engineChain(n, false, &ex);
     check(ex.stats().tasksRun, n, "tasks run");
   } else if (v == "exec-chain") {
     done = execChain(n);

@@ -13,8 +13,7 @@
 // Prints ns/task (best and median of R runs) and ratios against oneTBB. Figures and
 // the exact commands are recorded in docs/performance.md, section "Runtime".
 #include "pto/wsp/runtime/Engine.h"
-#include "pto/wsp/runtime/HostExecutor.h"
-#include "pto/wsp/runtime/TaskSink.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include <fmt/format.h>
 #include <oneapi/tbb/flow_graph.h>
@@ -176,8 +175,8 @@ void checkRun(const rt::Engine& eng, size_t n, rt::TaskSink* sink) {
                  static_cast<unsigned long long>(eng.stats().tasks), n);
     std::abort();
   }
-  if (auto* hs = dynamic_cast<rt::HostExecutorSink*>(sink)) {
-    const uint64_t ran = hs->executor().stats().tasksRun;
+  if (auto* hs = dynamic_cast<rt::HostExecutor*>(sink)) {
+    const uint64_t ran = hs->stats().tasksRun;
     if (ran != n) {
       std::fprintf(stderr, "host ran %llu tasks, expected %zu\n", static_cast<unsigned long long>(ran), n);
       std::abort();
@@ -260,14 +259,12 @@ double engineFan(const Opts& o, bool inference, rt::TaskSink* sink) {
 
 double engineChainHost(const Opts& o, bool inference) {
   rt::HostExecutor ex(execCfg(o));
-  rt::HostExecutorSink sink(ex);
-  return engineChain(o, o.tasks, inference, &sink);
+  return engineChain(o, o.tasks, inference, &ex);
 }
 
 double engineFanHost(const Opts& o, bool inference) {
   rt::HostExecutor ex(execCfg(o));
-  rt::HostExecutorSink sink(ex);
-  return engineFan(o, inference, &sink);
+  return engineFan(o, inference, &ex);
 }
 
 // ---------------------------------------------------------------- (c) oneTBB
@@ -412,8 +409,7 @@ int rssChild(const Opts& o, const std::string& mode, size_t n) {
     execChain(c);
   } else {
     rt::HostExecutor ex(execCfg(o));
-    rt::HostExecutorSink sink(ex);
-    engineChain(o, n, /*inference*/ true, mode == "dry" ? nullptr : &sink);
+    engineChain(o, n, /*inference*/ true, mode == "dry" ? nullptr : &ex);
   }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);

@@ -4,7 +4,7 @@
 
 #include "pto/wsp/api/Program.h"
 #include "pto/wsp/artifact/SharedLibrary.h"
-#include "pto/wsp/runtime/HostExecutor.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 #include "pto/wsp/runtime/PlanInterpreter.h"
 
 #include <exception>

@@ -2,8 +2,7 @@
 // schedule, with a HostExecutor of the requested host threads (or none: dry run).
 #include "ProgramImpl.h"
 
-#include "pto/wsp/runtime/HostExecutor.h"
-#include "pto/wsp/runtime/TaskSink.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include <fmt/format.h>
 
@@ -89,14 +88,12 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
     cfg.engine.traceWriter = &*traceWriter;
   }
   std::optional<rt::HostExecutor> executor;
-  std::optional<rt::HostExecutorSink> sink;
   if (!in.dryRun) {
     rt::HostExecutorConfig ec = rt::HostExecutorConfig::fromSchedule(plan.schedule, in.threads);
     ec.recordTimes = true;
     ec.watchdogMs = in.watchdogMs;
     executor.emplace(ec);
-    sink.emplace(*executor);
-    cfg.engine.sink = &*sink;
+    cfg.engine.sink = &*executor;
   }
   cfg.kernels = kernels;
   cfg.tensorBase = in.tensorBase;

@@ -3,8 +3,7 @@
 // at run time waits for that task for real (same plan: dry run sees zero lengths).
 #include "PlanLoweringTestUtil.h"
 
-#include "pto/wsp/runtime/HostExecutor.h"
-#include "pto/wsp/runtime/TaskSink.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include <cstdint>
 #include <thread>
@@ -72,9 +71,8 @@ TEST(PlanLoweringHost, WordsMoveTheRightElementsAndLoadsWaitForHostWriters) {
   std::vector<void*> bases = {X.data(), B.data(), nullptr, Y.data(), T.data()};  // lens: arena
 
   rt::HostExecutor ex({.hostThreads = 2, .window = r.plan.schedule.taskWindow});
-  rt::HostExecutorSink sink(ex);
   rt::EngineConfig ec = rt::engineConfigFor(r.plan.schedule);
-  ec.sink = &sink;
+  ec.sink = &ex;
   rt::PlanInterpreter in(r.plan, {.engine = ec,
                                   .kernels = {{&setLens, nullptr}, {&copyTile<1, 16>, nullptr},
                                               {&copyTile<8, 16>, nullptr}},

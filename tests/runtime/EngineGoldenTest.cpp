@@ -14,8 +14,7 @@
 //   PTO_WSP_UPDATE_GOLDEN=1 build/ci/tests/runtime_tests --gtest_filter='EngineGolden.*'
 // and the diff of engine_golden.txt shows how many configurations moved.
 #include "pto/wsp/runtime/Engine.h"
-#include "pto/wsp/runtime/HostExecutor.h"
-#include "pto/wsp/runtime/TaskSink.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 #include "pto/wsp/support/Diagnostic.h"
 
 #include <fmt/format.h>
@@ -237,8 +236,7 @@ TEST(EngineGolden, HostExecutionDoesNotChangeTheDigests) {
     hc.depListCapacity = 4096;
     hc.readyQueueCapacity = 64;
     HostExecutor ex(hc);
-    HostExecutorSink sink(ex);
-    ASSERT_EQ(runConfig(c, &sink), runConfig(c, nullptr)) << "configuration " << c;
+    ASSERT_EQ(runConfig(c, &ex), runConfig(c, nullptr)) << "configuration " << c;
   }
 }
 

@@ -2,6 +2,7 @@
 // never depend on host threads (timeline hash over 20 runs x {1,2,4} threads), outputs
 // equal sequential execution, host stalls become deadlock reports.
 #include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include "StuckKernel.h"
 
@@ -94,8 +95,7 @@ TEST(EngineHost, StuckKernelEndsInAReportAndTeardownDoesNotHang) {
   hc.window = 8;
   hc.watchdogMs = 500;
   auto ex = std::make_unique<HostExecutor>(hc);
-  auto sink = std::make_unique<HostExecutorSink>(*ex);
-  auto e = std::make_unique<Engine>(EngineConfig{.schedule = {.workers = 2, .taskWindow = 8}, .sink = sink.get()});
+  auto e = std::make_unique<Engine>(EngineConfig{.schedule = {.workers = 2, .taskWindow = 8}, .sink = ex.get()});
   e->issue({.fn = &StuckKernel::fn, .cycles = 1});
   for (int i = 0; i < 3; ++i) e->issue({.cycles = 1});
   try {
@@ -107,7 +107,6 @@ TEST(EngineHost, StuckKernelEndsInAReportAndTeardownDoesNotHang) {
   }
   const auto t = std::chrono::steady_clock::now();
   e.reset();
-  sink.reset();
   ex.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - t, std::chrono::milliseconds(400))
       << "teardown waited for the stuck kernel again";
@@ -205,8 +204,7 @@ TEST(EngineHost, DeterministicTimelineAndSequentialNumericsOverThreadCounts) {
     for (uint32_t threads : {1u, 2u, 4u})
       for (int run = 0; run < 20; ++run) {
         HostExecutor ex({.hostThreads = threads, .window = 64, .depListCapacity = 4096});
-        HostExecutorSink sink(ex);
-        const RunOut out = runWorkload(wl, &sink, base);
+        const RunOut out = runWorkload(wl, &ex, base);
         ASSERT_EQ(out.timeline, dry.timeline) << policy << " threads " << threads << " run " << run;
         ASSERT_EQ(out.totalCycles, dry.totalCycles);
         ASSERT_EQ(out.data, ref.data) << policy << " threads " << threads << " run " << run;
@@ -216,8 +214,7 @@ TEST(EngineHost, DeterministicTimelineAndSequentialNumericsOverThreadCounts) {
 
 TEST(EngineHost, TraceCarriesHostTimes) {
   HostExecutor ex({.hostThreads = 2, .window = 8, .recordTimes = true});
-  HostExecutorSink sink(ex);
-  Engine e({.schedule = {.workers = 2, .taskWindow = 8}, .trace = true, .sink = &sink});
+  Engine e({.schedule = {.workers = 2, .taskWindow = 8}, .trace = true, .sink = &ex});
   Region r = Region::box1d(0, 0, 4, Access::ReadWrite);
   for (int i = 0; i < 20; ++i) e.issue({.regions = {&r, 1}, .cycles = 3});
   e.drain();
@@ -271,8 +268,7 @@ TEST(EngineHost, TinyRingsStillCorrect) {
     RecordingSink seqSink;
     const RunOut ref = runWorkload(wl, &seqSink, base);
     HostExecutor ex({.hostThreads = 2, .window = window, .depListCapacity = 2, .readyQueueCapacity = 1});
-    HostExecutorSink sink(ex);
-    const RunOut out = runWorkload(wl, &sink, base);
+    const RunOut out = runWorkload(wl, &ex, base);
     EXPECT_EQ(out.timeline, ref.timeline) << "window " << window;
     EXPECT_EQ(out.data, ref.data) << "window " << window;
   }

@@ -4,7 +4,7 @@
 
 #include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/runtime/DispatchPolicy.h"
-#include "pto/wsp/runtime/HostExecutor.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -5,7 +5,7 @@
 //
 // PTO_WSP_STRESS_TASKS overrides the task count (100000 by default; the sanitizer
 // runs use fewer because TSan slows the run ~20x).
-#include "pto/wsp/runtime/HostExecutor.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include <gtest/gtest.h>
 

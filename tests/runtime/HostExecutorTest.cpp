@@ -1,6 +1,6 @@
 // HostExecutor: ordering on chain / diamond / fan-out-fan-in / random DAGs, tiny
 // resources (never deadlock, still ordered), watchdog, stats.
-#include "pto/wsp/runtime/HostExecutor.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include "StuckKernel.h"
 
@@ -220,7 +220,7 @@ TEST(HostExecutor, WatchdogReportsBlockedKernelThenRecovers) {
   const auto waited = std::chrono::steady_clock::now() - t;
   EXPECT_GE(waited, std::chrono::milliseconds(90));
   EXPECT_LT(waited, std::chrono::seconds(5)) << "the watchdog must not hang";
-  const HostStallSnapshot snap = ex.snapshot();
+  const HostStallSnapshot snap = ex.stallSnapshot();
   EXPECT_EQ(snap.oldestUnfinished, 0u);
   EXPECT_EQ(snap.unfinished, 2u);
   EXPECT_EQ(snap.running(), 1u);
@@ -252,7 +252,7 @@ TEST(HostExecutor, WatchdogFiresInsideSubmitAndSubmitCanBeRetried) {
   const TaskSeq p0[1] = {0};
   t1.preds = p0;
   EXPECT_EQ(ex.submit(t1), WaitStatus::Stalled);  // window 1: slot still held by task 0
-  EXPECT_EQ(ex.snapshot().running(), 1u);
+  EXPECT_EQ(ex.stallSnapshot().running(), 1u);
   EXPECT_GE(ex.stats().ring.stalls, 1u);
   gGate.store(1, std::memory_order_release);
   EXPECT_EQ(ex.submit(t1), WaitStatus::Ok);  // nothing was mutated: retry the same seq

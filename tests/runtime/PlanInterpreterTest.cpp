@@ -2,6 +2,7 @@
 // symbols changed without a new plan, CSP pipeline makespans by hand, deadlock
 // reports (scope vs window, channel nobody produces, full channel), host execution.
 #include "pto/wsp/runtime/PlanInterpreter.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -269,8 +270,7 @@ TEST(PlanInterp, HostExecutionSlotLoadAndDeterminism) {
     for (int run = 0; run < 5; ++run) {
       std::vector<int32_t> buf(64 * 64, 0);
       HostExecutor ex({.hostThreads = threads, .window = 16});
-      HostExecutorSink sink(ex);
-      PlanInterpreter in(p, {.engine = {.schedule = {.workers = 3, .taskWindow = 16}, .sink = &sink},
+      PlanInterpreter in(p, {.engine = {.schedule = {.workers = 3, .taskWindow = 16}, .sink = &ex},
                              .kernels = {{&addOne, nullptr}},
                              .tensorBase = {buf.data()}});
       PlanRunResult r = in.run();

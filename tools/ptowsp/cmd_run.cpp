@@ -14,7 +14,7 @@
 #include "Golden.h"
 #include "pto/wsp/api/Program.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
-#include "pto/wsp/runtime/HostExecutor.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 #include "pto/wsp/target/Target.h"
 
 #include <fmt/format.h>

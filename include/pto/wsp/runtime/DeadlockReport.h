@@ -66,7 +66,7 @@ struct DeadlockReport {
   std::vector<Knob> knobs;
   uint64_t tasksIssued = 0;
   uint64_t inFlight = 0;       // semantic: tasks not retired; host: unfinished tasks
-  std::string hostSnapshot;    // HostExecutor::snapshot().describe() for Clock::Host
+  std::string hostSnapshot;    // TaskSink::stallSnapshot().describe() for Clock::Host
   std::vector<RunningKernel> running;  // Clock::Host: tasks inside a kernel, by host thread
   SourceLoc loc;               // the workload that deadlocked, if a front end knows it
 

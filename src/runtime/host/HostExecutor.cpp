@@ -16,17 +16,6 @@
 
 namespace pto::wsp::rt {
 
-std::string HostStallSnapshot::describe() const {
-  std::string s = fmt::format(
-      "host execution made no progress: {} submitted task(s) unfinished, oldest is task {}, "
-      "{} kernel(s) currently running",
-      unfinished, oldestUnfinished, running());
-  for (size_t i = 0; i < runningTasks.size(); ++i)
-    s += fmt::format("{} task {} in {} on host thread {}", i == 0 ? ":" : ",", runningTasks[i].seq,
-                     runningTasks[i].kernel, runningTasks[i].hostThread);
-  return s;
-}
-
 namespace {
 // Names a kernel function for a report: its dynamic symbol (the kernels of a compiled
 // package are exported `pto_k_<name>` functions), else its address.
@@ -424,7 +413,7 @@ bool HostExecutor::hostTimes(TaskSeq seq, HostTaskTimes& out) const {
   return true;
 }
 
-HostStallSnapshot HostExecutor::snapshot() const { return impl_->takeSnapshot(); }
+HostStallSnapshot HostExecutor::stallSnapshot() const { return impl_->takeSnapshot(); }
 
 const HostExecutorConfig& HostExecutor::config() const { return impl_->cfg; }
 

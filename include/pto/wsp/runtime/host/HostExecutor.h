@@ -1,6 +1,6 @@
 // HostExecutor: runs issued tasks for real on host worker threads, each as soon as
 // its predecessors have finished. It knows nothing about semantic time: the
-// orchestrator (runtime/Orchestrator.h) decides dependencies and cycles; this class
+// orchestrator (the Engine, runtime/Engine.h) decides dependencies and cycles; this class
 // only honours the dependencies, bounded by construction.
 //
 //   orchestrator thread                worker threads (hostThreads)
@@ -17,18 +17,13 @@
 //  * per-thread ready queues of `readyQueueCapacity` entries.
 #pragma once
 
-#include "pto/wsp/abi/KernelAbi.h"
 #include "pto/wsp/abi/ScheduleConfig.h"
+#include "pto/wsp/runtime/TaskSink.h"
 
 #include <cstdint>
 #include <memory>
-#include <span>
-#include <string>
-#include <vector>
 
 namespace pto::wsp::rt {
-
-using TaskSeq = uint64_t;  // issue order within one run: 0, 1, 2, ...
 
 // Default host watchdog (HostExecutorConfig::watchdogMs); Program and `ptowsp run` use it too.
 inline constexpr uint32_t kDefaultWatchdogMs = 10000;
@@ -55,18 +50,6 @@ struct HostExecutorConfig {
   static HostExecutorConfig fromSchedule(const abi::ScheduleConfig& s, uint32_t hostThreads);
 };
 
-struct HostTask {
-  TaskSeq seq = 0;                  // must be exactly the next sequence number
-  pto_kernel_fn fn = nullptr;       // null: an empty task (benchmarks, structural tasks)
-  const uint64_t* args = nullptr;   // copied into the slot at submit; <= abi::kMaxTaskArgs
-  uint32_t numArgs = 0;
-  std::span<const TaskSeq> preds;   // tasks that must finish first; finished ones allowed,
-                                    // each < seq; duplicates allowed
-  uint32_t worker = 0;              // semantic worker (lane); a hint for host placement
-};
-
-enum class WaitStatus : uint8_t { Ok, Stalled };
-
 struct HostResourceStats {
   uint64_t stalls = 0;         // times submit() had to block on this resource
   uint64_t stallNs = 0;        // host time spent blocked
@@ -81,30 +64,11 @@ struct HostStats {
   uint64_t wallNs = 0;         // from construction to the last drain()
 };
 
-// Host start/end of one task, ns since the executor was constructed.
-struct HostTaskTimes {
-  uint64_t startNs = 0, endNs = 0;
-  uint32_t hostThread = 0;  // the worker thread that ran it, 0..hostThreads-1
-};
-
-// What the watchdog saw when a wait stalled: enough to write the host part of a
-// deadlock report.
-struct HostStallSnapshot {
-  TaskSeq oldestUnfinished = 0;
-  uint64_t unfinished = 0;     // submitted but not finished
-  struct Running {
-    TaskSeq seq = 0;
-    uint32_t hostThread = 0;
-    std::string kernel;  // the kernel function's symbol if the loader knows it, else its address
-  };
-  std::vector<Running> runningTasks;  // currently inside a kernel, by host thread
-  uint64_t running() const { return runningTasks.size(); }
-  std::string describe() const;
-};
-
+// The Engine's TaskSink on host threads: an Engine hands tasks to it through one
+// virtual call; direct callers (tests, benchmarks) call the final class without one.
 // Thread-safety: submit/waitFinished/drain/stats are called from one orchestrator
 // thread only; kernels run on the executor's own threads.
-class HostExecutor {
+class HostExecutor final : public TaskSink {
  public:
   explicit HostExecutor(const HostExecutorConfig& cfg);
   // Drains, stops and joins the worker threads. Never hangs: when a kernel does not
@@ -113,29 +77,29 @@ class HostExecutor {
   // and the executor's state is left to them (never freed) instead of freed under
   // them; no further kernel starts. The stuck kernel may still touch its buffers if it
   // ever returns. With watchdogMs == 0 a stuck kernel blocks destruction.
-  ~HostExecutor();
+  ~HostExecutor() override;
   HostExecutor(const HostExecutor&) = delete;
   HostExecutor& operator=(const HostExecutor&) = delete;
 
   // Blocks (host stall, counted) while the ring slot or dep-list entries are taken.
   // Returns Stalled if the watchdog fired while blocked.
-  WaitStatus submit(const HostTask& t);
+  WaitStatus submit(const HostTask& t) override;
   // Blocks until task `seq` (already submitted) has finished.
-  WaitStatus waitFinished(TaskSeq seq);
+  WaitStatus waitFinished(TaskSeq seq) override;
   // Blocks until every submitted task has finished.
-  WaitStatus drain();
+  WaitStatus drain() override;
   // Never blocks: a watermark w such that every task < w has finished (acquire: their
   // kernels' writes are visible to the caller). Scans forward from the previous answer,
   // so repeated calls cost one slot probe per newly finished task.
-  TaskSeq finishedBelow();
+  TaskSeq finishedBelow() override;
 
   // With cfg.recordTimes: the host times of a finished task whose ring slot has not
   // been reused yet (seq + window >= tasks submitted); false otherwise. Orchestrator
   // thread only, like submit.
-  bool hostTimes(TaskSeq seq, HostTaskTimes& out) const;
+  bool hostTimes(TaskSeq seq, HostTaskTimes& out) const override;
 
   HostStats stats() const;
-  HostStallSnapshot snapshot() const;
+  HostStallSnapshot stallSnapshot() const override;
   const HostExecutorConfig& config() const;
 
  private:

@@ -30,7 +30,7 @@
 //    sleep is a Dekker pair (publish, seq_cst, check the other side) so no wake-up is
 //    lost; waits of the orchestrator use timeouts to run the watchdog.
 
-#include "pto/wsp/runtime/HostExecutor.h"
+#include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include "HostReadyQueue.h"
 #include "HostSync.h"

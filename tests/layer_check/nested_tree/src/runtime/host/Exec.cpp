@@ -1,0 +1,2 @@
+// Allowed: the nested host layer uses the core it declares.
+#include "pto/wsp/runtime/TaskSink.h"
