@@ -1,8 +1,10 @@
 #!/bin/sh
 # Regenerates the golden files: printed plans (tests/cli/data/plans/<example>.plan.txt)
-# from `ptowsp compile --dump=plan examples/<example>/<example>.wsp`. Every file in that
-# directory is a golden (the cli_plan_golden_<example> tests compare against it); to add
-# one, create an empty <example>.plan.txt there and run this script.
+# from `ptowsp compile --dump=plan examples/<example>/<example>.wsp`, and the profile
+# tables (tests/cli/data/profiles/<example>.profile.txt: the part of `ptowsp run
+# --dry-run` from "kernels (" up to "host_ms"). Every file in those directories is a
+# golden (cli_plan_golden_* / cli_profile_golden_* compare against it); to add one,
+# create an empty file there and run this script.
 # Usage: scripts/update-goldens.sh [build dir, default build/ci]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,4 +24,11 @@ for golden in "$root"/tests/cli/data/ascend/*.tree.txt; do
   "$ptowsp" compile --target ascend --dump=tree "$root/examples/$name/$name.wsp" > "$golden.tmp"
   mv "$golden.tmp" "$golden"
   echo "updated tests/cli/data/ascend/$name.tree.txt"
+done
+for golden in "$root"/tests/cli/data/profiles/*.profile.txt; do
+  name=$(basename "$golden" .profile.txt)
+  "$ptowsp" run "$root/examples/$name/$name.wsp" --dry-run | sed -n '/^kernels (/,/^host_ms /p' | sed '$d' \
+    > "$golden.tmp"
+  mv "$golden.tmp" "$golden"
+  echo "updated tests/cli/data/profiles/$name.profile.txt"
 done

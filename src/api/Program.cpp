@@ -104,6 +104,7 @@ void Program::Impl::recordRun(detail::RunOutputs&& out, bool dryRun, double exec
   stats.run = out.stats;
   stats.totalCycles = out.stats.totalCycles;
   stats.tasks = out.stats.tasks;
+  stats.profile = std::move(out.profile);
   stats.dryRun = dryRun;
   stats.executeMs = executeMs;
   finalSlots = std::move(out.slots);

@@ -30,6 +30,7 @@ struct RunInputs {
 // What a finished run left behind.
 struct RunOutputs {
   rt::RunStats stats;
+  rt::RunProfile profile;
   std::vector<uint64_t> slots;
   double wallMs = 0;
 };

@@ -87,6 +87,9 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
                         [&f = *traceFile](std::string_view s) { f.write(s); });
     cfg.engine.traceWriter = &*traceWriter;
   }
+  rt::Profiler profiler(static_cast<uint32_t>(plan.kernels.size()), cfg.engine.schedule.workers,
+                        cfg.engine.schedule.taskWindow, cfg.engine.schedule.syncLatency);
+  cfg.engine.observer = &profiler;
   std::optional<rt::HostExecutor> executor;
   if (!in.dryRun) {
     rt::HostExecutorConfig ec = rt::HostExecutorConfig::fromSchedule(plan.schedule, in.threads);
@@ -108,6 +111,8 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
     traceWriter->finish();
     traceFile->commit();
   }
+  out.profile = profiler.profile();
+  out.profile.channels = std::move(r.channels);
   out.wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

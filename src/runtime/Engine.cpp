@@ -412,6 +412,10 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
                         ((out.finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
   m.timeline = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
   m.timeline ^= m.timeline >> 29;
+  if (cfg.observer)
+    cfg.observer->onIssue({.id = seq, .kernel = t.kernel, .worker = w, .process = p, .structural = t.structural,
+                           .cycles = t.cycles, .issue = out.issue, .ready = out.ready, .start = out.start,
+                           .finish = out.finish, .preds = preds, .depFrom = depFrom});
   if (cfg.trace && !t.structural && m.traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kStreamOnly)) {
     r.traceIdx = static_cast<uint32_t>(m.traceRecs.size());
     m.traceRecs.push_back({seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0});

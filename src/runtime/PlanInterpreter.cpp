@@ -107,7 +107,11 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
           return Step::Blocked;
         }
         // The slot this token takes was freed when its previous token was consumed.
-        eng.advanceTo(p, ch.consumeTimes[ch.sent % cap]);
+        if (const uint64_t freed = ch.consumeTimes[ch.sent % cap]; freed > eng.localTime(p)) {
+          ++ch.prof.fullWaits;
+          ch.prof.fullWaitCycles += freed - eng.localTime(p);
+          eng.advanceTo(p, freed);
+        }
         TaskId id = 0;
         uint64_t fin = eng.localTime(p);  // a value send: the token exists now
         if (!n.children.empty()) {
@@ -117,6 +121,7 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
         int64_t value = n.expr.code.empty() ? static_cast<int64_t>(id) : eval(pr, n.expr);
         ch.tokens.push_back({value, fin + ch.def->latency});
         ++ch.sent;
+        ch.prof.highWater = std::max(ch.prof.highWater, ch.sent - ch.consumed);
         pr.stack.pop_back();
         return Step::Acted;
       }
@@ -136,7 +141,11 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
         }
         Token tk = ch.tokens.front();
         ch.tokens.pop_front();
-        eng.advanceTo(p, tk.time);
+        if (tk.time > eng.localTime(p)) {
+          ++ch.prof.emptyWaits;
+          ch.prof.emptyWaitCycles += tk.time - eng.localTime(p);
+          eng.advanceTo(p, tk.time);
+        }
         ch.consumeTimes[ch.consumed % ch.def->capacity] = eng.localTime(p);
         ++ch.consumed;
         pr.vars[n.var] = tk.value;
@@ -362,6 +371,13 @@ PlanRunResult PlanInterpreter::run() {
   if (res.ok) m.eng.drain();
   res.stats = m.eng.stats();
   res.slots = m.slots;
+  for (const Channel& ch : m.chans) {
+    ChannelProfile c = ch.prof;
+    c.name = ch.def->name;
+    c.capacity = ch.def->capacity;
+    c.tokens = ch.sent;
+    res.channels.push_back(std::move(c));
+  }
   for (uint32_t p = 0; p < m.procs.size(); ++p) res.processTime.push_back(m.eng.localTime(p));
   return res;
 }

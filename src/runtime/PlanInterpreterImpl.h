@@ -4,6 +4,7 @@
 #pragma once
 
 #include "pto/wsp/runtime/PlanInterpreter.h"
+#include "pto/wsp/runtime/Profile.h"
 
 #include <cstdlib>
 #include <deque>
@@ -32,6 +33,7 @@ struct Channel {
   uint32_t producersLeft = 0;
   uint32_t producers = 0;
   bool closed = false;
+  ChannelProfile prof;  // waits and high-water mark (runtime/Profile.h)
 };
 
 struct Frame {

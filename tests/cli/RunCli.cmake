@@ -2,6 +2,8 @@
 #   -DCMD=<ptowsp> -DARGS=<list joined with @@> -DRC=<expected exit code>
 #   [-DSTDOUT_RE=<regex>] [-DSTDERR_RE=<regexes joined with @@>] [-DSTDOUT_EMPTY=1]
 #   [-DSTDOUT_FILE_EQ=<file>]: stdout must equal the content of that file
+#   [-DSECTION_FROM=<text> -DSECTION_TO=<text>]: with STDOUT_FILE_EQ, only the part of
+#     stdout from the first SECTION_FROM up to (not including) the next SECTION_TO
 #   [-DCOPY_FROM=<src> -DCOPY_TO=<dst>]: copy a file first (for fmt -i)
 #   [-DJSON_KEYS=<keys joined with @@>]: stdout must be one JSON object with these keys
 #     (a key may be a path "check@@passed" is two keys; use "check.passed" for nesting)
@@ -43,6 +45,18 @@ foreach(re IN LISTS STDERR_RE)
     message(FATAL_ERROR "ptowsp ${shown}: stderr does not match '${re}'\nstderr:\n${err}")
   endif()
 endforeach()
+if(SECTION_FROM)
+  string(FIND "${out}" "${SECTION_FROM}" from)
+  if(from EQUAL -1)
+    message(FATAL_ERROR "ptowsp ${shown}: stdout has no '${SECTION_FROM}'\nstdout:\n${out}")
+  endif()
+  string(SUBSTRING "${out}" ${from} -1 out)
+  string(FIND "${out}" "${SECTION_TO}" to)
+  if(to EQUAL -1)
+    message(FATAL_ERROR "ptowsp ${shown}: stdout has no '${SECTION_TO}' after '${SECTION_FROM}'\nstdout:\n${out}")
+  endif()
+  string(SUBSTRING "${out}" 0 ${to} out)
+endif()
 if(STDOUT_FILE_EQ)
   file(READ ${STDOUT_FILE_EQ} want)
   if(NOT out STREQUAL want)

@@ -66,6 +66,12 @@ std::string cyclesLine(const ProgramStats& s, const GoldenReport& g) {
   return line;
 }
 
+std::vector<std::string> kernelNames(const Program& p) {
+  std::vector<std::string> names;
+  for (const abi::PlanKernel& k : p.plan().kernels) names.push_back(k.name);
+  return names;
+}
+
 std::string textReport(const std::string& module, const Program& p, const ProgramStats& s, unsigned threads,
                        const GoldenReport& g) {
   const artifact::Manifest& m = p.manifest();
@@ -87,6 +93,7 @@ std::string textReport(const std::string& module, const Program& p, const Progra
                        rt::resourceName(static_cast<rt::Resource>(r)), rs.stalls, rs.stallCycles, rs.highWater,
                        rs.capacity);
   }
+  out += rt::profileText(s.profile, s.run, kernelNames(p));
   out += fmt::format("host_ms {:.3f} (compile_ms {:.1f})\n", s.executeMs, s.compileMs);
   if (g.values) out += g.values->summary + "\n";
   else if (g.golden) out += "check skipped: a dry run executes no kernels, output values were not checked\n";
@@ -118,6 +125,7 @@ nlohmann::ordered_json jsonReport(const std::string& module, const Program& p, c
   for (const rt::WorkerStats& ws : s.run.workers)
     workers.push_back({{"tasks", ws.tasks}, {"busy_cycles", ws.busyCycles}, {"utilisation", ws.utilisation}});
   j["workers"] = workers;
+  j["profile"] = rt::profileJson(s.profile, s.run, kernelNames(p));
   j["host_threads"] = threads;
   j["host_ms"] = s.executeMs;
   j["compile_ms"] = s.compileMs;

@@ -22,6 +22,7 @@
 #include "pto/wsp/artifact/ObjectCache.h"
 #include "pto/wsp/driver/Driver.h"
 #include "pto/wsp/ir/Module.h"
+#include "pto/wsp/runtime/Profile.h"
 #include "pto/wsp/runtime/Stats.h"
 #include "pto/wsp/support/Diagnostic.h"
 
@@ -49,6 +50,7 @@ struct ProgramStats {
   uint64_t totalCycles = 0;      // semantic time of the whole run
   uint64_t tasks = 0;            // tasks issued (executed on the host unless dry run)
   rt::RunStats run;              // per-resource flow stats, per-worker busy/utilisation
+  rt::RunProfile profile;        // per kernel / channel, critical path (runtime/Profile.h)
   double compileMs = 0;          // wall time of compile() (cache hits included)
   double executeMs = 0;          // wall time of the last execute()..synchronize()
   bool dryRun = false;

@@ -20,6 +20,7 @@
 #include "pto/wsp/abi/ScheduleConfig.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/runtime/Stats.h"
+#include "pto/wsp/runtime/TaskObserver.h"
 #include "pto/wsp/runtime/TaskSink.h"
 #include "pto/wsp/runtime/Trace.h"
 
@@ -111,6 +112,7 @@ struct EngineConfig {
   // calls finish() after drain().
   ChromeTraceWriter* traceWriter = nullptr;
   TaskSink* sink = nullptr;                // null: dry run (no kernel runs)
+  TaskObserver* observer = nullptr;        // told of every committed task (borrowed)
 };
 
 // Thread-safety: an Engine is driven by one orchestrating thread. It owns its state;

@@ -12,6 +12,7 @@
 #include "pto/wsp/abi/KernelAbi.h"
 #include "pto/wsp/abi/Plan.h"
 #include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/runtime/Profile.h"
 
 #include <optional>
 #include <vector>
@@ -44,6 +45,7 @@ struct PlanRunResult {
   std::optional<DeadlockReport> deadlock;
   std::vector<uint64_t> slots;             // final slot values
   std::vector<uint64_t> processTime;       // final local time per process
+  std::vector<ChannelProfile> channels;    // by plan channel index
 };
 
 // Not thread-safe; one run per instance. The plan must outlive the interpreter.

@@ -1,0 +1,209 @@
+#include "pto/wsp/runtime/Profile.h"
+
+#include "pto/wsp/support/Assert.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <bit>
+
+namespace pto::wsp::rt {
+
+Profiler::Profiler(uint32_t numKernels, uint32_t numWorkers, uint32_t taskWindow, uint64_t syncLatency)
+    : numKernels_(numKernels), numWorkers_(numWorkers), syncLatency_(syncLatency) {
+  const uint64_t ring = std::bit_ceil(std::max<uint64_t>(taskWindow, 1));
+  mask_ = ring - 1;
+  kernels_.resize(numKernels);
+  for (KernelProfile& k : kernels_) k.workerTasks.assign(numWorkers, 0);
+  pathLen_.assign(ring, 0);
+  keepKernels_ = ring * std::max<uint64_t>(numKernels, 1) <= kMaxPathCells;
+  if (keepKernels_) {
+    pathTasks_.assign(ring * numKernels, 0);
+    pathCycles_.assign(ring * numKernels, 0);
+  }
+  bestTasks_.assign(numKernels, 0);
+  bestCycles_.assign(numKernels, 0);
+}
+
+void Profiler::onIssue(const IssuedTask& t) {
+  const bool counted = !t.structural && t.kernel < numKernels_;
+  if (counted) {
+    KernelProfile& k = kernels_[t.kernel];
+    ++k.tasks;
+    k.cycles += t.cycles;
+    if (t.worker < numWorkers_) ++k.workerTasks[t.worker];
+  }
+  // The longest path ending at t extends its longest semantic producer's (ties: the
+  // older producer, so the result does not depend on the producers' order).
+  uint64_t from = ~uint64_t{0}, len = 0;
+  bool hasDeps = false;
+  for (uint64_t d : t.preds) {
+    if (d < t.depFrom) continue;
+    PTO_INTERNAL_ASSERT(d < t.id && t.id - d <= mask_, "producer {} of task {} is outside the profile ring", d,
+                        t.id);
+    hasDeps = true;
+    const uint64_t l = pathLen_[d & mask_];
+    if (from == ~uint64_t{0} || l > len || (l == len && d < from)) {
+      from = d;
+      len = l;
+    }
+  }
+  len += t.cycles + (hasDeps && !t.structural ? syncLatency_ : 0);
+  const uint64_t slot = t.id & mask_;
+  pathLen_[slot] = len;
+  if (keepKernels_ && numKernels_) {
+    uint32_t* row = &pathTasks_[slot * numKernels_];
+    uint64_t* crow = &pathCycles_[slot * numKernels_];
+    if (from != ~uint64_t{0}) {
+      std::copy_n(&pathTasks_[(from & mask_) * numKernels_], numKernels_, row);
+      std::copy_n(&pathCycles_[(from & mask_) * numKernels_], numKernels_, crow);
+    } else {
+      std::fill_n(row, numKernels_, 0);
+      std::fill_n(crow, numKernels_, 0);
+    }
+    if (counted) {
+      ++row[t.kernel];
+      crow[t.kernel] += t.cycles;
+    }
+  }
+  if (bestTask_ == ~uint64_t{0} || len > best_) {
+    best_ = len;
+    bestTask_ = t.id;
+    if (keepKernels_ && numKernels_) {
+      std::copy_n(&pathTasks_[slot * numKernels_], numKernels_, bestTasks_.begin());
+      std::copy_n(&pathCycles_[slot * numKernels_], numKernels_, bestCycles_.begin());
+    }
+  }
+}
+
+RunProfile Profiler::profile() const {
+  RunProfile p;
+  p.kernels = kernels_;
+  p.critical.cycles = best_;
+  p.critical.kernelsKnown = keepKernels_;
+  if (keepKernels_) {
+    p.critical.kernelTasks.assign(bestTasks_.begin(), bestTasks_.end());
+    p.critical.kernelCycles = bestCycles_;
+    for (uint32_t n : bestTasks_) p.critical.tasks += n;
+  }
+  return p;
+}
+
+std::string idRanges(std::span<const uint64_t> v) {
+  std::string out;
+  for (size_t i = 0; i < v.size();) {
+    if (!v[i]) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j + 1 < v.size() && v[j + 1]) ++j;
+    if (!out.empty()) out += ',';
+    out += j == i ? fmt::format("{}", i) : fmt::format("{}-{}", i, j);
+    i = j + 1;
+  }
+  return out.empty() ? "-" : out;
+}
+
+namespace {
+
+std::string nameOf(std::span<const std::string> names, size_t k) {
+  return k < names.size() ? names[k] : fmt::format("k{}", k);
+}
+
+double ratio(uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; }
+
+uint64_t workCycles(const RunProfile& p) {
+  uint64_t w = 0;
+  for (const KernelProfile& k : p.kernels) w += k.cycles;
+  return w;
+}
+
+}  // namespace
+
+std::string profileText(const RunProfile& p, const RunStats& s, std::span<const std::string> kernelNames) {
+  size_t nameW = 6;
+  for (size_t k = 0; k < p.kernels.size(); ++k)
+    if (p.kernels[k].tasks) nameW = std::max(nameW, nameOf(kernelNames, k).size());
+  for (const ChannelProfile& c : p.channels) nameW = std::max(nameW, c.name.size());
+  const uint64_t work = workCycles(p);
+  std::string out = fmt::format("kernels (work% = share of all kernel cycles; mean = cycles / tasks)\n");
+  out += fmt::format("  {:<{}} {:>8} {:>12} {:>10} {:>6}  {}\n", "kernel", nameW, "tasks", "cycles", "mean", "work%",
+                     "workers");
+  for (size_t k = 0; k < p.kernels.size(); ++k) {
+    const KernelProfile& kp = p.kernels[k];
+    if (!kp.tasks) continue;
+    out += fmt::format("  {:<{}} {:>8} {:>12} {:>10} {:>5.1f}%  {}\n", nameOf(kernelNames, k), nameW, kp.tasks,
+                       kp.cycles, kp.cycles / kp.tasks, 100 * ratio(kp.cycles, work), idRanges(kp.workerTasks));
+  }
+  if (!p.channels.empty()) {
+    out += "channels (waits/cycles: sends that found it full, consumes that found it empty)\n";
+    out += fmt::format("  {:<{}} {:>4} {:>8} {:>16} {:>16} {:>5}\n", "channel", nameW, "cap", "tokens", "full",
+                       "empty", "high");
+    for (const ChannelProfile& c : p.channels)
+      out += fmt::format("  {:<{}} {:>4} {:>8} {:>16} {:>16} {:>5}\n", c.name, nameW, c.capacity, c.tokens,
+                         fmt::format("{}/{}", c.fullWaits, c.fullWaitCycles),
+                         fmt::format("{}/{}", c.emptyWaits, c.emptyWaitCycles), c.highWater);
+  }
+  const CriticalPath& cp = p.critical;
+  out += fmt::format("critical_path {} cycles ({:.1f}% of total_cycles)", cp.cycles, 100 * ratio(cp.cycles,
+                                                                                                   s.totalCycles));
+  if (!cp.kernelsKnown) return out + ": kernels not tracked (task_window x kernels too large)\n";
+  out += fmt::format(", {} tasks\n", cp.tasks);
+  out += fmt::format("  {:<{}} {:>8} {:>12}\n", "kernel", nameW, "tasks", "cycles");
+  for (size_t k = 0; k < cp.kernelTasks.size(); ++k)
+    if (cp.kernelTasks[k])
+      out += fmt::format("  {:<{}} {:>8} {:>12}\n", nameOf(kernelNames, k), nameW, cp.kernelTasks[k],
+                         cp.kernelCycles[k]);
+  return out;
+}
+
+nlohmann::json profileJson(const RunProfile& p, const RunStats& s, std::span<const std::string> kernelNames) {
+  nlohmann::json j;
+  const uint64_t work = workCycles(p);
+  auto& ks = j["kernels"];
+  ks = nlohmann::json::array();
+  for (size_t k = 0; k < p.kernels.size(); ++k) {
+    const KernelProfile& kp = p.kernels[k];
+    if (!kp.tasks) continue;
+    nlohmann::json workers = nlohmann::json::array();
+    for (size_t w = 0; w < kp.workerTasks.size(); ++w)
+      if (kp.workerTasks[w]) workers.push_back({{"worker", w}, {"tasks", kp.workerTasks[w]}});
+    ks.push_back({{"name", nameOf(kernelNames, k)},
+                  {"tasks", kp.tasks},
+                  {"cycles", kp.cycles},
+                  {"mean_cycles", ratio(kp.cycles, kp.tasks)},
+                  {"share_of_work", ratio(kp.cycles, work)},
+                  {"share_of_total", ratio(kp.cycles, s.totalCycles)},
+                  {"workers", workers}});
+  }
+  auto& cs = j["channels"];
+  cs = nlohmann::json::array();
+  for (const ChannelProfile& c : p.channels)
+    cs.push_back({{"name", c.name},
+                  {"capacity", c.capacity},
+                  {"tokens", c.tokens},
+                  {"full_waits", c.fullWaits},
+                  {"full_wait_cycles", c.fullWaitCycles},
+                  {"empty_waits", c.emptyWaits},
+                  {"empty_wait_cycles", c.emptyWaitCycles},
+                  {"high_water", c.highWater}});
+  auto& cp = j["critical_path"];
+  cp["cycles"] = p.critical.cycles;
+  cp["share_of_total"] = ratio(p.critical.cycles, s.totalCycles);
+  cp["kernels_known"] = p.critical.kernelsKnown;
+  if (p.critical.kernelsKnown) {
+    cp["tasks"] = p.critical.tasks;
+    auto& on = cp["kernels"];
+    on = nlohmann::json::array();
+    for (size_t k = 0; k < p.critical.kernelTasks.size(); ++k)
+      if (p.critical.kernelTasks[k])
+        on.push_back({{"name", nameOf(kernelNames, k)},
+                      {"tasks", p.critical.kernelTasks[k]},
+                      {"cycles", p.critical.kernelCycles[k]}});
+  }
+  return j;
+}
+
+}  // namespace pto::wsp::rt
