@@ -3,6 +3,7 @@
 // verified cache lookup, and an existing valid package is reused, never rewritten.
 #include "pto/wsp/driver/Driver.h"
 
+#include "pto/wsp/abi/CspGraph.h"
 #include "pto/wsp/abi/PlanPrinter.h"
 #include "pto/wsp/arch/ArchRegistry.h"
 #include "pto/wsp/arch/Capability.h"
@@ -154,6 +155,7 @@ std::string_view dumpName(Dump d) {
     case Dump::None: return "none";
     case Dump::Ir: return "ir";
     case Dump::Plan: return "plan";
+    case Dump::Csp: return "csp";
     case Dump::Kernels: return "kernels";
     case Dump::Manifest: return "manifest";
     case Dump::Tree: return "tree";
@@ -162,7 +164,7 @@ std::string_view dumpName(Dump d) {
 }
 
 std::optional<Dump> parseDump(std::string_view s) {
-  for (Dump d : {Dump::Ir, Dump::Plan, Dump::Kernels, Dump::Manifest, Dump::Tree})
+  for (Dump d : {Dump::Ir, Dump::Plan, Dump::Csp, Dump::Kernels, Dump::Manifest, Dump::Tree})
     if (dumpName(d) == s) return d;
   return std::nullopt;
 }
@@ -261,6 +263,7 @@ Compiled compile(const ir::Module& m, const CompileOptions& opts) {
   lower::PlanLoweringResult lowered = tgt.emitOrchestration(m, w, a);
   phase.lap("lower");
   if (stopAt(Dump::Plan, [&] { return driver::printPlan(lowered.plan); })) return out;
+  if (stopAt(Dump::Csp, [&] { return abi::cspGraphDot(lowered.plan); })) return out;
 
   // kernels
   fs::path sourceDir = opts.sourceDir;

@@ -46,7 +46,7 @@ int runCompile(const CompileCmdOptions& o) {
     std::optional<driver::Dump> d = driver::parseDump(o.dump);
     if (!d)
       throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--dump"}, fmt::format("unknown dump '{}'", o.dump))
-                          .help("one of: ir, plan, kernels, manifest, tree"));
+                          .help("one of: ir, plan, csp, kernels, manifest, tree"));
     copts.dump = *d;
     copts.onProgress = {};  // stdout carries the dump alone
     driver::Compiled c = driver::compile(module, copts);
@@ -82,7 +82,7 @@ PTOWSP_COMMAND("compile", "compile a .wsp module into an artifact package", [](C
   sub.add_option("--arch", o->arch, "arch instance name or arch JSON file (default: the target's)");
   sub.add_option("--workload", o->workload, "workload to compile (default: the module's only one)");
   sub.add_option("--cache-dir", o->cacheDir, "object cache root (default $PTO_WSP_CACHE_DIR or XDG cache)");
-  sub.add_option("--dump", o->dump, "print one phase's result and stop: ir, plan, kernels, manifest or tree");
+  sub.add_option("--dump", o->dump, "print one phase's result and stop: ir, plan, csp, kernels, manifest or tree");
   sub.add_option("--runtime", o->runtime,
                  "the target's runtime (ascend: host_build_graph or tensormap_and_ringbuffer, the default)");
   return [o] { return runCompile(*o); };

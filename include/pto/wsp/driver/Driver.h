@@ -38,8 +38,8 @@ namespace pto::wsp::driver {
 
 // The phase results that print as text.
 // Tree: every file of a source-tree target's output (target::SourceTree).
-enum class Dump : uint8_t { None, Ir, Plan, Kernels, Manifest, Tree };
-std::string_view dumpName(Dump d);                  // "ir" "plan" "kernels" "manifest" "tree"
+enum class Dump : uint8_t { None, Ir, Plan, Csp, Kernels, Manifest, Tree };
+std::string_view dumpName(Dump d);                  // "ir" "plan" "csp" "kernels" "manifest" "tree"
 std::optional<Dump> parseDump(std::string_view s);  // nullopt for anything else
 
 struct CompileOptions {
