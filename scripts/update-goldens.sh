@@ -2,7 +2,7 @@
 # Regenerates the golden files: printed plans (tests/cli/data/plans/<example>.plan.txt)
 # from `ptowsp compile --dump=plan examples/<example>/<example>.wsp`, and the profile
 # tables (tests/cli/data/profiles/<example>.profile.txt: the part of `ptowsp run
-# --dry-run` from "kernels (" up to "host_ms"). Every file in those directories is a
+# --dry-run` from the "  worker " header line up to "host_ms"). Every file in those directories is a
 # golden (cli_plan_golden_* / cli_profile_golden_* compare against it); to add one,
 # create an empty file there and run this script.
 # Usage: scripts/update-goldens.sh [build dir, default build/ci]
@@ -27,7 +27,7 @@ for golden in "$root"/tests/cli/data/ascend/*.tree.txt; do
 done
 for golden in "$root"/tests/cli/data/profiles/*.profile.txt; do
   name=$(basename "$golden" .profile.txt)
-  "$ptowsp" run "$root/examples/$name/$name.wsp" --dry-run | sed -n '/^kernels (/,/^host_ms /p' | sed '$d' \
+  "$ptowsp" run "$root/examples/$name/$name.wsp" --dry-run | sed -n '/^  worker /,/^host_ms /p' | sed '$d' \
     > "$golden.tmp"
   mv "$golden.tmp" "$golden"
   echo "updated tests/cli/data/profiles/$name.profile.txt"

@@ -105,6 +105,8 @@ void Program::Impl::recordRun(detail::RunOutputs&& out, bool dryRun, double exec
   stats.totalCycles = out.stats.totalCycles;
   stats.tasks = out.stats.tasks;
   stats.profile = std::move(out.profile);
+  stats.graphWritten = out.graph.has_value();
+  stats.graphTasks = out.graph ? out.graph->tasks.size() : 0;
   stats.dryRun = dryRun;
   stats.executeMs = executeMs;
   finalSlots = std::move(out.slots);
@@ -255,6 +257,11 @@ detail::RunInputs runInputs(Program::Impl& im, bool dryRun, const SourceLoc& loc
   in.watchdogMs = im.watchdogMs;
   in.dryRun = dryRun;
   in.tracePath = im.tracePath;
+  in.clockGhz = im.clockGhz;
+  in.graphPath = im.graphPath;
+  in.graphTasks = im.graphTasks;
+  in.progress = &im.issued;
+  im.issued.store(0, std::memory_order_relaxed);
   return in;
 }
 
@@ -329,5 +336,27 @@ void Program::traceTo(const std::filesystem::path& out) {
                         .help("create the directory first or choose another --trace path"));
   im.tracePath = out;
 }
+
+void Program::graphTo(const std::filesystem::path& out, uint64_t maxTasks) {
+  namespace fs = std::filesystem;
+  Impl& im = *impl_;
+  if (out.empty()) {
+    im.graphPath.clear();
+    return;
+  }
+  const SourceLoc loc{out.string(), 0, 0, fmt::format("program '{}' > graph", im.module.name)};
+  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw UserError(makeError(loc, fmt::format("cannot write the task graph: directory '{}' does not exist",
+                                               dir.string()))
+                        .help("create the directory first or choose another --graph path"));
+  if (maxTasks == 0)
+    throw UserError(makeError(loc, "the task graph's task limit is 0").help("pass a limit of at least 1 task"));
+  im.graphPath = out;
+  im.graphTasks = maxTasks;
+}
+
+uint64_t Program::tasksIssued() const { return impl_->issued.load(std::memory_order_relaxed); }
 
 }  // namespace pto::wsp

@@ -19,6 +19,7 @@ Program Program::fromCompiled(driver::Compiled&& c) {
   impl->compilePhases = std::move(c.phasesMs);
   impl->compilerInvocations = c.compilerInvocations;
   impl->compileMs = c.compileMs;
+  impl->clockGhz = c.clockGhz;
   impl->initRuntimeValues();
   return Program(std::move(impl));
 }

@@ -6,7 +6,9 @@
 #include "pto/wsp/artifact/SharedLibrary.h"
 #include "pto/wsp/runtime/host/HostExecutor.h"
 #include "pto/wsp/runtime/PlanInterpreter.h"
+#include "pto/wsp/runtime/TaskGraph.h"
 
+#include <atomic>
 #include <exception>
 #include <optional>
 #include <string>
@@ -25,12 +27,17 @@ struct RunInputs {
   uint32_t watchdogMs = rt::kDefaultWatchdogMs;
   bool dryRun = false;
   std::filesystem::path tracePath;  // empty: no trace
+  double clockGhz = 1.0;            // device time of the trace's semantic track
+  std::filesystem::path graphPath;  // empty: no task graph
+  uint64_t graphTasks = 0;          // the graph's task limit
+  std::atomic<uint64_t>* progress = nullptr;  // tasks issued so far (Program::tasksIssued)
 };
 
 // What a finished run left behind.
 struct RunOutputs {
   rt::RunStats stats;
   rt::RunProfile profile;
+  std::optional<rt::TaskGraph> graph;  // when in.graphTasks > 0
   std::vector<uint64_t> slots;
   double wallMs = 0;
 };
@@ -60,6 +67,7 @@ struct Program::Impl {
   std::vector<rt::KernelBinding> kernels;  // by PlanKernel::fnIndex
   std::vector<std::string> kernelNames;    // by plan kernel index (trace names)
   double compileMs = 0;
+  double clockGhz = 1.0;
   uint64_t compilerInvocations = 0;
   std::vector<std::pair<std::string, double>> compilePhases;
   std::vector<Diagnostic> warnings;  // the verifier's, at compile()
@@ -82,6 +90,9 @@ struct Program::Impl {
   ProgramStats stats;
   std::vector<uint64_t> finalSlots;
   std::filesystem::path tracePath;  // traceTo(): where the next runs stream their trace
+  std::filesystem::path graphPath;  // graphTo(): where the next runs write their task graph
+  uint64_t graphTasks = rt::kDefaultGraphTasks;
+  std::atomic<uint64_t> issued{0};  // tasks issued by the run in flight (tasksIssued())
 
   // Runtime values from the plan / module defaults; no tensor bound.
   void initRuntimeValues();

@@ -69,6 +69,28 @@ class TraceFile {
   std::FILE* f_ = nullptr;
 };
 
+// Written whole through `<out>.partial`, like the trace: never a truncated file under
+// the requested name (a non-regular `out` is written in place).
+void writeGraph(const std::filesystem::path& out, const std::string& dot) {
+  std::error_code ec;
+  const bool inPlace = std::filesystem::exists(out, ec) && !std::filesystem::is_regular_file(out, ec);
+  const std::filesystem::path tmp = inPlace ? out : std::filesystem::path(out.string() + ".partial");
+  auto fail = [&](const std::string& why) {
+    if (!inPlace) std::filesystem::remove(tmp, ec);
+    throw UserError(makeError(SourceLoc{out.string(), 0, 0, "graph"},
+                              fmt::format("cannot write the task graph to '{}': {}", out.string(), why))
+                        .help("choose a writable --graph path with enough free space"));
+  };
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) fail(std::strerror(errno));
+  const bool wrote = std::fwrite(dot.data(), 1, dot.size(), f) == dot.size();
+  const int err = errno;
+  if (std::fclose(f) != 0 || !wrote) fail(std::strerror(wrote ? errno : err));
+  if (inPlace) return;
+  std::filesystem::rename(tmp, out, ec);
+  if (ec) fail(ec.message());
+}
+
 }  // namespace
 
 RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& kernels,
@@ -83,13 +105,25 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
     traceFile.emplace(in.tracePath);
     rt::TraceExportOptions topts;
     topts.kernelNames = kernelNames;
+    for (const abi::PlanChannel& c : plan.channels) topts.channelNames.push_back(c.name);
+    for (const abi::PlanProcess& pr : plan.processes) topts.processNames.push_back(pr.name);
+    topts.cyclesPerMicrosecond = in.clockGhz * 1e3;  // device microseconds
     traceWriter.emplace(cfg.engine.schedule.workers, std::move(topts),
                         [&f = *traceFile](std::string_view s) { f.write(s); });
     cfg.engine.traceWriter = &*traceWriter;
   }
   rt::Profiler profiler(static_cast<uint32_t>(plan.kernels.size()), cfg.engine.schedule.workers,
                         cfg.engine.schedule.taskWindow, cfg.engine.schedule.syncLatency);
-  cfg.engine.observer = &profiler;
+  std::optional<rt::TaskGraphRecorder> graph;
+  std::optional<rt::TaskObserverPair> observers;
+  if (!in.graphPath.empty()) {
+    graph.emplace(in.graphTasks);
+    observers.emplace(&profiler, &*graph);
+    cfg.engine.observer = &*observers;
+  } else {
+    cfg.engine.observer = &profiler;
+  }
+  cfg.engine.progress = in.progress;
   std::optional<rt::HostExecutor> executor;
   if (!in.dryRun) {
     rt::HostExecutorConfig ec = rt::HostExecutorConfig::fromSchedule(plan.schedule, in.threads);
@@ -110,6 +144,12 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
   if (traceWriter) {
     traceWriter->finish();
     traceFile->commit();
+  }
+  if (graph) {
+    std::vector<std::string> processNames;
+    for (const abi::PlanProcess& pr : plan.processes) processNames.push_back(pr.name);
+    writeGraph(in.graphPath, rt::taskGraphDot(graph->graph(), kernelNames, processNames));
+    out.graph = graph->graph();
   }
   out.profile = profiler.profile();
   out.profile.channels = std::move(r.channels);

@@ -257,6 +257,7 @@ Compiled compile(const ir::Module& m, const CompileOptions& opts) {
   const arch::ArchModel a =
       arch::resolveArch(opts.arch.empty() ? tgt.defaultArch() : std::string_view(opts.arch), optionsLoc(m, "arch"));
   tgt.check(m, w, a);
+  out.clockGhz = a.clockGhz;
   phase.lap("verify");
 
   // plan

@@ -227,9 +227,12 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   uint64_t t0 = P.time + cfg.schedule.issueCycles;
   m.advanceSem(t0);
   const uint64_t tNoStall = t0;  // every stall cycle advances t0 past it
-  std::array<uint64_t, kNumResources> stallCycles{};
+  std::array<uint64_t, kNumResources> stallCycles{}, stallFrom{};
   auto stallOn = [&](Resource r, uint64_t before, uint64_t after) {
-    if (after > before) stallCycles[static_cast<size_t>(r)] += after - before;
+    if (after > before) {
+      stallCycles[static_cast<size_t>(r)] += after - before;
+      stallFrom[static_cast<size_t>(r)] = before;  // each resource stalls at most once per issue
+    }
   };
   uint64_t tb = t0;
   while (m.tail - m.semHead + 1 > cfg.schedule.taskWindow)
@@ -304,6 +307,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   };
   for (const Region& r : t.regions)
     m.tmap.forEachConflict(r, [&](TaskId prod, bool) { addPred(prod); }, minProd, &buckets);
+  const auto dataPreds = static_cast<uint32_t>(preds.size());
   for (TaskId d : t.deps)
     if (d >= minProd) addPred(d);
   // The semantic deps are the producers >= semHead at this instant (the DEPLIST_POOL
@@ -389,6 +393,7 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
       ++st.resources[i].stalls;
       st.resources[i].stallCycles += stallCycles[i];
       m.lastStall = static_cast<int>(i);
+      if (cfg.traceWriter) cfg.traceWriter->addStall(static_cast<Resource>(i), p, seq, stallFrom[i], stallCycles[i]);
     }
   auto hw = [&](Resource res, uint64_t v) {
     auto& h = st.at(res).highWater;
@@ -412,10 +417,12 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
                         ((out.finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
   m.timeline = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
   m.timeline ^= m.timeline >> 29;
+  if (cfg.progress && (seq & (kProgressEvery - 1)) == 0) cfg.progress->store(seq, std::memory_order_relaxed);
   if (cfg.observer)
     cfg.observer->onIssue({.id = seq, .kernel = t.kernel, .worker = w, .process = p, .structural = t.structural,
                            .cycles = t.cycles, .issue = out.issue, .ready = out.ready, .start = out.start,
-                           .finish = out.finish, .preds = preds, .depFrom = depFrom});
+                           .finish = out.finish, .preds = preds, .depFrom = depFrom,
+                           .dataPreds = dataPreds, .seqDeps = t.seqDeps});
   if (cfg.trace && !t.structural && m.traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kStreamOnly)) {
     r.traceIdx = static_cast<uint32_t>(m.traceRecs.size());
     m.traceRecs.push_back({seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0});
@@ -553,6 +560,7 @@ void Engine::drain() {
   }
   if (m.cfg.traceWriter && !m.drained)
     for (TaskId id = m.popHead; id < m.tail; ++id) m.streamTrace(id);
+  if (m.cfg.progress) m.cfg.progress->store(m.tail, std::memory_order_relaxed);
   m.drained = true;
   m.st.hostWallNs = engineNowNs() - m.startNs;
 }

@@ -25,7 +25,7 @@ Step PlanInterpreter::Impl::boundary(uint32_t p, Proc& pr, Frame& f) {
   if (f.collected.size() == 1) {
     f.prevJoin = f.collected[0];
   } else if (f.collected.size() > 1) {
-    IssueResult r = eng.tryIssue(p, {.deps = f.collected, .structural = true});
+    IssueResult r = eng.tryIssue(p, {.deps = f.collected, .structural = true, .seqDeps = true});
     if (r.status == IssueStatus::Blocked) {
       pr.blockedOnEngine = true;
       pr.blockedRes = r.blockedOn;
@@ -71,7 +71,7 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
     // Bounded memory: fold any seq frame's collected tasks into one structural join.
     for (Frame& o : pr.stack)
       if (o.seqFrame && o.collected.size() >= kJoinFold) {
-        IssueResult r = eng.tryIssue(p, {.deps = o.collected, .structural = true});
+        IssueResult r = eng.tryIssue(p, {.deps = o.collected, .structural = true, .seqDeps = true});
         if (r.status == IssueStatus::Blocked) return engineBlocked(r, "sequential join");
         o.collected.assign(1, r.task.id);
       }
@@ -119,9 +119,10 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
           if (s != Step::Acted) return s;
         }
         int64_t value = n.expr.code.empty() ? static_cast<int64_t>(id) : eval(pr, n.expr);
-        ch.tokens.push_back({value, fin + ch.def->latency});
+        ch.tokens.push_back({value, fin + ch.def->latency, n.children.empty() ? pr.lastTask : id});
         ++ch.sent;
         ch.prof.highWater = std::max(ch.prof.highWater, ch.sent - ch.consumed);
+        if (cfg.engine.traceWriter) cfg.engine.traceWriter->addChannel(n.channel, eng.localTime(p), ch.sent - ch.consumed);
         pr.stack.pop_back();
         return Step::Acted;
       }
@@ -146,8 +147,10 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
           ch.prof.emptyWaitCycles += tk.time - eng.localTime(p);
           eng.advanceTo(p, tk.time);
         }
+        if (tk.task != kNoTask) pr.cspFrom = tk.task;
         ch.consumeTimes[ch.consumed % ch.def->capacity] = eng.localTime(p);
         ++ch.consumed;
+        if (cfg.engine.traceWriter) cfg.engine.traceWriter->addChannel(n.channel, eng.localTime(p), ch.sent - ch.consumed);
         pr.vars[n.var] = tk.value;
         Frame body;
         body.node = &n;

@@ -129,7 +129,8 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
                                      .regions = regionScratch,
                                      .deps = depScratch,
                                      .cycles = cycles,
-                                     .dispatchKey = static_cast<uint64_t>(eval(pr, n.dispatchKey))});
+                                     .dispatchKey = static_cast<uint64_t>(eval(pr, n.dispatchKey)),
+                                     .seqDeps = true});
   if (res.status == IssueStatus::Blocked) {
     pr.blockedOnEngine = true;
     pr.blockedRes = res.blockedOn;
@@ -140,6 +141,18 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
   }
   for (Frame& f : pr.stack)
     if (f.seqFrame) f.collected.push_back(res.task.id);
+  if (context) {
+    axisScratch.clear();
+    // Loop iterations and consumed token values, outermost first.
+    for (const Frame& f : pr.stack)
+      if ((f.node->kind == NodeKind::Loop && !f.listOnly && f.iterStarted) ||
+          (f.node->kind == NodeKind::Consume && f.listOnly))
+        axisScratch.push_back(pr.vars[f.node->var]);
+    context->onAxes(res.task.id, axisScratch);
+    if (pr.cspFrom != kNoTask) context->onCspEdge(pr.cspFrom, res.task.id);
+    pr.cspFrom = kNoTask;
+    pr.lastTask = res.task.id;
+  }
   if (out) *out = res.task.id;
   if (finish) *finish = res.task.finish;
   return Step::Acted;

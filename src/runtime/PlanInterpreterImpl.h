@@ -20,9 +20,14 @@ constexpr size_t kJoinFold = 64;  // a seq frame folds its collected tasks into 
 
 enum class Step : uint8_t { Acted, Blocked, Finished };
 
+inline constexpr TaskId kNoTask = ~TaskId{0};
+
 struct Token {
   int64_t value = 0;
   uint64_t time = 0;
+  // Task graphs: the kernel task the token follows (the send's own call, else the
+  // sender's latest kernel task).
+  TaskId task = kNoTask;
 };
 
 struct Channel {
@@ -66,6 +71,8 @@ struct Proc {
   bool blockedOnEngine = false;
   int64_t blockedChannel = -1;
   bool blockedFull = false;
+  TaskId cspFrom = kNoTask;   // producer of the last token taken, until its next kernel task
+  TaskId lastTask = kNoTask;  // its latest kernel task (kept for task graphs only)
 };
 
 // A tensor as this run sees it: sizes with the run's symbol values, and its memory.
@@ -99,9 +106,14 @@ struct PlanInterpreter::Impl {
   std::vector<Region> regionScratch;
   std::vector<uint64_t> argScratch;
   std::vector<TaskId> depScratch;
+  std::vector<int64_t> axisScratch;
+  // The observer when it asks for axes and CSP edges (TaskObserver::wantsContext).
+  TaskObserver* context = nullptr;
 
   Impl(const Plan& p, PlanRunConfig c, uint64_t arenaReserved)
-      : plan(p), cfg(std::move(c)), eng(withReservation(cfg.engine, arenaReserved)) {}
+      : plan(p), cfg(std::move(c)), eng(withReservation(cfg.engine, arenaReserved)) {
+    if (cfg.engine.observer && cfg.engine.observer->wantsContext()) context = cfg.engine.observer;
+  }
   static EngineConfig withReservation(EngineConfig e, uint64_t reserved) {
     e.heapReserved = reserved;
     return e;

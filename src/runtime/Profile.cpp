@@ -122,20 +122,43 @@ uint64_t workCycles(const RunProfile& p) {
 
 }  // namespace
 
+std::string workersText(const RunStats& s) {
+  std::string out = fmt::format("  {:<8} {:>10} {:>14} {:>12}\n", "worker", "tasks", "busy_cycles", "utilisation");
+  for (size_t w = 0; w < s.workers.size(); ++w)
+    out += fmt::format("  {:<8} {:>10} {:>14} {:>11.1f}%\n", w, s.workers[w].tasks, s.workers[w].busyCycles,
+                       s.workers[w].utilisation * 100);
+  return out;
+}
+
+std::string stallsText(const RunStats& s) {
+  std::string out = "stalls (issues that waited for a full resource, their cycles, most in use)\n";
+  out += fmt::format("  {:<15} {:>10} {:>14} {:>14} {:>14}\n", "resource", "stalls", "cycles", "high_water",
+                     "capacity");
+  for (size_t r = 0; r < kNumResources; ++r) {
+    const ResourceStats& rs = s.resources[r];
+    out += fmt::format("  {:<15} {:>10} {:>14} {:>14} {:>14}\n", resourceName(static_cast<Resource>(r)), rs.stalls,
+                       rs.stallCycles, rs.highWater, rs.capacity);
+  }
+  return out;
+}
+
 std::string profileText(const RunProfile& p, const RunStats& s, std::span<const std::string> kernelNames) {
   size_t nameW = 6;
   for (size_t k = 0; k < p.kernels.size(); ++k)
     if (p.kernels[k].tasks) nameW = std::max(nameW, nameOf(kernelNames, k).size());
   for (const ChannelProfile& c : p.channels) nameW = std::max(nameW, c.name.size());
   const uint64_t work = workCycles(p);
-  std::string out = fmt::format("kernels (work% = share of all kernel cycles; mean = cycles / tasks)\n");
-  out += fmt::format("  {:<{}} {:>8} {:>12} {:>10} {:>6}  {}\n", "kernel", nameW, "tasks", "cycles", "mean", "work%",
-                     "workers");
+  std::string out = fmt::format(
+      "kernels (mean = cycles / tasks; work% = share of all kernel cycles;\n"
+      "         total% = cycles / total_cycles, > 100% when tasks overlap)\n");
+  out += fmt::format("  {:<{}} {:>8} {:>12} {:>10} {:>6} {:>7}  {}\n", "kernel", nameW, "tasks", "cycles", "mean",
+                     "work%", "total%", "workers");
   for (size_t k = 0; k < p.kernels.size(); ++k) {
     const KernelProfile& kp = p.kernels[k];
     if (!kp.tasks) continue;
-    out += fmt::format("  {:<{}} {:>8} {:>12} {:>10} {:>5.1f}%  {}\n", nameOf(kernelNames, k), nameW, kp.tasks,
-                       kp.cycles, kp.cycles / kp.tasks, 100 * ratio(kp.cycles, work), idRanges(kp.workerTasks));
+    out += fmt::format("  {:<{}} {:>8} {:>12} {:>10} {:>5.1f}% {:>6.1f}%  {}\n", nameOf(kernelNames, k), nameW,
+                       kp.tasks, kp.cycles, kp.cycles / kp.tasks, 100 * ratio(kp.cycles, work),
+                       100 * ratio(kp.cycles, s.totalCycles), idRanges(kp.workerTasks));
   }
   if (!p.channels.empty()) {
     out += "channels (waits/cycles: sends that found it full, consumes that found it empty)\n";

@@ -55,7 +55,7 @@ void metaName(std::string& s, const char* what, uint32_t pid, const uint32_t* ti
 }  // namespace
 
 ChromeTraceWriter::ChromeTraceWriter(uint32_t numWorkers, TraceExportOptions opts, Output out)
-    : opts_(std::move(opts)), out_(std::move(out)) {
+    : opts_(std::move(opts)), out_(std::move(out)), numWorkers_(numWorkers) {
   scale_ = opts_.cyclesPerMicrosecond > 0 ? 1.0 / opts_.cyclesPerMicrosecond : 1.0;
   unitScale_ = scale_ == 1.0;
   for (const std::string& n : opts_.kernelNames) {
@@ -111,6 +111,8 @@ void ChromeTraceWriter::add(const TraceRecord& r) {
   appendUint(s, r.kernel);
   s += ",\"process\":";
   appendUint(s, r.process);
+  s += ",\"cycles\":";
+  appendUint(s, r.finish - r.start);
   s += ",\"issue_cycle\":";
   appendUint(s, r.issue);
   s += ",\"start_cycle\":";
@@ -155,12 +157,71 @@ void ChromeTraceWriter::add(const TraceRecord& r) {
     appendUint(s, r.kernel);
     s += ",\"worker\":";
     appendUint(s, r.worker);
+    s += ",\"cycles\":";
+    appendUint(s, r.finish - r.start);
     s += ",\"start_cycle\":";
     appendUint(s, r.start);
     s += ",\"finish_cycle\":";
     appendUint(s, r.finish);
     s += "}}";
   }
+  if (s.size() >= kFlushBytes) flush();
+}
+
+void ChromeTraceWriter::addStall(Resource res, uint32_t process, uint64_t task, uint64_t from, uint64_t cycles) {
+  std::string& s = buf_;
+  const uint32_t track = process * static_cast<uint32_t>(kNumResources) + static_cast<uint32_t>(res);
+  const uint32_t tid = numWorkers_ + track;
+  if (track >= stallTrack_.size()) stallTrack_.resize(track + 1, false);
+  if (!stallTrack_[track]) {
+    stallTrack_[track] = true;
+    std::string n;
+    appendQuoted(n, fmt::format("stall: {} ({})", resourceName(res),
+                                process < opts_.processNames.size() ? opts_.processNames[process]
+                                                                    : fmt::format("process {}", process)));
+    metaName(s, "thread_name", 0, &tid, n);
+    metaName(s, "thread_sort_index", 0, &tid, std::to_string(tid), "sort_index");
+  }
+  s += ",\n{\"name\":\"stall: ";
+  s += resourceName(res);
+  s += "\",\"cat\":\"stall\",\"ph\":\"X\",\"pid\":0,\"tid\":";
+  appendUint(s, tid);
+  s += ",\"ts\":";
+  if (unitScale_) appendUint(s, from);
+  else time(static_cast<double>(from));
+  s += ",\"dur\":";
+  if (unitScale_) appendUint(s, cycles);
+  else time(static_cast<double>(cycles));
+  s += ",\"args\":{\"task\":";
+  appendUint(s, task);
+  s += ",\"process\":";
+  appendUint(s, process);
+  s += ",\"cycles\":";
+  appendUint(s, cycles);
+  s += ",\"start_cycle\":";
+  appendUint(s, from);
+  s += ",\"finish_cycle\":";
+  appendUint(s, from + cycles);
+  s += "}}";
+  if (s.size() >= kFlushBytes) flush();
+}
+
+void ChromeTraceWriter::addChannel(uint32_t channel, uint64_t at, uint64_t tokens) {
+  std::string& s = buf_;
+  s += ",\n{\"name\":";
+  if (channel < opts_.channelNames.size()) {
+    appendQuoted(s, "channel " + opts_.channelNames[channel]);
+  } else {
+    s += "\"channel c";
+    appendUint(s, channel);
+    s += '"';
+  }
+  s += ",\"cat\":\"channel\",\"ph\":\"C\",\"pid\":0,\"ts\":";
+  if (unitScale_) appendUint(s, at);
+  else time(static_cast<double>(at));
+  s += ",\"args\":{\"tokens\":";
+  appendUint(s, tokens);
+  s += "}}";
   if (s.size() >= kFlushBytes) flush();
 }
 

@@ -86,12 +86,18 @@ TEST(Profiler, TextNamesKernelsAndAlignsColumns) {
                         .emptyWaits = 0, .emptyWaitCycles = 0, .highWater = 2});
   const std::vector<std::string> names = {"alpha", "beta"};
   const std::string text = profileText(p, e.stats(), names);
-  EXPECT_THAT(text, HasSubstr("  alpha         1           10         10  25.0%  0\n"));
-  EXPECT_THAT(text, HasSubstr("  beta          1           30         30  75.0%  1\n"));
+  // total% = cycles / total_cycles (30).
+  EXPECT_THAT(text, HasSubstr("  alpha         1           10         10  25.0%   33.3%  0\n"));
+  EXPECT_THAT(text, HasSubstr("  beta          1           30         30  75.0%  100.0%  1\n"));
   EXPECT_THAT(text, HasSubstr("  c         2        5             1/12              0/0     2\n"));
   EXPECT_THAT(text, HasSubstr("critical_path 30 cycles (100.0% of total_cycles), 1 tasks\n"));
   for (size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
     EXPECT_LE(nl - at, 80u) << text.substr(at, nl - at);
+  // Names up to 16 characters still fit in 80 columns (docs/cli.md), busy workers too.
+  const std::vector<std::string> longNames = {"sixteen_chars_ab", "beta"};
+  const std::string wide = profileText(p, e.stats(), longNames);
+  for (size_t at = 0, nl; (nl = wide.find('\n', at)) != std::string::npos; at = nl + 1)
+    EXPECT_LE(nl - at, 80u) << wide.substr(at, nl - at);
 }
 
 TEST(Profiler, IdRanges) {

@@ -1,6 +1,6 @@
 // ptowsp run FILE.wsp [--target T] [--arch A] [--threads N] [--watchdog-ms MS] [--dry-run] [--set S=V ...]
 //   [--inputs random|zeros|FILE.npy|NAME=FILE.npy ...] [--seed N] [--json] [--trace OUT]
-//   [--outputs DIR] [--cache-dir DIR]
+//   [--outputs DIR] [--cache-dir DIR] [--graph OUT.dot] [--graph-limit N] [--quiet]
 // Compiles the module, runs it on host buffers and prints the run summary; when a golden
 // is registered for the module (examples/<name>/golden.cpp) it also checks the outputs
 // and the total_cycles derived in the example's README. Exit codes: 0 ok, 1 user error,
@@ -9,6 +9,7 @@
 #include "HostInputs.h"
 #include "Npy.h"
 #include "Progress.h"
+#include "RunInsight.h"
 #include "WspFile.h"
 
 #include "Golden.h"
@@ -43,6 +44,7 @@ struct RunOptions {
   std::string trace;
   std::string outputs;
   std::string cacheDir;
+  InsightOptions insight;
 };
 
 constexpr int kExitCheckFailed = 2;
@@ -81,18 +83,8 @@ std::string textReport(const std::string& module, const Program& p, const Progra
   out += cyclesLine(s, g) + "\n";
   out += fmt::format("workers {} (host threads {})\n", s.run.workers.size(), threads == 0 ? std::string("auto")
                                                                                        : std::to_string(threads));
-  for (size_t w = 0; w < s.run.workers.size(); ++w) {
-    const rt::WorkerStats& ws = s.run.workers[w];
-    out += fmt::format("  worker {:<3} tasks {:<8} busy_cycles {:<12} utilisation {:.1f}%\n", w, ws.tasks,
-                       ws.busyCycles, ws.utilisation * 100);
-  }
-  out += "stalls\n";
-  for (size_t r = 0; r < rt::kNumResources; ++r) {
-    const rt::ResourceStats& rs = s.run.resources[r];
-    out += fmt::format("  {:<15} count {:<8} cycles {:<12} high_water {} / {}\n",
-                       rt::resourceName(static_cast<rt::Resource>(r)), rs.stalls, rs.stallCycles, rs.highWater,
-                       rs.capacity);
-  }
+  out += rt::workersText(s.run);
+  out += rt::stallsText(s.run);
   out += rt::profileText(s.profile, s.run, kernelNames(p));
   out += fmt::format("host_ms {:.3f} (compile_ms {:.1f})\n", s.executeMs, s.compileMs);
   if (g.values) out += g.values->summary + "\n";
@@ -220,8 +212,10 @@ int runRun(const RunOptions& o) {
   p.setThreads(o.threads);
   p.setWatchdog(o.watchdogMs);
   if (!o.trace.empty()) p.traceTo(o.trace);
+  applyInsight(p, o.insight);
   ProgramStats stats;
   try {
+    RunProgress progress(p, RunProgress::wanted(o.insight));
     if (o.dryRun) {
       stats = p.dryRun();
     } else {
@@ -241,6 +235,7 @@ int runRun(const RunOptions& o) {
     }
     throw;
   }
+  reportInsight(stats, o.insight);
   if (!o.outputs.empty() && !o.dryRun) {
     for (const std::string& name : tensors.outputs)
       writeNpy(std::filesystem::path(o.outputs) / (name + ".npy"), tensors.all.at(name));
@@ -310,6 +305,7 @@ PTOWSP_COMMAND("run", "compile and run a .wsp module on host buffers, check it a
   sub.add_option("--trace", o->trace, "write the Perfetto/Chrome trace JSON of the run");
   sub.add_option("--outputs", o->outputs, "write every output tensor as DIR/NAME.npy");
   sub.add_option("--cache-dir", o->cacheDir, "object cache root (default $PTO_WSP_CACHE_DIR or XDG cache)");
+  addInsightOptions(sub, o->insight);
   return [o] { return runRun(*o); };
 });
 

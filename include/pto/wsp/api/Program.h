@@ -24,6 +24,7 @@
 #include "pto/wsp/ir/Module.h"
 #include "pto/wsp/runtime/Profile.h"
 #include "pto/wsp/runtime/Stats.h"
+#include "pto/wsp/runtime/TaskGraph.h"
 #include "pto/wsp/support/Diagnostic.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -54,6 +55,10 @@ struct ProgramStats {
   double compileMs = 0;          // wall time of compile() (cache hits included)
   double executeMs = 0;          // wall time of the last execute()..synchronize()
   bool dryRun = false;
+  // The task graph the run wrote (graphTo): tasks in it and tasks the run issued; a
+  // graph with graphTasks < tasks stopped at its task limit (and says so in the file).
+  uint64_t graphTasks = 0;
+  bool graphWritten = false;
   // Compiler/linker processes started while compile() ran (the process-wide counter's
   // delta: compiles of other threads that overlap are included). 0 = fully warm.
   uint64_t compilerInvocations = 0;
@@ -131,6 +136,14 @@ class Program {
   // it a run keeps nothing per task. "" stops tracing. A missing directory is a
   // UserError here, a write error one of the run.
   void traceTo(const std::filesystem::path& out);
+  // The following runs write their executed task graph as Graphviz DOT to `out` when
+  // they finish (runtime/TaskGraph.h): the first `maxTasks` tasks in issue order with
+  // every dependency among them; a larger run's file states that it stopped there. ""
+  // stops it. A missing directory is a UserError here, a write error one of the run.
+  void graphTo(const std::filesystem::path& out, uint64_t maxTasks = rt::kDefaultGraphTasks);
+  // Tasks issued so far by the run in flight (or the last run), updated every
+  // rt::kProgressEvery tasks: for progress displays. Safe to call from any thread.
+  uint64_t tasksIssued() const;
 
   struct Impl;  // opaque: src/api/ProgramImpl.h
 

@@ -90,6 +90,7 @@ struct Compiled {
   std::vector<std::pair<std::string, double>> phasesMs;  // in order
   uint64_t compilerInvocations = 0;
   double compileMs = 0;
+  double clockGhz = 1.0;  // the arch's clock: device time of the run's trace
   std::string dumpText;  // the requested dump's text
   std::string treeSummary;  // source-tree targets: one line about what was written
 };

@@ -25,6 +25,7 @@
 #include "pto/wsp/runtime/Trace.h"
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -73,6 +74,9 @@ struct TaskDesc {
   // takes a ring slot and dependencies like any task but occupies no worker, costs
   // no cycles and runs no kernel; start = finish = max(issue, ready).
   bool structural = false;
+  // The deps order steps of a sequential loop or Seq (the PlanInterpreter's joins), not
+  // an author's list: only the dependency kind a task graph shows (TaskObserver.h).
+  bool seqDeps = false;
 };
 
 // Semantic times of one issued task.
@@ -113,7 +117,12 @@ struct EngineConfig {
   ChromeTraceWriter* traceWriter = nullptr;
   TaskSink* sink = nullptr;                // null: dry run (no kernel runs)
   TaskObserver* observer = nullptr;        // told of every committed task (borrowed)
+  // Tasks issued so far, published (relaxed) every kProgressEvery tasks and at drain,
+  // for a progress display on another thread. Borrowed; null = not published.
+  std::atomic<uint64_t>* progress = nullptr;
 };
+
+inline constexpr uint64_t kProgressEvery = 4096;
 
 // Thread-safety: an Engine is driven by one orchestrating thread. It owns its state;
 // the sink is borrowed and must outlive the Engine.

@@ -78,6 +78,10 @@ class Profiler final : public TaskObserver {
   std::vector<uint64_t> bestCycles_;
 };
 
+// The per-worker table (tasks, busy cycles, utilisation) and the per-resource stall
+// table (stalls, their cycles, high-water mark, capacity) of a run, aligned, <= 80 columns.
+std::string workersText(const RunStats& s);
+std::string stallsText(const RunStats& s);
 // The profile table (aligned, <= 80 columns): kernels, workers, resources, channels,
 // critical path. kernelNames by kernel id ("k<id>" when missing).
 std::string profileText(const RunProfile& p, const RunStats& s, std::span<const std::string> kernelNames);

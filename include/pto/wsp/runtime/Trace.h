@@ -4,6 +4,8 @@
 // thread shows when each kernel really ran.
 #pragma once
 
+#include "pto/wsp/runtime/Stats.h"
+
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -25,7 +27,11 @@ struct TraceRecord {
 
 struct TraceExportOptions {
   std::vector<std::string> kernelNames = {};  // index = kernel id; missing -> "k<id>"
-  double cyclesPerMicrosecond = 1.0;     // the trace's time unit is 1 us
+  std::vector<std::string> channelNames = {};  // index = channel id; missing -> "c<id>"
+  std::vector<std::string> processNames = {};  // index = process id; missing -> "process <id>"
+  // The modelled device's clock in MHz (arch clock_ghz x 1000): the semantic process's
+  // ts/dur are device microseconds, as Chrome expects; 1.0 = one "us" per cycle.
+  double cyclesPerMicrosecond = 1.0;
   std::string processName = "pto-wsp semantic";
   std::string hostProcessName = "pto-wsp host";
   // Tasks left out of `records` (a capped trace): stated in the JSON so that a viewer or
@@ -36,7 +42,12 @@ struct TraceExportOptions {
 
 // Chrome trace-event JSON ("traceEvents" with complete "X" events).
 //  * pid 0 (`processName`), semantic time: tid = worker, thread_name "worker N",
-//    ts/dur = cycles / cyclesPerMicrosecond; issue cycle, process and host times in args.
+//    ts/dur = cycles / cyclesPerMicrosecond; args: task, kernel, process, cycles (its
+//    own), issue/start/finish cycle and host times. Stalls (addStall) are slices on one
+//    track per process and resource (tid = numWorkers + process x kNumResources +
+//    resource id, "stall: RESOURCE (PROCESS)"; a process's stalls never overlap); channel
+//    occupancy (addChannel) is a counter track per channel ("C" events "channel NAME",
+//    args {"tokens": n}: a counter's args are its plotted series, so no cycle there).
 //  * pid 1 (`hostProcessName`), only for records with host times: tid = host thread,
 //    thread_name "host thread N", ts/dur = host wall time in us since the executor
 //    started; the task id and its semantic worker and cycles in args.
@@ -59,6 +70,10 @@ class ChromeTraceWriter {
   ChromeTraceWriter& operator=(const ChromeTraceWriter&) = delete;
 
   void add(const TraceRecord& r);
+  // Issue of `task` by `process` waited `cycles` from cycle `from` for `res`.
+  void addStall(Resource res, uint32_t process, uint64_t task, uint64_t from, uint64_t cycles);
+  // Channel `channel` holds `tokens` tokens (sent, not consumed) from cycle `at` on.
+  void addChannel(uint32_t channel, uint64_t at, uint64_t tokens);
   void finish();
   uint64_t records() const { return records_; }
 
@@ -71,6 +86,8 @@ class ChromeTraceWriter {
   Output out_;
   std::vector<std::string> quoted_;  // JSON-escaped kernel names
   std::vector<bool> hostTrack_;      // host threads already named
+  std::vector<bool> stallTrack_;     // (process, resource) stall tracks already named
+  uint32_t numWorkers_ = 0;
   std::string buf_;
   double scale_ = 1.0;
   bool unitScale_ = true;  // cycles are printed as integers
