@@ -252,8 +252,12 @@ int64_t evalBytecode(const Bytecode& e, const BytecodeEnv& env) {
       case BytecodeOp::Mul: r = static_cast<int64_t>(ua * ub); break;
       case BytecodeOp::Div:
       case BytecodeOp::Mod:
-        if (b == 0) throw bad(fmt::format("{} by zero ({} {} 0)", op == BytecodeOp::Div ? "division" : "modulo", a,
-                                          op == BytecodeOp::Div ? "/" : "%"));
+        if (b == 0)  // a user error: the divisor reads a run's symbol, slot or loop value
+          throw UserError(makeError({}, fmt::format("scalar expression: {} by zero ({} {} 0)",
+                                                    op == BytecodeOp::Div ? "division" : "modulo", a,
+                                                    op == BytecodeOp::Div ? "/" : "%"))
+                              .help("the divisor reads a symbol, slot or loop variable that is 0 in this run; "
+                                    "give it a nonzero value"));
         if (a == INT64_MIN && b == -1) r = op == BytecodeOp::Div ? a : 0;
         else r = op == BytecodeOp::Div ? a / b : a % b;
         break;

@@ -66,6 +66,7 @@ struct W {
     pod(n.slot);
     expr(n.row);
     expr(n.col);
+    pod(n.loc);
     pod<uint32_t>(static_cast<uint32_t>(n.children.size()));
     for (const auto& c : n.children) node(c);
   }
@@ -154,6 +155,7 @@ struct R {
     n.slot = pod<uint32_t>();
     n.row = expr();
     n.col = expr();
+    n.loc = pod<uint32_t>();
     uint32_t nc = count(16);
     n.children.reserve(nc);
     for (uint32_t i = 0; i < nc; ++i) n.children.push_back(node(depth + 1));
@@ -161,6 +163,26 @@ struct R {
   }
 };
 }  // namespace
+
+uint32_t PlanLocations::add(const SourceLoc& loc) {
+  if (loc.line == 0 && loc.file.empty()) return 0;
+  uint32_t f = 0;
+  while (f < files.size() && files[f] != loc.file) ++f;
+  if (f == files.size()) files.push_back(loc.file);
+  const PlanLoc e{f, loc.line, loc.col};
+  // The same position recurs right away (a grid's loops, a send and its call): a short
+  // backward look shares those; a far repeat costs one 12-byte entry.
+  for (size_t i = entries.size(), n = 0; i-- > 0 && n < 8; ++n)
+    if (entries[i] == e) return static_cast<uint32_t>(i + 1);
+  entries.push_back(e);
+  return static_cast<uint32_t>(entries.size());
+}
+
+SourceLoc PlanLocations::at(uint32_t index) const {
+  if (index == 0 || index > entries.size()) return {};
+  const PlanLoc& e = entries[index - 1];
+  return {e.file < files.size() ? files[e.file] : std::string(), e.line, e.col, std::string()};
+}
 
 std::vector<uint8_t> serializePlan(const Plan& p) {
   W w;
@@ -189,6 +211,7 @@ std::vector<uint8_t> serializePlan(const Plan& p) {
     w.pod(static_cast<uint8_t>(t.elem));
     w.exprs(t.shapeExprs);
     w.exprs(t.strideExprs);
+    w.pod(t.loc);
   }
   w.pod<uint32_t>(static_cast<uint32_t>(p.kernels.size()));
   for (const auto& k : p.kernels) {
@@ -202,6 +225,7 @@ std::vector<uint8_t> serializePlan(const Plan& p) {
     }
     w.pod(k.fnIndex);
     w.pod(k.cost);
+    w.pod(k.loc);
   }
   w.pod<uint32_t>(static_cast<uint32_t>(p.symbols.size()));
   for (const auto& s : p.symbols) {
@@ -218,14 +242,27 @@ std::vector<uint8_t> serializePlan(const Plan& p) {
     w.str(c.name);
     w.pod(c.capacity);
     w.pod(c.latency);
+    w.pod(c.loc);
   }
   w.pod<uint32_t>(static_cast<uint32_t>(p.processes.size()));
   for (const auto& pr : p.processes) {
     w.str(pr.name);
     w.pod(pr.numVars);
+    w.pod(pr.loc);
     w.pod<uint32_t>(static_cast<uint32_t>(pr.body.size()));
     for (const auto& n : pr.body) w.node(n);
   }
+  const PlanLocations& L = p.locations;
+  w.pod<uint32_t>(static_cast<uint32_t>(L.files.size()));
+  for (const auto& f : L.files) w.str(f);
+  w.pod<uint32_t>(static_cast<uint32_t>(L.entries.size()));
+  for (const auto& e : L.entries) {
+    w.pod(e.file);
+    w.pod(e.line);
+    w.pod(e.col);
+  }
+  w.pod(L.workload);
+  w.pod(L.poolHeap);
   return std::move(w.out);
 }
 
@@ -235,7 +272,9 @@ Plan deserializePlan(const std::vector<uint8_t>& bytes) {
   Plan p;
   p.version = r.pod<uint32_t>();
   if (p.version != kPlanVersion)
-    malformed(fmt::format("version {}, this runtime reads version {}", p.version, kPlanVersion));
+    throw UserError(makeError({}, fmt::format("plan format version {}, this runtime reads version {}", p.version,
+                                              kPlanVersion))
+                        .help("the package was built by another version of ptowsp; recompile it"));
   ScheduleConfig& sc = p.schedule;
   sc.workers = r.pod<uint32_t>();
   sc.dispatch = r.str();
@@ -259,6 +298,7 @@ Plan deserializePlan(const std::vector<uint8_t>& bytes) {
     t.elem = r.enm<ElemKind>(static_cast<uint8_t>(ElemKind::Bool));
     t.shapeExprs = r.exprs();
     t.strideExprs = r.exprs();
+    t.loc = r.pod<uint32_t>();
   }
   p.kernels.resize(r.count(20));
   for (auto& k : p.kernels) {
@@ -272,6 +312,7 @@ Plan deserializePlan(const std::vector<uint8_t>& bytes) {
     }
     k.fnIndex = r.pod<uint32_t>();
     k.cost = r.pod<uint64_t>();
+    k.loc = r.pod<uint32_t>();
   }
   p.symbols.resize(r.count(12));
   for (auto& s : p.symbols) {
@@ -288,14 +329,27 @@ Plan deserializePlan(const std::vector<uint8_t>& bytes) {
     c.name = r.str();
     c.capacity = r.pod<uint32_t>();
     c.latency = r.pod<uint64_t>();
+    c.loc = r.pod<uint32_t>();
   }
   p.processes.resize(r.count(12));
   for (auto& pr : p.processes) {
     pr.name = r.str();
     pr.numVars = r.pod<uint32_t>();
+    pr.loc = r.pod<uint32_t>();
     uint32_t n = r.count(16);
     for (uint32_t i = 0; i < n; ++i) pr.body.push_back(r.node(0));
   }
+  PlanLocations& L = p.locations;
+  L.files.resize(r.count(4));
+  for (auto& f : L.files) f = r.str();
+  L.entries.resize(r.count(12));
+  for (auto& e : L.entries) {
+    e.file = r.pod<uint32_t>();
+    e.line = r.pod<uint32_t>();
+    e.col = r.pod<uint32_t>();
+  }
+  L.workload = r.pod<uint32_t>();
+  L.poolHeap = r.pod<uint32_t>();
   if (r.pos != bytes.size()) malformed(fmt::format("{} trailing bytes", bytes.size() - r.pos));
   std::string err = validatePlan(p);
   if (!err.empty()) malformed(err);
@@ -309,6 +363,8 @@ std::string checkNode(const Plan& p, const PlanProcess& pr, const PlanNode& n, c
     return m.empty() ? m : fmt::format("{}: {}: {}", path, what, m);
   };
   std::string m;
+  if (n.loc > p.locations.entries.size())
+    return fmt::format("{}: location {} (only {})", path, n.loc, p.locations.entries.size());
   auto viewOk = [&](const PlanView& v) -> std::string {
     if (v.tensor >= p.tensors.size()) return fmt::format("{}: view of tensor {} (only {})", path, v.tensor, p.tensors.size());
     if (v.offsets.size() != v.extents.size() || v.offsets.empty() || v.offsets.size() > 4)
@@ -377,6 +433,20 @@ std::string checkNode(const Plan& p, const PlanProcess& pr, const PlanNode& n, c
 
 std::string validatePlan(const Plan& p) {
   const ScheduleConfig& sc = p.schedule;
+  const PlanLocations& L = p.locations;
+  for (const auto& e : L.entries)
+    if (e.file >= L.files.size()) return fmt::format("location file {} (only {})", e.file, L.files.size());
+  auto locBad = [&](uint32_t i) { return i > L.entries.size(); };
+  if (locBad(L.workload) || locBad(L.poolHeap)) return "workload / pool heap location out of range";
+  for (const auto& t : p.tensors)
+    if (locBad(t.loc)) return fmt::format("tensor '{}' has location {} (only {})", t.name, t.loc, L.entries.size());
+  for (const auto& k : p.kernels)
+    if (locBad(k.loc)) return fmt::format("kernel '{}' has location {} (only {})", k.name, k.loc, L.entries.size());
+  for (const auto& c : p.channels)
+    if (locBad(c.loc)) return fmt::format("channel '{}' has location {} (only {})", c.name, c.loc, L.entries.size());
+  for (const auto& pr : p.processes)
+    if (locBad(pr.loc))
+      return fmt::format("process '{}' has location {} (only {})", pr.name, pr.loc, L.entries.size());
   if (std::string bad = checkSchedule(sc); !bad.empty()) return "schedule: " + bad;
   for (size_t c = 0; c < p.channels.size(); ++c)
     if (p.channels[c].capacity == 0) return fmt::format("channel '{}' has capacity 0", p.channels[c].name);

@@ -58,6 +58,11 @@ class Printer {
   std::string run() {
     const ScheduleConfig& s = p_.schedule;
     line(0, fmt::format("plan v{}", p_.version));
+    if (!p_.locations.files.empty()) {
+      std::string fs;
+      for (const std::string& f : p_.locations.files) fs += (fs.empty() ? "" : ", ") + baseName(f);
+      line(0, fmt::format("locations {} in {}{}", p_.locations.entries.size(), fs, at(p_.locations.workload)));
+    }
     line(0, fmt::format("schedule workers={} dispatch={} issue_cycles={} sync_latency={} task_window={}", s.workers,
                         s.dispatch, s.issueCycles, s.syncLatency, s.taskWindow));
     line(0, fmt::format("pool tensormap={} deplist={} ready_queue={} heap={} max_scope_depth={}", s.tensorMapCapacity,
@@ -70,11 +75,12 @@ class Printer {
     for (uint32_t i = 0; i < p_.kernels.size(); ++i) kernel(i);
     for (uint32_t i = 0; i < p_.channels.size(); ++i) {
       const PlanChannel& c = p_.channels[i];
-      line(0, fmt::format("channel {} capacity={} latency={}", tableName(c.name, i, "channel"), c.capacity, c.latency));
+      line(0, fmt::format("channel {} capacity={} latency={}{}", tableName(c.name, i, "channel"), c.capacity, c.latency,
+                          at(c.loc)));
     }
     for (uint32_t i = 0; i < p_.processes.size(); ++i) {
       const PlanProcess& pr = p_.processes[i];
-      line(0, fmt::format("process {} vars={} {{", tableName(pr.name, i, "process"), pr.numVars));
+      line(0, fmt::format("process {} vars={}{} {{", tableName(pr.name, i, "process"), pr.numVars, at(pr.loc)));
       for (const PlanNode& n : pr.body) node(n, 1);
       line(0, "}");
     }
@@ -190,7 +196,7 @@ class Printer {
     if (t.runtimeManaged) s += " heap";
     if (!t.shapeExprs.empty()) s += " shape=(" + list(t.shapeExprs) + ")";
     if (!t.strideExprs.empty()) s += " stride=(" + list(t.strideExprs) + ")";
-    line(0, s);
+    line(0, s + at(t.loc));
   }
 
   void kernel(uint32_t i) {
@@ -205,7 +211,8 @@ class Printer {
       ps += (ps.empty() ? "" : ", ") +
             (p.kind == ParamKind::Scalar ? fmt::format("{} {}", kind, d) : fmt::format("{} {}[{}x{}]", kind, d, p.rows, p.cols));
     }
-    line(0, fmt::format("kernel {}({}) fn={} cost={}", tableName(k.name, i, "kernel"), ps, k.fnIndex, k.cost));
+    line(0, fmt::format("kernel {}({}) fn={} cost={}{}", tableName(k.name, i, "kernel"), ps, k.fnIndex, k.cost,
+                        at(k.loc)));
   }
 
   std::string view(const PlanView& v) const {
@@ -216,7 +223,22 @@ class Printer {
     return s;
   }
 
+  static std::string baseName(const std::string& f) {
+    const size_t slash = f.rfind('/');
+    return slash == std::string::npos ? f : f.substr(slash + 1);
+  }
+  // " @line:col" (in the first file) or " @file:line:col"; "" when unknown. File names
+  // print without their directory, so the text does not depend on the checkout path.
+  std::string at(uint32_t loc) const {
+    if (loc == 0 || loc > p_.locations.entries.size()) return "";
+    const PlanLoc& e = p_.locations.entries[loc - 1];
+    const std::string file =
+        e.file == 0 || e.file >= p_.locations.files.size() ? std::string() : baseName(p_.locations.files[e.file]) + ":";
+    return fmt::format(" @{}{}:{}", file, e.line, e.col);
+  }
+
   void children(const PlanNode& n, int depth, std::string head) {
+    head += at(n.loc);
     if (n.children.empty()) {
       line(depth, head);
       return;

@@ -2,7 +2,6 @@
 // a background thread, dry runs, results. compile() lives in ProgramCompile.cpp.
 #include "ProgramImpl.h"
 
-#include "DeadlockLocation.h"
 #include "pto/wsp/api/CallSite.h"
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
@@ -90,14 +89,7 @@ std::exception_ptr Program::Impl::join() {
 }
 
 detail::RunOutputs Program::Impl::run(const detail::RunInputs& in) const {
-  try {
-    return detail::runPlan(plan, kernels, kernelNames, in);
-  } catch (const rt::DeadlockError& d) {
-    // The runtime names processes and channels; point at their declarations.
-    rt::DeadlockReport r = d.report();
-    detail::locateDeadlock(r, module, workload);
-    throw rt::DeadlockError(std::move(r));
-  }
+  return detail::runPlan(plan, kernels, kernelNames, in);
 }
 
 void Program::Impl::recordRun(detail::RunOutputs&& out, bool dryRun, double executeMs) {

@@ -58,6 +58,7 @@ void PlanLowerer::lowerTables() {
     pt.elemBytes = static_cast<uint8_t>(ir::dtypeBytes(t.dtype));
     pt.runtimeManaged = t.role == ir::TensorRole::Temp;
     pt.elem = elemKind(t.dtype);
+    pt.loc = loc(t.loc);
     const size_t r = t.rank();
     bool dynamic = false;
     for (const auto& d : t.shape) dynamic |= !ir::asConstInt(d).has_value();
@@ -102,7 +103,7 @@ void PlanLowerer::lowerTables() {
   for (const auto* c : chans) {
     require("csp.channel", c->loc);
     channelIdx.emplace(c->name, static_cast<uint32_t>(plan.channels.size()));
-    plan.channels.push_back({c->name, 1, 0});
+    plan.channels.push_back({c->name, 1, 0, loc(c->loc)});
   }
 }
 
@@ -112,6 +113,7 @@ uint32_t PlanLowerer::kernel(const ir::Kernel& k) {
   abi::PlanKernel pk;
   pk.name = k.name;
   pk.fnIndex = static_cast<uint32_t>(plan.kernels.size());
+  pk.loc = loc(k.loc);
   for (const auto& p : k.params) {
     abi::PlanParam pp;
     if (p.isTile()) {
@@ -166,6 +168,7 @@ abi::PlanNode PlanLowerer::call(const ir::Call& c) {
                         .help("split the kernel or pass fewer tile / scalar parameters"));
   abi::PlanNode n;
   n.kind = abi::NodeKind::Call;
+  n.loc = loc(c.loc);  // the task site
   n.kernel = kernel(*k);
   for (size_t i = 0; i < c.args.size(); ++i) {
     const ir::KernelParam& p = k->params[i];
@@ -195,6 +198,7 @@ abi::PlanNode PlanLowerer::loop(const ir::Loop& l, size_t varIdx) {
   const ir::Axis& ax = lv.axis;
   abi::PlanNode n;
   n.kind = abi::NodeKind::Loop;
+  n.loc = loc(l.loc);
   n.loopKind = l.loopKind == ir::LoopKind::Seq ? abi::LoopKind::Sequential : abi::LoopKind::Parallel;
   const std::string what = fmt::format("the extent of loop variable '{}'", lv.name);
   auto tensorOf = [&](const std::string& name) {
@@ -278,6 +282,12 @@ std::vector<abi::PlanNode> PlanLowerer::stmts(const ir::Stmt& s) {
 }
 
 abi::PlanNode PlanLowerer::stmt(const ir::Stmt& s) {
+  abi::PlanNode n = stmtNode(s);
+  if (n.loc == 0) n.loc = loc(s.loc());
+  return n;
+}
+
+abi::PlanNode PlanLowerer::stmtNode(const ir::Stmt& s) {
   abi::PlanNode n;
   switch (s.kind()) {
     case ir::StmtKind::Loop: return loop(*s.as<ir::Loop>(), 0);
@@ -292,6 +302,7 @@ abi::PlanNode PlanLowerer::stmt(const ir::Stmt& s) {
         if (!ir::freeNames(p, ir::ExprKind::Slot).empty()) require("pred.cond_slot", c.loc);
         abi::PlanNode k;
         k.kind = abi::NodeKind::Cond;
+        k.loc = loc(c.loc);
         k.expr = expr(p, "a condition");
         k.children.push_back(one(c.branches[i].body));
         if (rest) k.children.push_back(std::move(*rest));
@@ -367,6 +378,7 @@ void PlanLowerer::lowerProcesses() {
     }
   abi::PlanProcess main;
   main.name = "main";
+  main.loc = plan.locations.workload;
   plan.processes.emplace_back();  // main goes first; filled once its statements are seen
   std::vector<std::vector<uint32_t>> producers(plan.channels.size());
   for (const auto& s : top) {
@@ -374,6 +386,7 @@ void PlanLowerer::lowerProcesses() {
       vars.clear();
       numVars = 0;
       abi::PlanProcess pp;
+      pp.loc = loc(p->loc);
       pp.body = stmts(p->body);
       pp.numVars = numVars;
       int64_t n = 1;
@@ -405,6 +418,7 @@ void PlanLowerer::lowerProcesses() {
 PlanLoweringResult lowerWorkload(const ir::Module& m, const ir::Workload& w, const arch::ArchModel& a,
                                  const arch::CapabilityMatrix& caps) {
   PlanLowerer L(m, w, a, caps);
+  L.plan.locations.workload = L.loc(w.loc.valid() ? w.loc : m.loc);
   L.lowerTables();
   L.lowerSchedule();
   L.lowerProcesses();

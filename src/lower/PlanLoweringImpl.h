@@ -35,6 +35,8 @@ struct PlanLowerer {
               const arch::CapabilityMatrix& c)
       : m(mod), w(wl), a(arch), caps(c) {}
 
+  // The plan's location-table index of `l` (0 when unknown).
+  uint32_t loc(const SourceLoc& l) { return plan.locations.add(l); }
   // Checks `feature` against the target (located error when unsupported) and records it.
   void require(std::string_view feature, const SourceLoc& loc);
 
@@ -53,7 +55,8 @@ struct PlanLowerer {
   // PlanLowering.cpp
   void lowerTables();
   std::vector<abi::PlanNode> stmts(const ir::Stmt& s);
-  abi::PlanNode stmt(const ir::Stmt& s);
+  abi::PlanNode stmt(const ir::Stmt& s);  // stmtNode, located at the statement
+  abi::PlanNode stmtNode(const ir::Stmt& s);
   abi::PlanNode one(const ir::Stmt& s);  // a statement list as one node (Combine)
   abi::PlanNode loop(const ir::Loop& l, size_t varIdx);
   abi::PlanNode call(const ir::Call& c);

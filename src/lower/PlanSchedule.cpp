@@ -95,7 +95,10 @@ void PlanLowerer::lowerSchedule() {
         switch (const KnobInfo* k = poolKnob(d.target); k ? k->knob : ScheduleKnob::Workers) {
           case ScheduleKnob::PoolTensorMap: s.tensorMapCapacity = knob<uint32_t>(d.size, k->knob, d.loc); break;
           case ScheduleKnob::PoolDepList: s.depListCapacity = knob<uint32_t>(d.size, k->knob, d.loc); break;
-          case ScheduleKnob::PoolHeap: s.heapBytes = knob<uint64_t>(d.size, k->knob, d.loc); break;
+          case ScheduleKnob::PoolHeap:
+            s.heapBytes = knob<uint64_t>(d.size, k->knob, d.loc);
+            plan.locations.poolHeap = loc(d.loc);
+            break;
           case ScheduleKnob::PoolReadyQueue: s.readyQueueCapacity = knob<uint32_t>(d.size, k->knob, d.loc); break;
           default:
             PTO_INTERNAL_ASSERT(false, "the verifier lets unknown pool resource '{}' through", d.target);

@@ -99,7 +99,7 @@ void Engine::Impl::hostDeadlock(ProcessId p, const char* during) {
   if (cfg.sink) {
     const HostStallSnapshot snap = cfg.sink->stallSnapshot();
     r.hostSnapshot = snap.describe();
-    for (const auto& k : snap.runningTasks) r.running.push_back({k.seq, k.hostThread, k.kernel});
+    for (const auto& k : snap.runningTasks) r.running.push_back({k.seq, k.hostThread, k.kernel, k.fn});
   }
   r.blocked.push_back({.process = p,
                        .name = procs[p].name,

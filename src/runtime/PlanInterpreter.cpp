@@ -17,7 +17,49 @@ void collectSends(const PlanNode& n, std::vector<uint32_t>& out) {
     out.push_back(n.channel);
   for (const auto& c : n.children) collectSends(c, out);
 }
+
+// The same diagnostics, each one without a location placed at `at`.
+[[noreturn]] void throwLocated(const UserError& e, const SourceLoc& at) {
+  std::vector<Diagnostic> ds = e.diagnostics();
+  for (Diagnostic& d : ds)
+    if (!d.loc.valid()) d.loc = at;
+  throw UserError(std::move(ds));
+}
 }  // namespace
+
+SourceLoc PlanInterpreter::Impl::frameLoc(const Proc& pr) const {
+  for (size_t i = pr.stack.size(); i-- > 0;)
+    if (pr.stack[i].node != nullptr && pr.stack[i].node->loc != 0) return plan.locations.at(pr.stack[i].node->loc);
+  return plan.locations.at(pr.def->loc != 0 ? pr.def->loc : plan.locations.workload);
+}
+
+void PlanInterpreter::Impl::locate(DeadlockReport& r) const {
+  const PlanLocations& L = plan.locations;
+  if (!r.loc.valid()) r.loc = L.at(L.workload);
+  for (BlockedActor& b : r.blocked) {
+    if (b.process < procs.size() && !b.loc.valid()) b.loc = frameLoc(procs[b.process]);
+    if (!b.channel.empty() && !b.channelLoc.valid())
+      for (const PlanChannel& c : plan.channels)
+        if (c.name == b.channel) b.channelLoc = L.at(c.loc);
+  }
+  for (RunningKernel& k : r.running)
+    for (const PlanKernel& pk : plan.kernels)
+      if (k.fn != nullptr && pk.fnIndex < cfg.kernels.size() &&
+          reinterpret_cast<const void*>(cfg.kernels[pk.fnIndex].fn) == k.fn) {
+        k.name = pk.name;
+        k.loc = L.at(pk.loc);
+      }
+}
+
+Step PlanInterpreter::Impl::step(uint32_t p) {
+  try {
+    return stepNodes(p);
+  } catch (const DeadlockError&) {
+    throw;  // located by run()
+  } catch (const UserError& e) {
+    throwLocated(e, frameLoc(procs[p]));
+  }
+}
 
 
 // Between two children/iterations of a seq frame: later tasks wait for all earlier ones.
@@ -52,7 +94,7 @@ void PlanInterpreter::Impl::finishProcess(uint32_t p) {
 
 // Runs process p until it performs one action (issue / send / take), blocks or ends.
 // A Blocked return leaves the frame stack as it was, so the step is retried later.
-Step PlanInterpreter::Impl::step(uint32_t p) {
+Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
   Proc& pr = procs[p];
   pr.blockedOnEngine = false;
   pr.blockedChannel = -1;
@@ -185,7 +227,8 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
           f.seqFrame = n.loopKind == LoopKind::Sequential;
           f.extent = eval(pr, n.expr);
           if (f.extent < 0)
-            throw UserError(makeError({}, fmt::format("loop extent is {} in process '{}'", f.extent, pr.def->name))
+            throw UserError(makeError({}, fmt::format("loop extent is negative ({}) in process '{}'", f.extent,
+                                                      pr.def->name))
                                 .help("a loop extent (symbol, slot or ragged length) must be >= 0"));
         }
         if (n.children.empty()) {
@@ -270,8 +313,9 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
       arenaUsed += (tensors[i].bytes + 63) / 64 * 64;
     }
   const uint64_t heap = cfg.engine.schedule.heapBytes;
+  const PlanLocations& L = plan.locations;
   if (arenaUsed > heap)
-    throw UserError(makeError({}, fmt::format("runtime-managed tensors need {} bytes of the heap arena, which has {}",
+    throw UserError(makeError(L.at(L.poolHeap != 0 ? L.poolHeap : L.workload), fmt::format("runtime-managed tensors need {} bytes of the heap arena, which has {}",
                                               arenaUsed, heap))
                         .help(fmt::format("raise pool heap to at least {}", arenaUsed)));
   impl_ = std::make_unique<Impl>(plan, std::move(cfg), arenaUsed);
@@ -284,7 +328,8 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
     // 64 spare bytes align the arena start to a cache line, like the device heap.
     m.arena.reset(static_cast<char*>(std::calloc(1, arenaUsed + 64)));
     if (!m.arena)
-      throw UserError(makeError({}, fmt::format("cannot allocate {} bytes for runtime-managed tensors", arenaUsed))
+      throw UserError(makeError(L.at(L.poolHeap != 0 ? L.poolHeap : L.workload),
+                                fmt::format("cannot allocate {} bytes for runtime-managed tensors", arenaUsed))
                           .help("lower pool heap or bind the tensors' memory yourself"));
     char* start = m.arena.get() + (64 - reinterpret_cast<uintptr_t>(m.arena.get()) % 64) % 64;
     for (size_t i = 0; i < plan.tensors.size(); ++i)
@@ -326,7 +371,17 @@ PlanInterpreter::~PlanInterpreter() = default;
 Engine& PlanInterpreter::engine() { return impl_->eng; }
 
 PlanRunResult PlanInterpreter::run() {
-  Impl& m = *impl_;
+  try {
+    return impl_->runLoop();
+  } catch (DeadlockError& d) {  // the host watchdog fired
+    DeadlockReport r = d.report();
+    impl_->locate(r);
+    throw DeadlockError(std::move(r));
+  }
+}
+
+PlanRunResult PlanInterpreter::Impl::runLoop() {
+  Impl& m = *this;
   PlanRunResult res;
   std::vector<uint32_t> order;
   for (;;) {
@@ -367,6 +422,7 @@ PlanRunResult PlanInterpreter::run() {
                              ch.def->capacity + 1u});
       }
     }
+    m.locate(rep);
     res.ok = false;
     res.deadlock = std::move(rep);
     break;

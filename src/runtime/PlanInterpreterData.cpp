@@ -205,13 +205,21 @@ std::vector<RunTensor> runTensors(const Plan& plan, const PlanRunConfig& cfg, co
     r.shape = t.shape;
     r.strides = t.strides;
     r.bytes = t.bytes;
-    for (size_t d = 0; d < t.shapeExprs.size(); ++d) r.shape[d] = evalBytecode(t.shapeExprs[d], env);
-    for (size_t d = 0; d < t.strideExprs.size(); ++d) r.strides[d] = evalBytecode(t.strideExprs[d], env);
+    try {
+      for (size_t d = 0; d < t.shapeExprs.size(); ++d) r.shape[d] = evalBytecode(t.shapeExprs[d], env);
+      for (size_t d = 0; d < t.strideExprs.size(); ++d) r.strides[d] = evalBytecode(t.strideExprs[d], env);
+    } catch (const UserError& e) {  // e.g. a size that divides by a symbol set to 0
+      std::vector<Diagnostic> ds = e.diagnostics();
+      for (Diagnostic& dg : ds)
+        if (!dg.loc.valid()) dg.loc = plan.locations.at(t.loc);
+      throw UserError(std::move(ds));
+    }
     if (!t.shapeExprs.empty() || !t.strideExprs.empty()) {
       uint64_t last = 0;  // offset of the last element
       for (size_t d = 0; d < r.shape.size(); ++d) {
         if (r.shape[d] <= 0 || r.strides[d] < 0)
-          throw UserError(makeError({}, fmt::format("tensor '{}' has size {} (stride {}) in dim {} for this run",
+          throw UserError(makeError(plan.locations.at(t.loc),
+                                    fmt::format("tensor '{}' has size {} (stride {}) in dim {} for this run",
                                                     t.name, r.shape[d], r.strides[d], d))
                               .help("set the symbols its shape reads to positive values"));
         last += static_cast<uint64_t>(r.shape[d] - 1) * static_cast<uint64_t>(r.strides[d]);

@@ -135,7 +135,15 @@ struct PlanInterpreter::Impl {
   }
   int64_t loadElement(uint32_t p, uint32_t tensor, int64_t index);
 
+  // step + the location of the node a user error comes from (the innermost located
+  // frame of the process, else the process, else the workload).
   Step step(uint32_t p);
+  Step stepNodes(uint32_t p);
+  SourceLoc frameLoc(const Proc& pr) const;
+  // Fills a deadlock report's locations from the plan's table: the workload, each
+  // blocked process and the channel it waits on, each kernel still running on the host.
+  void locate(DeadlockReport& r) const;
+  PlanRunResult runLoop();  // PlanInterpreter::run without the host-deadlock locating
   Step runCall(uint32_t p, Proc& pr, const PlanNode& call, TaskId* out, uint64_t* finish);
   Step boundary(uint32_t p, Proc& pr, Frame& f);
   void finishProcess(uint32_t p);

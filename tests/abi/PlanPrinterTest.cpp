@@ -7,6 +7,7 @@ namespace pto::wsp::abi {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Plan smallPlan() {
   Plan p;
@@ -47,6 +48,19 @@ TEST(PlanPrinter, PrintsTablesAndNodesWithTheirNames) {
   EXPECT_THAT(t, HasSubstr("process main vars=1 {\n  for %0 in 0..S / 16 (dense_dyn) {\n"));
   EXPECT_THAT(t, HasSubstr("    call k(X[%0 * 16, 0] extent 16x16, (S < 8) ? slot flag : Len[%0])\n"));
   EXPECT_THAT(t, HasSubstr("    send c value %0\n  }\n}\n"));
+}
+
+TEST(PlanPrinter, LocationsPrintCompactlyWithoutDirectories) {
+  Plan p = smallPlan();
+  p.locations.workload = p.locations.add({"/some/checkout/w.wsp", 1, 1, ""});
+  p.processes[0].loc = p.locations.workload;
+  p.processes[0].body[0].loc = p.locations.add({"/some/checkout/w.wsp", 7, 3, ""});
+  p.channels[0].loc = p.locations.add({"/elsewhere/lib.wsp", 4, 5, ""});
+  const std::string t = printPlan(p);
+  EXPECT_THAT(t, HasSubstr("locations 3 in w.wsp, lib.wsp @1:1\n"));
+  EXPECT_THAT(t, HasSubstr("channel c capacity=2 latency=5 @lib.wsp:4:5\n"));
+  EXPECT_THAT(t, HasSubstr("process main vars=1 @1:1 {\n  for %0 in 0..S / 16 (dense_dyn) @7:3 {\n"));
+  EXPECT_THAT(t, Not(HasSubstr("checkout")));
 }
 
 TEST(PlanPrinter, DtypeNamesComeFromTheCaller) {

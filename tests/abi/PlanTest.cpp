@@ -170,11 +170,30 @@ TEST(PlanExpr, LoadReadsThroughTheEnvAndConvertsFloats) {
 
 TEST(Plan, BinaryRoundTrip) {
   Plan p = samplePlan();
+  // The location table travels with the plan: nodes, channels, processes, kernels.
+  p.locations.workload = p.locations.add({"a.wsp", 1, 1, ""});
+  p.locations.poolHeap = p.locations.add({"a.wsp", 30, 3, ""});
+  p.processes[0].loc = p.locations.workload;
+  p.processes[0].body[0].loc = p.locations.add({"b.wsp", 7, 5, ""});
+  p.channels[0].loc = p.locations.add({"a.wsp", 4, 3, ""});
+  p.kernels[0].loc = p.locations.add({"a.wsp", 2, 1, ""});
   ASSERT_EQ(validatePlan(p), "");
   std::vector<uint8_t> bytes = serializePlan(p);
   Plan q = deserializePlan(bytes);
   EXPECT_EQ(p, q);
   EXPECT_EQ(serializePlan(q), bytes);
+  EXPECT_EQ(q.locations.at(q.processes[0].body[0].loc).str(), "b.wsp:7:5");
+  EXPECT_EQ(q.locations.at(q.locations.poolHeap).str(), "a.wsp:30:3");
+  // An index past the table, or an entry naming a missing file, is a malformed plan.
+  Plan bad = p;
+  bad.channels[0].loc = 99;
+  EXPECT_THAT(validatePlan(bad), HasSubstr("channel 'c2s' has location 99"));
+  bad = p;
+  bad.processes[0].body[0].loc = 99;
+  EXPECT_THAT(validatePlan(bad), HasSubstr("location 99 (only 5)"));
+  bad = p;
+  bad.locations.entries[0].file = 7;
+  EXPECT_THAT(validatePlan(bad), HasSubstr("location file 7 (only 2)"));
 }
 
 TEST(Plan, MalformedBytesAreUserErrors) {
@@ -188,7 +207,8 @@ TEST(Plan, MalformedBytesAreUserErrors) {
     deserializePlan(bad);
     FAIL();
   } catch (const UserError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("version 99"));
+    EXPECT_THAT(e.what(), HasSubstr("plan format version 99, this runtime reads version 3"));
+    EXPECT_THAT(e.what(), HasSubstr("recompile it"));
   }
   // Every truncation is rejected, never read out of bounds.
   for (size_t n = 0; n < bytes.size(); n += 7) {

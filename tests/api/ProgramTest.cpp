@@ -373,7 +373,8 @@ workload w {
       ASSERT_EQ(r.blocked.size(), 1u);
       EXPECT_EQ(r.blocked[0].name, "storer");
       EXPECT_EQ(r.blocked[0].channel, "done");
-      EXPECT_EQ(r.blocked[0].loc.line, 16u) << "process storer";
+      EXPECT_EQ(r.blocked[0].loc.line, 17u) << "the consume storer waits at";
+      EXPECT_EQ(r.blocked[0].loc.col, 5u);
       EXPECT_EQ(r.blocked[0].channelLoc.line, 12u) << "channel done";
       EXPECT_THAT(e.what(), HasSubstr("dl.wsp:12:3: note: channel 'done' is declared here"));
       EXPECT_THAT(r.toJson()["blocked"][0]["channel_location"].get<std::string>(), ::testing::EndsWith("/dl.wsp:12:3"));

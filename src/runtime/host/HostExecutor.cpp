@@ -359,7 +359,8 @@ HostStallSnapshot HostExecutor::Impl::takeSnapshot() {
     if (r == 0) continue;
     // Its slot cannot be reused while it runs, and fn was written by this thread.
     const TaskSeq seq = r - 1;
-    snap.runningTasks.push_back({seq, i, kernelSymbol(slots[seq % W].fn)});
+    const pto_kernel_fn fn = slots[seq % W].fn;
+    snap.runningTasks.push_back({seq, i, kernelSymbol(fn), reinterpret_cast<const void*>(fn)});
   }
   return snap;
 }

@@ -8,10 +8,17 @@
 // Serialisation: serializePlan/deserializePlan (binary, little-endian, "PTOPLAN" magic
 // + kPlanVersion); deserialisation validates indices and bytecode and throws
 // UserError on a malformed plan.
+//
+// Locations: the plan carries a compact location table (PlanLocations): tensors,
+// kernels, channels, processes and every node hold one small index into it (0 =
+// unknown), so the runtime reports its user errors as `file:line:col: error: ...` at the
+// .wsp construct without ever seeing the IR. The runtime reads the table only to
+// report an error, so cycles and timelines never depend on it.
 #pragma once
 
 #include "pto/wsp/abi/Bytecode.h"
 #include "pto/wsp/abi/ScheduleConfig.h"
+#include "pto/wsp/support/Diagnostic.h"
 
 #include <cstdint>
 #include <string>
@@ -19,7 +26,30 @@
 
 namespace pto::wsp::abi {
 
-inline constexpr uint32_t kPlanVersion = 2;
+inline constexpr uint32_t kPlanVersion = 3;  // 3: the location table
+
+// --- locations -----------------------------------------------------------------------------
+// One source position; `file` indexes PlanLocations::files (interned names).
+struct PlanLoc {
+  uint32_t file = 0;
+  uint32_t line = 0, col = 0;
+  bool operator==(const PlanLoc&) const = default;
+};
+
+// The plan's location table. Index 0 means "unknown"; index i > 0 is entries[i - 1].
+struct PlanLocations {
+  std::vector<std::string> files;
+  std::vector<PlanLoc> entries;
+  uint32_t workload = 0;  // the workload declaration
+  uint32_t poolHeap = 0;  // the `pool heap` directive that sized the heap arena (0: default)
+
+  // Interns loc (file names once, equal positions once); 0 for an unknown location.
+  uint32_t add(const SourceLoc& loc);
+  // The location at `index`; unknown for 0 or an index past the table.
+  SourceLoc at(uint32_t index) const;
+  bool operator==(const PlanLocations&) const = default;
+};
+
 
 // --- tables --------------------------------------------------------------------------------
 // How the runtime reads one element (Load, slot_load): the dtype code is the compiler's.
@@ -39,6 +69,7 @@ struct PlanTensor {
   ElemKind elem = ElemKind::Float;
   std::vector<Bytecode> shapeExprs = {};   // empty = static shape
   std::vector<Bytecode> strideExprs = {};  // empty = static strides
+  uint32_t loc = 0;                        // PlanLocations index: the declaration
   bool operator==(const PlanTensor&) const = default;
 };
 
@@ -56,6 +87,7 @@ struct PlanKernel {
   std::vector<PlanParam> params;
   uint32_t fnIndex = 0;   // index into the artifact's kernel function table
   uint64_t cost = 0;      // cycles when the artifact gives no cycle function
+  uint32_t loc = 0;       // PlanLocations index: the kernel declaration
   bool operator==(const PlanKernel&) const = default;
 };
 
@@ -75,6 +107,7 @@ struct PlanChannel {
   std::string name;
   uint32_t capacity = 1;   // logical tokens (SEMANTICS.md section 6)
   uint64_t latency = 0;    // cycles from the sending task's finish to the token
+  uint32_t loc = 0;        // PlanLocations index: the channel declaration
   bool operator==(const PlanChannel&) const = default;
 };
 
@@ -138,6 +171,7 @@ struct PlanNode {
   // SlotLoad / SlotSet
   uint32_t slot = 0;
   Bytecode row, col;                    // SlotLoad element (view in views[0])
+  uint32_t loc = 0;                     // PlanLocations index: the statement (a Call: the task site)
   std::vector<PlanNode> children;
   bool operator==(const PlanNode&) const = default;
 };
@@ -146,6 +180,7 @@ struct PlanProcess {
   std::string name;
   std::vector<PlanNode> body;       // a Combine of these
   uint32_t numVars = 0;             // binding slots used by the body
+  uint32_t loc = 0;                 // PlanLocations index: the process (main: the workload)
   bool operator==(const PlanProcess&) const = default;
 };
 
@@ -158,6 +193,7 @@ struct Plan {
   std::vector<PlanSlot> slots;
   std::vector<PlanChannel> channels;
   std::vector<PlanProcess> processes;  // process 0 = the plain workload
+  PlanLocations locations;
   bool operator==(const Plan&) const = default;
 };
 

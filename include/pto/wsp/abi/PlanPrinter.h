@@ -2,7 +2,8 @@
 // files). One line per table entry and per plan node, nested by indentation; bytecode
 // expressions are printed infix with the plan's own names (symbols, slots, tensors,
 // kernels, channels). Loop and consume variables have no names in the plan: they print
-// as %<binding index>. The text is for people and golden tests; it is not parsed back
+// as %<binding index>. Entries with a source location end in " @line:col" (a file other
+// than the plan's first adds its name, without directories). The text is for people and golden tests; it is not parsed back
 // (serializePlan is the interchange format).
 #pragma once
 

@@ -21,8 +21,9 @@ struct BlockedActor {
   uint64_t localTime = 0;   // semantic time t_p at which it blocked
   std::string waitsOn;      // "channel 'c2s' empty", "task_ring full (...)", ...
   std::string channel = {};  // the channel it waits on, "" if it waits on something else
-  // Filled by a front end that knows the source (the runtime has none): where the
-  // process and the channel are declared. Unknown locations are left out of the text.
+  // Filled from the plan's location table (PlanInterpreter): where the process is (its
+  // innermost located statement) and where the channel is declared. Unknown locations
+  // are left out of the text.
   SourceLoc loc = {}, channelLoc = {};
 };
 
@@ -31,7 +32,8 @@ struct RunningKernel {
   uint64_t task = 0;
   uint32_t hostThread = 0;
   std::string symbol;       // the kernel function's symbol (or its address)
-  // Filled by a front end that knows the source: the kernel's name and declaration.
+  const void* fn = nullptr; // the kernel function (matched against the plan's kernels)
+  // Filled from the plan's location table: the kernel's name and declaration.
   std::string name = {};
   SourceLoc loc = {};
 };
@@ -68,7 +70,7 @@ struct DeadlockReport {
   uint64_t inFlight = 0;       // semantic: tasks not retired; host: unfinished tasks
   std::string hostSnapshot;    // TaskSink::stallSnapshot().describe() for Clock::Host
   std::vector<RunningKernel> running;  // Clock::Host: tasks inside a kernel, by host thread
-  SourceLoc loc;               // the workload that deadlocked, if a front end knows it
+  SourceLoc loc;               // the workload that deadlocked (from the plan's location table)
 
   std::string text() const;
   nlohmann::json toJson() const;

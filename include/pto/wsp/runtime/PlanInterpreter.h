@@ -58,7 +58,9 @@ class PlanInterpreter {
   PlanInterpreter& operator=(const PlanInterpreter&) = delete;
 
   // Runs to completion or deadlock (never hangs). User errors in the plan's runtime
-  // values (division by zero, send on a closed channel, ...) throw UserError.
+  // values (division by zero, send on a closed channel, ...) throw UserError located at
+  // the plan node they come from (the plan's location table); a deadlock report names
+  // the workload, each blocked process and channel, and each kernel still running.
   PlanRunResult run();
   // Same, but a deadlock throws DeadlockError.
   PlanRunResult runOrThrow();

@@ -42,6 +42,7 @@ struct HostStallSnapshot {
     TaskSeq seq = 0;
     uint32_t hostThread = 0;
     std::string kernel;  // the kernel function's symbol if the loader knows it, else its address
+    const void* fn = nullptr;  // the kernel function itself
   };
   std::vector<Running> runningTasks;  // currently inside a kernel, by host thread
   uint64_t running() const { return runningTasks.size(); }
