@@ -254,6 +254,8 @@ detail::RunInputs runInputs(Program::Impl& im, bool dryRun, const SourceLoc& loc
   in.watchdogMs = im.watchdogMs;
   in.dryRun = dryRun;
   in.tracePath = im.tracePath;
+  im.cancelRequested.store(false);
+  in.cancel = &im.cancelRequested;
   return in;
 }
 
@@ -285,6 +287,8 @@ void Program::execute() {
 void Program::synchronize() {
   if (std::exception_ptr e = impl_->join()) std::rethrow_exception(e);
 }
+
+void Program::cancel() { impl_->cancelRequested.store(true); }
 
 ProgramStats Program::dryRun() {
   Impl& im = *impl_;

@@ -7,6 +7,7 @@
 #include "pto/wsp/runtime/host/HostExecutor.h"
 #include "pto/wsp/runtime/PlanInterpreter.h"
 
+#include <atomic>
 #include <exception>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@ struct RunInputs {
   uint32_t watchdogMs = rt::kDefaultWatchdogMs;
   bool dryRun = false;
   std::filesystem::path tracePath;  // empty: no trace
+  const std::atomic<bool>* cancel = nullptr;  // Program::cancel()'s flag
 };
 
 // What a finished run left behind.
@@ -74,6 +76,7 @@ struct Program::Impl {
 
   // --- the run in flight / the last finished run ---------------------------------------
   std::thread worker;
+  std::atomic<bool> cancelRequested{false};  // cancel(): read by the run in flight
   std::exception_ptr error;
   std::optional<detail::RunOutputs> running;  // written by the worker thread only
   double runStartMs = 0;

@@ -13,7 +13,9 @@
 #include "pto/wsp/abi/Plan.h"
 #include "pto/wsp/runtime/Engine.h"
 
+#include <atomic>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 namespace pto::wsp::rt {
@@ -36,6 +38,17 @@ struct PlanRunConfig {
   std::vector<void*> tensorBase = {};
   std::vector<int64_t> symbols = {};       // overrides the plan defaults (by index)
   std::vector<uint64_t> slots = {};        // initial slot values (by index; default PlanSlot::init)
+  // Set from any thread to stop the run: the interpreter issues nothing more, waits for
+  // the tasks already issued (a kernel cannot be preempted) and throws RunCancelled.
+  // Borrowed; null = the run cannot be cancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Thrown by PlanInterpreter::run when PlanRunConfig::cancel was set: the run stopped
+// early, its results are incomplete and none are returned.
+class RunCancelled : public std::runtime_error {
+ public:
+  RunCancelled() : std::runtime_error("the run was cancelled") {}
 };
 
 struct PlanRunResult {
@@ -55,7 +68,7 @@ class PlanInterpreter {
   PlanInterpreter(const PlanInterpreter&) = delete;
   PlanInterpreter& operator=(const PlanInterpreter&) = delete;
 
-  // Runs to completion or deadlock (never hangs). User errors in the plan's runtime
+  // Runs to completion or deadlock (never hangs), or throws RunCancelled. User errors in the plan's runtime
   // values (division by zero, send on a closed channel, ...) throw UserError.
   PlanRunResult run();
   // Same, but a deadlock throws DeadlockError.
