@@ -451,10 +451,10 @@ def _replay(nodes, wb, trefs):
 class Workload:
     """A traced workload plus its schedule; .compile() gives a Program."""
 
-    def __init__(self, fn, name, module, args, kwargs):
+    def __init__(self, fn, name, module, args, kwargs, loc=None):
         global _used
         self.name, self.module_name = name, module or name
-        self.loc = caller()
+        self.loc = loc or caller()
         self.schedule = []
         prev_used, _used = _used, {"tensors": {}, "kernels": {}, "symbols": {}, "slots": {}}
         self.body = []
@@ -467,6 +467,10 @@ class Workload:
 
     def _directive(self, name, *args):
         self.schedule.append((name, args, caller()))
+        return self
+
+    def _directive_at(self, loc, name, *args):
+        self.schedule.append((name, args, loc))
         return self
 
     def build(self):

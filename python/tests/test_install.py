@@ -42,3 +42,27 @@ def test_cmake_install_into_a_prefix(tmp_path):
                        cwd=str(tmp_path))
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith(str(site)), r.stdout
+
+
+@pytest.mark.skipif(not BUILD, reason="PTO_WSP_BUILD_DIR (the build tree) is not set")
+def test_pip_install_offline(tmp_path):
+    """`pip install .` with no package index (the in-tree backend needs nothing), reusing
+    the build tree; the installed copy imports and runs."""
+    src = os.environ.get("PTO_WSP_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    if subprocess.run(["/usr/bin/python3", "-m", "pip", "--version"], capture_output=True).returncode != 0:
+        pytest.skip("Debian's python3-pip is not installed (cmake --install is the way then)")
+    target = tmp_path / "site"
+    env = dict(os.environ, PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PTO_WSP_BUILD_DIR=BUILD)
+    env.pop("PYTHONPATH", None)
+    r = subprocess.run(["/usr/bin/python3", "-m", "pip", "install", "--no-index", "--no-deps", "--target",
+                        str(target), src], capture_output=True, text=True, env=env, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PTO_WSP_INCLUDE_DIR")}
+    env["PYTHONPATH"] = str(target)
+    r = subprocess.run(["/usr/bin/python3", "-c", "import os, pto_wsp; print(pto_wsp.__file__); "
+                        "print(os.environ['PTO_WSP_INCLUDE_DIR'])"], capture_output=True, text=True, env=env,
+                       cwd=str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    mod, inc = r.stdout.split()
+    assert mod.startswith(str(target)) and inc.startswith(str(target))
