@@ -1,6 +1,14 @@
 """pto_wsp: Python authoring for PTO-WSP (docs/python.md). Every rule lives in the C++ core
 (pto_wsp._core); this package traces @kernel and @workload functions once into the C++
 builder and runs the result through Program."""
+import os as _os
+
+# An installed package carries the headers its generated kernels compile against; the
+# build tree's copy uses the source tree's (the core's default).
+_inc = _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "include")
+if not _os.environ.get("PTO_WSP_INCLUDE_DIR") and _os.path.isfile(_os.path.join(_inc, "pto/wsp/tile/TileLib.h")):
+    _os.environ["PTO_WSP_INCLUDE_DIR"] = _inc
+
 from . import _core
 from . import csp
 from . import pto
@@ -11,7 +19,7 @@ from .program import Program, Stats
 from .schedule import DispatchPolicy, TaskWindow, WindowMode
 from .types import DType, In, InOut, Out, Scalar, Tile
 from .workload import (Dense, DenseDyn, P, Ragged, Slot, Sparse, Symbol, Tensor, TensorView, Workload, combine,
-                       scope, sequential, slot, slot_load, slot_set, slot_u64, symbol, workload)
+                       scope, sequential, slot, slot_load, slot_load_u64, slot_set, slot_u64, symbol, workload)
 
 
 def parse_file(path):

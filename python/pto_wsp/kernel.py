@@ -67,6 +67,16 @@ class TileValue(_TileOps):
     shape = property(lambda s: (s.core.rows, s.core.cols))
 
 
+class ScalarConst:
+    """pto.constant(value, dtype) without a shape: a scalar operand of a binary op."""
+
+    def __init__(self, value, dtype):
+        self.value, self.dtype = value, dtype
+
+    def __repr__(self):
+        return f"constant({self.value}, {self.dtype})"
+
+
 class _KernelTrace:
     def __init__(self, kb):
         self.kb = kb
@@ -87,6 +97,8 @@ def _tile(x, loc):
 
 
 def _scalar(x):
+    if isinstance(x, ScalarConst):
+        return x.value
     if isinstance(x, ScalarParamRef):
         return x.param
     if isinstance(x, (int, float)):
@@ -94,7 +106,18 @@ def _scalar(x):
     raise TypeError(f"expected a number or scalar parameter, got {type(x).__name__}")
 
 
+_COMMUTATIVE = ("add", "mul", "max", "min")
+
+
 def _binary(op, a, b, loc, broadcast=""):
+    if not isinstance(a, (TileValue, TileParamRef)) and isinstance(b, (TileValue, TileParamRef)):
+        if op in _COMMUTATIVE:
+            a, b = b, a
+        else:
+            # scalar - tile: the scalar becomes a tile of the other operand's shape.
+            tb = _tile(b, loc)
+            dt = a.dtype if isinstance(a, ScalarConst) else tb.dtype
+            a = TileValue(_kb().fill(tb.rows, tb.cols, dt, _scalar(a), loc))
     ta = _tile(a, loc)
     if isinstance(b, (TileValue, TileParamRef)):
         return TileValue(_kb().binary(op, ta, _tile(b, loc), broadcast, loc))

@@ -40,9 +40,29 @@ class Program:
         from ._loc import caller
         self._p.bind(name, array, caller())
 
+    # 0.1.0's runtime symbol for the channel latency; here latency is part of the
+    # schedule (channel_defaults / channel / Channel(latency=)), fixed at compile().
+    _LATENCY_SYMBOL = "__pto_wsp_channel_latency_cycles"
+
     def set_symbol(self, name, value):
         from ._loc import caller
-        self._p.set_symbol(getattr(name, "name", name), int(value), caller())
+        name = getattr(name, "name", name)
+        if name == self._LATENCY_SYMBOL:
+            return self._check_latency(int(value), caller())
+        self._p.set_symbol(name, int(value), caller())
+
+    def _check_latency(self, value, loc):
+        lat = {0}
+        for d, args, _ in self.workload.schedule:
+            if d == "channel_defaults":
+                lat = {int(args[1])}
+        lat |= {int(args[2]) for d, args, _ in self.workload.schedule if d == "channel_config"}
+        if lat != {value}:
+            where = f"{loc[0]}:{loc[1]}: " if loc else ""
+            raise _core.Error(f"{where}error: {self._LATENCY_SYMBOL} = {value}, but this program's channels were "
+                              f"compiled with latency {sorted(lat)}\nhelp: channel latency is a schedule directive: "
+                              f".channel_defaults(capacity, latency={value}) or Channel(name, latency={value}), "
+                              f"then compile()")
 
     set_symbol_u64 = set_symbol
 
@@ -68,6 +88,11 @@ class Program:
             self._running = False
             self._p.synchronize()
         return self
+
+    def cancel(self):
+        """Stops the run in flight (from another thread): synchronize() / dry_run() then
+        raise KeyboardInterrupt on Ctrl-C, RuntimeError("the run was cancelled") otherwise."""
+        self._p.cancel()
 
     def run(self):
         return self.execute().synchronize().stats

@@ -55,9 +55,13 @@ def fill(rows, cols, dtype, value):
     return _k.TileValue(_k._kb().fill(rows, cols, _dt(dtype), _k._scalar(value), loc))
 
 
-def constant(value, dtype, shape):
-    """A tile of `shape` (rows, cols) filled with `value`."""
+def constant(value, dtype, shape=None):
+    """A tile of `shape` (rows, cols) filled with `value`; without a shape, a scalar
+    constant of `dtype` that takes the shape of the tile it is combined with
+    (pto.mul(t, pto.constant(0.5, f32)) scales t)."""
     loc = caller()
+    if shape is None:
+        return _k.ScalarConst(value, _dt(dtype))
     return _k.TileValue(_k._kb().fill(shape[0], shape[1], _dt(dtype), _k._scalar(value), loc))
 
 

@@ -155,6 +155,7 @@ class Tensor:
                      "uint64": "u64", "bool": "bool"}[str(data.dtype)]
         self.dtype = dtype_name(dtype)
         self.role = role or ("inout" if data is not None else "temp")
+        self.strides = _layout_of(self.name, data, self.shape)
 
     def __getitem__(self, key):
         return TensorView(self, ())[key]
@@ -176,6 +177,24 @@ def _size(s):
         d = _core.Expr(_expr(s.stop)) - _expr(start)
         raise ValueError(f"slice size '{d}' is not a constant; help: write X[a : a + 16] or X.view(offsets, rows, cols)")
     return start, n
+
+
+def _layout_of(name, data, shape):
+    """Element strides of a strided (not C-contiguous) array bound in place, else None
+    (row-major). The array's memory is used as it is: a view such as a transpose or a
+    slice of a larger array keeps writing into that array."""
+    if data is None or not hasattr(data, "strides") or data.flags["C_CONTIGUOUS"]:
+        return None
+    if tuple(data.shape) != tuple(shape):
+        raise ValueError(f"tensor '{name}': shape {tuple(shape)} differs from its strided array's shape "
+                         f"{tuple(data.shape)}; help: give the array's own shape (a strided array is used in place)")
+    out = []
+    for n, st in zip(data.shape, data.strides):
+        if n > 1 and (st <= 0 or st % data.itemsize):
+            raise ValueError(f"tensor '{name}': array strides {data.strides} (bytes) are not positive multiples "
+                             f"of its {data.itemsize}-byte elements; help: pass numpy.ascontiguousarray(a)")
+        out.append(st // data.itemsize if n > 1 else 1)
+    return out
 
 
 class TensorView:
@@ -371,6 +390,15 @@ def slot_load(slot, view, row=0, col=0):
     _emit(_Node("slot_load", caller(), slot=slot, view=_arg_view(view), row=_expr(row), col=_expr(col)))
 
 
+def slot_load_u64(i, view, row=0, col=0):
+    """0.1.0 spelling: slot_u64(i) := view[row, col]."""
+    loc = caller()
+    s = slot_u64(i)
+    _use("slots", s)
+    _use("tensors", view.tensor)
+    _emit(_Node("slot_load", loc, slot=s, view=_arg_view(view), row=_expr(row), col=_expr(col)))
+
+
 def slot_set(slot, value):
     _use("slots", slot)
     _emit(_Node("slot_set", caller(), slot=slot, value=_expr(value)))
@@ -423,10 +451,10 @@ def _replay(nodes, wb, trefs):
 class Workload:
     """A traced workload plus its schedule; .compile() gives a Program."""
 
-    def __init__(self, fn, name, module, args, kwargs):
+    def __init__(self, fn, name, module, args, kwargs, loc=None):
         global _used
         self.name, self.module_name = name, module or name
-        self.loc = caller()
+        self.loc = loc or caller()
         self.schedule = []
         prev_used, _used = _used, {"tensors": {}, "kernels": {}, "symbols": {}, "slots": {}}
         self.body = []
@@ -441,6 +469,10 @@ class Workload:
         self.schedule.append((name, args, caller()))
         return self
 
+    def _directive_at(self, loc, name, *args):
+        self.schedule.append((name, args, loc))
+        return self
+
     def build(self):
         """The IR module (pto_wsp._core.Module) this workload and its schedule describe."""
         mb = _core.ModuleBuilder(self.module_name, self.loc)
@@ -452,6 +484,8 @@ class Workload:
         trefs = {}
         for t in by_order(self.used["tensors"]):
             trefs[t.name] = mb.tensor(t.name, [_expr(d) for d in t.shape], t.dtype, t.role, t.loc)
+            if t.strides is not None:
+                trefs[t.name].strides(t.strides)
         kernels = by_order(self.used["kernels"])
         for k in kernels:
             k.ref = k.declare_in(mb)

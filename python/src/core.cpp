@@ -10,8 +10,10 @@
 #include "pto/wsp/ir/text/Parser.h"
 #include "pto/wsp/ir/text/Printer.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
+#include "pto/wsp/runtime/PlanInterpreter.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
@@ -188,27 +190,71 @@ void bindArray(PyProgram& pp, const std::string& name, const py::object& obj, co
                                        "an array of dtype {} (no copy is made)",
                                        name, ir::dtypeName(d->second), want, got, want));
   }
-  if (!(a.flags() & py::array::c_style))
-    throw py::value_error(fmt::format("tensor '{}': the array is not C-contiguous; help: pass "
-                                      "numpy.ascontiguousarray(a) (arrays are used in place, never copied)",
-                                      name));
+  // The array must have the tensor's layout (row-major unless declared with strides, as
+  // a Tensor(data=a) of a strided array is): it is used in place, never copied.
+  const ssize_t nd = a.ndim();
+  const auto item = static_cast<ssize_t>(a.itemsize());
+  std::vector<int64_t> got;
+  bool positive = true;
+  for (ssize_t i = 0; i < nd; ++i) {
+    got.push_back(a.strides(i) / item);
+    if (a.shape(i) > 1) positive &= a.strides(i) > 0 && a.strides(i) % item == 0;
+  }
+  const pto::wsp::abi::PlanTensor* pt = nullptr;
+  for (const pto::wsp::abi::PlanTensor& t : pp.p.plan().tensors)
+    if (t.name == name) pt = &t;
+  size_t bytes = size_t(a.nbytes());
+  bool sameShape = pt && pt->shapeExprs.empty() && pt->strideExprs.empty() && static_cast<size_t>(nd) == pt->shape.size();
+  for (ssize_t i = 0; i < nd && sameShape; ++i) sameShape = a.shape(i) == pt->shape[size_t(i)];
+  if (sameShape) {
+    bool same = positive;
+    for (ssize_t i = 0; i < nd && same; ++i) same = a.shape(i) <= 1 || got[size_t(i)] == pt->strides[size_t(i)];
+    bool rowMajor = true;
+    int64_t acc = 1;
+    for (size_t i = pt->shape.size(); i-- > 0;) {
+      rowMajor &= pt->shape[i] <= 1 || pt->strides[i] == acc;
+      acc *= std::max<int64_t>(pt->shape[i], 1);
+    }
+    if (!same && rowMajor)
+      throw py::value_error(fmt::format("tensor '{}': the array is not C-contiguous (element strides [{}]); help: pass "
+                                        "numpy.ascontiguousarray(a), or declare the tensor from this array "
+                                        "(Tensor(data=a) takes its strides); arrays are used in place, never copied",
+                                        name, fmt::join(got, ", ")));
+    if (!same)
+      throw py::value_error(fmt::format("tensor '{}' has element strides [{}], got an array with element strides [{}]; "
+                                        "help: pass numpy.ascontiguousarray(a), or declare the tensor from this "
+                                        "array (Tensor(data=a) takes its strides); arrays are used in place, never copied",
+                                        name, fmt::join(pt->strides, ", "), fmt::join(got, ", ")));
+    size_t last = 0;
+    for (ssize_t i = 0; i < nd; ++i) last += size_t(std::max<ssize_t>(a.shape(i) - 1, 0)) * size_t(got[size_t(i)]);
+    bytes = (last + 1) * size_t(item);
+  } else if (!(a.flags() & py::array::c_style)) {
+    throw py::value_error(fmt::format("tensor '{}': the array is not C-contiguous (element strides [{}]); help: pass "
+                                      "numpy.ascontiguousarray(a), or declare the tensor from this array "
+                                      "(Tensor(data=a) takes its strides); arrays are used in place, never copied",
+                                      name, fmt::join(got, ", ")));
+  }
   if (!a.writeable())
     throw py::value_error(fmt::format("tensor '{}': the array is read-only; help: pass a writeable array", name));
   At at(loc);
-  pp.p.bind(name, a.mutable_data(), size_t(a.nbytes()));
+  pp.p.bind(name, a.mutable_data(), bytes);
   pp.bound[name] = obj;
 }
 
-// Waits for the run with the GIL released, polling for Ctrl-C: on KeyboardInterrupt the
-// run is waited out (kernels cannot be preempted) and the interrupt re-raised.
-void waitRun(PyProgram& pp) {
-  auto fut = std::async(std::launch::async, [&pp] { pp.p.synchronize(); });
+// Runs `work` (a blocking Program call) on another thread while this one waits with the
+// GIL released, polling for signals: on Ctrl-C (KeyboardInterrupt) the run is cancelled
+// (Program::cancel: nothing more is issued, the kernels already running finish) and the
+// interrupt raised as soon as the run stopped. cancel() is repeated until then, so a run
+// that had not yet started when the signal came is cancelled too.
+void waitInterruptible(PyProgram& pp, std::function<void()> work) {
+  auto fut = std::async(std::launch::async, std::move(work));
   bool interrupted = false;
   while (true) {
     std::future_status st;
     {
       py::gil_scoped_release nogil;
-      st = fut.wait_for(std::chrono::milliseconds(20));
+      if (interrupted) pp.p.cancel();
+      st = fut.wait_for(std::chrono::milliseconds(10));
     }
     if (st == std::future_status::ready) break;
     if (!interrupted && PyErr_CheckSignals() != 0) {
@@ -219,12 +265,18 @@ void waitRun(PyProgram& pp) {
   if (interrupted) {
     try {
       fut.get();
+    } catch (const rt::RunCancelled&) {
     } catch (...) {
+      // The run failed on its own before the cancel took effect: the interrupt wins.
     }
     PyErr_SetNone(PyExc_KeyboardInterrupt);
     throw py::error_already_set();
   }
   fut.get();
+}
+
+void waitRun(PyProgram& pp) {
+  waitInterruptible(pp, [&pp] { pp.p.synchronize(); });
 }
 
 // Python callables as builder bodies: the builder is passed by reference, never copied.
@@ -347,7 +399,8 @@ PYBIND11_MODULE(_core, m) {
             ViewArg v = t.at(std::move(o));
             return rows ? v.shape(rows, cols) : v;
           },
-          py::arg("offsets"), py::arg("rows") = 0, py::arg("cols") = 0, py::arg("loc") = py::none());
+          py::arg("offsets"), py::arg("rows") = 0, py::arg("cols") = 0, py::arg("loc") = py::none())
+      .def("strides", [](const TensorRef& t, std::vector<int64_t> s) { t.strides(std::move(s)); });
 
   // ---- kernels
   py::class_<TileParam>(m, "TileParam")
@@ -602,10 +655,8 @@ PYBIND11_MODULE(_core, m) {
       .def("set_watchdog", [](PyProgram& pp, uint32_t ms) { pp.p.setWatchdog(ms); })
       .def("execute", [](PyProgram& pp) { pp.p.execute(); })
       .def("synchronize", &waitRun)
-      .def("dry_run", [](PyProgram& pp) {
-        py::gil_scoped_release nogil;
-        pp.p.dryRun();
-      })
+      .def("dry_run", [](PyProgram& pp) { waitInterruptible(pp, [&pp] { pp.p.dryRun(); }); })
+      .def("cancel", [](PyProgram& pp) { pp.p.cancel(); })
       .def("stats", [](const PyProgram& pp) { return jsonToPy(pp.p.stats().toJson()); })
       .def("stats_text", [](const PyProgram& pp) { return pp.p.stats().toText(); })
       .def("trace", [](PyProgram& pp, const std::filesystem::path& out) { pp.p.traceTo(out); })

@@ -1,7 +1,11 @@
 """Runs the programs of pto-wsp 0.1.0 (its examples/<name>/*_example.py with pto_wsp_impl.py
 and golden.py) against this package. PTO_WSP_010_ROOT points at a checkout of 0.1.0; the
 files are copied to a temporary directory and only their import lines are rewritten. Exit 77 (skip) without it.
-Prints one line per program: pass/fail, our total_cycles beside theirs."""
+Prints one line per program: pass/fail, our total_cycles beside theirs.
+
+`compat_010.py NAME...` runs those programs (one ctest case each). A program listed in
+UNSUPPORTED passes its case when it fails the way its entry says (a clear error, never an
+internal one); once it runs, its case fails until it moves out of UNSUPPORTED."""
 import os
 import re
 import shutil
@@ -12,6 +16,20 @@ import tempfile
 PROGRAMS = ["attention", "bgemm", "softmax", "e2e_rmsnorm", "llama", "flashinfer_decode", "deepseek_v3",
             "csp_pipeline", "tensor_data", "validated_matmul", "deepseek_lightning_indexer"]
 
+
+# Programs this package cannot run unchanged: (why, a regex its output must match).
+# docs/python.md lists the same.
+UNSUPPORTED = {
+    "softmax": (
+        "its views logits[b][s][v] of the [B, S/8, 8, V/64, 64] tensor index dim 2 (the tile's 8 rows) with the "
+        "vocab-tile loop and take the 8 x 64 tile from dims 3-4, which hold 4 x 64: the tile runs past dim 3; "
+        "the core refuses the out-of-bounds view at compile() instead of reading the neighbouring rows",
+        r"view of 'T\d+' out of bounds in dim 3: .* but the dim has size 4"),
+    "deepseek_lightning_indexer": (
+        "its TopK kernels are a Python-traced PTO-ISA instruction stream (ptoisa, @ptoisa_kernel) and a "
+        "PTO-ISA C++ body (@kernel(cpp_body_path=)); this package has no PTO-ISA tracer",
+        r"ImportError: cannot import name '(slot_load_u64|ptoisa|ptoisa_kernel)'"),
+}
 
 # 0.1.0 module paths that this package spells differently (import lines only).
 IMPORT_MAP = {"pto_wsp.p_namespace": "pto_wsp", "pto_wsp.types": "pto_wsp", "pto_wsp.kernel": "pto_wsp",
@@ -38,8 +56,11 @@ def main():
     only = sys.argv[1:] or PROGRAMS
     failed = []
     with tempfile.TemporaryDirectory() as tmp:
-        if os.path.isdir(os.path.join(root, "examples", "_harness")):
-            shutil.copytree(os.path.join(root, "examples", "_harness"), os.path.join(tmp, "_harness"))
+        # 0.1.0's harness gates on its own cycle model; ours checks outputs the same way
+        # and prints cycles beside the expectation (compat_harness.py).
+        os.makedirs(os.path.join(tmp, "_harness"))
+        shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "compat_harness.py"),
+                    os.path.join(tmp, "_harness", "harness.py"))
         for name in only:
             src = os.path.join(root, "examples", name)
             dst = os.path.join(tmp, name)
@@ -57,14 +78,22 @@ def main():
             r = subprocess.run([sys.executable, os.path.join(dst, f"{name}_example.py")], cwd=dst, env=env,
                                capture_output=True, text=True, timeout=600)
             out = (r.stdout + r.stderr).strip()
-            tail = out.splitlines()[-3:]
-            # 0.1.0's harness checks the output first, then cycles of its own constant cost
-            # model (not a target): a run that fails only on ":cycles" matched the golden.
-            cycles_only = r.returncode != 0 and f"{name}:cycles:" in out and f"{name}:output" not in out
-            ok = r.returncode == 0 or cycles_only
-            note = " (output matches the golden; cycles are 0.1.0's cost model)" if cycles_only else ""
+            tail = [ln for ln in out.splitlines() if ":cycles:" in ln or ": output PASS" in ln] or out.splitlines()[-3:]
+            ok = r.returncode == 0 and "output PASS" in out
+            note = ""
+            if name in UNSUPPORTED:
+                why, pattern = UNSUPPORTED[name]
+                internal = "internal error" in out.lower() or "Segmentation" in out
+                expected = not ok and re.search(pattern, out) is not None and not internal
+                print(f"{name}: {'unsupported as documented' if expected else 'FAIL'} ({why}): " + " | ".join(tail))
+                if not expected:
+                    if ok:
+                        print(f"{name}: it runs now: move it out of UNSUPPORTED (and docs/python.md)")
+                    failed.append(name)
+                continue
             print(f"{name}: {'pass' if ok else 'FAIL'}{note}: " + " | ".join(tail))
             if not ok:
+                print(out)
                 failed.append(name)
     print(f"{len(only) - len(failed)} of {len(only)} pass; failing: {', '.join(failed) or 'none'}")
     return 1 if failed else 0

@@ -367,7 +367,7 @@ std::string checkNode(const Plan& p, const PlanProcess& pr, const PlanNode& n, c
     return fmt::format("{}: location {} (only {})", path, n.loc, p.locations.entries.size());
   auto viewOk = [&](const PlanView& v) -> std::string {
     if (v.tensor >= p.tensors.size()) return fmt::format("{}: view of tensor {} (only {})", path, v.tensor, p.tensors.size());
-    if (v.offsets.size() != v.extents.size() || v.offsets.empty() || v.offsets.size() > 4)
+    if (v.offsets.size() != v.extents.size() || v.offsets.empty() || v.offsets.size() > kMaxTensorRank)
       return fmt::format("{}: view has {} offsets and {} extents", path, v.offsets.size(), v.extents.size());
     for (const auto& o : v.offsets)
       if (auto e = ck(o, "view offset"); !e.empty()) return e;
@@ -451,7 +451,7 @@ std::string validatePlan(const Plan& p) {
   for (size_t c = 0; c < p.channels.size(); ++c)
     if (p.channels[c].capacity == 0) return fmt::format("channel '{}' has capacity 0", p.channels[c].name);
   for (const auto& t : p.tensors) {
-    if (t.shape.empty() || t.shape.size() > 4 || t.strides.size() != t.shape.size())
+    if (t.shape.empty() || t.shape.size() > kMaxTensorRank || t.strides.size() != t.shape.size())
       return fmt::format("tensor '{}' has rank {} and {} strides", t.name, t.shape.size(), t.strides.size());
     if ((!t.shapeExprs.empty() && t.shapeExprs.size() != t.shape.size()) ||
         (!t.strideExprs.empty() && t.strideExprs.size() != t.shape.size()))

@@ -254,6 +254,8 @@ detail::RunInputs runInputs(Program::Impl& im, bool dryRun, const SourceLoc& loc
   in.graphTasks = im.graphTasks;
   in.progress = &im.issued;
   im.issued.store(0, std::memory_order_relaxed);
+  im.cancelRequested.store(false);
+  in.cancel = &im.cancelRequested;
   return in;
 }
 
@@ -285,6 +287,8 @@ void Program::execute() {
 void Program::synchronize() {
   if (std::exception_ptr e = impl_->join()) std::rethrow_exception(e);
 }
+
+void Program::cancel() { impl_->cancelRequested.store(true); }
 
 ProgramStats Program::dryRun() {
   Impl& im = *impl_;

@@ -31,6 +31,7 @@ struct RunInputs {
   std::filesystem::path graphPath;  // empty: no task graph
   uint64_t graphTasks = 0;          // the graph's task limit
   std::atomic<uint64_t>* progress = nullptr;  // tasks issued so far (Program::tasksIssued)
+  const std::atomic<bool>* cancel = nullptr;  // Program::cancel()'s flag
 };
 
 // What a finished run left behind.
@@ -83,6 +84,7 @@ struct Program::Impl {
 
   // --- the run in flight / the last finished run ---------------------------------------
   std::thread worker;
+  std::atomic<bool> cancelRequested{false};  // cancel(): read by the run in flight
   std::exception_ptr error;
   std::optional<detail::RunOutputs> running;  // written by the worker thread only
   double runStartMs = 0;

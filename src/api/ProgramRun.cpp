@@ -136,6 +136,7 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
   cfg.tensorBase = in.tensorBase;
   cfg.symbols = in.symbols;
   cfg.slots = in.slots;
+  cfg.cancel = in.cancel;
   rt::PlanInterpreter interp(plan, std::move(cfg));
   rt::PlanRunResult r = interp.runOrThrow();
   RunOutputs out;

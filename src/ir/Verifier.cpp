@@ -123,6 +123,9 @@ void ModuleVerifier::checkCrossKindNames() {
 void ModuleVerifier::checkTensor(const Tensor& t) {
   std::string what = fmt::format("tensor '{}'", t.name);
   if (t.shape.empty()) out_.error(t.loc, fmt::format("{}: rank 0", what)).help("give at least one dimension");
+  if (t.shape.size() > kMaxTensorRank)
+    out_.error(t.loc, fmt::format("{}: rank {} is more than the limit of {}", what, t.shape.size(), kMaxTensorRank))
+        .help("merge dimensions that are always indexed together (limits: docs/wsp-format.md)");
   for (size_t d = 0; d < t.shape.size(); ++d) {
     checkNames(t.shape[d], t.loc, fmt::format("{} dim {}", what, d), /*allowVars=*/false, /*allowSlots=*/false);
     if (auto c = asConstInt(t.shape[d]); c && *c < 1)

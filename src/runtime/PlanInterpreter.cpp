@@ -385,6 +385,10 @@ PlanRunResult PlanInterpreter::Impl::runLoop() {
   PlanRunResult res;
   std::vector<uint32_t> order;
   for (;;) {
+    if (m.cfg.cancel != nullptr && m.cfg.cancel->load(std::memory_order_relaxed)) {
+      m.eng.drain();  // issued kernels touch caller memory: never return while one runs
+      throw RunCancelled();
+    }
     order.clear();
     for (uint32_t p = 0; p < m.procs.size(); ++p)
       if (!m.procs[p].finished) order.push_back(p);

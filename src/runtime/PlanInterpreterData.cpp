@@ -7,9 +7,46 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace pto::wsp::rt {
+
+namespace {
+
+// A Region has at most kMaxRank dims. A box of a higher-rank tensor tracks its leading
+// dims as one, linearised row-major over the tensor's shape: the bounding box of the
+// folded dims, exact when every folded dim but the innermost has extent 1 (as in a
+// view that indexes them, X[b][h][s]), a superset (extra dependencies, never missing
+// ones) otherwise. Addresses always use the full-rank indices.
+Region boxRegion(uint32_t tensor, Access mode, const int64_t* lo, const int64_t* hi, size_t rank,
+                 const std::vector<int64_t>& shape) {
+  Region r;
+  r.tensor = tensor;
+  r.mode = mode;
+  if (rank <= kMaxRank) {
+    r.rank = static_cast<uint8_t>(rank);
+    std::copy(lo, lo + rank, r.lo.begin());
+    std::copy(hi, hi + rank, r.hi.begin());
+    return r;
+  }
+  const size_t fold = rank - kMaxRank + 1;  // dims [0, fold) become dim 0
+  int64_t flo = 0, flast = 0;
+  for (size_t d = 0; d < fold; ++d) {
+    flo = flo * shape[d] + lo[d];
+    flast = flast * shape[d] + (hi[d] - 1);
+  }
+  r.rank = static_cast<uint8_t>(kMaxRank);
+  r.lo[0] = flo;
+  r.hi[0] = flast + 1;
+  for (size_t d = fold; d < rank; ++d) {
+    r.lo[d - fold + 1] = lo[d];
+    r.hi[d - fold + 1] = hi[d];
+  }
+  return r;
+}
+
+}  // namespace
 
 // Element `index` (row-major over the run's shape) of a tensor, once every unretired
 // task writing it has finished: ragged lengths and CSR indptr / indices are data.
@@ -30,18 +67,17 @@ int64_t PlanInterpreter::Impl::loadElement(uint32_t p, uint32_t tensor, int64_t 
   if (t.elem == ElemKind::Float)
     throw UserError(makeError({}, fmt::format("tensor '{}' is read as an integer but holds floats", t.name))
                         .help("lengths / indptr / indices tensors must have an integer dtype"));
-  Region r;
-  r.tensor = tensor;
-  r.rank = static_cast<uint8_t>(rt.shape.size());
-  r.mode = Access::Read;
+  const size_t rank = rt.shape.size();
+  std::array<int64_t, abi::kMaxTensorRank> lo{}, hi{};
   int64_t rem = index, off = 0;
-  for (int d = r.rank - 1; d >= 0; --d) {
-    int64_t i = rem % rt.shape[static_cast<size_t>(d)];
-    rem /= rt.shape[static_cast<size_t>(d)];
-    r.lo[d] = i;
-    r.hi[d] = i + 1;
-    off += i * rt.strides[static_cast<size_t>(d)];
+  for (size_t d = rank; d-- > 0;) {
+    int64_t i = rem % rt.shape[d];
+    rem /= rt.shape[d];
+    lo[d] = i;
+    hi[d] = i + 1;
+    off += i * rt.strides[d];
   }
+  Region r = boxRegion(tensor, Access::Read, lo.data(), hi.data(), rank, rt.shape);
   eng.awaitRegion(p, r);
   const char* src = rt.base + off * t.elemBytes;
   switch (t.elemBytes) {
@@ -70,21 +106,19 @@ int64_t PlanInterpreter::Impl::loadElement(uint32_t p, uint32_t tensor, int64_t 
 
 Region PlanInterpreter::Impl::viewRegion(const Proc& pr, const PlanView& v, Access mode,
                                          std::vector<int64_t>* lo) {
-  Region r;
-  r.tensor = v.tensor;
-  r.rank = static_cast<uint8_t>(v.offsets.size());
-  r.mode = mode;
-  for (size_t d = 0; d < v.offsets.size(); ++d) {
-    r.lo[d] = eval(pr, v.offsets[d]);
-    r.hi[d] = r.lo[d] + v.extents[d];
-    if (lo) lo->push_back(r.lo[d]);
-    const auto& shape = tensors[v.tensor].shape;
-    if (d < shape.size() && (r.lo[d] < 0 || r.hi[d] > shape[d]))
+  const size_t rank = v.offsets.size();
+  std::array<int64_t, abi::kMaxTensorRank> l{}, h{};
+  const auto& shape = tensors[v.tensor].shape;
+  for (size_t d = 0; d < rank; ++d) {
+    l[d] = eval(pr, v.offsets[d]);
+    h[d] = l[d] + v.extents[d];
+    if (lo) lo->push_back(l[d]);
+    if (d < shape.size() && (l[d] < 0 || h[d] > shape[d]))
       throw UserError(makeError({}, fmt::format("view of tensor '{}' is out of bounds in dim {}: [{}, {}) of {}",
-                                                plan.tensors[v.tensor].name, d, r.lo[d], r.hi[d], shape[d]))
+                                                plan.tensors[v.tensor].name, d, l[d], h[d], shape[d]))
                           .help("check the view's offset expressions and the symbols/slots they read"));
   }
-  return r;
+  return boxRegion(v.tensor, mode, l.data(), h.data(), rank, shape);
 }
 
 // Issues one Call node. Blocked leaves no trace.
@@ -161,29 +195,31 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
 // slot = element (row, col) of the view (rank-1 views: col indexes it), once its writer
 // has finished (semantic time and host).
 void PlanInterpreter::Impl::slotLoad(uint32_t p, Proc& pr, const PlanNode& n) {
-  Region r = viewRegion(pr, n.views[0], Access::Read, nullptr);
+  const PlanView& v = n.views[0];
+  std::vector<int64_t> lo;
+  viewRegion(pr, v, Access::Read, &lo);
   const int64_t row = eval(pr, n.row), col = eval(pr, n.col);
-  Region e = r;
-  const int dims = r.rank;
-  for (int d = 0; d < dims; ++d) {
+  const size_t dims = lo.size();
+  std::array<int64_t, abi::kMaxTensorRank> el{}, eh{};
+  for (size_t d = 0; d < dims; ++d) {
     int64_t off = 0;
-    if (d == dims - 1) off = col;
-    else if (d == dims - 2) off = row;
-    e.lo[d] = r.lo[d] + off;
-    e.hi[d] = e.lo[d] + 1;
-    if (off < 0 || e.hi[d] > r.hi[d])
+    if (d + 1 == dims) off = col;
+    else if (d + 2 == dims) off = row;
+    el[d] = lo[d] + off;
+    eh[d] = el[d] + 1;
+    if (off < 0 || eh[d] > lo[d] + v.extents[d])
       throw UserError(makeError({}, fmt::format("slot_load element ({}, {}) is outside the view", row, col))
                           .help("row/col index the view, not the tensor"));
   }
-  eng.awaitRegion(p, e);
+  const RunTensor& t = tensors[v.tensor];
+  eng.awaitRegion(p, boxRegion(v.tensor, Access::Read, el.data(), eh.data(), dims, t.shape));
   uint64_t val = slots[n.slot];  // dry run without memory: the slot keeps its value
-  const RunTensor& t = tensors[r.tensor];
   if (t.base) {
     int64_t off = 0;
-    for (int d = 0; d < dims && d < static_cast<int>(t.strides.size()); ++d) off += e.lo[d] * t.strides[d];
+    for (size_t d = 0; d < dims && d < t.strides.size(); ++d) off += el[d] * t.strides[d];
     val = 0;
-    std::memcpy(&val, t.base + off * plan.tensors[r.tensor].elemBytes,
-                std::min<size_t>(plan.tensors[r.tensor].elemBytes, 8));
+    std::memcpy(&val, t.base + off * plan.tensors[v.tensor].elemBytes,
+                std::min<size_t>(plan.tensors[v.tensor].elemBytes, 8));
   }
   slots[n.slot] = val;
 }

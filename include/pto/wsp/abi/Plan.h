@@ -20,6 +20,7 @@
 #include "pto/wsp/abi/ScheduleConfig.h"
 #include "pto/wsp/support/Diagnostic.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -58,6 +59,10 @@ enum class ElemKind : uint8_t { Float, Signed, Unsigned, Bool };
 // shape / strides / bytes are the values for the symbols' default values. A tensor whose
 // shape depends on symbols also carries shapeExprs / strideExprs (over symbols only):
 // the runtime evaluates them once per run, so a dynamic size never re-lowers.
+// Tensors and views have rank 1..kMaxTensorRank (the runtime tracks the leading dims of
+// a rank > 4 tensor's regions as one, runtime/PlanInterpreter).
+inline constexpr size_t kMaxTensorRank = 8;
+
 struct PlanTensor {
   std::string name;
   uint8_t dtype = 0;        // ir::DType code (the compiler's), opaque to the runtime

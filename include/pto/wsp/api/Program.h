@@ -127,6 +127,12 @@ class Program {
   // Semantic time only: runs the plan without executing kernels (slot loads still read
   // bound memory). Synchronous.
   ProgramStats dryRun();
+  // Asks the run in flight (execute() or a dry run on another thread) to stop: it issues
+  // nothing more, waits for the kernels already running, and then synchronize() /
+  // dryRun() throws rt::RunCancelled (runtime/PlanInterpreter.h) and the stats keep the
+  // previous run. The one call that may come from another thread; a no-op when idle (the
+  // next run starts uncancelled).
+  void cancel();
 
   ProgramStats stats() const;        // of the last finished run (execute or dry run)
   uint64_t slot(std::string_view name, std::source_location where = std::source_location::current()) const;  // after the last run

@@ -7,6 +7,7 @@
 #include "pto/wsp/ir/Module.h"
 #include "pto/wsp/support/Diagnostic.h"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace pto::wsp::ir {
@@ -14,6 +15,7 @@ namespace pto::wsp::ir {
 // Limits on counts that size memory or time (docs/wsp-format.md, "Limits"); larger
 // values are located verifier errors, so nothing is allocated for them.
 inline constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 40;  // one tensor, at the symbols' defaults
+inline constexpr size_t kMaxTensorRank = 8;                     // dims of one tensor (abi::kMaxTensorRank)
 inline constexpr int64_t kMaxAxisExtent = int64_t(1) << 32;     // a dense(N) axis
 inline constexpr int64_t kMaxReplicas = 65536;                  // replicate P N
 inline constexpr int64_t kMaxDispatchWorkers = 65536;           // dispatch ...(workers = N)

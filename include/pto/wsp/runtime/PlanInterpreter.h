@@ -14,7 +14,9 @@
 #include "pto/wsp/runtime/Engine.h"
 #include "pto/wsp/runtime/Profile.h"
 
+#include <atomic>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 namespace pto::wsp::rt {
@@ -37,6 +39,17 @@ struct PlanRunConfig {
   std::vector<void*> tensorBase = {};
   std::vector<int64_t> symbols = {};       // overrides the plan defaults (by index)
   std::vector<uint64_t> slots = {};        // initial slot values (by index; default PlanSlot::init)
+  // Set from any thread to stop the run: the interpreter issues nothing more, waits for
+  // the tasks already issued (a kernel cannot be preempted) and throws RunCancelled.
+  // Borrowed; null = the run cannot be cancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Thrown by PlanInterpreter::run when PlanRunConfig::cancel was set: the run stopped
+// early, its results are incomplete and none are returned.
+class RunCancelled : public std::runtime_error {
+ public:
+  RunCancelled() : std::runtime_error("the run was cancelled") {}
 };
 
 struct PlanRunResult {
@@ -57,7 +70,7 @@ class PlanInterpreter {
   PlanInterpreter(const PlanInterpreter&) = delete;
   PlanInterpreter& operator=(const PlanInterpreter&) = delete;
 
-  // Runs to completion or deadlock (never hangs). User errors in the plan's runtime
+  // Runs to completion or deadlock (never hangs), or throws RunCancelled. User errors in the plan's runtime
   // values (division by zero, send on a closed channel, ...) throw UserError located at
   // the plan node they come from (the plan's location table); a deadlock report names
   // the workload, each blocked process and channel, and each kernel still running.
