@@ -68,8 +68,7 @@ int64_t PlanInterpreter::Impl::loadElement(uint32_t p, uint32_t tensor, int64_t 
   }
 }
 
-Region PlanInterpreter::Impl::viewRegion(const Proc& pr, const PlanView& v, Access mode,
-                                         std::vector<int64_t>* lo) {
+Region PlanInterpreter::Impl::viewRegion(const Proc& pr, const PlanView& v, Access mode) {
   Region r;
   r.tensor = v.tensor;
   r.rank = static_cast<uint8_t>(v.offsets.size());
@@ -77,7 +76,6 @@ Region PlanInterpreter::Impl::viewRegion(const Proc& pr, const PlanView& v, Acce
   for (size_t d = 0; d < v.offsets.size(); ++d) {
     r.lo[d] = eval(pr, v.offsets[d]);
     r.hi[d] = r.lo[d] + v.extents[d];
-    if (lo) lo->push_back(r.lo[d]);
     const auto& shape = tensors[v.tensor].shape;
     if (d < shape.size() && (r.lo[d] < 0 || r.hi[d] > shape[d]))
       throw UserError(makeError({}, fmt::format("view of tensor '{}' is out of bounds in dim {}: [{}, {}) of {}",
@@ -93,7 +91,6 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
   regionScratch.clear();
   argScratch.clear();
   size_t vi = 0, si = 0;
-  std::vector<int64_t> lo;
   for (const PlanParam& pa : k.params) {
     if (pa.kind == ParamKind::Scalar) {
       argScratch.push_back(static_cast<uint64_t>(eval(pr, n.scalars[si++])));
@@ -101,13 +98,12 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
     }
     const PlanView& v = n.views[vi++];
     Access m = pa.kind == ParamKind::In ? Access::Read : pa.kind == ParamKind::Out ? Access::Write : Access::ReadWrite;
-    lo.clear();
-    regionScratch.push_back(viewRegion(pr, v, m, &lo));
+    const Region& reg = regionScratch.emplace_back(viewRegion(pr, v, m));
     const RunTensor& t = tensors[v.tensor];
     uint64_t base = 0;
     if (t.base) {
       int64_t off = 0;
-      for (size_t d = 0; d < lo.size() && d < t.strides.size(); ++d) off += lo[d] * t.strides[d];
+      for (size_t d = 0; d < reg.rank && d < t.strides.size(); ++d) off += reg.lo[d] * t.strides[d];
       base = reinterpret_cast<uint64_t>(t.base + off * plan.tensors[v.tensor].elemBytes);
     }
     const size_t r = t.strides.size();
@@ -161,7 +157,7 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
 // slot = element (row, col) of the view (rank-1 views: col indexes it), once its writer
 // has finished (semantic time and host).
 void PlanInterpreter::Impl::slotLoad(uint32_t p, Proc& pr, const PlanNode& n) {
-  Region r = viewRegion(pr, n.views[0], Access::Read, nullptr);
+  Region r = viewRegion(pr, n.views[0], Access::Read);
   const int64_t row = eval(pr, n.row), col = eval(pr, n.col);
   Region e = r;
   const int dims = r.rank;
