@@ -4,7 +4,7 @@ set -euo pipefail
 PKGS=(g++ cmake ninja-build clang libclang-rt-14-dev
       libgtest-dev libgmock-dev libbenchmark-dev valgrind
       nlohmann-json3-dev libcli11-dev libfmt-dev libxxhash-dev
-      libtbb-dev libopenblas-dev graphviz
+      libtbb-dev libopenblas-dev graphviz libstarpu-dev pkg-config
       pybind11-dev python3-dev python3-numpy python3-pytest
       mlir-19-tools)  # mlir-opt-19: checks the aie target's MLIR (tests/aie)
 missing=()

@@ -3,17 +3,21 @@
 //   (a) ours, explicit edges: HostExecutor directly, and the Engine with explicit deps;
 //   (b) ours, TensorMap inference: the Engine, tasks declare regions instead of edges;
 //   (c) oneTBB flow graph (continue_node chain / broadcast_node fan-out + join);
+//   (e) StarPU, dependencies implicit from access modes on data handles (its TensorMap)
+//       and explicit by tags (StarpuComparator.h; absent when not found at configure time);
 //   (d) the Engine alone (dry run: semantic clock, no executor), both ways, so that
 //       the share of (a') and (b) that is the semantic clock is measured in the run;
 // plus the Engine's dry-run speed and peak RSS for 10M vs 100k tasks at window 4096
 // (each measured in a fresh child process: the binary re-executes itself).
 //
 //   bench_runtime [--tasks N] [--threads T] [--reps R] [--width K] [--window W]
-//                 [--only chain|fan|dry|rss]
-// Prints ns/task (best and median of R runs) and ratios against oneTBB. Figures and
+//                 [--only chain|fan|dry|rss] [--starpu-tasks N]
+// Prints ns/task (best and median of R runs) and ratios against oneTBB and StarPU. Figures and
 // the exact commands are recorded in docs/performance.md, section "Runtime".
 #include "pto/wsp/runtime/Engine.h"
 #include "pto/wsp/runtime/host/HostExecutor.h"
+
+#include "StarpuComparator.h"
 
 #include <fmt/format.h>
 #include <oneapi/tbb/flow_graph.h>
@@ -51,6 +55,9 @@ struct Opts {
   // default and pto-runtime's task window. The RSS runs use 4096 (the target's size).
   uint32_t window = 16384;
   std::string only;
+  // StarPU's per-task cost is microseconds: it runs fewer tasks (ns/task is what is
+  // compared; the shapes are the same).
+  size_t starpuTasks = 50'000;
 };
 
 // CPU time of the calling thread (ns): for the Engine runs, the orchestrator's own
@@ -274,26 +281,44 @@ struct TbbTimes {
 };
 
 using CNode = flow::continue_node<flow::continue_msg>;
-const auto kEmptyBody = [](const flow::continue_msg&) { return flow::continue_msg(); };
 
+[[noreturn]] void tbbWrong(const std::string& what) {
+  std::fprintf(stderr, "oneTBB: %s\n", what.c_str());
+  std::abort();
+}
+
+// Each body checks what its edges promise, with plain loads and stores on data no two
+// concurrent bodies share (the edges order the rest): the chain's node i sees i - 1 as
+// the latest node run; a fan middle marks its own slot with its block, and the sink finds
+// every slot of its block marked. The run checks the counts afterwards.
 TbbTimes tbbChain(const Opts& o) {
   tbb::global_control gc(tbb::global_control::max_allowed_parallelism, o.threads);
+  uint64_t last = 0, wrong = 0;
   const auto t0 = Clock::now();
   flow::graph g;
   std::deque<CNode> nodes;
   for (size_t i = 0; i < o.tasks; ++i) {
-    nodes.emplace_back(g, kEmptyBody);
+    nodes.emplace_back(g, [&last, &wrong, i = uint64_t{i} + 1](const flow::continue_msg&) {
+      if (last + 1 != i) ++wrong;
+      last = i;
+      return flow::continue_msg();
+    });
     if (i > 0) flow::make_edge(nodes[i - 1], nodes[i]);
   }
   const auto t1 = Clock::now();
   nodes.front().try_put(flow::continue_msg());
   g.wait_for_all();
   const double n = static_cast<double>(o.tasks);
-  return {nsSince(t1) / n, nsSince(t0) / n};
+  const TbbTimes t{nsSince(t1) / n, nsSince(t0) / n};
+  if (last != o.tasks || wrong != 0)
+    tbbWrong(fmt::format("chain ran up to {} of {}, {} out of order", last, o.tasks, wrong));
+  return t;
 }
 
 TbbTimes tbbFan(const Opts& o) {
   tbb::global_control gc(tbb::global_control::max_allowed_parallelism, o.threads);
+  std::vector<uint64_t> marks(o.width, 0);
+  uint64_t sinks = 0, wrong = 0;
   const auto t0 = Clock::now();
   flow::graph g;
   std::deque<flow::broadcast_node<flow::continue_msg>> srcs;
@@ -302,10 +327,18 @@ TbbTimes tbbFan(const Opts& o) {
   for (size_t b = 0; b < fanBlocks(o); ++b) {
     srcs.emplace_back(g);
     if (prevSink != nullptr) flow::make_edge(*prevSink, srcs.back());
-    nodes.emplace_back(g, kEmptyBody);
+    nodes.emplace_back(g, [&, blk = uint64_t{b} + 1](const flow::continue_msg&) {
+      for (const uint64_t m : marks)
+        if (m != blk) ++wrong;
+      ++sinks;
+      return flow::continue_msg();
+    });
     CNode& sink = nodes.back();
     for (uint32_t i = 0; i < o.width; ++i) {
-      nodes.emplace_back(g, kEmptyBody);
+      nodes.emplace_back(g, [slot = &marks[i], blk = uint64_t{b} + 1](const flow::continue_msg&) {
+        *slot = blk;
+        return flow::continue_msg();
+      });
       flow::make_edge(srcs.back(), nodes.back());
       flow::make_edge(nodes.back(), sink);
     }
@@ -315,7 +348,11 @@ TbbTimes tbbFan(const Opts& o) {
   srcs.front().try_put(flow::continue_msg());
   g.wait_for_all();
   const double n = static_cast<double>(fanTasks(o));
-  return {nsSince(t1) / n, nsSince(t0) / n};
+  const TbbTimes t{nsSince(t1) / n, nsSince(t0) / n};
+  if (sinks != fanBlocks(o) || wrong != 0)
+    tbbWrong(fmt::format("fan ran {} of {} sinks, {} middles unfinished at their sink", sinks,
+                         fanBlocks(o), wrong));
+  return t;
 }
 
 // ---------------------------------------------------------------- reporting
@@ -338,6 +375,9 @@ void benchShape(const Opts& o, bool fan) {
              fan ? fanTasks(o) : o.tasks, o.threads, o.window,
              fan ? fmt::format(", width {}", o.width) : std::string());
   std::vector<double> tbbRun, tbbAll, a, ae, b, ra, rae, rb, cae, cb, de, di;
+  std::vector<double> spData, spTags, rbData, raeTags;
+  const bool sp = bench::starpuAvailable();
+  const size_t spBlocks = std::max<size_t>(1, o.starpuTasks / (o.width + 2));
   for (int i = 0; i < o.reps; ++i) {
     const TbbTimes t = fan ? tbbFan(o) : tbbChain(o);
     tbbRun.push_back(t.execNs);
@@ -351,6 +391,14 @@ void benchShape(const Opts& o, bool fan) {
     // change can remove.
     de.push_back(fan ? engineFan(o, false, nullptr) : engineChain(o, o.tasks, false, nullptr));
     di.push_back(fan ? engineFan(o, true, nullptr) : engineChain(o, o.tasks, true, nullptr));
+    if (sp) {
+      spData.push_back(fan ? bench::starpuFan(spBlocks, o.width, o.threads, o.window, false)
+                           : bench::starpuChain(o.starpuTasks, o.threads, o.window, false));
+      spTags.push_back(fan ? bench::starpuFan(spBlocks, o.width, o.threads, o.window, true)
+                           : bench::starpuChain(o.starpuTasks, o.threads, o.window, true));
+      rbData.push_back(b.back() / spData.back());
+      raeTags.push_back(ae.back() / spTags.back());
+    }
     ra.push_back(a.back() / t.execNs);
     rae.push_back(ae.back() / t.execNs);
     rb.push_back(b.back() / t.execNs);
@@ -367,6 +415,21 @@ void benchShape(const Opts& o, bool fan) {
              "  (a') {:.2f} / {:.2f}  (b) {:.2f} / {:.2f}\n",
              summarize(ra).median, summarize(ra).best, summarize(rae).median,
              summarize(rae).best, summarize(rb).median, summarize(rb).best);
+  if (sp) {
+    const Result d = summarize(spData), g = summarize(spTags);
+    fmt::print("  {:<44} {:8.1f} ns/task (median {:8.1f})   {} tasks\n",
+               "(e) StarPU, data handles (implicit deps)", d.best, d.median,
+               fan ? spBlocks * (o.width + 2) : o.starpuTasks);
+    fmt::print("  {:<44} {:8.1f} ns/task (median {:8.1f})   {} tasks\n",
+               "(e') StarPU, tags (explicit deps)", g.best, g.median,
+               fan ? spBlocks * (o.width + 2) : o.starpuTasks);
+    fmt::print("  per-repetition ratio vs StarPU (median / best): (a') vs tags {:.3f} / {:.3f}"
+               "  (b) vs data handles {:.3f} / {:.3f}\n",
+               summarize(raeTags).median, summarize(raeTags).best, summarize(rbData).median,
+               summarize(rbData).best);
+  } else {
+    fmt::print("  {}\n", bench::starpuDescription());
+  }
   fmt::print("  orchestrator thread CPU ns/task (best): (a') {:.1f}  (b) {:.1f}\n",
              summarize(cae).best, summarize(cb).best);
   fmt::print("  ratios vs oneTBB build + run (best): (a) {:.2f}  (a') {:.2f}  (b) {:.2f}\n",
@@ -469,13 +532,14 @@ int main(int argc, char** argv) {
     else if (a == "--width") o.width = static_cast<uint32_t>(std::stoul(val()));
     else if (a == "--window") o.window = static_cast<uint32_t>(std::stoul(val()));
     else if (a == "--only") o.only = val();
+    else if (a == "--starpu-tasks") o.starpuTasks = std::stoull(val());
     else if (a == "--rss-child") {
       const std::string mode = val();
       return rssChild(o, mode, std::stoull(val()));
     } else {
       std::fprintf(stderr,
                    "usage: %s [--tasks N] [--threads T] [--reps R] [--width K] [--window W] "
-                   "[--only chain|fan|dry|rss|exec]\n",
+                   "[--only chain|fan|dry|rss|exec] [--starpu-tasks N]\n",
                    argv[0]);
       return 2;
     }
@@ -487,6 +551,7 @@ int main(int argc, char** argv) {
     line("(a) HostExecutor fan-out/fan-in", f, 0);
     return 0;
   }
+  fmt::print("comparators: oneTBB flow graph; {}\n\n", bench::starpuDescription());
   if (o.only.empty() || o.only == "chain") benchShape(o, false);
   if (o.only.empty() || o.only == "fan") benchShape(o, true);
   if (o.only.empty() || o.only == "dry") benchDry(o);

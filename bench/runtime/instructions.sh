@@ -7,6 +7,7 @@
 #
 #   bench/runtime/instructions.sh [BUILD_DIR]       (default build/ci)
 #   N=100000 E2E_N=100000 bench/runtime/instructions.sh
+#   ONLY='ptowsp' bench/runtime/instructions.sh     (only the rows whose name matches)
 #
 # Budgets are printed beside each figure ("-": none); the script exits 1 when one is exceeded.
 # valgrind cannot execute AVX-512, so the kernels `ptowsp run` compiles for the
@@ -18,6 +19,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build/ci}
 N=${N:-100000}
 E2E_N=${E2E_N:-100000}
+ONLY=${ONLY:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -51,6 +53,7 @@ printf '%-46s %10s %8s  %s\n' "workload" "instr/task" "budget" ""
 row() {  # row NAME BUDGET N THREAD CMD-WITH-@N@...
   local name=$1 budget=$2 n=$3 which=$4; shift 4
   local a b per verdict
+  [[ -z $ONLY || $name =~ $ONLY ]] || return 0
   a=$(instr "$which" "${@//@N@/$n}")
   b=$(instr "$which" "${@//@N@/$((2 * n))}")
   per=$(( (b - a) / n ))

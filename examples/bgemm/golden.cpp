@@ -13,11 +13,13 @@ TensorSet compute(const TensorSet& in) {
   const size_t k = static_cast<size_t>(a.shape[2]);
   const size_t n = static_cast<size_t>(b.shape[2]);
   HostTensor c = HostTensor::make("f32", {a.shape[0], a.shape[1], b.shape[2]});
+  // Decoded once, not per use in the inner loop.
+  const std::vector<double> av = a.toDoubles(), bv = b.toDoubles();
   for (size_t bi = 0; bi < batches; ++bi)
     for (size_t i = 0; i < m; ++i)
       for (size_t j = 0; j < n; ++j) {
         double acc = 0;
-        for (size_t p = 0; p < k; ++p) acc += a.get((bi * m + i) * k + p) * b.get((bi * k + p) * n + j);
+        for (size_t p = 0; p < k; ++p) acc += av[(bi * m + i) * k + p] * bv[(bi * k + p) * n + j];
         c.set((bi * m + i) * n + j, acc);
       }
   return {{"C", c}};

@@ -64,22 +64,50 @@ double decodeSmallFloat(uint16_t bits, int ebits, int mbits) {
 }
 
 enum class Kind { Float, Signed, Unsigned, Bool };
+enum class Code : uint8_t { F16, BF16, F32, F64, I8, I16, I32, I64, U8, U16, U32, U64, Bool };
 struct DTypeInfo {
   const char* name;
   size_t bytes;
   Kind kind;
+  Code code;
 };
 constexpr DTypeInfo kDTypes[] = {
-    {"f16", 2, Kind::Float}, {"bf16", 2, Kind::Float}, {"f32", 4, Kind::Float},
-    {"f64", 8, Kind::Float}, {"i8", 1, Kind::Signed},  {"i16", 2, Kind::Signed},
-    {"i32", 4, Kind::Signed}, {"i64", 8, Kind::Signed}, {"u8", 1, Kind::Unsigned},
-    {"u16", 2, Kind::Unsigned}, {"u32", 4, Kind::Unsigned}, {"u64", 8, Kind::Unsigned},
-    {"bool", 1, Kind::Bool},
+    {"f16", 2, Kind::Float, Code::F16},      {"bf16", 2, Kind::Float, Code::BF16},
+    {"f32", 4, Kind::Float, Code::F32},      {"f64", 8, Kind::Float, Code::F64},
+    {"i8", 1, Kind::Signed, Code::I8},       {"i16", 2, Kind::Signed, Code::I16},
+    {"i32", 4, Kind::Signed, Code::I32},     {"i64", 8, Kind::Signed, Code::I64},
+    {"u8", 1, Kind::Unsigned, Code::U8},     {"u16", 2, Kind::Unsigned, Code::U16},
+    {"u32", 4, Kind::Unsigned, Code::U32},   {"u64", 8, Kind::Unsigned, Code::U64},
+    {"bool", 1, Kind::Bool, Code::Bool},
 };
 
+// By length and characters, not by string compares: references call get / set per
+// element (a bgemm reference spent 99% of its time finding the dtype by name).
+const DTypeInfo* find(const std::string& s) {
+  const auto at = [](Code c) { return &kDTypes[static_cast<size_t>(c)]; };
+  switch (s.size()) {
+    case 2:
+      if (s[1] == '8' && (s[0] == 'i' || s[0] == 'u')) return at(s[0] == 'i' ? Code::I8 : Code::U8);
+      return nullptr;
+    case 3: {
+      const int w = s[1] == '1' && s[2] == '6' ? 0 : s[1] == '3' && s[2] == '2' ? 1 : s[1] == '6' && s[2] == '4' ? 2 : -1;
+      if (w < 0) return nullptr;
+      if (s[0] == 'f') return at(w == 0 ? Code::F16 : w == 1 ? Code::F32 : Code::F64);
+      if (s[0] == 'i') return at(static_cast<Code>(static_cast<int>(Code::I16) + w));
+      if (s[0] == 'u') return at(static_cast<Code>(static_cast<int>(Code::U16) + w));
+      return nullptr;
+    }
+    case 4:
+      if (s == "bf16") return at(Code::BF16);
+      if (s == "bool") return at(Code::Bool);
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
 const DTypeInfo& info(const std::string& dtype) {
-  for (const DTypeInfo& d : kDTypes)
-    if (dtype == d.name) return d;
+  if (const DTypeInfo* d = find(dtype)) return *d;
   throw std::invalid_argument("golden: unknown dtype '" + dtype + "'");
 }
 
@@ -107,9 +135,23 @@ T toInt(double v) {
 }  // namespace
 
 uint16_t f16FromDouble(double v) { return encodeSmallFloat(v, 5, 10); }
-double f16ToDouble(uint16_t bits) { return decodeSmallFloat(bits, 5, 10); }
+namespace {
+// Every 16-bit pattern decoded once (512 KiB per format, on first use): references read
+// f16 / bf16 elements one by one, and the ldexp-based decode cost ~75 instructions each.
+template <int E, int M>
+const std::vector<double>& decodeTable() {
+  static const std::vector<double> table = [] {
+    std::vector<double> t(size_t{1} << 16);
+    for (uint32_t b = 0; b < t.size(); ++b) t[b] = decodeSmallFloat(static_cast<uint16_t>(b), E, M);
+    return t;
+  }();
+  return table;
+}
+}  // namespace
+
+double f16ToDouble(uint16_t bits) { return decodeTable<5, 10>()[bits]; }
 uint16_t bf16FromDouble(double v) { return encodeSmallFloat(v, 8, 7); }
-double bf16ToDouble(uint16_t bits) { return decodeSmallFloat(bits, 8, 7); }
+double bf16ToDouble(uint16_t bits) { return decodeTable<8, 7>()[bits]; }
 
 // --- HostTensor ---------------------------------------------------------------------------------
 HostTensor HostTensor::make(std::string dtype, std::vector<int64_t> shape) {
@@ -130,47 +172,75 @@ size_t HostTensor::numel() const {
 
 size_t HostTensor::elemBytes() const { return info(dtype).bytes; }
 
+namespace {
+double loadAs(Code c, const std::byte* p) {
+  switch (c) {
+    case Code::F16: return f16ToDouble(load<uint16_t>(p));
+    case Code::BF16: return bf16ToDouble(load<uint16_t>(p));
+    case Code::F32: return load<float>(p);
+    case Code::F64: return load<double>(p);
+    case Code::I8: return load<int8_t>(p);
+    case Code::I16: return load<int16_t>(p);
+    case Code::I32: return load<int32_t>(p);
+    case Code::I64: return double(load<int64_t>(p));
+    case Code::U8: return load<uint8_t>(p);
+    case Code::U16: return load<uint16_t>(p);
+    case Code::U32: return load<uint32_t>(p);
+    case Code::U64: return double(load<uint64_t>(p));
+    case Code::Bool: break;
+  }
+  return load<uint8_t>(p) != 0 ? 1.0 : 0.0;
+}
+
+// Elements [0, n) of t with its dtype resolved once (the per-element loops of compare
+// and toDoubles).
+struct Elements {
+  const std::byte* data;
+  size_t bytes;
+  Code code;
+  Elements(const HostTensor& t, size_t n) {
+    const DTypeInfo& d = info(t.dtype);
+    if (n * d.bytes > t.bytes.size()) throw std::out_of_range("golden: element index out of range");
+    data = t.bytes.data();
+    bytes = d.bytes;
+    code = d.code;
+  }
+  double operator[](size_t i) const { return loadAs(code, data + i * bytes); }
+};
+}  // namespace
+
 double HostTensor::get(size_t i) const {
   const DTypeInfo& d = info(dtype);
   if ((i + 1) * d.bytes > bytes.size()) throw std::out_of_range("golden: element index out of range");
-  const std::byte* p = bytes.data() + i * d.bytes;
-  if (dtype == "f16") return f16ToDouble(load<uint16_t>(p));
-  if (dtype == "bf16") return bf16ToDouble(load<uint16_t>(p));
-  if (dtype == "f32") return load<float>(p);
-  if (dtype == "f64") return load<double>(p);
-  if (dtype == "i8") return load<int8_t>(p);
-  if (dtype == "i16") return load<int16_t>(p);
-  if (dtype == "i32") return load<int32_t>(p);
-  if (dtype == "i64") return double(load<int64_t>(p));
-  if (dtype == "u8") return load<uint8_t>(p);
-  if (dtype == "u16") return load<uint16_t>(p);
-  if (dtype == "u32") return load<uint32_t>(p);
-  if (dtype == "u64") return double(load<uint64_t>(p));
-  return load<uint8_t>(p) != 0 ? 1.0 : 0.0;  // bool
+  return loadAs(d.code, bytes.data() + i * d.bytes);
 }
 
 void HostTensor::set(size_t i, double v) {
   const DTypeInfo& d = info(dtype);
   if ((i + 1) * d.bytes > bytes.size()) throw std::out_of_range("golden: element index out of range");
   std::byte* p = bytes.data() + i * d.bytes;
-  if (dtype == "f16") return store(p, f16FromDouble(v));
-  if (dtype == "bf16") return store(p, bf16FromDouble(v));
-  if (dtype == "f32") return store(p, static_cast<float>(v));
-  if (dtype == "f64") return store(p, v);
-  if (dtype == "i8") return store(p, toInt<int8_t>(v));
-  if (dtype == "i16") return store(p, toInt<int16_t>(v));
-  if (dtype == "i32") return store(p, toInt<int32_t>(v));
-  if (dtype == "i64") return store(p, toInt<int64_t>(v));
-  if (dtype == "u8") return store(p, toInt<uint8_t>(v));
-  if (dtype == "u16") return store(p, toInt<uint16_t>(v));
-  if (dtype == "u32") return store(p, toInt<uint32_t>(v));
-  if (dtype == "u64") return store(p, toInt<uint64_t>(v));
-  store(p, uint8_t(v != 0 && !std::isnan(v)));  // bool
+  switch (d.code) {
+    case Code::F16: return store(p, f16FromDouble(v));
+    case Code::BF16: return store(p, bf16FromDouble(v));
+    case Code::F32: return store(p, static_cast<float>(v));
+    case Code::F64: return store(p, v);
+    case Code::I8: return store(p, toInt<int8_t>(v));
+    case Code::I16: return store(p, toInt<int16_t>(v));
+    case Code::I32: return store(p, toInt<int32_t>(v));
+    case Code::I64: return store(p, toInt<int64_t>(v));
+    case Code::U8: return store(p, toInt<uint8_t>(v));
+    case Code::U16: return store(p, toInt<uint16_t>(v));
+    case Code::U32: return store(p, toInt<uint32_t>(v));
+    case Code::U64: return store(p, toInt<uint64_t>(v));
+    case Code::Bool: break;
+  }
+  store(p, uint8_t(v != 0 && !std::isnan(v)));
 }
 
 std::vector<double> HostTensor::toDoubles() const {
   std::vector<double> out(numel());
-  for (size_t i = 0; i < out.size(); ++i) out[i] = get(i);
+  const Elements e(*this, out.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = e[i];
   return out;
 }
 
@@ -302,8 +372,9 @@ CheckResult compare(const TensorSet& got, const TensorSet& want, Tolerance tol) 
     double worstExcess = -1;
     size_t worst = 0;
     double worstErr = 0, worstAllowed = 0;
+    const Elements ge(g, n), we(w, n);
     for (size_t i = 0; i < n; ++i) {
-      const double gv = g.get(i), wv = w.get(i);
+      const double gv = ge[i], wv = we[i];
       double err = 0;
       bool ok;
       if (std::isnan(wv) || std::isnan(gv)) {

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <cstdlib>
+#include <new>
 
 namespace pto::wsp::rt {
 
@@ -20,9 +22,16 @@ TensorMap::TensorMap(uint32_t capacity) : capacity_(capacity) {
   ext_ = std::make_unique_for_overwrite<ExtBox[]>(p);
   poolMask_ = p - 1;
   uint64_t b = std::bit_ceil(std::max<uint64_t>(capacity, 64));
-  wHeads_.assign(b, kNone);
-  rHeads_.assign(b, kNone);
+  wHeads_ = zeroedHeads(b);
+  rHeads_ = zeroedHeads(b);
   bucketMask_ = b - 1;
+}
+
+TensorMap::Heads TensorMap::zeroedHeads(uint64_t n) {
+  static_assert(kNone == 0, "calloc's zeroes are the empty heads");
+  Heads h(static_cast<uint64_t*>(std::calloc(n, sizeof(uint64_t))));
+  if (!h) throw std::bad_alloc();
+  return h;
 }
 
 const TensorMap::Grain& TensorMap::grainFor(const Region& r) {
@@ -106,7 +115,7 @@ const uint64_t* TensorMap::insertValidated(const Region& r, TaskId seq, const ui
     if (r.lo[d] == r.hi[d]) return buckets;
   Grain& g = grains_[r.tensor];
   const bool writes = r.writes();
-  auto live = [&](uint64_t eid) { return eid != kNone && eid >= oldestEid_; };
+  auto live = [&](uint64_t eid) { return eid >= oldestEid_; };  // kNone (0) never is
   auto covered = [&](uint64_t eid) {
     const Entry& o = pool_[eid & poolMask_];
     return o.tensor == r.tensor && within(o, eid, r);

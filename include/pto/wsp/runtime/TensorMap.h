@@ -24,6 +24,7 @@
 #include "pto/wsp/runtime/Engine.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <span>
 #include <vector>
@@ -132,7 +133,15 @@ class TensorMap {
     // power-of-two tiles: a 64-bit division costs ~40 cycles).
     int64_t cell(int64_t x, uint8_t d) const { return shift[d] >= 0 ? x >> shift[d] : x / g[d]; }
   };
-  static constexpr uint64_t kNone = ~uint64_t{0};
+  // Entry ids start at 1, so the empty head 0 is below oldestEid_ and never live: the
+  // bucket heads come zeroed from calloc (fresh pages, no fill), and construction costs
+  // the same whatever the capacity.
+  static constexpr uint64_t kNone = 0;
+  struct FreeDeleter {
+    void operator()(uint64_t* p) const { std::free(p); }
+  };
+  using Heads = std::unique_ptr<uint64_t[], FreeDeleter>;
+  static Heads zeroedHeads(uint64_t n);
 
   const Grain& grainFor(const Region& r);
   uint64_t cellsOfSlow(const Region& r);
@@ -167,12 +176,12 @@ class TensorMap {
   std::unique_ptr<Entry[]> pool_;
   std::unique_ptr<ExtBox[]> ext_;  // not value-initialised: untouched unless rank > 2
   uint64_t bucketMask_;
-  std::vector<uint64_t> wHeads_;   // newest writer entry id per bucket, or kNone
-  std::vector<uint64_t> rHeads_;   // newest reader entry id per bucket, or kNone
+  Heads wHeads_;                   // newest writer entry id per bucket, or kNone
+  Heads rHeads_;                   // newest reader entry id per bucket, or kNone
   std::vector<Grain> grains_;      // by tensor id
   std::vector<uint64_t> wideScratch_;  // buckets of a wide query without a caller list
-  uint64_t nextEid_ = 0;
-  uint64_t oldestEid_ = 0;
+  uint64_t nextEid_ = 1;
+  uint64_t oldestEid_ = 1;
 };
 
 template <class F>
@@ -208,7 +217,7 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
     const uint64_t b = key & bucketMask_;
     for (int chain = 0; chain < (qWrites ? 2 : 1); ++chain) {
       uint64_t eid = chain == 0 ? wHeads_[b] : rHeads_[b];
-      while (eid != kNone && eid >= oldestEid_) {
+      while (eid >= oldestEid_) {
         const Entry& e = pool_[eid & poolMask_];
         // A wide region's entries have consecutive ids, one per cell: the walk of the
         // neighbouring cell (typically the next task's) will want the next one.
@@ -246,10 +255,10 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
   auto prefetchHeads = [&](size_t i) {
     const uint64_t b = bs[i] & bucketMask_;
     const uint64_t w = wHeads_[b];
-    if (w != kNone && w >= oldestEid_) __builtin_prefetch(&pool_[w & poolMask_]);
+    if (w >= oldestEid_) __builtin_prefetch(&pool_[w & poolMask_]);
     if (qWrites) {
       const uint64_t rd = rHeads_[b];
-      if (rd != kNone && rd >= oldestEid_) __builtin_prefetch(&pool_[rd & poolMask_]);
+      if (rd >= oldestEid_) __builtin_prefetch(&pool_[rd & poolMask_]);
     }
   };
   const size_t n = bs.size();
