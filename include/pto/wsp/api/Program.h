@@ -127,6 +127,12 @@ class Program {
   // Semantic time only: runs the plan without executing kernels (slot loads still read
   // bound memory). Synchronous.
   ProgramStats dryRun();
+  // A dry run of this plan under another schedule, nothing recompiled: `schedule`
+  // replaces the compiled one and `channelCapacity` (by plan channel; empty = as
+  // compiled) the channels' capacities. Not traced, not recorded in stats(). Const and
+  // safe to call from several threads at once while no setter runs (api/Sweep.h sweeps
+  // schedules with it); every schedule knob is checked against its bounds (UserError).
+  ProgramStats dryRunWith(const abi::ScheduleConfig& schedule, std::span<const uint32_t> channelCapacity = {}) const;
 
   ProgramStats stats() const;        // of the last finished run (execute or dry run)
   uint64_t slot(std::string_view name, std::source_location where = std::source_location::current()) const;  // after the last run
