@@ -117,6 +117,7 @@ Program::~Program() = default;
 const artifact::Manifest& Program::manifest() const { return impl_->manifest; }
 const std::filesystem::path& Program::packageDir() const { return impl_->dir; }
 const abi::Plan& Program::plan() const { return impl_->plan; }
+const ir::Module& Program::module() const { return impl_->module; }
 const std::vector<Diagnostic>& Program::warnings() const { return impl_->warnings; }
 
 namespace {

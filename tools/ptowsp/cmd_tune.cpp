@@ -1,4 +1,4 @@
-// ptowsp tune FILE.wsp --vary KNOB=VALUES ... [--target T] [--arch A] [--workload W]
+// ptowsp tune FILE.wsp|PKG_DIR --vary KNOB=VALUES ... [--target T] [--arch A] [--workload W]
 //   [--set S=V ...] [--threads N] [--top N] [--json] [--write-best F.wsp [--force]] [--cache-dir DIR]
 // Compiles the module once, dry-runs the loaded plan over the product of the varied
 // schedule knobs (api/Sweep.h) and prints one row per point, best first, with the Pareto
@@ -6,8 +6,8 @@
 // the best point's schedule. docs/cli.md ("ptowsp tune").
 #include "Command.h"
 #include "HostInputs.h"
+#include "OpenProgram.h"
 #include "Progress.h"
-#include "WspFile.h"
 
 #include "pto/wsp/api/Sweep.h"
 #include "pto/wsp/artifact/AtomicFile.h"
@@ -29,6 +29,7 @@ struct TuneOptions {
   std::string file;
   std::vector<std::string> vary;
   std::string target = "cpu_sim";
+  bool targetGiven = false;
   std::string arch;
   std::string workload;
   std::vector<std::string> sets;
@@ -198,7 +199,7 @@ void writeBest(const TuneOptions& o, ir::Module module, const Program& p, const 
                         .help("choose a new path, or pass --force to replace it"));
   ir::Workload* w = nullptr;
   for (ir::Workload& x : module.workloads)
-    if (o.workload.empty() ? module.workloads.size() == 1 : x.name == o.workload) w = &x;
+    if (module.workloads.size() == 1 || x.name == o.workload) w = &x;
   PTO_INTERNAL_ASSERT(w != nullptr, "compiled workload '{}' not in the module", o.workload);
   applyPoint(*w, p.plan(), best);
   std::string text = fmt::format("// {} with the schedule `ptowsp tune` found best (total_cycles {}).\n",
@@ -222,11 +223,8 @@ int runTune(const TuneOptions& o) {
   if (!o.writeBest.empty() && !o.force && std::filesystem::exists(o.writeBest))  // before the sweep
     throw UserError(makeError(SourceLoc{o.writeBest, 0, 0, "--write-best"}, "file exists; tune never overwrites a file")
                         .help("choose a new path, or pass --force to replace it"));
-  ir::Module module = parseWspFile(o.file);
-  CompileOptions copts = cliCompileOptions(o.target, o.arch, o.cacheDir);
-  copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
-  copts.workload = o.workload;
-  Program p = Program::compile(module, copts);
+  Program p = openProgram({o.file, o.target, o.targetGiven, o.arch, o.workload, o.cacheDir});
+  const ir::Module& module = p.module();
   printWarnings(p);
   std::vector<SweepAxis> axes;
   for (const std::string& v : o.vary) axes.push_back(parseAxis(p.plan(), v));
@@ -260,11 +258,11 @@ int runTune(const TuneOptions& o) {
 
 PTOWSP_COMMAND("tune", "sweep schedule knobs over the exact dry-run model and rank the schedules", [](CLI::App& sub) {
   auto o = std::make_shared<TuneOptions>();
-  sub.add_option("file", o->file, ".wsp file to tune")->required();
+  sub.add_option("file", o->file, ".wsp file, or package directory from `ptowsp compile -o DIR`, to tune")->required();
   sub.add_option("--vary", o->vary,
                  "KNOB=VALUES: task_window, dispatch, workers or channel.NAME.capacity; values 1,2,4 or 2..16")
       ->allow_extra_args(false);
-  sub.add_option("--target", o->target, "compilation target")->capture_default_str();
+  CLI::Option* target = sub.add_option("--target", o->target, "compilation target")->capture_default_str();
   sub.add_option("--arch", o->arch, "arch instance name or arch JSON file (default: the target's)");
   sub.add_option("--workload", o->workload, "workload to compile (default: the module's only one)");
   sub.add_option("--set", o->sets, "runtime value NAME=VALUE of a symbol or slot ($name)")->allow_extra_args();
@@ -275,7 +273,10 @@ PTOWSP_COMMAND("tune", "sweep schedule knobs over the exact dry-run model and ra
   sub.add_option("--write-best", o->writeBest, "write the module with the best schedule to this .wsp file");
   sub.add_flag("--force", o->force, "let --write-best replace an existing file");
   sub.add_option("--cache-dir", o->cacheDir, "object cache root (default $PTO_WSP_CACHE_DIR or XDG cache)");
-  return [o] { return runTune(*o); };
+  return [=] {
+    o->targetGiven = target->count() > 0;
+    return runTune(*o);
+  };
 });
 
 }  // namespace
