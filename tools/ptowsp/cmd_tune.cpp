@@ -114,8 +114,7 @@ std::string textTable(const std::string& module, const Program& p, const SweepRe
   out += line(heads);
   for (const auto& row : rows) out += line(row);
   if (shown < r.points.size()) out += fmt::format("... {} more points (--top 0 shows all)\n", r.points.size() - shown);
-  out += "pareto *: no other point has fewer or equal total_cycles with no more workers, task_window and channel "
-         "capacity\n";
+  out += "pareto *: no other point is as fast with no more workers, task_window, channel capacity\n";
   for (size_t i = 0; i < r.points.size(); ++i)
     if (!r.points[i].error.empty()) out += fmt::format("point {} did not finish: {}\n", i + 1, r.points[i].error);
   return out;
