@@ -305,15 +305,11 @@ PTOWSP_COMMAND("run", "compile and run a .wsp module on host buffers, check it a
   sub.add_option("--trace", o->trace, "write the Perfetto/Chrome trace JSON of the run");
   sub.add_option("--outputs", o->outputs, "write every output tensor as DIR/NAME.npy");
   sub.add_option("--cache-dir", o->cacheDir, "object cache root (default $PTO_WSP_CACHE_DIR or XDG cache)");
-<<<<<<< HEAD
   addInsightOptions(sub, o->insight);
-  return [o] { return runRun(*o); };
-=======
   return [=] {
     o->targetGiven = target->count() > 0;
     return runRun(*o);
   };
->>>>>>> 954b28d (ptowsp run PKG_DIR: a package runs without its source (it ships its module.wsp; the manifest records and the loader checks the host's os, machine, CPU features and kernel ABI); tune takes packages too; run-example.sh builds only ptowsp in an existing build tree)
 });
 
 }  // namespace
