@@ -117,6 +117,7 @@ Program::~Program() = default;
 const artifact::Manifest& Program::manifest() const { return impl_->manifest; }
 const std::filesystem::path& Program::packageDir() const { return impl_->dir; }
 const abi::Plan& Program::plan() const { return impl_->plan; }
+const ir::Module& Program::module() const { return impl_->module; }
 const std::vector<Diagnostic>& Program::warnings() const { return impl_->warnings; }
 
 namespace {
@@ -212,7 +213,7 @@ void Program::setWatchdog(uint32_t ms) { impl_->watchdogMs = ms; }
 namespace {
 
 // Checks everything a run needs and snapshots it.
-detail::RunInputs runInputs(Program::Impl& im, bool dryRun, const SourceLoc& loc) {
+detail::RunInputs runInputs(const Program::Impl& im, bool dryRun, const SourceLoc& loc) {
   std::vector<Diagnostic> errs;
   for (size_t i = 0; i < im.plan.symbols.size(); ++i)
     if (!im.symbolSet[i]) {
@@ -300,6 +301,38 @@ ProgramStats Program::dryRun() {
   detail::RunOutputs out = im.run(runInputs(im, true, loc));
   im.recordRun(std::move(out), /*dryRun=*/true, nowMs() - t0);
   return stats();
+}
+
+ProgramStats Program::dryRunWith(const abi::ScheduleConfig& schedule, std::span<const uint32_t> channelCapacity) const {
+  const Impl& im = *impl_;
+  const SourceLoc loc{im.module.loc.file, 0, 0, fmt::format("program '{}' > dryRunWith", im.module.name)};
+  if (std::string bad = abi::checkSchedule(schedule); !bad.empty())
+    throw UserError(makeError(loc, bad).help("choose schedule knobs within their bounds (docs/wsp-format.md)"));
+  if (!channelCapacity.empty() && channelCapacity.size() != im.plan.channels.size())
+    throw UserError(makeError(loc, fmt::format("{} channel capacities given, the plan has {} channels",
+                                               channelCapacity.size(), im.plan.channels.size()))
+                        .help("give one capacity per plan channel, or none"));
+  for (size_t c = 0; c < channelCapacity.size(); ++c)
+    if (channelCapacity[c] < 1)
+      throw UserError(makeError(loc, fmt::format("channel '{}' capacity is 0, expected at least 1",
+                                                 im.plan.channels[c].name))
+                          .help("a channel holds at least one token"));
+  detail::RunInputs in = runInputs(im, /*dryRun=*/true, loc);
+  in.tracePath.clear();
+  abi::Plan plan = im.plan;  // one copy per run: concurrent runs never share a mutable plan
+  plan.schedule = schedule;
+  for (size_t c = 0; c < channelCapacity.size(); ++c) plan.channels[c].capacity = channelCapacity[c];
+  const double t0 = nowMs();
+  // Deadlock reports are located from the plan's location table (kept in the copy).
+  detail::RunOutputs out = detail::runPlan(plan, im.kernels, im.kernelNames, in);
+  ProgramStats s;
+  s.run = out.stats;
+  s.totalCycles = out.stats.totalCycles;
+  s.tasks = out.stats.tasks;
+  s.dryRun = true;
+  s.executeMs = nowMs() - t0;
+  s.compileMs = im.compileMs;
+  return s;
 }
 
 ProgramStats Program::stats() const {

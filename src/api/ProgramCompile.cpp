@@ -35,6 +35,8 @@ Program Program::compileFile(const std::filesystem::path& wsp, CompileOptions op
   return fromCompiled(driver::compileFile(wsp, std::move(opts)));
 }
 
+Program Program::load(const std::filesystem::path& packageDir) { return fromCompiled(driver::loadPackage(packageDir)); }
+
 std::filesystem::path Program::warmCache(const std::filesystem::path& cacheDir) {
   return driver::warmCache(CompileOptions{}.target, cacheDir);
 }

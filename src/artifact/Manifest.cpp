@@ -249,6 +249,13 @@ void readCompiler(Reader& r, const json& j, const std::string& p, ManifestCompil
   r.strings(j, p, "link_flags", c.linkFlags);
 }
 
+void readHost(Reader& r, const json& j, const std::string& p, ManifestHost& h) {
+  r.str(j, p, "os", h.os);
+  r.str(j, p, "machine", h.machine);
+  r.strings(j, p, "cpu_features", h.cpuFeatures);
+  r.u32(j, p, "kernel_abi", h.kernelAbi);
+}
+
 void readManifest(Reader& r, const json& j, Manifest& m) {
   if (!j.is_object()) {
     r.error("", fmt::format("a manifest must be a JSON object, got {}", describe(j))).help(kSchemaHelp);
@@ -295,6 +302,10 @@ void readManifest(Reader& r, const json& j, Manifest& m) {
   if (j.contains("files"))
     r.objects(j, "", "files", m.files,
               [&](const json& e, const std::string& at, ManifestFile& f) { readFile(r, e, at, f); });
+  if (const json* h = r.get(j, "", "host", T::Object, /*required=*/false)) {
+    m.host.emplace();
+    readHost(r, *h, "/host", *m.host);
+  }
 }
 
 // from_json for a piece: located relative to the piece, first error thrown.
@@ -334,6 +345,9 @@ void to_json(json& j, const ManifestAbi& v) {
 void to_json(json& j, const ManifestCompiler& v) {
   j = {{"path", v.path}, {"version", v.version}, {"flags", v.flags}, {"link_flags", v.linkFlags}};
 }
+void to_json(json& j, const ManifestHost& v) {
+  j = {{"os", v.os}, {"machine", v.machine}, {"cpu_features", v.cpuFeatures}, {"kernel_abi", v.kernelAbi}};
+}
 void to_json(json& j, const Manifest& v) {
   j = {{"schema", kManifestSchemaName},
        {"schema_version", v.schemaVersion},
@@ -348,6 +362,7 @@ void to_json(json& j, const Manifest& v) {
   if (v.library) j["library"] = *v.library;
   if (!v.features.empty()) j["features"] = v.features;
   if (!v.files.empty()) j["files"] = v.files;
+  if (v.host) j["host"] = *v.host;
 }
 
 void from_json(const json& j, ManifestKernel& v) { strictRead(j, v, readKernel); }

@@ -10,6 +10,7 @@
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/artifact/CompilerInvocation.h"
 #include "pto/wsp/artifact/FileLock.h"
+#include "pto/wsp/artifact/HostRequirements.h"
 #include "pto/wsp/artifact/Package.h"
 #include "pto/wsp/ir/Verifier.h"
 #include "pto/wsp/ir/text/Parser.h"
@@ -146,6 +147,27 @@ void ensurePackage(const fs::path& dir, const artifact::Manifest& want, const st
   artifact::Manifest written = artifact::writePackage(dir, want, planBytes, library, files);
   PTO_INTERNAL_ASSERT(written == want, "package {} was written with a different manifest than computed",
                       dir.string());
+}
+
+// Opens the package's kernel library and binds every plan kernel (the "load" phase).
+void loadKernels(const fs::path& dir, const artifact::Manifest& man, const abi::Plan& plan, Compiled& out) {
+  out.library = artifact::SharedLibrary::open(dir / man.library->file);
+  out.kernels.resize(plan.kernels.size());
+  for (const abi::PlanKernel& pk : plan.kernels) {
+    const artifact::ManifestKernel* mk = nullptr;
+    for (const auto& k : man.kernels)
+      if (k.name == pk.name) mk = &k;
+    if (mk == nullptr || pk.fnIndex >= out.kernels.size())
+      throw UserError(makeError(SourceLoc{(dir / artifact::kManifestFileName).string(), 0, 0, "/kernels"},
+                                fmt::format("plan kernel '{}' has no manifest entry or an out-of-range function "
+                                            "index {}", pk.name, pk.fnIndex))
+                          .help("the plan and manifest do not belong together; recompile the package"));
+    const std::string what = fmt::format("kernel '{}'", pk.name);
+    LoadedKernel& b = out.kernels[pk.fnIndex];
+    b.fn = out.library.function<pto_kernel_fn>(mk->symbol, what);
+    if (!mk->cyclesSymbol.empty()) b.cycles = out.library.function<pto_cycles_fn>(mk->cyclesSymbol, what);
+    out.kernelNames.push_back(pk.name);
+  }
 }
 
 }  // namespace
@@ -306,6 +328,16 @@ Compiled compile(const ir::Module& m, const CompileOptions& opts) {
     throw UserError(makeError(optionsLoc(m, "dump"), fmt::format("target '{}' writes no source tree", tgt.name()))
                         .help("--dump=tree is for targets that emit a source tree (ascend)"));
 
+  // The package ships the compiled workload's declarations (tensors, symbols, slots,
+  // channels: what a run binds and reports) as .wsp text, so that `ptowsp run PKG_DIR`
+  // runs it without the source (loadPackage).
+  std::vector<artifact::PackageFile> shipped = files;
+  {
+    ir::Module decl = m;
+    std::erase_if(decl.workloads, [&](const ir::Workload& x) { return x.name != w.name; });
+    shipped.push_back({kPackageModuleFile, ir::text::print(decl)});
+  }
+
   // config, compiler, cache: the kernel library
   artifact::CompilerConfig ccfg = tgt.compilerConfig(opts.jobs);
   phase.lap("config");
@@ -334,30 +366,18 @@ Compiled compile(const ir::Module& m, const CompileOptions& opts) {
   man.compiler = {cache.compiler().path, cache.compiler().firstVersionLine(), cache.config().compileFlags,
                   cache.config().linkFlags};
   man.features = lowered.features;
-  for (const artifact::PackageFile& f : files) man.files.push_back({f.path, hashHex(hash64(f.bytes))});
+  man.host = artifact::hostRequirements(cache.config().compileFlags, abi::kKernelAbiVersion);
+  for (const artifact::PackageFile& f : shipped) man.files.push_back({f.path, hashHex(hash64(f.bytes))});
   man.packageHash = artifact::computePackageHash(man);
   if (stopAt(Dump::Manifest, [&] { return artifact::manifestText(man); })) return out;
   fs::path dir = opts.packageDir.empty()
                      ? cache.root() / fmt::format("v{}", artifact::kCacheFormatVersion) / "packages" / man.packageHash
                      : opts.packageDir;
-  ensurePackage(dir, man, planBytes, lib.path, files, remark);
+  ensurePackage(dir, man, planBytes, lib.path, shipped, remark);
   phase.lap("package");
 
   // load: from the package, not the cache (the package is what `ptowsp run` ships).
-  out.library = artifact::SharedLibrary::open(dir / man.library->file);
-  out.kernels.resize(lowered.plan.kernels.size());
-  for (const abi::PlanKernel& pk : lowered.plan.kernels) {
-    const artifact::ManifestKernel* mk = nullptr;
-    for (const auto& k : man.kernels)
-      if (k.name == pk.name) mk = &k;
-    PTO_INTERNAL_ASSERT(mk != nullptr, "plan kernel '{}' has no manifest entry", pk.name);
-    PTO_INTERNAL_ASSERT(pk.fnIndex < out.kernels.size(), "fnIndex {} out of range", pk.fnIndex);
-    const std::string what = fmt::format("kernel '{}'", pk.name);
-    LoadedKernel& b = out.kernels[pk.fnIndex];
-    b.fn = out.library.function<pto_kernel_fn>(mk->symbol, what);
-    if (!mk->cyclesSymbol.empty()) b.cycles = out.library.function<pto_cycles_fn>(mk->cyclesSymbol, what);
-    out.kernelNames.push_back(pk.name);
-  }
+  loadKernels(dir, man, lowered.plan, out);
   phase.lap("load");
 
   out.module = m;
@@ -367,6 +387,62 @@ Compiled compile(const ir::Module& m, const CompileOptions& opts) {
   out.plan = std::move(lowered.plan);
   out.compilerInvocations = artifact::compilerInvocationCount() - invocations0;
   out.compileMs = msSince(t0);
+  return out;
+}
+
+Compiled loadPackage(const fs::path& dir) {
+  const auto t0 = Clock::now();
+  const std::string manifestPath = (dir / artifact::kManifestFileName).string();
+  auto at = [&](std::string ptr) { return SourceLoc{manifestPath, 0, 0, std::move(ptr)}; };
+  artifact::Package pkg = artifact::readPackage(dir);
+  artifact::Manifest& man = pkg.manifest;
+  if (!man.library)
+    throw UserError(makeError(at("/library"), fmt::format("the package of target '{}' has no kernel library to run "
+                                                          "on this host", man.target))
+                        .help("packages of host targets (cpu_sim) run with `ptowsp run DIR`; a source tree is built "
+                              "with its own toolchain"));
+  if (!man.host)
+    throw UserError(makeError(at("/host"), "the manifest records no host requirements (written by an older ptowsp)")
+                        .help("recompile the module with this ptowsp: ptowsp compile FILE.wsp -o DIR"));
+  artifact::ManifestHost have = artifact::currentHost();
+  have.kernelAbi = abi::kKernelAbiVersion;
+  if (std::vector<std::string> bad = artifact::hostMismatches(*man.host, have); !bad.empty()) {
+    std::vector<Diagnostic> errs;
+    for (std::string& b : bad)
+      errs.push_back(makeError(at("/host"), "this host cannot run the package: " + std::move(b))
+                         .help("recompile the module on this host: ptowsp compile FILE.wsp -o DIR"));
+    throw UserError(std::move(errs));
+  }
+  const artifact::ManifestFile* mf = nullptr;
+  for (const artifact::ManifestFile& f : man.files)
+    if (f.file == kPackageModuleFile) mf = &f;
+  if (!mf)
+    throw UserError(makeError(at("/files"), fmt::format("the package ships no {} (the workload's declarations)",
+                                                        kPackageModuleFile))
+                        .help("recompile the module with this ptowsp: ptowsp compile FILE.wsp -o DIR"));
+  Compiled out;
+  const fs::path modulePath = dir / mf->file;
+  const std::optional<std::string> text = artifact::tryReadFile(modulePath);
+  if (!text)
+    throw UserError(makeError(SourceLoc{modulePath.string(), 0, 0, {}}, "cannot read the package's module")
+                        .help("the package is incomplete; recompile it"));
+  out.module = ir::text::parse(*text, modulePath.string());
+  if (out.module.workloads.size() != 1)
+    throw UserError(makeError(SourceLoc{modulePath.string(), 0, 0, {}},
+                              fmt::format("the package's module has {} workloads, expected the compiled one",
+                                          out.module.workloads.size()))
+                        .help("the package is damaged; recompile it"));
+  out.workload = out.module.workloads.front().name;
+  const std::optional<std::string> planBytes = artifact::tryReadFile(pkg.planPath());
+  if (!planBytes)
+    throw UserError(makeError(at("/plan"), fmt::format("cannot read the plan '{}'", pkg.planPath().string()))
+                        .help("the package is incomplete; recompile it"));
+  out.plan = abi::deserializePlan(std::vector<uint8_t>(planBytes->begin(), planBytes->end()));
+  loadKernels(dir, man, out.plan, out);
+  out.manifest = std::move(man);
+  out.dir = dir;
+  out.compileMs = msSince(t0);
+  out.phasesMs.emplace_back("load", out.compileMs);
   return out;
 }
 

@@ -1,4 +1,4 @@
-// ptowsp run FILE.wsp [--target T] [--arch A] [--threads N] [--watchdog-ms MS] [--dry-run] [--set S=V ...]
+// ptowsp run FILE.wsp|PKG_DIR [--target T] [--arch A] [--threads N] [--watchdog-ms MS] [--dry-run] [--set S=V ...]
 //   [--inputs random|zeros|FILE.npy|NAME=FILE.npy ...] [--seed N] [--json] [--trace OUT]
 //   [--outputs DIR] [--cache-dir DIR] [--graph OUT.dot] [--graph-limit N] [--quiet]
 // Compiles the module, runs it on host buffers and prints the run summary; when a golden
@@ -8,6 +8,7 @@
 #include "Command.h"
 #include "HostInputs.h"
 #include "Npy.h"
+#include "OpenProgram.h"
 #include "Progress.h"
 #include "RunInsight.h"
 #include "WspFile.h"
@@ -32,6 +33,7 @@ namespace {
 struct RunOptions {
   std::string file;
   std::string target = "cpu_sim";
+  bool targetGiven = false;
   std::string arch;
   std::string workload;
   unsigned threads = 0;
@@ -158,7 +160,6 @@ int runRun(const RunOptions& o) {
                               fmt::format("--threads {} is out of range", o.threads))
                         .help(fmt::format("pass --threads N with N in [0, {}] (0 = hardware concurrency)",
                                           kMaxHostThreads)));
-  ir::Module module = parseWspFile(o.file);
   if (!o.outputs.empty()) {  // before compiling, so a bad path fails fast
     std::error_code ec;
     std::filesystem::create_directories(o.outputs, ec);
@@ -167,10 +168,8 @@ int runRun(const RunOptions& o) {
                                 fmt::format("cannot create the outputs directory: {}", ec.message()))
                           .help("pass a writable directory to --outputs"));
   }
-  CompileOptions copts = cliCompileOptions(o.target, o.arch, o.cacheDir);
-  copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
-  copts.workload = o.workload;
-  Program p = Program::compile(module, copts);
+  Program p = openProgram({o.file, o.target, o.targetGiven, o.arch, o.workload, o.cacheDir});
+  const ir::Module& module = p.module();
   printWarnings(p);
 
   const RunValues values = resolveRunValues(p.plan(), o.sets);
@@ -288,8 +287,9 @@ int runRun(const RunOptions& o) {
 
 PTOWSP_COMMAND("run", "compile and run a .wsp module on host buffers, check it against its golden", [](CLI::App& sub) {
   auto o = std::make_shared<RunOptions>();
-  sub.add_option("file", o->file, ".wsp file to run")->required();
-  sub.add_option("--target", o->target, "compilation target (cpu_sim executes)")->capture_default_str();
+  sub.add_option("file", o->file, ".wsp file, or package directory from `ptowsp compile -o DIR`, to run")->required();
+  CLI::Option* target =
+      sub.add_option("--target", o->target, "compilation target (cpu_sim executes)")->capture_default_str();
   sub.add_option("--arch", o->arch, "arch instance name or arch JSON file (default: the target's)");
   sub.add_option("--workload", o->workload, "workload to compile (default: the module's only one)");
   sub.add_option("--threads", o->threads, "host worker threads (0 = hardware concurrency)")->capture_default_str();
@@ -306,7 +306,10 @@ PTOWSP_COMMAND("run", "compile and run a .wsp module on host buffers, check it a
   sub.add_option("--outputs", o->outputs, "write every output tensor as DIR/NAME.npy");
   sub.add_option("--cache-dir", o->cacheDir, "object cache root (default $PTO_WSP_CACHE_DIR or XDG cache)");
   addInsightOptions(sub, o->insight);
-  return [o] { return runRun(*o); };
+  return [=] {
+    o->targetGiven = target->count() > 0;
+    return runRun(*o);
+  };
 });
 
 }  // namespace

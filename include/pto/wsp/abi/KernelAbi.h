@@ -28,4 +28,8 @@ namespace pto::wsp::abi {
 // a tile parameter takes 3 words here).
 inline constexpr uint32_t kMaxTaskArgs = 48;
 
+// Version of the calling convention above (argument words and their layout); a package
+// records it (manifest host.kernel_abi) and a loader refuses another one.
+inline constexpr uint32_t kKernelAbiVersion = 1;
+
 }  // namespace pto::wsp::abi

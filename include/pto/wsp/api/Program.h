@@ -80,6 +80,10 @@ class Program {
   static Program compile(const ir::Module& m, const CompileOptions& opts = {});
   // Parses and verifies a .wsp file, then compile(); sourceDir defaults to its directory.
   static Program compileFile(const std::filesystem::path& wsp, CompileOptions opts = {});
+  // Opens a package directory that compile() wrote, without the source: the package's
+  // module.wsp gives the declarations, its plan and kernel library the rest. Refuses a
+  // host the manifest's host requirements exclude (driver::loadPackage).
+  static Program load(const std::filesystem::path& packageDir);
   // Builds the tile-library precompiled header that generated kernels compile with into
   // the object cache at `cacheDir` ("" = ObjectCache::defaultDir()) unless a valid one is
   // there, and returns its header path; "" when the compiler cannot build one (kernels
@@ -94,6 +98,7 @@ class Program {
   const artifact::Manifest& manifest() const;
   const std::filesystem::path& packageDir() const;
   const abi::Plan& plan() const;
+  const ir::Module& module() const;  // what compile() compiled (load(): the package's module.wsp)
   // Warnings compile() found in the module (located, e.g. a process that lists a channel
   // in produces but never sends on it); compile() itself prints nothing.
   const std::vector<Diagnostic>& warnings() const;
@@ -133,6 +138,12 @@ class Program {
   // previous run. The one call that may come from another thread; a no-op when idle (the
   // next run starts uncancelled).
   void cancel();
+  // A dry run of this plan under another schedule, nothing recompiled: `schedule`
+  // replaces the compiled one and `channelCapacity` (by plan channel; empty = as
+  // compiled) the channels' capacities. Not traced, not recorded in stats(). Const and
+  // safe to call from several threads at once while no setter runs (api/Sweep.h sweeps
+  // schedules with it); every schedule knob is checked against its bounds (UserError).
+  ProgramStats dryRunWith(const abi::ScheduleConfig& schedule, std::span<const uint32_t> channelCapacity = {}) const;
 
   ProgramStats stats() const;        // of the last finished run (execute or dry run)
   uint64_t slot(std::string_view name, std::source_location where = std::source_location::current()) const;  // after the last run

@@ -75,6 +75,18 @@ struct ManifestCompiler {
   friend bool operator==(const ManifestCompiler&, const ManifestCompiler&) = default;
 };
 
+// What the package needs of the host that loads its kernel library (docs/artifact.md,
+// "Host requirements"): checked before the library is opened.
+struct ManifestHost {
+  std::string os;       // "linux"
+  std::string machine;  // uname machine: "x86_64", "aarch64"
+  // CPU features the kernel objects may use: with -march=native, the compiling CPU's
+  // /proc/cpuinfo flags; empty when the flags name no host-specific ISA.
+  std::vector<std::string> cpuFeatures;
+  uint32_t kernelAbi = 0;  // abi::kKernelAbiVersion of the kernels' calling convention
+  friend bool operator==(const ManifestHost&, const ManifestHost&) = default;
+};
+
 struct Manifest {
   uint32_t schemaVersion = kManifestSchemaVersion;
   std::string packageHash;   // 16 hex digits, see packageHash(); "" until written
@@ -94,6 +106,8 @@ struct Manifest {
   // Further files the target ships as they are (e.g. the aie target's MLIR module and
   // kernel sources), content-checked like the plan; optional in the JSON.
   std::vector<ManifestFile> files;
+  // Optional in the JSON (absent = not recorded: packages of source-tree targets).
+  std::optional<ManifestHost> host;
   friend bool operator==(const Manifest&, const Manifest&) = default;
 };
 
@@ -106,6 +120,7 @@ void to_json(nlohmann::json& j, const ManifestDim& v);
 void to_json(nlohmann::json& j, const ManifestTensor& v);
 void to_json(nlohmann::json& j, const ManifestAbi& v);
 void to_json(nlohmann::json& j, const ManifestCompiler& v);
+void to_json(nlohmann::json& j, const ManifestHost& v);
 void to_json(nlohmann::json& j, const Manifest& v);
 void from_json(const nlohmann::json& j, ManifestKernel& v);
 void from_json(const nlohmann::json& j, ManifestFile& v);

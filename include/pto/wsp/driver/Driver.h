@@ -96,6 +96,15 @@ struct Compiled {
 };
 
 Compiled compile(const ir::Module& m, const CompileOptions& opts);
+
+// The package file holding the compiled workload's declarations as .wsp text.
+inline constexpr const char* kPackageModuleFile = "module.wsp";
+
+// Opens a package that compile() wrote (`ptowsp compile -o DIR`) without its source:
+// validates it (artifact::readPackage), checks this host against the manifest's host
+// requirements (os, machine, CPU features, kernel ABI), parses its module.wsp, reads the
+// plan and dlopens the kernel library. Throws UserError naming what differs.
+Compiled loadPackage(const std::filesystem::path& dir);
 // Reads and parses the .wsp file (phase "parse"), then compile(); sourceDir defaults to
 // its directory.
 Compiled compileFile(const std::filesystem::path& wsp, CompileOptions opts);

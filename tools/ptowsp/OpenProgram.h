@@ -1,0 +1,27 @@
+// What `ptowsp run` and `ptowsp tune` run: a .wsp file (compiled now) or a package
+// directory written by `ptowsp compile -o DIR` (loaded without its source).
+#pragma once
+
+#include "pto/wsp/api/Program.h"
+
+#include <string>
+
+namespace pto::wsp::cli {
+
+struct OpenOptions {
+  std::string file;  // FILE.wsp or PKG_DIR
+  std::string target;
+  bool targetGiven = false;  // --target on the command line (a package is checked against it)
+  std::string arch;          // "" = the target's default / the package's
+  std::string workload;
+  std::string cacheDir;
+};
+
+// A directory holding manifest.json.
+bool isPackageDir(const std::string& path);
+
+// Compiles FILE.wsp, or loads PKG_DIR after checking --target, --arch and --workload
+// against its manifest (a located error naming both values when they differ).
+Program openProgram(const OpenOptions& o);
+
+}  // namespace pto::wsp::cli
