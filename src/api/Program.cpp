@@ -253,6 +253,13 @@ detail::RunInputs runInputs(const Program::Impl& im, bool dryRun, const SourceLo
   in.clockGhz = im.clockGhz;
   in.graphPath = im.graphPath;
   in.graphTasks = im.graphTasks;
+  return in;
+}
+
+// The run this Program owns (execute, dryRun) reports progress and can be cancelled;
+// dryRunWith's concurrent sweeps do neither.
+detail::RunInputs ownedRunInputs(Program::Impl& im, bool dryRun, const SourceLoc& loc) {
+  detail::RunInputs in = runInputs(im, dryRun, loc);
   in.progress = &im.issued;
   im.issued.store(0, std::memory_order_relaxed);
   im.cancelRequested.store(false);
@@ -268,7 +275,7 @@ void Program::execute() {
   if (im.worker.joinable())
     throw UserError(makeError(loc, "execute() called while the previous run is still in flight")
                         .help("call synchronize() before starting the next run"));
-  detail::RunInputs in = runInputs(im, /*dryRun=*/false, loc);
+  detail::RunInputs in = ownedRunInputs(im, /*dryRun=*/false, loc);
   im.runStartMs = nowMs();
   im.error = nullptr;
   im.running.reset();
@@ -298,7 +305,7 @@ ProgramStats Program::dryRun() {
     throw UserError(makeError(loc, "dryRun() called while a run is in flight")
                         .help("call synchronize() first"));
   const double t0 = nowMs();
-  detail::RunOutputs out = im.run(runInputs(im, true, loc));
+  detail::RunOutputs out = im.run(ownedRunInputs(im, true, loc));
   im.recordRun(std::move(out), /*dryRun=*/true, nowMs() - t0);
   return stats();
 }

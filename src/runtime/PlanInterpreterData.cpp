@@ -127,6 +127,7 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
   regionScratch.clear();
   argScratch.clear();
   size_t vi = 0, si = 0;
+  std::vector<int64_t> lo;
   for (const PlanParam& pa : k.params) {
     if (pa.kind == ParamKind::Scalar) {
       argScratch.push_back(static_cast<uint64_t>(eval(pr, n.scalars[si++])));
@@ -134,12 +135,13 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
     }
     const PlanView& v = n.views[vi++];
     Access m = pa.kind == ParamKind::In ? Access::Read : pa.kind == ParamKind::Out ? Access::Write : Access::ReadWrite;
-    const Region& reg = regionScratch.emplace_back(viewRegion(pr, v, m));
+    lo.clear();
+    regionScratch.push_back(viewRegion(pr, v, m, &lo));
     const RunTensor& t = tensors[v.tensor];
     uint64_t base = 0;
     if (t.base) {
       int64_t off = 0;
-      for (size_t d = 0; d < reg.rank && d < t.strides.size(); ++d) off += reg.lo[d] * t.strides[d];
+      for (size_t d = 0; d < lo.size() && d < t.strides.size(); ++d) off += lo[d] * t.strides[d];
       base = reinterpret_cast<uint64_t>(t.base + off * plan.tensors[v.tensor].elemBytes);
     }
     const size_t r = t.strides.size();

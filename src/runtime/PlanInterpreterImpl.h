@@ -148,7 +148,7 @@ struct PlanInterpreter::Impl {
   Step boundary(uint32_t p, Proc& pr, Frame& f);
   void finishProcess(uint32_t p);
   void slotLoad(uint32_t p, Proc& pr, const PlanNode& n);
-  Region viewRegion(const Proc& pr, const PlanView& v, Access mode);
+  Region viewRegion(const Proc& pr, const PlanView& v, Access mode, std::vector<int64_t>* lo);
 };
 
 }  // namespace pto::wsp::rt
