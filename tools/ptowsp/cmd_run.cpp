@@ -242,6 +242,17 @@ int runRun(const RunOptions& o) {
                                           kMaxHostThreads)));
   const bool ascend = o.target == "ascend";
   std::optional<AscendRun> asc;
+  // The emitted orchestration is the plan expanded with the symbols' defaults
+  // (docs/ascend.md), so another value would run a different graph than cpu_sim's.
+  if (ascend && !o.sets.empty())
+    throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--set"},
+                              "--target ascend runs the tree expanded with the symbols' and slots' defaults, and "
+                              "--set would change one")
+                        .help("change the default in the module (symbol NAME = VALUE) and run again"));
+  if (ascend && o.dryRun)
+    throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--dry-run"},
+                              "--target ascend executes the tree on pto-runtime; a dry run executes nothing")
+                        .help("drop --dry-run, or dry-run the cpu_sim target with --arch ascend910b"));
   // Before compiling: a missing checkout is said at once, with how to point at it.
   if (ascend) asc = AscendRun{target::ascend::locateCheckout(o.ptoRuntime, o.ptoIsa, o.runtime), {}, {}, {}};
   ir::Module module = parseWspFile(o.file);
@@ -262,6 +273,7 @@ int runRun(const RunOptions& o) {
   printWarnings(p);
 
   const RunValues values = resolveRunValues(p.plan(), o.sets);
+
   // A symbol without a default needs --set: located at its declaration, with the flag as
   // the fix (the library's own error names the C++ call).
   {
