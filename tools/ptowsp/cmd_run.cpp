@@ -180,6 +180,11 @@ std::string ascendReport(const AscendRun& a) {
                                 c.runtimeRoot.string(), c.runtimeCommit.empty() ? "commit unknown" : c.runtimeCommit,
                                 c.isaRoot.string(), c.isaCommit.empty() ? "commit unknown" : c.isaCommit, c.platform,
                                 r.runtime);
+  // A checkout at another commit may still work; say so rather than refuse it.
+  if (!c.runtimeCommit.empty() && c.runtimeCommit != r.treeRuntimeCommit)
+    out += fmt::format("ascend: note: the tree is written for pto-runtime {}\n", r.treeRuntimeCommit);
+  if (!c.isaCommit.empty() && c.isaCommit != r.treeIsaCommit)
+    out += fmt::format("ascend: note: the tree is written for PTO-ISA {}\n", r.treeIsaCommit);
   out += fmt::format("ascend: compiles {} (reused {}), build_ms {:.1f}\n", r.compiles, r.reused, r.buildMs);
   out += fmt::format("ascend: tasks {}, host_wall_ms {:.3f}, host_us_per_task {:.1f}, device_wall_ms {:.3f}\n",
                      r.tasks, r.hostWallMs, r.hostUsPerTask(), r.deviceWallMs);

@@ -254,6 +254,8 @@ SceneRunResult runScene(const PtoRuntimeCheckout& c, const SceneRunOptions& o,
                                                             res.runtime, c.runtime))
                         .help("emit the tree with the same --runtime"));
   res.tasks = m.at("orchestration").at("tasks").get<uint32_t>();
+  res.treeRuntimeCommit = m.value("pto_runtime_commit", std::string());
+  res.treeIsaCommit = m.value("pto_isa_commit", std::string());
 
   std::error_code ec;
   fs::create_directories(o.buildDir, ec);

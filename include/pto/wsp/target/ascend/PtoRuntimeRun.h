@@ -52,6 +52,7 @@ struct SceneEntry {
 struct SceneRunResult {
   std::string module, runtime;
   std::vector<SceneEntry> entries;
+  std::string treeRuntimeCommit, treeIsaCommit;  // the commits the tree is written for
   uint32_t tasks = 0;        // tasks the orchestration submits (manifest)
   uint64_t compiles = 0;     // compiler processes started for this run
   uint64_t reused = 0;       // objects found built
