@@ -378,6 +378,138 @@ TEST(AscendConformance, EmittedHostBuildGraphOrchestrationMatchesTheRuntimeExpan
   expectConforms("fanout", ir::text::parse(fanoutModule(300), "fanout.wsp"));
 }
 
+// The ring-buffer orchestration against its double (double/pto_orchestration_api.h,
+// RecordingRing.cc): the submitted tasks, their views and scalars are the expansion's, and
+// the dependencies pto-runtime would use (the TensorMap's, from overlapping regions, plus
+// the explicit ones) contain every producer of the expansion and nothing the expansion
+// does not order before the task.
+void expectRingConforms(const std::string& label, ir::Module m) {
+  SCOPED_TRACE(label);
+  const Compiled c = compileTree(std::move(m), "tensormap_and_ringbuffer");
+  const TaskGraph g = expandPlan(c.plan, {});
+  const nlohmann::json man = nlohmann::json::parse(file(c.tree, kManifestFile));
+  const fs::path work = fs::path(PTO_WSP_BINARY_DIR) / "ascend_conformance" / (label + "_ring");
+  fs::create_directories(work);
+  std::ofstream(work / "orch.cpp") << file(c.tree, man["orchestration"]["source"].get<std::string>());
+  const fs::path dbl = fs::path(PTO_WSP_SOURCE_DIR) / "tests/ascend/double";
+  const std::string cmd = fmt::format("{} -std=c++17 -O0 -w -I{} {} {} -o {} 2> {}", PTO_WSP_CXX, dbl.string(),
+                                      (work / "orch.cpp").string(), (dbl / "RecordingRing.cc").string(),
+                                      (work / "orch").string(), (work / "cc.log").string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << readText(work / "cc.log");
+  std::string run = (work / "orch").string();
+  std::vector<uint32_t> entryPlan;  // entry index -> plan tensor
+  for (const auto& e : man["entry_tensors"]) {
+    std::string shape;
+    for (const auto& d : e["shape"]) shape += (shape.empty() ? "" : "x") + std::to_string(d.get<int64_t>());
+    run += " " + shape;
+    for (uint32_t i = 0; i < c.plan.tensors.size(); ++i)
+      if (c.plan.tensors[i].name == e["name"]) entryPlan.push_back(i);
+  }
+  ASSERT_EQ(entryPlan.size(), man["entry_tensors"].size());
+  ASSERT_EQ(std::system((run + " > " + (work / "calls.txt").string()).c_str()), 0) << run;
+  struct Use {
+    int entry;
+    int64_t offset;
+    uint32_t rows, cols;
+    std::string dir;
+  };
+  struct Task {
+    std::string kernel;
+    std::vector<Use> uses;
+    std::vector<uint64_t> scalars;
+    std::set<uint32_t> deps;
+  };
+  std::vector<Task> tasks;
+  int depth = 0, maxDepth = 0;
+  std::ifstream in(work / "calls.txt");
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream ls(line);
+    std::string kind;
+    ls >> kind;
+    if (kind == "config") {
+      int n;
+      ls >> n;
+      EXPECT_EQ(n, static_cast<int>(man["entry_tensors"].size()));
+    } else if (kind == "scope") {
+      std::string be;
+      ls >> be;
+      depth += be == "begin" ? 1 : -1;
+      maxDepth = std::max(maxDepth, depth);
+    } else if (kind == "task") {
+      Task t;
+      std::string id, core, w;
+      ls >> id >> t.kernel >> core >> w;
+      for (int part = 0; ls >> w;) {
+        if (w == ";") {
+          ++part;
+          continue;
+        }
+        if (part == 0) {
+          Use u;
+          char plus, slash, x, slash2;
+          std::istringstream us(w);
+          us >> u.entry >> plus >> u.offset >> slash >> u.rows >> x >> u.cols >> slash2 >> u.dir;
+          t.uses.push_back(u);
+        } else if (part == 1) {
+          t.scalars.push_back(std::stoull(w));
+        } else {
+          t.deps.insert(static_cast<uint32_t>(std::stoul(w)));
+        }
+      }
+      tasks.push_back(std::move(t));
+    } else {
+      ADD_FAILURE() << line;
+    }
+  }
+  EXPECT_EQ(depth, 0);
+  EXPECT_LE(maxDepth, 2);  // the outer scope and one level of task scopes
+  ASSERT_EQ(tasks.size(), g.tasks.size());
+  const uint32_t n = static_cast<uint32_t>(g.tasks.size());
+  // Ancestors in the expansion (the order the runtime core guarantees).
+  std::vector<std::set<uint32_t>> before(n);
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t p : g.tasks[i].preds) {
+      before[i].insert(p);
+      before[i].insert(before[p].begin(), before[p].end());
+    }
+  // What the TensorMap derives: a task reading a region (IN / INOUT) depends on every
+  // earlier task that wrote an overlapping region of the same tensor (OUT / INOUT).
+  auto overlaps = [&](const Use& a, const Use& b) {
+    if (a.entry != b.entry) return false;
+    const int64_t stride = c.plan.tensors[entryPlan[static_cast<size_t>(a.entry)]].shape.back();
+    const int64_t ar = a.offset / stride, ac = a.offset % stride, br = b.offset / stride, bc = b.offset % stride;
+    return ar < br + b.rows && br < ar + a.rows && ac < bc + b.cols && bc < ac + a.cols;
+  };
+  for (uint32_t i = 0; i < n; ++i) {
+    const GraphTask& gt = g.tasks[i];
+    const Task& t = tasks[i];
+    EXPECT_EQ(t.kernel, gt.kernel < 0 ? "dummy" : std::to_string(gt.kernel)) << "task " << i;
+    ASSERT_EQ(t.uses.size(), gt.tiles.size()) << "task " << i;
+    std::vector<uint64_t> words;
+    for (size_t a = 0; a < gt.tiles.size(); ++a) {
+      EXPECT_EQ(entryPlan[static_cast<size_t>(t.uses[a].entry)], gt.tiles[a].tensor) << "task " << i << " arg " << a;
+      EXPECT_EQ(t.uses[a].offset, gt.tiles[a].offset) << "task " << i << " arg " << a;
+      words.push_back(static_cast<uint64_t>(gt.tiles[a].rowStride));
+    }
+    words.insert(words.end(), gt.scalars.begin(), gt.scalars.end());
+    EXPECT_EQ(t.scalars, words) << "task " << i;
+    std::set<uint32_t> deps = t.deps;
+    for (const Use& r : t.uses) {
+      if (r.dir == "OUT") continue;
+      for (uint32_t j = 0; j < i; ++j)
+        for (const Use& w : tasks[j].uses)
+          if (w.dir != "IN" && overlaps(r, w)) deps.insert(j);
+    }
+    for (uint32_t p : gt.preds) EXPECT_TRUE(deps.count(p)) << "task " << i << " lost its producer " << p;
+    for (uint32_t d : deps) EXPECT_TRUE(before[i].count(d)) << "task " << i << " waits for " << d << ", unordered";
+  }
+}
+
+TEST(AscendConformance, EmittedRingBufferOrchestrationMatchesTheRuntimeExpansion) {
+  for (const char* ex : {"softmax", "rmsnorm", "pipeline", "residual", "gated"}) expectRingConforms(ex, parseExample(ex));
+  expectRingConforms("fanout", ir::text::parse(fanoutModule(300), "fanout.wsp"));
+}
+
 // ---- numerics: emitted kernels on the PTO-ISA test double vs cpu_sim's kernels ----------
 
 // Runs kernel `k` twice on the same deterministic inputs, once as cpu_sim's unit (the tile

@@ -1,10 +1,13 @@
 // ptowsp run FILE.wsp|PKG_DIR [--target T] [--arch A] [--threads N] [--watchdog-ms MS] [--dry-run] [--set S=V ...]
 //   [--inputs random|zeros|FILE.npy|NAME=FILE.npy ...] [--seed N] [--json] [--trace OUT]
 //   [--outputs DIR] [--cache-dir DIR] [--graph OUT.dot] [--graph-limit N] [--quiet]
+//   [--pto-runtime DIR] [--pto-isa DIR] [--runtime R] [--tree DIR]   (--target ascend)
 // Compiles the module, runs it on host buffers and prints the run summary; when a golden
 // is registered for the module (examples/<name>/golden.cpp) it also checks the outputs
 // and the total_cycles derived in the example's README. Exit codes: 0 ok, 1 user error,
-// 2 check failed (docs/cli.md).
+// 2 check failed (docs/cli.md). With --target ascend the module runs on cpu_sim (the
+// reference, on ascend910b) and then, as an emitted tree, on a pto-runtime checkout's
+// a2a3sim; every output must agree with cpu_sim's (docs/ascend.md).
 #include "Command.h"
 #include "HostInputs.h"
 #include "Npy.h"
@@ -18,6 +21,9 @@
 #include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/runtime/host/HostExecutor.h"
 #include "pto/wsp/target/Target.h"
+#include "pto/wsp/target/ascend/PtoRuntimeRun.h"
+#include "pto/wsp/artifact/ObjectCache.h"
+#include "pto/wsp/driver/Driver.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -47,6 +53,11 @@ struct RunOptions {
   std::string outputs;
   std::string cacheDir;
   InsightOptions insight;
+  std::string ptoRuntime;  // --target ascend: the pto-runtime checkout
+  std::string ptoIsa;
+  std::string runtime = "tensormap_and_ringbuffer";
+  std::string tree;  // where the run's tree is written (default: under the cache)
+  int blockDim = 0, aicpuThreads = 0;  // 0: the tree's case
 };
 
 constexpr int kExitCheckFailed = 2;
@@ -154,12 +165,103 @@ nlohmann::ordered_json jsonReport(const std::string& module, const Program& p, c
 // failed thread creation deep in the executor.
 constexpr unsigned kMaxHostThreads = 1024;
 
+// `--target ascend`: the same module and inputs on pto-runtime (docs/ascend.md), after
+// the cpu_sim run whose outputs are the reference.
+struct AscendRun {
+  target::ascend::PtoRuntimeCheckout checkout;
+  target::ascend::SceneRunResult result;
+  std::optional<golden::CheckResult> check;
+  std::filesystem::path tree;
+};
+
+std::string ascendReport(const AscendRun& a) {
+  const auto& c = a.checkout;
+  const auto& r = a.result;
+  std::string out = fmt::format("ascend: tree {}\n", a.tree.string());
+  out += fmt::format("ascend: pto-runtime {} ({}), PTO-ISA {} ({}), platform {}, runtime {}\n",
+                                c.runtimeRoot.string(), c.runtimeCommit.empty() ? "commit unknown" : c.runtimeCommit,
+                                c.isaRoot.string(), c.isaCommit.empty() ? "commit unknown" : c.isaCommit, c.platform,
+                                r.runtime);
+  // A checkout at another commit may still work; say so rather than refuse it.
+  if (!c.runtimeCommit.empty() && c.runtimeCommit != r.treeRuntimeCommit)
+    out += fmt::format("ascend: note: the tree is written for pto-runtime {}\n", r.treeRuntimeCommit);
+  if (!c.isaCommit.empty() && c.isaCommit != r.treeIsaCommit)
+    out += fmt::format("ascend: note: the tree is written for PTO-ISA {}\n", r.treeIsaCommit);
+  out += fmt::format("ascend: compiles {} (reused {}), build_ms {:.1f}\n", r.compiles, r.reused, r.buildMs);
+  out += fmt::format("ascend: tasks {}, host_wall_ms {:.3f}, host_us_per_task {:.1f}, device_wall_ms {:.3f}\n",
+                     r.tasks, r.hostWallMs, r.hostUsPerTask(), r.deviceWallMs);
+  if (a.check) out += "ascend vs cpu_sim: " + a.check->summary + "\n";
+  return out;
+}
+
+void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, const CompileOptions& simOpts,
+               const RunTensors& cpu, const golden::TensorSet& inputs, const GoldenReport& g) {
+  const std::filesystem::path root =
+      (o.cacheDir.empty() ? artifact::ObjectCache::defaultDir() : std::filesystem::path(o.cacheDir)) / "ascend";
+  CompileOptions copts;
+  copts.target = "ascend";
+  copts.arch = simOpts.arch;
+  copts.cacheDir = simOpts.cacheDir;
+  copts.sourceDir = simOpts.sourceDir;
+  copts.workload = o.workload;
+  copts.runtime = o.runtime;
+  copts.packageDir = o.tree.empty() ? root / "trees" / fmt::format("{}-{}", module.name, o.runtime)
+                                    : std::filesystem::absolute(o.tree);
+  driver::compile(module, copts);
+  a.tree = copts.packageDir;
+  // The same inputs cpu_sim started from; outputs start zeroed, as cpu_sim's do.
+  golden::TensorSet tensors;
+  for (const auto& [name, t] : cpu.all)
+    tensors[name] = inputs.count(name) ? inputs.at(name) : golden::HostTensor::make(t.dtype, t.shape);
+  std::map<std::string, target::ascend::SceneBinding> bindings;
+  for (auto& [name, t] : tensors) bindings[name] = {t.bytes.data(), t.bytes.size()};
+  target::ascend::SceneRunOptions ro;
+  ro.tree = copts.packageDir;
+  ro.buildDir = root / "obj";
+  ro.blockDim = o.blockDim;
+  ro.aicpuThreads = o.aicpuThreads;
+  // The scene's data (docs/ascend.md): the inputs the run starts from, as its
+  // test_<module>.py's generate_args loads them.
+  const std::filesystem::path data = copts.packageDir / "data";
+  std::filesystem::create_directories(data / "inputs");
+  std::filesystem::create_directories(data / "golden");
+  for (const auto& [name, t] : tensors) writeNpy(data / "inputs" / (name + ".npy"), t);
+  a.result = target::ascend::runScene(a.checkout, ro, bindings);
+  // Temps start zeroed; the golden outputs are cpu_sim's (compute_golden loads them).
+  for (const target::ascend::SceneEntry& e : a.result.entries) {
+    if (!e.bound) writeNpy(data / "inputs" / (e.name + ".npy"), golden::HostTensor::make(e.dtype, e.shape));
+    if (e.bound && e.direction != "IN") writeNpy(data / "golden" / (e.name + ".npy"), cpu.all.at(e.name));
+  }
+  golden::TensorSet got, want;
+  for (const std::string& name : cpu.outputs) {
+    got[name] = tensors.at(name);
+    want[name] = cpu.all.at(name);
+  }
+  // The example's tolerance when it has a golden, else the tree's SceneTestCase's.
+  a.check = golden::compare(got, want, g.golden ? g.golden->tol : golden::Tolerance{1e-3, 1e-3});
+}
+
 int runRun(const RunOptions& o) {
   if (o.threads > kMaxHostThreads)
     throw UserError(makeError(SourceLoc{"<command line>", 0, 0, {}},
                               fmt::format("--threads {} is out of range", o.threads))
                         .help(fmt::format("pass --threads N with N in [0, {}] (0 = hardware concurrency)",
                                           kMaxHostThreads)));
+  const bool ascend = o.target == "ascend";
+  std::optional<AscendRun> asc;
+  // The emitted orchestration is the plan expanded with the symbols' defaults
+  // (docs/ascend.md), so another value would run a different graph than cpu_sim's.
+  if (ascend && !o.sets.empty())
+    throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--set"},
+                              "--target ascend runs the tree expanded with the symbols' and slots' defaults, and "
+                              "--set would change one")
+                        .help("change the default in the module (symbol NAME = VALUE) and run again"));
+  if (ascend && o.dryRun)
+    throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--dry-run"},
+                              "--target ascend executes the tree on pto-runtime; a dry run executes nothing")
+                        .help("drop --dry-run, or dry-run the cpu_sim target with --arch ascend910b"));
+  // Before compiling: a missing checkout is said at once, with how to point at it.
+  if (ascend) asc = AscendRun{target::ascend::locateCheckout(o.ptoRuntime, o.ptoIsa, o.runtime), {}, {}, {}};
   if (!o.outputs.empty()) {  // before compiling, so a bad path fails fast
     std::error_code ec;
     std::filesystem::create_directories(o.outputs, ec);
@@ -168,11 +270,14 @@ int runRun(const RunOptions& o) {
                                 fmt::format("cannot create the outputs directory: {}", ec.message()))
                           .help("pass a writable directory to --outputs"));
   }
-  Program p = openProgram({o.file, o.target, o.targetGiven, o.arch, o.workload, o.cacheDir});
+  // The ascend target's reference is cpu_sim on the ascend arch the tree is written for.
+  Program p = openProgram({o.file, ascend ? "cpu_sim" : o.target, o.targetGiven && !ascend,
+                           ascend && o.arch.empty() ? "ascend910b" : o.arch, o.workload, o.cacheDir});
   const ir::Module& module = p.module();
   printWarnings(p);
 
   const RunValues values = resolveRunValues(p.plan(), o.sets);
+
   // A symbol without a default needs --set: located at its declaration, with the flag as
   // the fix (the library's own error names the C++ call).
   {
@@ -204,7 +309,7 @@ int runRun(const RunOptions& o) {
   if (g.golden && g.golden->prepare) g.golden->prepare(tensors.all);
   loadInputFiles(tensors, spec);
   golden::TensorSet goldenInputs;  // copied before the run overwrites inouts
-  if (g.golden)
+  if (g.golden || ascend)
     for (const std::string& name : tensors.inputs) goldenInputs[name] = tensors.all.at(name);
 
   for (auto& [name, t] : tensors.all) p.bind(name, t.bytes.data(), t.bytes.size());
@@ -235,6 +340,7 @@ int runRun(const RunOptions& o) {
     throw;
   }
   reportInsight(stats, o.insight);
+  if (ascend && !o.dryRun) runAscend(*asc, o, module, copts, tensors, goldenInputs, g);
   if (!o.outputs.empty() && !o.dryRun) {
     for (const std::string& name : tensors.outputs)
       writeNpy(std::filesystem::path(o.outputs) / (name + ".npy"), tensors.all.at(name));
@@ -265,13 +371,36 @@ int runRun(const RunOptions& o) {
   const std::string_view note = target::TargetRegistry::global().get(o.target).runNote();
   if (o.json) {
     auto j = jsonReport(module.name, p, stats, o.threads, g);
-    if (!note.empty()) j["note"] = std::string(note);
+    if (!note.empty() && !asc) j["note"] = std::string(note);
+    if (asc) {
+      const auto& r = asc->result;
+      j["ascend"] = {{"tree", asc->tree.string()},
+                     {"pto_runtime", asc->checkout.runtimeRoot.string()},
+                     {"pto_runtime_commit", asc->checkout.runtimeCommit},
+                     {"pto_isa", asc->checkout.isaRoot.string()},
+                     {"pto_isa_commit", asc->checkout.isaCommit},
+                     {"platform", asc->checkout.platform},
+                     {"runtime", r.runtime},
+                     {"compiles", r.compiles},
+                     {"reused", r.reused},
+                     {"build_ms", r.buildMs},
+                     {"tasks", r.tasks},
+                     {"host_wall_ms", r.hostWallMs},
+                     {"host_us_per_task", r.hostUsPerTask()},
+                     {"device_wall_ms", r.deviceWallMs}};
+      if (asc->check) j["ascend"]["check"] = {{"passed", asc->check->ok}, {"summary", asc->check->summary}};
+    }
     std::string out = j.dump(2) + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
   } else {
     std::string out = textReport(module.name, p, stats, o.threads, g);
-    if (!note.empty()) out += std::string(note) + "\n";
+    if (!note.empty() && !asc) out += std::string(note) + "\n";
+    if (asc) out += ascendReport(*asc);
     std::fwrite(out.data(), 1, out.size(), stdout);
+  }
+  if (asc && asc->check && !asc->check->ok) {
+    std::fprintf(stderr, "error: ascend output differs from cpu_sim: %s\n", asc->check->summary.c_str());
+    return kExitCheckFailed;
   }
   if (g.failed()) {
     std::fprintf(stderr, "error: %s\n",
@@ -306,6 +435,16 @@ PTOWSP_COMMAND("run", "compile and run a .wsp module on host buffers, check it a
   sub.add_option("--outputs", o->outputs, "write every output tensor as DIR/NAME.npy");
   sub.add_option("--cache-dir", o->cacheDir, "object cache root (default $PTO_WSP_CACHE_DIR or XDG cache)");
   addInsightOptions(sub, o->insight);
+  sub.add_option("--pto-runtime", o->ptoRuntime,
+                 "--target ascend: pto-runtime checkout with built a2a3sim runtimes (default $PTO_RUNTIME_ROOT)");
+  sub.add_option("--block-dim", o->blockDim, "--target ascend: blocks (1 AIC + 2 AIV each; 0 = the tree's case)")
+      ->check(CLI::Range(0, 24));
+  sub.add_option("--aicpu-threads", o->aicpuThreads, "--target ascend: AICPU threads (0 = the tree's case)")
+      ->check(CLI::Range(0, 4));
+  sub.add_option("--tree", o->tree, "--target ascend: write the run's tree (with its data) here");
+  sub.add_option("--pto-isa", o->ptoIsa, "--target ascend: PTO-ISA checkout (default $PTO_ISA_ROOT)");
+  sub.add_option("--runtime", o->runtime, "--target ascend: host_build_graph or tensormap_and_ringbuffer")
+      ->capture_default_str();
   return [=] {
     o->targetGiven = target->count() > 0;
     return runRun(*o);

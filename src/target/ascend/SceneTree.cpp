@@ -36,6 +36,11 @@ std::string directions(const std::vector<std::string>& ds) {
   return "[" + s + "]";
 }
 
+// The case's AICPU threads. host_build_graph: one scheduler thread; with three and one
+// block, a2a3sim left a ready task undispatched forever (docs/ascend.md).
+// tensormap_and_ringbuffer: two schedulers and the orchestrator thread.
+int aicpuThreads(Runtime r) { return r == Runtime::HostBuildGraph ? 1 : 3; }
+
 std::vector<std::string> kernelSignature(const ir::Module& m, const PtoIsaKernel& k) {
   std::vector<std::string> out;
   if (const ir::Kernel* ik = m.findKernel(k.name))
@@ -74,7 +79,8 @@ std::string python(const SceneInput& in) {
   }
   s += "        ],\n    }\n\n";
   s += "    CASES = [\n        {\n            \"name\": \"default\",\n            \"platforms\": [\"a2a3sim\", \"a2a3\"],\n";
-  s += "            \"config\": {\"aicpu_thread_num\": 3, \"block_dim\": 1},\n            \"params\": {},\n        },\n    ]\n\n";
+  s += fmt::format("            \"config\": {{\"aicpu_thread_num\": {}, \"block_dim\": 1}},\n", aicpuThreads(in.runtime));
+  s += "            \"params\": {},\n        },\n    ]\n\n";
   s += "    def generate_args(self, params):\n        return TaskArgsBuilder(\n";
   for (const EntryTensor& e : in.orch.entries) {
     const abi::PlanTensor& pt = in.plan->tensors[e.planTensor];
@@ -118,6 +124,9 @@ SourceTree writeScene(const SceneInput& in) {
   j["pto_isa_commit"] = kPtoIsaCommit;
   j["orchestration"] = {{"source", in.orch.file},   {"function_name", in.orch.entry}, {"tasks", in.orch.tasks},
                         {"relays", in.orch.relays}, {"scopes", in.orch.scopes},       {"edges", in.orch.edges}};
+  if (in.runtime == Runtime::TensorMapAndRingBuffer) j["orchestration"]["config_name"] = "aicpu_orchestration_config";
+  // The SceneTestCase's one case (block_dim, aicpu_thread_num), which `ptowsp run` uses too.
+  j["config"] = {{"block_dim", 1}, {"aicpu_thread_num", aicpuThreads(in.runtime)}};
   nlohmann::ordered_json ents = nlohmann::ordered_json::array();
   for (const EntryTensor& e : in.orch.entries) {
     const abi::PlanTensor& pt = in.plan->tensors[e.planTensor];
@@ -132,7 +141,7 @@ SourceTree writeScene(const SceneInput& in) {
   for (size_t i = 0; i < in.kernels.size(); ++i) {
     const PtoIsaKernel& k = in.kernels[i];
     ks.push_back({{"func_id", i}, {"name", k.name}, {"core_type", coreName(k.core)}, {"source", kernelPath(k)},
-                  {"arg_words", k.numArgs()}});
+                  {"arg_words", k.numArgs()}, {"signature", kernelSignature(m, k)}});
   }
   j["kernels"] = ks;
   const abi::ScheduleConfig& s = in.plan->schedule;
