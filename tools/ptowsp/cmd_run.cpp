@@ -340,7 +340,12 @@ int runRun(const RunOptions& o) {
     throw;
   }
   reportInsight(stats, o.insight);
-  if (ascend && !o.dryRun) runAscend(*asc, o, module, copts, tensors, goldenInputs, g);
+  if (ascend && !o.dryRun) {
+    CompileOptions copts = cliCompileOptions("cpu_sim", o.arch.empty() ? "ascend910b" : o.arch, o.cacheDir);
+    copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
+    copts.workload = o.workload;
+    runAscend(*asc, o, module, copts, tensors, goldenInputs, g);
+  }
   if (!o.outputs.empty() && !o.dryRun) {
     for (const std::string& name : tensors.outputs)
       writeNpy(std::filesystem::path(o.outputs) / (name + ".npy"), tensors.all.at(name));
