@@ -2,6 +2,7 @@
 // a background thread, dry runs, results. compile() lives in ProgramCompile.cpp.
 #include "ProgramImpl.h"
 
+#include "DeadlockAdvice.h"
 #include "DeadlockLocation.h"
 #include "pto/wsp/api/CallSite.h"
 #include "pto/wsp/artifact/AtomicFile.h"
@@ -95,6 +96,7 @@ detail::RunOutputs Program::Impl::run(const detail::RunInputs& in) const {
   } catch (const rt::DeadlockError& d) {
     // The runtime names processes and channels; point at their declarations.
     rt::DeadlockReport r = d.report();
+    detail::checkDeadlockAdvice(r, plan, kernels, kernelNames, in);
     detail::locateDeadlock(r, module, workload);
     throw rt::DeadlockError(std::move(r));
   }
