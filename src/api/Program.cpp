@@ -72,6 +72,7 @@ void Program::Impl::initRuntimeValues() {
     symbolSet[i] = d == nullptr || d->value.has_value();
   }
   slotInit.assign(plan.slots.size(), 0);
+  slotSet.assign(plan.slots.size(), 0);
   for (size_t i = 0; i < plan.slots.size(); ++i)
     if (const ir::SlotDecl* d = module.findSlot(plan.slots[i].name)) slotInit[i] = d->init;
   tensorBase.assign(plan.tensors.size(), nullptr);
@@ -109,6 +110,7 @@ void Program::Impl::recordRun(detail::RunOutputs&& out, bool dryRun, double exec
   stats.dryRun = dryRun;
   stats.executeMs = executeMs;
   finalSlots = std::move(out.slots);
+  lastSlotLoads = std::move(out.slotLoads);
   hasRun = true;
 }
 
@@ -211,6 +213,20 @@ void Program::setSlot(std::string_view name, uint64_t value, std::source_locatio
   Impl& im = *impl_;
   const size_t i = namedIndex(im, im.plan.slots, name, "slot", "setSlot", where);
   im.slotInit[i] = value;
+  im.slotSet[i] = 1;
+}
+
+void Program::recordSlotLoads(bool on) { impl_->recordSlots = on; }
+const std::vector<rt::SlotLoad>& Program::slotLoads() const { return impl_->lastSlotLoads; }
+void Program::replaySlotLoads(std::vector<rt::SlotLoad> loads) {
+  Impl& im = *impl_;
+  for (const rt::SlotLoad& l : loads)
+    if (l.slot >= im.plan.slots.size())
+      throw UserError(makeError(SourceLoc{im.module.loc.file, 0, 0, fmt::format("program '{}' > replaySlotLoads", im.module.name)},
+                                fmt::format("a replayed slot load names slot {}, the plan has {} slots", l.slot,
+                                            im.plan.slots.size()))
+                          .help("replay slot loads recorded from the same package"));
+  im.replay = loads.empty() ? nullptr : std::make_shared<const std::vector<rt::SlotLoad>>(std::move(loads));
 }
 
 void Program::setThreads(unsigned n) { impl_->threads = n; }
@@ -256,6 +272,9 @@ detail::RunInputs runInputs(Program::Impl& im, bool dryRun, const SourceLoc& loc
   in.watchdogMs = im.watchdogMs;
   in.dryRun = dryRun;
   in.tracePath = im.tracePath;
+  in.heldSlots = im.slotSet;
+  in.replay = im.replay;
+  in.recordSlotLoads = im.recordSlots;
   return in;
 }
 

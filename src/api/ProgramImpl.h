@@ -8,6 +8,7 @@
 #include "pto/wsp/runtime/PlanInterpreter.h"
 
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -25,12 +26,16 @@ struct RunInputs {
   uint32_t watchdogMs = rt::kDefaultWatchdogMs;
   bool dryRun = false;
   std::filesystem::path tracePath;  // empty: no trace
+  std::vector<uint8_t> heldSlots;   // dry run: slots set by setSlot keep their value
+  std::shared_ptr<const std::vector<rt::SlotLoad>> replay;  // dry run: null = none
+  bool recordSlotLoads = false;
 };
 
 // What a finished run left behind.
 struct RunOutputs {
   rt::RunStats stats;
   std::vector<uint64_t> slots;
+  std::vector<rt::SlotLoad> slotLoads;  // RunInputs::recordSlotLoads
   double wallMs = 0;
 };
 
@@ -67,6 +72,10 @@ struct Program::Impl {
   std::vector<int64_t> symbols;          // by plan symbol index
   std::vector<bool> symbolSet;           // set explicitly or has a default
   std::vector<uint64_t> slotInit;        // by plan slot index
+  std::vector<uint8_t> slotSet;          // by plan slot index: given by setSlot
+  bool recordSlots = false;
+  std::shared_ptr<const std::vector<rt::SlotLoad>> replay;  // replaySlotLoads(); null = none
+  std::vector<rt::SlotLoad> lastSlotLoads;
   std::vector<void*> tensorBase;         // by plan tensor index; null = unbound
   std::vector<size_t> boundBytes;
   unsigned threads = 0;

@@ -97,6 +97,8 @@ struct PlanInterpreter::Impl {
   std::vector<Region> regionScratch;
   std::vector<uint64_t> argScratch;
   std::vector<TaskId> depScratch;
+  size_t replayPos = 0;                // next PlanRunConfig::replay entry
+  std::vector<SlotLoad> slotLoads;     // recordSlotLoads
 
   Impl(const Plan& p, PlanRunConfig c, uint64_t arenaReserved)
       : plan(p), cfg(std::move(c)), eng(withReservation(cfg.engine, arenaReserved)) {}

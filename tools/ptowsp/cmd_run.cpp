@@ -1,6 +1,6 @@
 // ptowsp run FILE.wsp [--target T] [--arch A] [--threads N] [--watchdog-ms MS] [--dry-run] [--set S=V ...]
 //   [--inputs random|zeros|FILE.npy|NAME=FILE.npy ...] [--seed N] [--json] [--trace OUT]
-//   [--outputs DIR] [--cache-dir DIR]
+//   [--outputs DIR] [--cache-dir DIR] [--record-slots FILE] [--replay-slots FILE]
 // Compiles the module, runs it on host buffers and prints the run summary; when a golden
 // is registered for the module (examples/<name>/golden.cpp) it also checks the outputs
 // and the total_cycles derived in the example's README. Exit codes: 0 ok, 1 user error,
@@ -13,6 +13,7 @@
 
 #include "Golden.h"
 #include "pto/wsp/api/Program.h"
+#include "pto/wsp/api/SlotReplay.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/runtime/host/HostExecutor.h"
 #include "pto/wsp/target/Target.h"
@@ -43,6 +44,8 @@ struct RunOptions {
   std::string trace;
   std::string outputs;
   std::string cacheDir;
+  std::string recordSlots;
+  std::string replaySlots;
 };
 
 constexpr int kExitCheckFailed = 2;
@@ -158,6 +161,10 @@ int runRun(const RunOptions& o) {
                               fmt::format("--threads {} is out of range", o.threads))
                         .help(fmt::format("pass --threads N with N in [0, {}] (0 = hardware concurrency)",
                                           kMaxHostThreads)));
+  if (!o.replaySlots.empty() && !o.dryRun)
+    throw UserError(makeError(SourceLoc{"<command line>", 0, 0, {}},
+                              "--replay-slots replays slot loads in a dry run, but this is a real run")
+                        .help("add --dry-run, or drop --replay-slots (a real run reads its slots from data)"));
   ir::Module module = parseWspFile(o.file);
   if (!o.outputs.empty()) {  // before compiling, so a bad path fails fast
     std::error_code ec;
@@ -212,6 +219,8 @@ int runRun(const RunOptions& o) {
   p.setThreads(o.threads);
   p.setWatchdog(o.watchdogMs);
   if (!o.trace.empty()) p.traceTo(o.trace);
+  if (!o.recordSlots.empty()) p.recordSlotLoads(true);
+  if (!o.replaySlots.empty()) p.replaySlotLoads(readSlotReplay(o.replaySlots, p));
   ProgramStats stats;
   try {
     if (o.dryRun) {
@@ -233,6 +242,7 @@ int runRun(const RunOptions& o) {
     }
     throw;
   }
+  if (!o.recordSlots.empty()) writeSlotReplay(o.recordSlots, p);
   if (!o.outputs.empty() && !o.dryRun) {
     for (const std::string& name : tensors.outputs)
       writeNpy(std::filesystem::path(o.outputs) / (name + ".npy"), tensors.all.at(name));
@@ -250,7 +260,7 @@ int runRun(const RunOptions& o) {
     } else if (p.manifest().archInstance != g.golden->arch) {
       g.cyclesNote = fmt::format("arch is {}, the README derives cycles for {}", p.manifest().archInstance,
                                  g.golden->arch);
-    } else if (o.dryRun && hasDataDependentControl(p.plan())) {
+    } else if (o.dryRun && o.replaySlots.empty() && hasDataDependentControl(p.plan())) {
       g.cyclesNote = "dry run of a plan with slot_load: slots keep their values instead of computed data";
     } else if (!values.defaults) {
       g.cyclesNote = "--set changed symbols or slots from their defaults";
@@ -298,6 +308,9 @@ PTOWSP_COMMAND("run", "compile and run a .wsp module on host buffers, check it a
   sub.add_option("--inputs", o->inputs, "random | zeros | FILE.npy (declaration order) | NAME=FILE.npy")
       ->allow_extra_args();
   sub.add_option("--seed", o->seed, "seed of the random inputs")->capture_default_str();
+  sub.add_option("--record-slots", o->recordSlots, "write every slot_load value of the run to FILE (for --replay-slots)");
+  sub.add_option("--replay-slots", o->replaySlots,
+                 "dry run: slot loads take the values recorded in FILE (--record-slots), in order");
   sub.add_flag("--json", o->json, "print one JSON object instead of the text summary");
   sub.add_option("--trace", o->trace, "write the Perfetto/Chrome trace JSON of the run");
   sub.add_option("--outputs", o->outputs, "write every output tensor as DIR/NAME.npy");

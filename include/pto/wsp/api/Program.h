@@ -22,6 +22,7 @@
 #include "pto/wsp/artifact/ObjectCache.h"
 #include "pto/wsp/driver/Driver.h"
 #include "pto/wsp/ir/Module.h"
+#include "pto/wsp/runtime/SlotLoad.h"
 #include "pto/wsp/runtime/Stats.h"
 #include "pto/wsp/support/Diagnostic.h"
 
@@ -117,9 +118,18 @@ class Program {
   // error (UserError, rt::DeadlockError). Every non-temp tensor must be bound.
   void execute();
   void synchronize();
-  // Semantic time only: runs the plan without executing kernels (slot loads still read
-  // bound memory). Synchronous.
+  // Semantic time only: runs the plan without executing kernels. Synchronous. Slot loads
+  // read bound memory, except that a slot given a value with setSlot keeps it at every
+  // slot_load, and with replaySlotLoads each load takes its recorded value.
   ProgramStats dryRun();
+  // Slot replay (docs/program.md): with recordSlotLoads(true) the following runs keep
+  // every slot_load's value, in order (slotLoads(): the last run's). replaySlotLoads
+  // makes the following dry runs take those values in order, which reproduces the
+  // recorded run's timeline; a run that loads other slots or another count of them is a
+  // UserError. An empty list stops replaying.
+  void recordSlotLoads(bool on);
+  const std::vector<rt::SlotLoad>& slotLoads() const;
+  void replaySlotLoads(std::vector<rt::SlotLoad> loads);
 
   ProgramStats stats() const;        // of the last finished run (execute or dry run)
   uint64_t slot(std::string_view name, std::source_location where = std::source_location::current()) const;  // after the last run

@@ -12,6 +12,7 @@
 #include "pto/wsp/abi/KernelAbi.h"
 #include "pto/wsp/abi/Plan.h"
 #include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/runtime/SlotLoad.h"
 
 #include <optional>
 #include <vector>
@@ -36,6 +37,14 @@ struct PlanRunConfig {
   std::vector<void*> tensorBase = {};
   std::vector<int64_t> symbols = {};       // overrides the plan defaults (by index)
   std::vector<uint64_t> slots = {};        // initial slot values (by index; default PlanSlot::init)
+  // Data-dependent control without the data. A slot_load of a held slot (by index,
+  // nonzero = held) keeps the slot's value instead of reading memory. With `replay`,
+  // the n-th slot_load takes the n-th recorded value (its slot must match, and the run
+  // must make exactly as many loads, else UserError). recordSlotLoads fills
+  // PlanRunResult::slotLoads.
+  std::vector<uint8_t> heldSlots = {};
+  const std::vector<SlotLoad>* replay = nullptr;
+  bool recordSlotLoads = false;
 };
 
 struct PlanRunResult {
@@ -44,6 +53,7 @@ struct PlanRunResult {
   std::optional<DeadlockReport> deadlock;
   std::vector<uint64_t> slots;             // final slot values
   std::vector<uint64_t> processTime;       // final local time per process
+  std::vector<SlotLoad> slotLoads;         // every slot_load in order (PlanRunConfig::recordSlotLoads)
 };
 
 // Not thread-safe; one run per instance. The plan must outlive the interpreter.
