@@ -96,8 +96,9 @@ class Checker {
 
 void check(rt::Knob& k, const Target& t, const Checker& c) {
   const uint64_t lo0 = std::max<uint64_t>(k.minimal, k.current + 1);
+  const uint64_t cur = std::max<uint64_t>(k.current, 1);
   uint64_t bound = t.knob == ScheduleKnob::PoolHeap
-                       ? std::max(lo0, std::max<uint64_t>(k.current, 1) * kHeapTrialFactor)
+                       ? std::max(lo0, cur > t.max / kHeapTrialFactor ? t.max : cur * kHeapTrialFactor)
                        : std::max(lo0, kMaxTriedCount);
   bound = std::min(bound, t.max);
   if (lo0 > bound) {
