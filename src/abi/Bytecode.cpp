@@ -209,6 +209,12 @@ int64_t evalBytecode(const Bytecode& e, const BytecodeEnv& env) {
   auto bad = [](const std::string& m) {
     return UserError(makeError({}, "scalar expression: " + m).help("check the plan's bytecode"));
   };
+  // Index and shape arithmetic is int64 and checked: a result that does not fit is an
+  // error of the run's values, never a wrapped-around offset or size.
+  auto overflow = [](const std::string& what) {
+    return UserError(makeError({}, fmt::format("scalar expression: integer overflow: {} does not fit in int64", what))
+                         .help("check the symbol, slot and loop values the expression reads (--set, setSymbol)"));
+  };
   while (pc < c.size()) {
     auto op = static_cast<BytecodeOp>(c[pc++]);
     if (c[pc - 1] > kMaxBytecodeOp || sp < arity(op) || sp >= 64 ||
@@ -235,7 +241,10 @@ int64_t evalBytecode(const Bytecode& e, const BytecodeEnv& env) {
         continue;
       }
       case BytecodeOp::Not: st[sp - 1] = !st[sp - 1]; continue;
-      case BytecodeOp::Neg: st[sp - 1] = static_cast<int64_t>(0ull - static_cast<uint64_t>(st[sp - 1])); continue;
+      case BytecodeOp::Neg:
+        if (st[sp - 1] == INT64_MIN) throw overflow(fmt::format("-({})", st[sp - 1]));
+        st[sp - 1] = -st[sp - 1];
+        continue;
       case BytecodeOp::Select: {
         int64_t f = st[--sp], t = st[--sp], cnd = st[--sp];
         st[sp++] = cnd ? t : f;
@@ -258,11 +267,16 @@ int64_t evalBytecode(const Bytecode& e, const BytecodeEnv& env) {
       default: break;
     }
     int64_t b = st[--sp], a = st[--sp], r = 0;
-    auto ua = static_cast<uint64_t>(a), ub = static_cast<uint64_t>(b);
     switch (op) {
-      case BytecodeOp::Add: r = static_cast<int64_t>(ua + ub); break;  // wraps, never UB
-      case BytecodeOp::Sub: r = static_cast<int64_t>(ua - ub); break;
-      case BytecodeOp::Mul: r = static_cast<int64_t>(ua * ub); break;
+      case BytecodeOp::Add:
+        if (__builtin_add_overflow(a, b, &r)) throw overflow(fmt::format("{} + {}", a, b));
+        break;
+      case BytecodeOp::Sub:
+        if (__builtin_sub_overflow(a, b, &r)) throw overflow(fmt::format("{} - {}", a, b));
+        break;
+      case BytecodeOp::Mul:
+        if (__builtin_mul_overflow(a, b, &r)) throw overflow(fmt::format("{} * {}", a, b));
+        break;
       case BytecodeOp::Div:
       case BytecodeOp::Mod:
         if (b == 0)  // a user error: the divisor reads a run's symbol, slot or loop value
@@ -271,8 +285,12 @@ int64_t evalBytecode(const Bytecode& e, const BytecodeEnv& env) {
                                                     op == BytecodeOp::Div ? "/" : "%"))
                               .help("the divisor reads a symbol, slot or loop variable that is 0 in this run; "
                                     "give it a nonzero value"));
-        if (a == INT64_MIN && b == -1) r = op == BytecodeOp::Div ? a : 0;
-        else r = op == BytecodeOp::Div ? a / b : a % b;
+        if (a == INT64_MIN && b == -1) {
+          if (op == BytecodeOp::Div) throw overflow(fmt::format("{} / -1", a));
+          r = 0;
+        } else {
+          r = op == BytecodeOp::Div ? a / b : a % b;
+        }
         break;
       case BytecodeOp::Min: r = std::min(a, b); break;
       case BytecodeOp::Max: r = std::max(a, b); break;

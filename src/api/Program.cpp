@@ -2,6 +2,7 @@
 // a background thread, dry runs, results. compile() lives in ProgramCompile.cpp.
 #include "ProgramImpl.h"
 
+#include "DeadlockAdvice.h"
 #include "pto/wsp/api/CallSite.h"
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
@@ -70,6 +71,7 @@ void Program::Impl::initRuntimeValues() {
     symbolSet[i] = d == nullptr || d->value.has_value();
   }
   slotInit.assign(plan.slots.size(), 0);
+  slotSet.assign(plan.slots.size(), 0);
   for (size_t i = 0; i < plan.slots.size(); ++i)
     if (const ir::SlotDecl* d = module.findSlot(plan.slots[i].name)) slotInit[i] = d->init;
   tensorBase.assign(plan.tensors.size(), nullptr);
@@ -89,7 +91,14 @@ std::exception_ptr Program::Impl::join() {
 }
 
 detail::RunOutputs Program::Impl::run(const detail::RunInputs& in) const {
-  return detail::runPlan(plan, kernels, kernelNames, in);
+  try {
+    return detail::runPlan(plan, kernels, kernelNames, in);
+  } catch (const rt::DeadlockError& d) {
+    // Every suggested knob is tried before it is printed (docs/runtime.md, "Deadlock advice").
+    rt::DeadlockReport r = d.report();
+    detail::checkDeadlockAdvice(r, plan, kernels, kernelNames, in);
+    throw rt::DeadlockError(std::move(r));
+  }
 }
 
 void Program::Impl::recordRun(detail::RunOutputs&& out, bool dryRun, double executeMs) {
@@ -102,6 +111,7 @@ void Program::Impl::recordRun(detail::RunOutputs&& out, bool dryRun, double exec
   stats.dryRun = dryRun;
   stats.executeMs = executeMs;
   finalSlots = std::move(out.slots);
+  lastSlotLoads = std::move(out.slotLoads);
   hasRun = true;
 }
 
@@ -205,6 +215,20 @@ void Program::setSlot(std::string_view name, uint64_t value, std::source_locatio
   Impl& im = *impl_;
   const size_t i = namedIndex(im, im.plan.slots, name, "slot", "setSlot", where);
   im.slotInit[i] = value;
+  im.slotSet[i] = 1;
+}
+
+void Program::recordSlotLoads(bool on) { impl_->recordSlots = on; }
+const std::vector<rt::SlotLoad>& Program::slotLoads() const { return impl_->lastSlotLoads; }
+void Program::replaySlotLoads(std::vector<rt::SlotLoad> loads) {
+  Impl& im = *impl_;
+  for (const rt::SlotLoad& l : loads)
+    if (l.slot >= im.plan.slots.size())
+      throw UserError(makeError(SourceLoc{im.module.loc.file, 0, 0, fmt::format("program '{}' > replaySlotLoads", im.module.name)},
+                                fmt::format("a replayed slot load names slot {}, the plan has {} slots", l.slot,
+                                            im.plan.slots.size()))
+                          .help("replay slot loads recorded from the same package"));
+  im.replay = loads.empty() ? nullptr : std::make_shared<const std::vector<rt::SlotLoad>>(std::move(loads));
 }
 
 void Program::setThreads(unsigned n) { impl_->threads = n; }
@@ -253,6 +277,8 @@ detail::RunInputs runInputs(const Program::Impl& im, bool dryRun, const SourceLo
   in.clockGhz = im.clockGhz;
   in.graphPath = im.graphPath;
   in.graphTasks = im.graphTasks;
+  in.heldSlots = im.slotSet;
+  in.replay = im.replay;
   return in;
 }
 
@@ -264,6 +290,7 @@ detail::RunInputs ownedRunInputs(Program::Impl& im, bool dryRun, const SourceLoc
   im.issued.store(0, std::memory_order_relaxed);
   im.cancelRequested.store(false);
   in.cancel = &im.cancelRequested;
+  in.recordSlotLoads = im.recordSlots;
   return in;
 }
 

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -32,6 +33,9 @@ struct RunInputs {
   uint64_t graphTasks = 0;          // the graph's task limit
   std::atomic<uint64_t>* progress = nullptr;  // tasks issued so far (Program::tasksIssued)
   const std::atomic<bool>* cancel = nullptr;  // Program::cancel()'s flag
+  std::vector<uint8_t> heldSlots;   // dry run: slots set by setSlot keep their value
+  std::shared_ptr<const std::vector<rt::SlotLoad>> replay;  // dry run: null = none
+  bool recordSlotLoads = false;
 };
 
 // What a finished run left behind.
@@ -40,6 +44,7 @@ struct RunOutputs {
   rt::RunProfile profile;
   std::optional<rt::TaskGraph> graph;  // when in.graphTasks > 0
   std::vector<uint64_t> slots;
+  std::vector<rt::SlotLoad> slotLoads;  // RunInputs::recordSlotLoads
   double wallMs = 0;
 };
 
@@ -77,6 +82,10 @@ struct Program::Impl {
   std::vector<int64_t> symbols;          // by plan symbol index
   std::vector<bool> symbolSet;           // set explicitly or has a default
   std::vector<uint64_t> slotInit;        // by plan slot index
+  std::vector<uint8_t> slotSet;          // by plan slot index: given by setSlot
+  bool recordSlots = false;
+  std::shared_ptr<const std::vector<rt::SlotLoad>> replay;  // replaySlotLoads(); null = none
+  std::vector<rt::SlotLoad> lastSlotLoads;
   std::vector<void*> tensorBase;         // by plan tensor index; null = unbound
   std::vector<size_t> boundBytes;
   unsigned threads = 0;

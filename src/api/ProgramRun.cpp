@@ -137,11 +137,17 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
   cfg.symbols = in.symbols;
   cfg.slots = in.slots;
   cfg.cancel = in.cancel;
+  if (in.dryRun) {
+    cfg.heldSlots = in.heldSlots;
+    cfg.replay = in.replay.get();
+  }
+  cfg.recordSlotLoads = in.recordSlotLoads;
   rt::PlanInterpreter interp(plan, std::move(cfg));
   rt::PlanRunResult r = interp.runOrThrow();
   RunOutputs out;
   out.stats = r.stats;
   out.slots = std::move(r.slots);
+  out.slotLoads = std::move(r.slotLoads);
   if (traceWriter) {
     traceWriter->finish();
     traceFile->commit();

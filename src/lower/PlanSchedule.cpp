@@ -109,6 +109,21 @@ void PlanLowerer::lowerSchedule() {
       case ir::DirectiveKind::Timing: break;  // recorded: only the features list carries them
     }
   }
+  // A worker is one lane of the arch (docs/wsp-format.md, limits): more workers than
+  // lanes would model parallelism the arch does not have.
+  uint64_t lanes = 0;
+  std::string classes;
+  for (const auto& wc : a.workers) {
+    lanes += wc.count;
+    classes += fmt::format("{}{} x {}", classes.empty() ? "" : ", ", wc.name, wc.count);
+  }
+  if (lanes > 0 && s.workers > lanes)
+    throw UserError(makeError(dispatchLoc.valid() ? dispatchLoc : w.loc,
+                              fmt::format("dispatch workers = {} is more than the {} worker lanes of arch {} ({})",
+                                          s.workers, lanes, a.name, classes))
+                        .help(fmt::format("dispatch to at most {} workers, or compile for an arch with more lanes "
+                                          "(ptowsp arch show {})",
+                                          lanes, a.name)));
 }
 
 }  // namespace pto::wsp::lower::detail

@@ -10,7 +10,20 @@
 namespace pto::wsp::rt {
 
 std::string Knob::text() const {
-  return fmt::format("raise {} to at least {} (now {})", name, minimal, current);
+  if (check == Check::Fails)
+    return fmt::format("raising {} (now {}) up to {} does not get past this deadlock", name, current, triedUpTo);
+  std::string s = fmt::format("raise {} to at least {} (now {})", name, minimal, current);
+  if (!thenWaits.empty()) s += fmt::format("; the run then deadlocks later: {}", thenWaits);
+  return s;
+}
+
+std::string_view Knob::checkName() const {
+  switch (check) {
+    case Check::Unchecked: return "unchecked";
+    case Check::Unblocks: return "unblocks";
+    case Check::Fails: return "fails";
+  }
+  return "unchecked";
 }
 
 Diagnostic DeadlockReport::diagnostic() const {
@@ -87,7 +100,8 @@ nlohmann::json DeadlockReport::toJson() const {
   j["knobs"] = nlohmann::json::array();
   for (const auto& k : knobs)
     j["knobs"].push_back(
-        {{"name", k.name}, {"current", k.current}, {"minimal", k.minimal}, {"text", k.text()}});
+        {{"name", k.name}, {"current", k.current}, {"minimal", k.minimal}, {"checked", k.checkName()},
+         {"tried_up_to", k.triedUpTo}, {"text", k.text()}});
   if (!hostSnapshot.empty()) j["host_snapshot"] = hostSnapshot;
   if (!running.empty()) {
     j["running"] = nlohmann::json::array();

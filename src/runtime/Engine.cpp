@@ -310,9 +310,10 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   const auto dataPreds = static_cast<uint32_t>(preds.size());
   for (TaskId d : t.deps)
     if (d >= minProd) addPred(d);
-  // The semantic deps are the producers >= semHead at this instant (the DEPLIST_POOL
-  // stall below may retire more; they stay deps).
-  const TaskId depFrom = m.semHead;
+  // The semantic deps are the producers >= semHead at the issue instant. The
+  // DEPLIST_POOL stall below may retire some of them: those stop being deps (and stop
+  // needing an entry), like a producer retired by any other stall.
+  TaskId depFrom = m.semHead;
   uint64_t nDeps = 0;
   for (TaskId d : preds) nDeps += d >= depFrom ? 1 : 0;
   auto unstamp = [&] {
@@ -326,13 +327,25 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
                         .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolDepList).name, nDeps)));
   }
   tb = t0;
+  // Retires the oldest live task (and every one retiring at the same instant: a
+  // release exactly at t frees); a retiring producer of T leaves T's edge count.
+  auto retireForDeps = [&] {
+    if (m.semHead >= m.pendingFrom) return false;
+    do {
+      if (m.rec(m.semHead).seen == stamp) --nDeps;  // stamped = one of T's preds (>= depFrom here)
+      t0 = std::max(t0, m.rec(m.semHead).retire);
+      m.releaseSem();
+    } while (m.semHead < m.pendingFrom && m.rec(m.semHead).retire <= t0);
+    return true;
+  };
   while (m.totDeps - m.baseDeps + nDeps > cfg.schedule.depListCapacity)
-    if (!m.retireOldest(t0)) {
+    if (!retireForDeps()) {
       unstamp();
       return blockedOn(Resource::DepListPool,
                        m.totDeps - m.cumBefore(m.pendingFrom, &Rec::cumDeps, m.baseDeps) + nDeps);
     }
   stallOn(Resource::DepListPool, tb, t0);
+  depFrom = m.semHead;
 
   // --- commit ----------------------------------------------------------------------------
   while (m.tail - m.popHead >= cfg.schedule.taskWindow) m.popPhysical();

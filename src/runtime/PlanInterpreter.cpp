@@ -431,6 +431,10 @@ PlanRunResult PlanInterpreter::Impl::runLoop() {
     res.deadlock = std::move(rep);
     break;
   }
+  if (res.ok && m.cfg.replay && m.replayPos != m.cfg.replay->size())
+    throw UserError(makeError({}, fmt::format("slot replay holds {} slot loads, but this run made {}",
+                                              m.cfg.replay->size(), m.replayPos))
+                        .help("record the slots with the same package, symbols and inputs as the replaying run"));
   if (res.ok) m.eng.drain();
   res.stats = m.eng.stats();
   res.slots = m.slots;
@@ -441,6 +445,7 @@ PlanRunResult PlanInterpreter::Impl::runLoop() {
     c.tokens = ch.sent;
     res.channels.push_back(std::move(c));
   }
+  res.slotLoads = std::move(m.slotLoads);
   for (uint32_t p = 0; p < m.procs.size(); ++p) res.processTime.push_back(m.eng.localTime(p));
   return res;
 }

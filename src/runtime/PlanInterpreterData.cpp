@@ -214,7 +214,22 @@ void PlanInterpreter::Impl::slotLoad(uint32_t p, Proc& pr, const PlanNode& n) {
   const RunTensor& t = tensors[v.tensor];
   eng.awaitRegion(p, boxRegion(v.tensor, Access::Read, el.data(), eh.data(), dims, t.shape));
   uint64_t val = slots[n.slot];  // dry run without memory: the slot keeps its value
-  if (t.base) {
+  const bool held = n.slot < cfg.heldSlots.size() && cfg.heldSlots[n.slot] != 0;
+  if (cfg.replay) {
+    const std::vector<SlotLoad>& rep = *cfg.replay;
+    if (replayPos >= rep.size())
+      throw UserError(makeError({}, fmt::format("slot replay ends after {} slot loads, but this run makes more "
+                                                "(slot {} of plan slot '{}')",
+                                                rep.size(), n.slot, plan.slots[n.slot].name))
+                          .help("record the slots with the same package, symbols and inputs as the replaying run"));
+    const SlotLoad& l = rep[replayPos];
+    if (l.slot != n.slot)
+      throw UserError(makeError({}, fmt::format("slot replay load {} set slot {}, but this run loads slot {} ('{}')",
+                                                replayPos, l.slot, n.slot, plan.slots[n.slot].name))
+                          .help("record the slots with the same package, symbols and inputs as the replaying run"));
+    ++replayPos;
+    val = l.value;
+  } else if (t.base && !held) {
     int64_t off = 0;
     for (size_t d = 0; d < dims && d < t.strides.size(); ++d) off += el[d] * t.strides[d];
     val = 0;
@@ -222,6 +237,7 @@ void PlanInterpreter::Impl::slotLoad(uint32_t p, Proc& pr, const PlanNode& n) {
                 std::min<size_t>(plan.tensors[v.tensor].elemBytes, 8));
   }
   slots[n.slot] = val;
+  if (cfg.recordSlotLoads) slotLoads.push_back({n.slot, val});
 }
 
 EngineConfig engineConfigFor(const ScheduleConfig& s) {

@@ -109,6 +109,8 @@ struct PlanInterpreter::Impl {
   std::vector<int64_t> axisScratch;
   // The observer when it asks for axes and CSP edges (TaskObserver::wantsContext).
   TaskObserver* context = nullptr;
+  size_t replayPos = 0;                // next PlanRunConfig::replay entry
+  std::vector<SlotLoad> slotLoads;     // recordSlotLoads
 
   Impl(const Plan& p, PlanRunConfig c, uint64_t arenaReserved)
       : plan(p), cfg(std::move(c)), eng(withReservation(cfg.engine, arenaReserved)) {

@@ -31,7 +31,7 @@ TEST(PlanExpr, EvaluatesArithmeticLogicAndSelect) {
   EXPECT_EQ(evalBytecode(B(BytecodeOp::Le, Bytecode::var(0), C(4)), env), 1);
   EXPECT_EQ(evalBytecode(B(BytecodeOp::And, C(1), Bytecode::unary(BytecodeOp::Not, C(5))), env), 0);
   EXPECT_EQ(evalBytecode(Bytecode::select(B(BytecodeOp::Gt, Bytecode::sym(0), C(5)), C(100), C(200)), env), 100);
-  EXPECT_EQ(evalBytecode(Bytecode::unary(BytecodeOp::Neg, C(INT64_MIN)), env), INT64_MIN);  // wraps, no UB
+  EXPECT_EQ(evalBytecode(Bytecode::unary(BytecodeOp::Neg, C(INT64_MAX)), env), -INT64_MAX);
   EXPECT_EQ(evalBytecode(Bytecode{}, env), 0);
   int64_t v = 0;
   EXPECT_TRUE(C(42).isConstant(&v));
@@ -42,6 +42,29 @@ TEST(PlanExpr, EvaluatesArithmeticLogicAndSelect) {
   } catch (const UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("division by zero (1 / 0)"));
   }
+}
+
+TEST(PlanExpr, OverflowIsAnErrorNotAWrap) {
+  // (b + 1) * 2^62 * 4 with b = 0 (a view offset of the hostile-input suite).
+  const int64_t vars[] = {0};
+  BytecodeEnv env{nullptr, 0, nullptr, 0, vars, 1};
+  const Bytecode e = B(BytecodeOp::Mul, B(BytecodeOp::Mul, B(BytecodeOp::Add, Bytecode::var(0), C(1)),
+                                          C(int64_t{1} << 62)),
+                       C(4));
+  try {
+    evalBytecode(e, env);
+    FAIL() << "expected UserError";
+  } catch (const UserError& err) {
+    EXPECT_THAT(err.what(), HasSubstr("error: scalar expression: integer overflow: 4611686018427387904 * 4 does "
+                                      "not fit in int64"));
+    EXPECT_THAT(err.what(), HasSubstr("help: "));
+  }
+  EXPECT_THROW(evalBytecode(B(BytecodeOp::Add, C(INT64_MAX), C(1)), env), UserError);
+  EXPECT_THROW(evalBytecode(B(BytecodeOp::Sub, C(INT64_MIN), C(1)), env), UserError);
+  EXPECT_THROW(evalBytecode(Bytecode::unary(BytecodeOp::Neg, C(INT64_MIN)), env), UserError);
+  EXPECT_THROW(evalBytecode(B(BytecodeOp::Div, C(INT64_MIN), C(-1)), env), UserError);
+  EXPECT_EQ(evalBytecode(B(BytecodeOp::Mod, C(INT64_MIN), C(-1)), env), 0);
+  EXPECT_EQ(evalBytecode(B(BytecodeOp::Add, C(INT64_MAX - 1), C(1)), env), INT64_MAX);
 }
 
 TEST(PlanExpr, CheckerRejectsBadBytecode) {

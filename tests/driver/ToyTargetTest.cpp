@@ -4,6 +4,7 @@
 // This is all a new target needs: its module and a registration (src/target/<name>/ and
 // one line in the built-in list for the library's own targets).
 #include "pto/wsp/api/Program.h"
+#include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/artifact/SharedLibrary.h"
 #include "pto/wsp/driver/Driver.h"
 #include "pto/wsp/lower/KernelCodegen.h"
@@ -109,7 +110,13 @@ TEST(ToyTarget, CompilesThroughEveryStepAndRuns) {
   o.target = "toy_host";
   o.cacheDir = dir / "cache";
   const int checks0 = g_checks.load();
-  Program p = Program::compileFile(fs::path(PTO_WSP_SOURCE_DIR) / "examples/rmsnorm/rmsnorm.wsp", o);
+  // host_cpu has 2 worker lanes: the example's 4 workers would be a compile error.
+  std::string text = artifact::readFile(fs::path(PTO_WSP_SOURCE_DIR) / "examples/rmsnorm/rmsnorm.wsp");
+  const size_t at = text.find("workers = 4");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 11, "workers = 2");
+  artifact::writeFileAtomic(dir / "rmsnorm.wsp", text);
+  Program p = Program::compileFile(dir / "rmsnorm.wsp", o);
   EXPECT_EQ(g_checks.load(), checks0 + 1);
   EXPECT_EQ(p.manifest().target, "toy_host");
   EXPECT_EQ(p.manifest().archInstance, "host_cpu");  // the target's default arch

@@ -7,6 +7,7 @@
 #include "WspFile.h"
 
 #include "pto/wsp/api/Program.h"
+#include "pto/wsp/api/SlotReplay.h"
 
 #include <gtest/gtest.h>
 
@@ -102,7 +103,26 @@ TEST_P(ExampleTest, MatchesGoldenAndReadmeCycles) {
     RunResult again = runOnce(p, *g, 1, true);
     EXPECT_EQ(again.stats.totalCycles, dry.stats.totalCycles);
     EXPECT_EQ(again.stats.run.timelineHash, dry.stats.run.timelineHash);
-    RecordProperty("dry_run", "slot_load of computed data: dry run only checked for determinism");
+    // Slot replay: a dry run that takes the real run's recorded slot loads reproduces
+    // its timeline exactly, through a replay file.
+    p.recordSlotLoads(true);
+    RunResult real = runOnce(p, *g, 2, false);
+    p.recordSlotLoads(false);
+    const std::vector<rt::SlotLoad> recorded = p.slotLoads();
+    ASSERT_FALSE(recorded.empty());
+    const fs::path file = fs::path(PTO_WSP_BINARY_DIR) / "tests" / (g->module + ".slots.json");
+    writeSlotReplay(file, p);
+    p.replaySlotLoads(readSlotReplay(file, p));
+    RunResult replayed = runOnce(p, *g, 1, true);
+    EXPECT_EQ(replayed.stats.totalCycles, real.stats.totalCycles) << "replayed dry run";
+    EXPECT_EQ(replayed.stats.tasks, real.stats.tasks);
+    EXPECT_EQ(replayed.stats.run.timelineHash, real.stats.run.timelineHash) << "replayed dry run timeline differs";
+    // A replay that is one load short is an error, not another timeline.
+    std::vector<rt::SlotLoad> shortList = recorded;
+    shortList.pop_back();
+    p.replaySlotLoads(shortList);
+    EXPECT_THROW(runOnce(p, *g, 1, true), UserError);
+    p.replaySlotLoads({});
   }
 }
 

@@ -208,11 +208,39 @@ TEST(Engine, DepListPoolStalls) {
                        tile(3, 0, 0, Access::Write)},
                    5);
   EXPECT_EQ(t3.issue, 25u);  // t2 retires at 25
-  EXPECT_EQ(t3.numDeps, 2u);  // computed before the dep-list stall
+  EXPECT_EQ(t3.numDeps, 0u);  // t1 and t2 retired during the stall: no edges left
+  EXPECT_EQ(t3.start, 25u);
   RunStats s = e.stats();
   EXPECT_EQ(s.at(Resource::DepListPool).stalls, 1u);
   EXPECT_EQ(s.at(Resource::DepListPool).stallCycles, 25u);
   EXPECT_EQ(s.at(Resource::DepListPool).highWater, 2u);
+}
+
+TEST(Engine, DepListStallDropsProducersItRetires) {
+  // A chain of 4 read-modify-writes of one tile, deplist 1, sync 7, 100 cycles each.
+  // t2's only producer t1 holds the pool's one entry; t2 waits for t1 to retire (207)
+  // and is then issued without an edge: no sync latency, and it holds no entry, so t3
+  // does not stall. Retired producers are never dependencies (docs/semantics.md).
+  Engine e({.schedule = {.workers = 4, .issueCycles = 0, .syncLatency = 7, .depListCapacity = 1}});
+  std::vector<TaskTimes> t;
+  for (int i = 0; i < 4; ++i) t.push_back(issueR(e, {tile(0, 0, 0, Access::ReadWrite)}, 100));
+  e.drain();
+  EXPECT_EQ(t[1].start, 107u);
+  EXPECT_EQ(t[2].issue, 207u);
+  EXPECT_EQ(t[2].numDeps, 0u);
+  EXPECT_EQ(t[2].start, 207u);
+  EXPECT_EQ(t[3].issue, 207u);
+  EXPECT_EQ(t[3].numDeps, 1u);
+  EXPECT_EQ(t[3].start, 314u);
+  RunStats s = e.stats();
+  EXPECT_EQ(s.totalCycles, 414u);
+  EXPECT_EQ(s.at(Resource::DepListPool).stalls, 1u);
+  EXPECT_EQ(s.at(Resource::DepListPool).stallCycles, 207u);
+  // The same chain stalling on the task ring (window 1) drops the edge the same way.
+  Engine r({.schedule = {.workers = 4, .issueCycles = 0, .syncLatency = 7, .taskWindow = 1}});
+  for (int i = 0; i < 4; ++i) issueR(r, {tile(0, 0, 0, Access::ReadWrite)}, 100);
+  r.drain();
+  EXPECT_EQ(r.stats().totalCycles, 400u);
 }
 
 TEST(Engine, HeapArenaIsAFifoRing) {

@@ -1,6 +1,7 @@
 // ptowsp run FILE.wsp|PKG_DIR [--target T] [--arch A] [--threads N] [--watchdog-ms MS] [--dry-run] [--set S=V ...]
 //   [--inputs random|zeros|FILE.npy|NAME=FILE.npy ...] [--seed N] [--json] [--trace OUT]
 //   [--outputs DIR] [--cache-dir DIR] [--graph OUT.dot] [--graph-limit N] [--quiet]
+//   [--record-slots FILE] [--replay-slots FILE]
 //   [--pto-runtime DIR] [--pto-isa DIR] [--runtime R] [--tree DIR]   (--target ascend)
 // Compiles the module, runs it on host buffers and prints the run summary; when a golden
 // is registered for the module (examples/<name>/golden.cpp) it also checks the outputs
@@ -18,6 +19,7 @@
 
 #include "Golden.h"
 #include "pto/wsp/api/Program.h"
+#include "pto/wsp/api/SlotReplay.h"
 #include "pto/wsp/runtime/DeadlockReport.h"
 #include "pto/wsp/runtime/host/HostExecutor.h"
 #include "pto/wsp/target/Target.h"
@@ -58,6 +60,8 @@ struct RunOptions {
   std::string runtime = "tensormap_and_ringbuffer";
   std::string tree;  // where the run's tree is written (default: under the cache)
   int blockDim = 0, aicpuThreads = 0;  // 0: the tree's case
+  std::string recordSlots;
+  std::string replaySlots;
 };
 
 constexpr int kExitCheckFailed = 2;
@@ -247,6 +251,10 @@ int runRun(const RunOptions& o) {
                               fmt::format("--threads {} is out of range", o.threads))
                         .help(fmt::format("pass --threads N with N in [0, {}] (0 = hardware concurrency)",
                                           kMaxHostThreads)));
+  if (!o.replaySlots.empty() && !o.dryRun)
+    throw UserError(makeError(SourceLoc{"<command line>", 0, 0, {}},
+                              "--replay-slots replays slot loads in a dry run, but this is a real run")
+                        .help("add --dry-run, or drop --replay-slots (a real run reads its slots from data)"));
   const bool ascend = o.target == "ascend";
   std::optional<AscendRun> asc;
   // The emitted orchestration is the plan expanded with the symbols' defaults
@@ -317,6 +325,8 @@ int runRun(const RunOptions& o) {
   p.setWatchdog(o.watchdogMs);
   if (!o.trace.empty()) p.traceTo(o.trace);
   applyInsight(p, o.insight);
+  if (!o.recordSlots.empty()) p.recordSlotLoads(true);
+  if (!o.replaySlots.empty()) p.replaySlotLoads(readSlotReplay(o.replaySlots, p));
   ProgramStats stats;
   try {
     RunProgress progress(p, RunProgress::wanted(o.insight));
@@ -346,6 +356,7 @@ int runRun(const RunOptions& o) {
     copts.workload = o.workload;
     runAscend(*asc, o, module, copts, tensors, goldenInputs, g);
   }
+  if (!o.recordSlots.empty()) writeSlotReplay(o.recordSlots, p);
   if (!o.outputs.empty() && !o.dryRun) {
     for (const std::string& name : tensors.outputs)
       writeNpy(std::filesystem::path(o.outputs) / (name + ".npy"), tensors.all.at(name));
@@ -363,7 +374,7 @@ int runRun(const RunOptions& o) {
     } else if (p.manifest().archInstance != g.golden->arch) {
       g.cyclesNote = fmt::format("arch is {}, the README derives cycles for {}", p.manifest().archInstance,
                                  g.golden->arch);
-    } else if (o.dryRun && hasDataDependentControl(p.plan())) {
+    } else if (o.dryRun && o.replaySlots.empty() && hasDataDependentControl(p.plan())) {
       g.cyclesNote = "dry run of a plan with slot_load: slots keep their values instead of computed data";
     } else if (!values.defaults) {
       g.cyclesNote = "--set changed symbols or slots from their defaults";
@@ -435,6 +446,9 @@ PTOWSP_COMMAND("run", "compile and run a .wsp module on host buffers, check it a
   sub.add_option("--inputs", o->inputs, "random | zeros | FILE.npy (declaration order) | NAME=FILE.npy")
       ->allow_extra_args();
   sub.add_option("--seed", o->seed, "seed of the random inputs")->capture_default_str();
+  sub.add_option("--record-slots", o->recordSlots, "write every slot_load value of the run to FILE (for --replay-slots)");
+  sub.add_option("--replay-slots", o->replaySlots,
+                 "dry run: slot loads take the values recorded in FILE (--record-slots), in order");
   sub.add_flag("--json", o->json, "print one JSON object instead of the text summary");
   sub.add_option("--trace", o->trace, "write the Perfetto/Chrome trace JSON of the run");
   sub.add_option("--outputs", o->outputs, "write every output tensor as DIR/NAME.npy");

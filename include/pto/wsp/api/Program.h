@@ -23,6 +23,7 @@
 #include "pto/wsp/driver/Driver.h"
 #include "pto/wsp/ir/Module.h"
 #include "pto/wsp/runtime/Profile.h"
+#include "pto/wsp/runtime/SlotLoad.h"
 #include "pto/wsp/runtime/Stats.h"
 #include "pto/wsp/runtime/TaskGraph.h"
 #include "pto/wsp/support/Diagnostic.h"
@@ -129,8 +130,9 @@ class Program {
   // error (UserError, rt::DeadlockError). Every non-temp tensor must be bound.
   void execute();
   void synchronize();
-  // Semantic time only: runs the plan without executing kernels (slot loads still read
-  // bound memory). Synchronous.
+  // Semantic time only: runs the plan without executing kernels. Synchronous. Slot loads
+  // read bound memory, except that a slot given a value with setSlot keeps it at every
+  // slot_load, and with replaySlotLoads each load takes its recorded value.
   ProgramStats dryRun();
   // Asks the run in flight (execute() or a dry run on another thread) to stop: it issues
   // nothing more, waits for the kernels already running, and then synchronize() /
@@ -144,6 +146,14 @@ class Program {
   // safe to call from several threads at once while no setter runs (api/Sweep.h sweeps
   // schedules with it); every schedule knob is checked against its bounds (UserError).
   ProgramStats dryRunWith(const abi::ScheduleConfig& schedule, std::span<const uint32_t> channelCapacity = {}) const;
+  // Slot replay (docs/program.md): with recordSlotLoads(true) the following runs keep
+  // every slot_load's value, in order (slotLoads(): the last run's). replaySlotLoads
+  // makes the following dry runs take those values in order, which reproduces the
+  // recorded run's timeline; a run that loads other slots or another count of them is a
+  // UserError. An empty list stops replaying.
+  void recordSlotLoads(bool on);
+  const std::vector<rt::SlotLoad>& slotLoads() const;
+  void replaySlotLoads(std::vector<rt::SlotLoad> loads);
 
   ProgramStats stats() const;        // of the last finished run (execute or dry run)
   uint64_t slot(std::string_view name, std::source_location where = std::source_location::current()) const;  // after the last run

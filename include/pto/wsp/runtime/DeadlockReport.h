@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pto::wsp::rt {
@@ -52,12 +53,23 @@ struct ScopeState {
   uint64_t heldTasks = 0;        // tasks whose retirement waits for one of its scopes
 };
 
-// A configuration change that would unblock the run, with the minimal value.
+// A configuration change that would unblock the run, with the minimal value. The
+// runtime computes `minimal` from the blocked request alone; a front end that can re-run
+// the semantic model checks it (api: DeadlockAdvice) and records the outcome.
 struct Knob {
   std::string name;        // "task_window", "channel c2s capacity"
   uint64_t current = 0;
   uint64_t minimal = 0;    // smallest value that unblocks this deadlock
+  enum class Check : uint8_t {
+    Unchecked,  // minimal is the blocked request's bound, not re-run
+    Unblocks,   // re-run: `minimal` is the smallest value that gets past this deadlock
+    Fails,      // re-run: no value up to `triedUpTo` gets past it
+  };
+  Check check = Check::Unchecked;
+  uint64_t triedUpTo = 0;    // Fails: the largest value tried
+  std::string thenWaits = {};  // Unblocks, but the re-run deadlocks later: its first wait
   std::string text() const;  // "raise task_window to at least 9 (now 8)"
+  std::string_view checkName() const;  // JSON "checked": unchecked / unblocks / fails
 };
 
 struct DeadlockReport {

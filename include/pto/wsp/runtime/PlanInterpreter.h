@@ -13,6 +13,7 @@
 #include "pto/wsp/abi/Plan.h"
 #include "pto/wsp/runtime/Engine.h"
 #include "pto/wsp/runtime/Profile.h"
+#include "pto/wsp/runtime/SlotLoad.h"
 
 #include <atomic>
 #include <optional>
@@ -43,6 +44,14 @@ struct PlanRunConfig {
   // the tasks already issued (a kernel cannot be preempted) and throws RunCancelled.
   // Borrowed; null = the run cannot be cancelled.
   const std::atomic<bool>* cancel = nullptr;
+  // Data-dependent control without the data. A slot_load of a held slot (by index,
+  // nonzero = held) keeps the slot's value instead of reading memory. With `replay`,
+  // the n-th slot_load takes the n-th recorded value (its slot must match, and the run
+  // must make exactly as many loads, else UserError). recordSlotLoads fills
+  // PlanRunResult::slotLoads.
+  std::vector<uint8_t> heldSlots = {};
+  const std::vector<SlotLoad>* replay = nullptr;
+  bool recordSlotLoads = false;
 };
 
 // Thrown by PlanInterpreter::run when PlanRunConfig::cancel was set: the run stopped
@@ -59,6 +68,7 @@ struct PlanRunResult {
   std::vector<uint64_t> slots;             // final slot values
   std::vector<uint64_t> processTime;       // final local time per process
   std::vector<ChannelProfile> channels;    // by plan channel index
+  std::vector<SlotLoad> slotLoads;         // every slot_load in order (PlanRunConfig::recordSlotLoads)
 };
 
 // Not thread-safe; one run per instance. The plan must outlive the interpreter.
