@@ -7,8 +7,9 @@
 //  * parse, verify and lower either succeed or reject with located diagnostics
 //    (file:line:col in the generated file);
 //  * a plan is run twice as a dry run (the PlanInterpreter on the Engine, no kernels)
-//    on one of the built-in archs; a run either finishes or throws UserError /
-//    DeadlockError with an `error:` diagnostic, and two runs give the same timeline.
+//    on one of the built-in archs; a run either finishes, deadlocks with a report at
+//    the workload's file:line:col, or throws a UserError located at file:line:col (the
+//    plan's location table), and two runs give the same timeline.
 // Bounds keep each input fast: at most 8 iterations per loop, 3 nesting levels, and the
 // task window / pools the module asks for (the Engine's own limits apply).
 // Any violation aborts, which libFuzzer reports as a crash with a reproducer.
@@ -182,19 +183,24 @@ void requireLocated(const UserError& e, const char* phase, const std::string& te
       die((std::string(phase) + " rejection without file:line:col").c_str(), d.render() + "\n--- module:\n" + text);
 }
 
-// A dry run; true if it finished. Runtime rejections must be user errors with text
-// (their plan locations come from the api layer, which this target does not link).
-bool dryRun(const abi::Plan& plan, uint64_t& hash) {
+// A dry run; true if it finished. Runtime rejections are located like compile-time ones:
+// the runtime takes file:line:col from the plan's location table, and a deadlock report
+// points at the workload.
+bool dryRun(const abi::Plan& plan, uint64_t& hash, const std::string& text) {
   rt::PlanRunConfig cfg;
   cfg.engine = rt::engineConfigFor(plan.schedule);
   try {
     rt::PlanInterpreter interp(plan, std::move(cfg));
     rt::PlanRunResult r = interp.run();
+    if (!r.ok) {
+      const SourceLoc& at = r.deadlock->loc;
+      if (at.file != kFile || at.line == 0 || at.col == 0)
+        die("deadlock report without file:line:col", text);
+    }
     hash = r.ok ? r.stats.timelineHash : r.deadlock->tasksIssued;
     return r.ok;
   } catch (const UserError& e) {
-    if (e.diagnostics().empty()) die("runtime UserError without diagnostics", "");
-    if (std::string(e.what()).find("error: ") == std::string::npos) die("runtime rejection without error:", e.what());
+    requireLocated(e, "runtime", text);
     hash = 0;
     return false;
   }
@@ -233,8 +239,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   uint64_t h1 = 0, h2 = 0;
-  const bool ok1 = dryRun(plan, h1);
-  const bool ok2 = dryRun(plan, h2);
+  const bool ok1 = dryRun(plan, h1, text);
+  const bool ok2 = dryRun(plan, h2, text);
   if (ok1 != ok2 || h1 != h2) die("two dry runs of one plan differ", text);
   return 0;
 }

@@ -344,6 +344,20 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
     m.chans[c].consumeTimes.assign(plan.channels[c].capacity, 0);
   }
   m.procs.resize(plan.processes.size());
+  if (m.cfg.replay) {
+    m.replayOf.assign(plan.processes.size(), {});
+    m.replayPos.assign(plan.processes.size(), 0);
+    const std::vector<SlotLoad>& rep = *m.cfg.replay;
+    for (size_t i = 0; i < rep.size(); ++i) {
+      if (rep[i].process >= plan.processes.size() || rep[i].slot >= plan.slots.size())
+        throw UserError(makeError({}, fmt::format("slot replay load {} names process {} and slot {}, but the plan "
+                                                  "has {} processes and {} slots",
+                                                  i, rep[i].process, rep[i].slot, plan.processes.size(),
+                                                  plan.slots.size()))
+                            .help("record the slots with the same package as the replaying run"));
+      m.replayOf[rep[i].process].push_back(static_cast<uint32_t>(i));
+    }
+  }
   for (size_t p = 0; p < plan.processes.size(); ++p) {
     Proc& pr = m.procs[p];
     pr.id = static_cast<uint32_t>(p);
@@ -431,10 +445,13 @@ PlanRunResult PlanInterpreter::Impl::runLoop() {
     res.deadlock = std::move(rep);
     break;
   }
-  if (res.ok && m.cfg.replay && m.replayPos != m.cfg.replay->size())
-    throw UserError(makeError({}, fmt::format("slot replay holds {} slot loads, but this run made {}",
-                                              m.cfg.replay->size(), m.replayPos))
-                        .help("record the slots with the same package, symbols and inputs as the replaying run"));
+  if (res.ok && m.cfg.replay)
+    for (size_t p = 0; p < m.procs.size(); ++p)
+      if (m.replayPos[p] != m.replayOf[p].size())
+        throw UserError(makeError({}, fmt::format("slot replay holds {} slot loads of process '{}', but this run "
+                                                  "made {}",
+                                                  m.replayOf[p].size(), plan.processes[p].name, m.replayPos[p]))
+                            .help("record the slots with the same package, symbols and inputs as the replaying run"));
   if (res.ok) m.eng.drain();
   res.stats = m.eng.stats();
   res.slots = m.slots;

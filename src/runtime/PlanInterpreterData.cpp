@@ -216,18 +216,20 @@ void PlanInterpreter::Impl::slotLoad(uint32_t p, Proc& pr, const PlanNode& n) {
   uint64_t val = slots[n.slot];  // dry run without memory: the slot keeps its value
   const bool held = n.slot < cfg.heldSlots.size() && cfg.heldSlots[n.slot] != 0;
   if (cfg.replay) {
-    const std::vector<SlotLoad>& rep = *cfg.replay;
-    if (replayPos >= rep.size())
-      throw UserError(makeError({}, fmt::format("slot replay ends after {} slot loads, but this run makes more "
-                                                "(slot {} of plan slot '{}')",
-                                                rep.size(), n.slot, plan.slots[n.slot].name))
+    const std::vector<uint32_t>& mine = replayOf[p];
+    size_t& pos = replayPos[p];
+    if (pos >= mine.size())
+      throw UserError(makeError({}, fmt::format("slot replay holds {} slot loads of process '{}', but this run "
+                                                "makes more (slot '{}')",
+                                                mine.size(), pr.def->name, plan.slots[n.slot].name))
                           .help("record the slots with the same package, symbols and inputs as the replaying run"));
-    const SlotLoad& l = rep[replayPos];
+    const SlotLoad& l = (*cfg.replay)[mine[pos]];
     if (l.slot != n.slot)
-      throw UserError(makeError({}, fmt::format("slot replay load {} set slot {}, but this run loads slot {} ('{}')",
-                                                replayPos, l.slot, n.slot, plan.slots[n.slot].name))
+      throw UserError(makeError({}, fmt::format("slot replay load {} of process '{}' set slot '{}', but this run "
+                                                "loads slot '{}'",
+                                                pos, pr.def->name, plan.slots[l.slot].name, plan.slots[n.slot].name))
                           .help("record the slots with the same package, symbols and inputs as the replaying run"));
-    ++replayPos;
+    ++pos;
     val = l.value;
   } else if (t.base && !held) {
     int64_t off = 0;
@@ -237,7 +239,7 @@ void PlanInterpreter::Impl::slotLoad(uint32_t p, Proc& pr, const PlanNode& n) {
                 std::min<size_t>(plan.tensors[v.tensor].elemBytes, 8));
   }
   slots[n.slot] = val;
-  if (cfg.recordSlotLoads) slotLoads.push_back({n.slot, val});
+  if (cfg.recordSlotLoads) slotLoads.push_back({p, n.slot, val});
 }
 
 EngineConfig engineConfigFor(const ScheduleConfig& s) {

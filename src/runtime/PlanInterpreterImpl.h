@@ -109,7 +109,9 @@ struct PlanInterpreter::Impl {
   std::vector<int64_t> axisScratch;
   // The observer when it asks for axes and CSP edges (TaskObserver::wantsContext).
   TaskObserver* context = nullptr;
-  size_t replayPos = 0;                // next PlanRunConfig::replay entry
+  // PlanRunConfig::replay split by process: the entries' indices, and the next one.
+  std::vector<std::vector<uint32_t>> replayOf;
+  std::vector<size_t> replayPos;
   std::vector<SlotLoad> slotLoads;     // recordSlotLoads
 
   Impl(const Plan& p, PlanRunConfig c, uint64_t arenaReserved)

@@ -117,6 +117,14 @@ TEST_P(ExampleTest, MatchesGoldenAndReadmeCycles) {
     EXPECT_EQ(replayed.stats.totalCycles, real.stats.totalCycles) << "replayed dry run";
     EXPECT_EQ(replayed.stats.tasks, real.stats.tasks);
     EXPECT_EQ(replayed.stats.run.timelineHash, real.stats.run.timelineHash) << "replayed dry run timeline differs";
+    // Replay is matched per process, so it holds under another schedule too (what
+    // `ptowsp tune --replay-slots` sweeps): the same data-dependent control flow issues
+    // the same tasks.
+    abi::ScheduleConfig other = p.plan().schedule;
+    other.workers = 1;
+    other.taskWindow = std::max<uint32_t>(other.taskWindow / 2, 4);
+    const ProgramStats swept = p.dryRunWith(other);
+    EXPECT_EQ(swept.tasks, real.stats.tasks) << "replay under another schedule";
     // A replay that is one load short is an error, not another timeline.
     std::vector<rt::SlotLoad> shortList = recorded;
     shortList.pop_back();

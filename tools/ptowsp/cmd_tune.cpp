@@ -1,5 +1,6 @@
 // ptowsp tune FILE.wsp|PKG_DIR --vary KNOB=VALUES ... [--target T] [--arch A] [--workload W]
-//   [--set S=V ...] [--threads N] [--top N] [--json] [--write-best F.wsp [--force]] [--cache-dir DIR]
+//   [--set S=V ...] [--replay-slots FILE] [--threads N] [--top N] [--json] [--write-best F.wsp [--force]]
+//   [--cache-dir DIR]
 // Compiles the module once, dry-runs the loaded plan over the product of the varied
 // schedule knobs (api/Sweep.h) and prints one row per point, best first, with the Pareto
 // front of total_cycles against resources marked. --write-best writes the module with
@@ -9,6 +10,7 @@
 #include "OpenProgram.h"
 #include "Progress.h"
 
+#include "pto/wsp/api/SlotReplay.h"
 #include "pto/wsp/api/Sweep.h"
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/support/Assert.h"
@@ -33,6 +35,7 @@ struct TuneOptions {
   std::string arch;
   std::string workload;
   std::vector<std::string> sets;
+  std::string replaySlots;
   unsigned threads = 0;
   size_t top = 0;
   bool json = false;
@@ -62,17 +65,23 @@ std::string fixedKnobs(const abi::Plan& plan, const std::vector<SweepAxis>& axes
   return s.empty() ? "(none)" : s;
 }
 
+// How the sweep's dry runs get slot values, when the workload loads slots.
+enum class SlotSource { None, DryRun, Replay };
+
 std::string textTable(const std::string& module, const Program& p, const SweepResult& r, size_t top,
-                      bool slotDriven) {
+                      SlotSource slots, const std::string& replayFile) {
   const artifact::Manifest& m = p.manifest();
   std::string names;
   for (const SweepAxis& a : r.axes) names += (names.empty() ? "" : " x ") + a.name;
   std::string out = fmt::format("{}: {} schedule points ({}), target {}, arch {}, exact dry-run model\n", module,
                                 r.points.size(), names, m.target, m.archInstance);
   out += fmt::format("fixed: {}\n", fixedKnobs(p.plan(), r.axes));
-  if (slotDriven)
+  if (slots == SlotSource::DryRun)
     out += "note: the workload loads slots; slot-driven control flow uses dry-run slot values (a slot no kernel "
-           "wrote in the dry run reads 0)\n";
+           "wrote in the dry run reads 0)\nhelp: record a real run's slots with `ptowsp run FILE --record-slots F` "
+           "and pass --replay-slots F\n";
+  if (slots == SlotSource::Replay)
+    out += fmt::format("slots: replayed from {} (a real run's slot loads, matched per process)\n", replayFile);
   std::vector<std::string> heads{"rank"};
   for (const SweepAxis& a : r.axes) heads.push_back(a.name);
   for (const char* h : {"total_cycles", "stalls", "stall_cycles", "util%", "pareto"}) heads.emplace_back(h);
@@ -120,12 +129,14 @@ std::string textTable(const std::string& module, const Program& p, const SweepRe
   return out;
 }
 
-nlohmann::ordered_json jsonTable(const std::string& module, const Program& p, const SweepResult& r, bool slotDriven) {
+nlohmann::ordered_json jsonTable(const std::string& module, const Program& p, const SweepResult& r, SlotSource slots,
+                                 const std::string& replayFile) {
   nlohmann::ordered_json j;
   j["module"] = module;
   j["target"] = p.manifest().target;
   j["arch"] = p.manifest().archInstance;
-  j["slot_driven_dry_run"] = slotDriven;
+  j["slot_driven_dry_run"] = slots == SlotSource::DryRun;
+  j["slot_replay"] = slots == SlotSource::Replay ? nlohmann::ordered_json(replayFile) : nlohmann::ordered_json();
   nlohmann::ordered_json axes = nlohmann::ordered_json::array();
   for (const SweepAxis& a : r.axes) axes.push_back(a.name);
   j["knobs"] = axes;
@@ -234,13 +245,18 @@ int runTune(const TuneOptions& o) {
     if (values.symbols.count(name)) p.setSymbol(name, values.symbols.at(name));
   }
   for (const auto& [name, v] : values.slots) p.setSlot(name, v);
+  // Replay is matched per process, so a recording made under the compiled schedule holds
+  // at every point of the sweep (docs/program.md, "Slot replay").
+  if (!o.replaySlots.empty()) p.replaySlotLoads(readSlotReplay(o.replaySlots, p));
 
   const auto t0 = std::chrono::steady_clock::now();
   SweepResult r = sweepSchedules(p, std::move(axes), o.threads);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  const bool slotDriven = hasDataDependentControl(p.plan());
-  std::string out = o.json ? jsonTable(module.name, p, r, slotDriven).dump(2) + "\n"
-                           : textTable(module.name, p, r, o.top, slotDriven);
+  const SlotSource slots = !o.replaySlots.empty()                 ? SlotSource::Replay
+                           : hasDataDependentControl(p.plan()) ? SlotSource::DryRun
+                                                               : SlotSource::None;
+  std::string out = o.json ? jsonTable(module.name, p, r, slots, o.replaySlots).dump(2) + "\n"
+                           : textTable(module.name, p, r, o.top, slots, o.replaySlots);
   std::fwrite(out.data(), 1, out.size(), stdout);
   // Host time goes to stderr: stdout is the same for any thread count.
   std::fprintf(stderr, "tune: %zu points in %.1f ms on %s host threads\n", r.points.size(), ms,
@@ -265,6 +281,8 @@ PTOWSP_COMMAND("tune", "sweep schedule knobs over the exact dry-run model and ra
   sub.add_option("--arch", o->arch, "arch instance name or arch JSON file (default: the target's)");
   sub.add_option("--workload", o->workload, "workload to compile (default: the module's only one)");
   sub.add_option("--set", o->sets, "runtime value NAME=VALUE of a symbol or slot ($name)")->allow_extra_args();
+  sub.add_option("--replay-slots", o->replaySlots,
+                 "slot loads recorded by `ptowsp run --record-slots FILE`, replayed at every point");
   sub.add_option("--threads", o->threads, "host threads running points (0 = hardware concurrency)")
       ->capture_default_str();
   sub.add_option("--top", o->top, "rows to print (0 = all)")->capture_default_str();

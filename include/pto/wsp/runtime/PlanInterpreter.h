@@ -46,9 +46,10 @@ struct PlanRunConfig {
   const std::atomic<bool>* cancel = nullptr;
   // Data-dependent control without the data. A slot_load of a held slot (by index,
   // nonzero = held) keeps the slot's value instead of reading memory. With `replay`,
-  // the n-th slot_load takes the n-th recorded value (its slot must match, and the run
-  // must make exactly as many loads, else UserError). recordSlotLoads fills
-  // PlanRunResult::slotLoads.
+  // a process's n-th slot_load takes the n-th value recorded for that process (its slot
+  // must match, and every process must make exactly as many loads as recorded, else
+  // UserError); the interleaving of processes may differ, so a recording made under
+  // one schedule replays under another. recordSlotLoads fills PlanRunResult::slotLoads.
   std::vector<uint8_t> heldSlots = {};
   const std::vector<SlotLoad>* replay = nullptr;
   bool recordSlotLoads = false;
