@@ -12,10 +12,12 @@ if not _os.environ.get("PTO_WSP_INCLUDE_DIR") and _os.path.isfile(_os.path.join(
 from . import _core
 from . import csp
 from . import pto
+from . import ptoisa
 from ._core import DeadlockError, Error, Expr, var
 from .csp import Channel, connect, consume, for_each, process, replicate, send, task
 from .kernel import Kernel, kernel
 from .program import Program, Stats
+from .ptoisa import ptoisa_kernel
 from .schedule import DispatchPolicy, TaskWindow, WindowMode
 from .types import DType, In, InOut, Out, Scalar, Tile
 from .workload import (Dense, DenseDyn, P, Ragged, Slot, Sparse, Symbol, Tensor, TensorView, Workload, combine,

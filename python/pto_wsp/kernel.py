@@ -56,10 +56,10 @@ class ScalarParamRef:
 
 
 class TileValue(_TileOps):
-    """An SSA tile value."""
+    """An SSA tile value (`iota`: made by an iota from 0, so column c holds c)."""
 
-    def __init__(self, core):
-        self.core = core
+    def __init__(self, core, iota=False):
+        self.core, self.iota = core, iota
 
     rows = property(lambda s: s.core.rows)
     cols = property(lambda s: s.core.cols)
@@ -75,6 +75,13 @@ class ScalarConst:
 
     def __repr__(self):
         return f"constant({self.value}, {self.dtype})"
+
+
+class SortedPairs:
+    """tsort32's (score, index) pairs: not a tile of the IR, only extract_topk_indices's operand."""
+
+    def __init__(self, scores, identity_index, loc):
+        self.scores, self.identity_index, self.loc = scores, identity_index, loc
 
 
 class _KernelTrace:
@@ -93,6 +100,9 @@ def _tile(x, loc):
         return x.core
     if isinstance(x, TileParamRef):
         return x._value(loc).core
+    if isinstance(x, SortedPairs):
+        raise TypeError("tsort32's (score, index) pairs are no tile of the IR; their only use is "
+                        "extract_topk_indices(pairs, k)")
     raise TypeError(f"expected a tile, got {type(x).__name__}")
 
 
@@ -131,10 +141,11 @@ def _unary(op, a, loc):
 class Kernel:
     """A traced kernel (or an external C++ kernel with declared cycles)."""
 
-    def __init__(self, fn, name=None, source=None, cycles=None):
+    def __init__(self, fn, name=None, source=None, cycles=None, cpp_body_path=None):
         self.fn = fn
         self.name = name or fn.__name__
         self.source, self.cycles = source, cycles
+        self.cpp_body_path = cpp_body_path
         self.loc = caller()
         self.order = next(_order)
         sig = inspect.signature(fn)
@@ -187,6 +198,16 @@ class Kernel:
             _current.pop()
 
     def declare_in(self, mb):
+        if self.cpp_body_path is not None:
+            # Raised when a workload uses the kernel, not at its definition: 0.1.0 programs
+            # define every variant and run the ones they pick.
+            file, line = self.loc or ("<unknown>", 0)
+            raise ValueError(
+                f"{file}:{line}: error: kernel '{self.name}': cpp_body_path '{self.cpp_body_path}' is a body of "
+                f"PTO-ISA C++ for 0.1.0's custom-kernel wrapper (its task descriptor, pto::GlobalTensor, "
+                f"pto_wsp::ptoisa::*), which this project's kernels do not compile against\n"
+                f"help: write the kernel against abi/KernelAbi.h and declare it with "
+                f"@kernel(source=..., cycles=...), or trace it with @kernel / @ptoisa_kernel")
         if self.source is not None:
             return mb.external_kernel(self.name, self._body, str(self.source), self.cycles, self.loc)
         return mb.kernel(self.name, self._body, self.loc)
@@ -200,8 +221,9 @@ class Kernel:
         return record_call(self, args, kwargs, caller())
 
 
-def kernel(fn=None, *, name=None, source=None, cycles=None):
-    """@kernel, or @kernel(source="k.cpp", cycles=expr) for an external C++ kernel."""
+def kernel(fn=None, *, name=None, source=None, cycles=None, cpp_body_path=None):
+    """@kernel, or @kernel(source="k.cpp", cycles=expr) for an external C++ kernel
+    (0.1.0's cpp_body_path= is accepted and refused when a workload uses the kernel)."""
     if fn is None:
-        return lambda f: Kernel(f, name=name, source=source, cycles=cycles)
+        return lambda f: Kernel(f, name=name, source=source, cycles=cycles, cpp_body_path=cpp_body_path)
     return Kernel(fn, name=name)

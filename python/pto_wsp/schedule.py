@@ -48,3 +48,25 @@ class DispatchPolicy:
     @classmethod
     def custom(cls, key, num_aicpus=None, workers=None):
         return cls("custom", cls._p(num_aicpus, workers), key=key)
+
+
+class _Task:
+    """The task a 0.1.0 key function sees (`lambda t: t.get("b") % 2`): t.get(axis) and t[axis]
+    are the loop variable of that name, so the traced key is an IR expression."""
+
+    def get(self, axis, default=0):
+        from ._core import var
+        return var(str(axis))
+
+    __getitem__ = get
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise TypeError(f"a dispatch/stream key function sees the task's loop variables only "
+                        f"(t.get(\"b\")), not t.{name}")
+
+
+def key_expr(key):
+    """A key given as a function of the task is traced once into an expression."""
+    return key(_Task()) if callable(key) else key

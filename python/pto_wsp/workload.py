@@ -500,10 +500,10 @@ class Workload:
 
     # ---- schedule directives (chain; kept in call order)
     def dispatch(self, policy, **params):
-        from .schedule import DispatchPolicy
+        from .schedule import DispatchPolicy, key_expr
         if isinstance(policy, DispatchPolicy):
             if policy.key is not None:
-                return self._directive("dispatch_custom", _expr(policy.key), policy.params)
+                return self._directive("dispatch_custom", _expr(key_expr(policy.key)), policy.params)
             return self._directive("dispatch", policy.name, policy.params)
         return self._directive("dispatch", policy, {k: _expr(v) for k, v in params.items()})
 
@@ -528,7 +528,8 @@ class Workload:
         return self._directive("streams", n)
 
     def stream_by(self, key):
-        return self._directive("stream_by", _expr(key))
+        from .schedule import key_expr
+        return self._directive("stream_by", _expr(key_expr(key)))
 
     def timing(self, **params):
         return self._directive("timing", {k: _expr(v) for k, v in params.items()})

@@ -18,17 +18,31 @@ PROGRAMS = ["attention", "bgemm", "softmax", "e2e_rmsnorm", "llama", "flashinfer
 
 
 # Programs this package cannot run unchanged: (why, a regex its output must match).
-# docs/python.md lists the same.
+# docs/python.md lists the same. A "name:variant" key is one run of a program that selects
+# its implementation through an environment variable (VARIANTS).
 UNSUPPORTED = {
     "softmax": (
         "its views logits[b][s][v] of the [B, S/8, 8, V/64, 64] tensor index dim 2 (the tile's 8 rows) with the "
         "vocab-tile loop and take the 8 x 64 tile from dims 3-4, which hold 4 x 64: the tile runs past dim 3; "
-        "the core refuses the out-of-bounds view at compile() instead of reading the neighbouring rows",
+        "the core refuses the out-of-bounds view at compile(). 0.1.0 reads 512 contiguous elements there "
+        "(two rows of the vocab, rows 5-7 of every 8-row block never written) and passes only because "
+        "atol=1e-2 exceeds every golden value (at most 5.5e-3: an all-zero output passes too)",
         r"view of 'T\d+' out of bounds in dim 3: .* but the dim has size 4"),
-    "deepseek_lightning_indexer": (
-        "its TopK kernels are a Python-traced PTO-ISA instruction stream (ptoisa, @ptoisa_kernel) and a "
-        "PTO-ISA C++ body (@kernel(cpp_body_path=)); this package has no PTO-ISA tracer",
-        r"ImportError: cannot import name '(slot_load_u64|ptoisa|ptoisa_kernel)'"),
+    "deepseek_lightning_indexer:ptoisa": (
+        "its @ptoisa_kernel calls ptoisa.cpu_sim_add_cycles with C++ source for 0.1.0's simulator; a traced "
+        "kernel's cycles are the cost model's and the IR has no added-cycles term (the instructions it uses, "
+        "tload, iota_u32, TSORT32, store_topk_indices_i32, are traced)",
+        r"ptoisa\.cpu_sim_add_cycles\(.*\) has no IR counterpart"),
+    "deepseek_lightning_indexer:cppfile": (
+        "its @kernel(cpp_body_path=) body is PTO-ISA C++ for 0.1.0's custom-kernel wrapper (pto::GlobalTensor, "
+        "pto_wsp::ptoisa::TSORT32), which this project's kernels do not compile against",
+        r"error: kernel 'topk8_sort32_cppfile': cpp_body_path .* is a body of PTO-ISA C\+\+"),
+}
+
+# Programs that run one implementation per run, picked by an environment variable: each
+# implementation is its own run (the program's own switch, its code unchanged).
+VARIANTS = {
+    "deepseek_lightning_indexer": ("PTO_WSP_DEEPSEEK_LIGHTNING_INDEXER_IMPL", ["pto", "ptoisa", "cppfile"]),
 }
 
 # 0.1.0 module paths that this package spells differently (import lines only).
@@ -55,6 +69,7 @@ def main():
         return 77
     only = sys.argv[1:] or PROGRAMS
     failed = []
+    runs = 0
     with tempfile.TemporaryDirectory() as tmp:
         # 0.1.0's harness gates on its own cycle model; ours checks outputs the same way
         # and prints cycles beside the expectation (compat_harness.py).
@@ -72,30 +87,40 @@ def main():
                         t = fh.read()
                     with open(p, "w") as fh:
                         fh.write(rewrite(t))
-            env = dict(os.environ)
-            ours = [os.path.abspath(q) for q in env.get("PYTHONPATH", "").split(os.pathsep) if q]
-            env["PYTHONPATH"] = os.pathsep.join([dst, tmp] + ours)
-            r = subprocess.run([sys.executable, os.path.join(dst, f"{name}_example.py")], cwd=dst, env=env,
-                               capture_output=True, text=True, timeout=600)
-            out = (r.stdout + r.stderr).strip()
-            tail = [ln for ln in out.splitlines() if ":cycles:" in ln or ": output PASS" in ln] or out.splitlines()[-3:]
-            ok = r.returncode == 0 and "output PASS" in out
-            note = ""
-            if name in UNSUPPORTED:
-                why, pattern = UNSUPPORTED[name]
-                internal = "internal error" in out.lower() or "Segmentation" in out
-                expected = not ok and re.search(pattern, out) is not None and not internal
-                print(f"{name}: {'unsupported as documented' if expected else 'FAIL'} ({why}): " + " | ".join(tail))
-                if not expected:
-                    if ok:
-                        print(f"{name}: it runs now: move it out of UNSUPPORTED (and docs/python.md)")
-                    failed.append(name)
-                continue
-            print(f"{name}: {'pass' if ok else 'FAIL'}{note}: " + " | ".join(tail))
-            if not ok:
-                print(out)
-                failed.append(name)
-    print(f"{len(only) - len(failed)} of {len(only)} pass; failing: {', '.join(failed) or 'none'}")
+            ours = [os.path.abspath(q) for q in os.environ.get("PYTHONPATH", "").split(os.pathsep) if q]
+            var, impls = VARIANTS.get(name, (None, [None]))
+            for impl in impls:
+                env = dict(os.environ)
+                env["PYTHONPATH"] = os.pathsep.join([dst, tmp] + ours)
+                if var:
+                    env[var] = impl
+                run_name = f"{name}:{impl}" if impl else name
+                r = subprocess.run([sys.executable, os.path.join(dst, f"{name}_example.py")], cwd=dst, env=env,
+                                   capture_output=True, text=True, timeout=600)
+                out = (r.stdout + r.stderr).strip()
+                tail = ([ln for ln in out.splitlines() if ":cycles:" in ln or ": output PASS" in ln]
+                        or out.splitlines()[-3:])
+                # The examples print "<name>: output PASS" (our harness) or their own "Status: PASS".
+                ok = r.returncode == 0 and ("output PASS" in out or "Status: PASS" in out)
+                if run_name in UNSUPPORTED:
+                    why, pattern = UNSUPPORTED[run_name]
+                    internal = "internal error" in out.lower() or "Segmentation" in out
+                    expected = not ok and re.search(pattern, out) is not None and not internal
+                    print(f"{run_name}: {'unsupported as documented' if expected else 'FAIL'} ({why}): "
+                          + " | ".join(tail))
+                    if not expected:
+                        if ok:
+                            print(f"{run_name}: it runs now: move it out of UNSUPPORTED (and docs/python.md)")
+                        else:
+                            print(out)
+                        failed.append(run_name)
+                    continue
+                print(f"{run_name}: {'pass' if ok else 'FAIL'}: " + " | ".join(tail))
+                if not ok:
+                    print(out)
+                    failed.append(run_name)
+            runs += len(impls)
+    print(f"{runs - len(failed)} of {runs} runs as expected; failing: {', '.join(failed) or 'none'}")
     return 1 if failed else 0
 
 
