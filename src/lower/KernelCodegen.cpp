@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <fstream>
@@ -120,6 +121,8 @@ class Emitter {
   void entry();
   void decodeParams();
   void op(size_t index, const TileInst& inst);
+  void planStreams();
+  bool streamedStore(size_t index, const TileInst& inst);
   std::string declare(const std::string& ssa, const TileType& t);
   const std::string& use(const std::string& ssa) const;
   const TileType& typeOf(const std::string& ssa) const;
@@ -135,6 +138,10 @@ class Emitter {
   std::map<std::string, std::pair<std::string, TileType>, std::less<>> values_;  // SSA -> local, type
   size_t nextLocal_ = 0;
   uint32_t numArgs_ = 0;
+  // Streamed chains (planStreams): store index -> the elementwise op it stores, and every
+  // load / op index whose code that store's call replaces -> that store index.
+  std::map<size_t, size_t> streamOpOf_;
+  std::map<size_t, size_t> streamedInto_;
 };
 
 void Emitter::header() {
@@ -222,6 +229,81 @@ std::string Emitter::scalar(const TileInst& inst, const TileType& target) const 
   return fmt::format("static_cast<pto::tile::Compute<{}>>({})", cppType(target.dtype), v);
 }
 
+// Finds `load; [load;] op; store` chains that the tile library can stream between global
+// views (binaryGlobal / binaryScalarGlobal) instead of staging them through local tiles:
+// a tile-tile (no broadcast) or tile-scalar binary elementwise op whose tile operands are
+// each the result of a load used by nothing else, whose result only feeds one store, with
+// the params' dtype and shape equal to the tiles', and no store between the first load
+// and the chain's store (the loads then read the same memory at the store's position).
+// Tiles at or above the stack limit are left staged: the library's fallback for
+// overlapping views stages on the stack.
+void Emitter::planStreams() {
+  std::map<std::string, size_t, std::less<>> def, uses;
+  for (size_t i = 0; i < k_.body.size(); ++i) {
+    for (const std::string& o : k_.body[i].operands) ++uses[o];
+    for (const std::string& r : k_.body[i].results) def[r] = i;
+  }
+  auto tileParam = [&](const std::string& name) -> const ir::KernelParam* {
+    const ir::KernelParam* p = k_.findParam(name);
+    return p && p->isTile() ? p : nullptr;
+  };
+  for (size_t s = 0; s < k_.body.size(); ++s) {
+    const TileInst& st = k_.body[s];
+    if (st.op != TileOpKind::Store || st.operands.size() != 1) continue;
+    auto d = def.find(st.operands[0]);
+    if (d == def.end() || uses[st.operands[0]] != 1) continue;
+    const size_t o = d->second;
+    const TileInst& inst = k_.body[o];
+    if (!ir::isBinaryElementwise(inst.op) || inst.results.size() != 1 || inst.resultTypes.size() != 1) continue;
+    const bool scalarOp = inst.broadcast == ir::Broadcast::Scalar;
+    if (inst.broadcast != ir::Broadcast::None && !scalarOp) continue;
+    const TileType& t = inst.resultTypes[0];
+    const ir::KernelParam* out = tileParam(st.param);
+    if (!out || !(out->tile == t)) continue;
+    if (static_cast<uint64_t>(t.rows) * static_cast<uint64_t>(t.cols) * ir::dtypeBytes(t.dtype) >=
+        opts_.stackTileLimitBytes)
+      continue;
+    const size_t tileOperands = scalarOp ? 1 : 2;
+    if (inst.operands.size() != tileOperands) continue;
+    std::vector<size_t> loads;
+    for (const std::string& v : inst.operands) {
+      auto l = def.find(v);
+      if (l == def.end() || uses[v] != 1) break;
+      const TileInst& ld = k_.body[l->second];
+      const ir::KernelParam* in = tileParam(ld.param);
+      if (ld.op != TileOpKind::Load || ld.resultTypes.size() != 1 || !(ld.resultTypes[0] == t) || !in ||
+          !(in->tile == t))
+        break;
+      loads.push_back(l->second);
+    }
+    if (loads.size() != tileOperands) continue;
+    const size_t first = *std::min_element(loads.begin(), loads.end());
+    bool storeBetween = false;
+    for (size_t i = first; i < s; ++i) storeBetween |= k_.body[i].op == TileOpKind::Store;
+    if (storeBetween) continue;
+    streamOpOf_[s] = o;
+    streamedInto_[o] = s;
+    for (size_t l : loads) streamedInto_[l] = s;
+  }
+}
+
+// The streamed call for store `index` (planStreams), or false when it stores a tile.
+bool Emitter::streamedStore(size_t index, const TileInst& st) {
+  auto it = streamOpOf_.find(index);
+  if (it == streamOpOf_.end()) return false;
+  const TileInst& inst = k_.body[it->second];
+  const TileType& t = inst.resultTypes[0];
+  auto param = [&](const std::string& ssa) -> const std::string& {
+    for (const TileInst& ld : k_.body)
+      if (ld.op == TileOpKind::Load && !ld.results.empty() && ld.results[0] == ssa) return paramVar_.at(ld.param);
+    PTO_UNREACHABLE("streamed operand '{}' is not a load in kernel '{}'", ssa, k_.name);
+  };
+  const std::string second = inst.broadcast == ir::Broadcast::Scalar ? scalar(inst, t) : param(inst.operands.at(1));
+  line(fmt::format("pto::tile::{}_global<{}, {}>({}, {}, {});", ir::tileOpInfo(inst.op).name, t.rows, t.cols,
+                   paramVar_.at(st.param), param(inst.operands.at(0)), second));
+  return true;
+}
+
 void Emitter::op(size_t index, const TileInst& inst) {
   const ir::TileOpInfo& info = ir::tileOpInfo(inst.op);
   std::string timing;
@@ -239,9 +321,15 @@ void Emitter::op(size_t index, const TileInst& inst) {
     PTO_INTERNAL_ASSERT(it != paramVar_.end(), "'{}' of unknown param '{}'", info.name, inst.param);
     return it->second;
   };
+  if (auto into = streamedInto_.find(index); into != streamedInto_.end()) {
+    line(fmt::format("// streamed by [{}]: no local tile", into->second));
+    return;
+  }
   const std::string name(info.name);
   const TileOpKind kd = inst.op;
-  if (kd == TileOpKind::Load) {
+  if (kd == TileOpKind::Store && streamedStore(index, inst)) {
+    return;
+  } else if (kd == TileOpKind::Load) {
     const std::string& g = param();
     const std::string d = result(0);
     line(fmt::format("pto::tile::load({}, {});", d, g));
@@ -306,6 +394,7 @@ void Emitter::entry() {
   decodeParams();
   std::string decode;
   std::swap(decode, out_);
+  planStreams();
   for (size_t i = 0; i < k_.body.size(); ++i) op(i, k_.body[i]);
   std::string ops;
   std::swap(ops, out_);

@@ -193,17 +193,82 @@ TEST_F(ExternalKernel, MissingFileSymbolOrCyclesAreUserErrors) {
 namespace pto::wsp::lower {
 namespace {
 
+// Every op is either one tile-library call or part of a streamed chain (one call for
+// its loads, op and store; each replaced op says so in a comment).
 TEST(KernelCodegen, EveryExampleKernelLowersWithOneCallPerOp) {
   const std::vector<ir::Kernel> ks = test::exampleKernels();
   ASSERT_GE(ks.size(), 5u);
-  const std::regex callRe(R"(\n  pto::tile::[a-z_]+\()");
+  const std::regex callRe(R"(\n  pto::tile::[a-z_]+(<[0-9, ]+>)?\()");
+  size_t streamedOps = 0;
   for (const ir::Kernel& k : ks) {
     if (k.external) continue;
     const std::string text = emitCpuKernel(k, hostArch());
-    EXPECT_EQ(static_cast<size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), callRe),
-                                                std::sregex_iterator())),
-              k.body.size())
-        << k.name;
+    const size_t calls = static_cast<size_t>(
+        std::distance(std::sregex_iterator(text.begin(), text.end(), callRe), std::sregex_iterator()));
+    const size_t streamed = count(text, "// streamed by [");
+    EXPECT_EQ(calls + streamed, k.body.size()) << k.name;
+    streamedOps += streamed;
+  }
+  EXPECT_GT(streamedOps, 0u) << "no example kernel streams a load/op/store chain";
+}
+
+// load, load, add, store with single-use tiles: one call between the global views.
+TEST(KernelCodegen, LoadOpStoreChainsStreamBetweenGlobalViews) {
+  KernelMaker m("mix");
+  m.tile("h", ParamDir::In, {16, 128, DType::F32})
+      .tile("r", ParamDir::In, {16, 128, DType::F32})
+      .tile("y", ParamDir::Out, {16, 128, DType::F32})
+      .tile("z", ParamDir::Out, {16, 128, DType::F32})
+      .scalar("s", DType::F32);
+  m.store("y", m.op(TileOpKind::Add, {m.load("h"), m.load("r")}));
+  m.store("z", m.opScalar(TileOpKind::Mul, m.load("h"), ScalarOperand::ofParam("s")));
+  const std::string text = emitCpuKernel(m.build(), hostArch());
+  EXPECT_NE(text.find("pto::tile::add_global<16, 128>(g2_y, g0_h, g1_r);"), std::string::npos) << text;
+  EXPECT_NE(text.find("pto::tile::mul_global<16, 128>(g3_z, g0_h, static_cast<pto::tile::Compute<float>>(s4_s));"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(count(text, "pto::tile::load("), 0u) << text;
+  EXPECT_EQ(count(text, "pto::tile::Tile<"), 0u) << text;
+  EXPECT_EQ(count(text, "// streamed by [3]"), 3u) << text;
+}
+
+// What must stay staged: a tile with a second use, a store between a load and the chain's
+// store (the load must read memory before it), broadcast operands, big tiles.
+TEST(KernelCodegen, ChainsThatCannotStreamStayStaged) {
+  {
+    KernelMaker m("reuse");
+    m.tile("a", ParamDir::In, {4, 16, DType::F32}).tile("y", ParamDir::Out, {4, 16, DType::F32});
+    const std::string a = m.load("a");
+    m.store("y", m.op(TileOpKind::Add, {a, a}));
+    EXPECT_EQ(count(emitCpuKernel(m.build(), hostArch()), "_global<"), 0u);
+  }
+  {
+    KernelMaker m("store_between");
+    m.tile("a", ParamDir::InOut, {4, 16, DType::F32})
+        .tile("b", ParamDir::In, {4, 16, DType::F32})
+        .tile("y", ParamDir::Out, {4, 16, DType::F32});
+    const std::string a = m.load("a");
+    const std::string b = m.load("b");
+    m.store("a", m.op(TileOpKind::Exp, {m.load("b")}));
+    m.store("y", m.op(TileOpKind::Add, {a, b}));
+    const std::string text = emitCpuKernel(m.build(), hostArch());
+    EXPECT_EQ(count(text, "_global<"), 0u) << text;
+  }
+  {
+    KernelMaker m("rowbc");
+    m.tile("a", ParamDir::In, {4, 16, DType::F32})
+        .tile("r", ParamDir::In, {4, 1, DType::F32})
+        .tile("y", ParamDir::Out, {4, 16, DType::F32});
+    m.store("y", m.op(TileOpKind::Max, {m.load("a"), m.load("r")}, Broadcast::Row));
+    EXPECT_EQ(count(emitCpuKernel(m.build(), hostArch()), "_global<"), 0u);
+  }
+  {
+    KernelMaker m("bigadd");
+    m.tile("a", ParamDir::In, {128, 128, DType::F32})
+        .tile("b", ParamDir::In, {128, 128, DType::F32})
+        .tile("y", ParamDir::Out, {128, 128, DType::F32});
+    m.store("y", m.op(TileOpKind::Add, {m.load("a"), m.load("b")}));
+    EXPECT_EQ(count(emitCpuKernel(m.build(), hostArch()), "_global<"), 0u);
   }
 }
 

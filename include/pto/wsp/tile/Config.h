@@ -33,10 +33,6 @@
 #define PTO_TILE_ISA isa_generic
 #endif
 
-#if defined(PTO_TILE_HAVE_AVX512) || defined(PTO_TILE_HAVE_AVX2) || defined(PTO_TILE_HAVE_SSE2)
-#include <immintrin.h>
-#endif
-
 namespace pto::tile {
 
 // Alignment of every tile buffer: one cache line, also the widest vector register.

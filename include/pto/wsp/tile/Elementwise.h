@@ -7,6 +7,10 @@
 // same tile as an operand.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
 #include "pto/wsp/tile/Config.h"
 #include "pto/wsp/tile/Float16.h"
 #include "pto/wsp/tile/Tile.h"
@@ -83,8 +87,82 @@ PTO_TILE_INLINE void binaryCol(Tile<T, H, W>& dst, const Tile<T, H, W>& a, const
     });
 }
 
+namespace impl {
+
+// Whether an H x W window of `d` may be written row by row while `s` is read: the two
+// windows share no byte, or they are the same window (same base and strides), where
+// element (r, c) is read before it is written. Anything else (a partial overlap) must
+// be staged through tiles, as the unfused load / op / store sequence would.
+template <int H, int W, class T, class U>
+PTO_TILE_INLINE bool streamable(const GlobalView<T>& d, const GlobalView<U>& s) {
+  if (static_cast<const void*>(d.base) == static_cast<const void*>(s.base) && d.rowStride == s.rowStride &&
+      d.colStride == s.colStride)
+    return true;
+  auto span = [](auto base, std::ptrdiff_t rs, std::ptrdiff_t cs, std::size_t elem) {
+    const std::ptrdiff_t er = (H - 1) * rs, ec = (W - 1) * cs;
+    const auto a = reinterpret_cast<std::uintptr_t>(base);
+    const std::ptrdiff_t lo = (er < 0 ? er : 0) + (ec < 0 ? ec : 0);
+    const std::ptrdiff_t hi = (er > 0 ? er : 0) + (ec > 0 ? ec : 0) + 1;
+    struct Bytes { std::uintptr_t begin, end; };
+    return Bytes{a + static_cast<std::uintptr_t>(lo * static_cast<std::ptrdiff_t>(elem)),
+                 a + static_cast<std::uintptr_t>(hi * static_cast<std::ptrdiff_t>(elem))};
+  };
+  const auto [d0, d1] = span(d.base, d.rowStride, d.colStride, sizeof(T));
+  const auto [s0, s1] = span(s.base, s.rowStride, s.colStride, sizeof(U));
+  return d1 <= s0 || s1 <= d0;
+}
+
+}  // namespace impl
+
+// dst[0:H, 0:W] = a[0:H, 0:W] op b[0:H, 0:W] between global views: the result of `load`
+// a and b into H x W tiles, the tile-tile op and `store` to dst, element for element,
+// without the staging copies when every view has contiguous rows and dst either does not
+// overlap a source or is the very same view (then each row streams through registers:
+// 2 loads + 1 store per element, like a STREAM triad, instead of 5 + 4). Otherwise it
+// stages through stack tiles. The cpu_sim code generator emits these for a load, load,
+// op, store chain whose tiles have no other use.
+template <class Op, int H, int W, class T>
+PTO_TILE_INLINE void binaryGlobal(GlobalView<T> dst, std::type_identity_t<GlobalView<const T>> a,
+                                  std::type_identity_t<GlobalView<const T>> b) {
+  if (dst.colStride == 1 && a.colStride == 1 && b.colStride == 1 && impl::streamable<H, W>(dst, a) &&
+      impl::streamable<H, W>(dst, b)) {
+    for (int r = 0; r < H; ++r) {
+      T* d = dst.base + r * dst.rowStride;
+      const T* pa = a.base + r * a.rowStride;
+      const T* pb = b.base + r * b.rowStride;
+      detail::forN<W>([&](int c) { d[c] = fromCompute<T>(Op::apply(toCompute(pa[c]), toCompute(pb[c]))); });
+    }
+    return;
+  }
+  Tile<T, H, W> ta, tb;
+  load(ta, a);
+  load(tb, b);
+  binary<Op>(ta, ta, tb);
+  store(dst, ta);
+}
+
+// dst[0:H, 0:W] = a[0:H, 0:W] op s: `load`, tile-scalar op, `store`, streamed like
+// binaryGlobal when legal.
+template <class Op, int H, int W, class T>
+PTO_TILE_INLINE void binaryScalarGlobal(GlobalView<T> dst, std::type_identity_t<GlobalView<const T>> a,
+                                        std::type_identity_t<Compute<T>> s) {
+  if (dst.colStride == 1 && a.colStride == 1 && impl::streamable<H, W>(dst, a)) {
+    for (int r = 0; r < H; ++r) {
+      T* d = dst.base + r * dst.rowStride;
+      const T* pa = a.base + r * a.rowStride;
+      detail::forN<W>([&](int c) { d[c] = fromCompute<T>(Op::apply(toCompute(pa[c]), s)); });
+    }
+    return;
+  }
+  Tile<T, H, W> ta;
+  load(ta, a);
+  binaryScalar<Op>(ta, ta, s);
+  store(dst, ta);
+}
+
 // Named entry points: add(d, a, b) tile-tile, add(d, a, s) tile-scalar, add_row(d, a, b)
-// with b [H,1], add_col(d, a, b) with b [1,W]; same for sub/mul/div/max/min.
+// with b [H,1], add_col(d, a, b) with b [1,W], add_global<H, W>(dst, a, b) and
+// add_global<H, W>(dst, a, s) on global views; same for sub/mul/div/max/min.
 #define PTO_TILE_BINARY_OP(name, Op)                                                         \
   template <class T, int H, int W>                                                           \
   PTO_TILE_INLINE void name(Tile<T, H, W>& dst, const Tile<T, H, W>& a, const Tile<T, H, W>& b) { \
@@ -104,6 +182,16 @@ PTO_TILE_INLINE void binaryCol(Tile<T, H, W>& dst, const Tile<T, H, W>& a, const
   PTO_TILE_INLINE void name##_col(Tile<T, H, W>& dst, const Tile<T, H, W>& a,                \
                                   const Tile<T, 1, W>& b) {                                  \
     binaryCol<Op>(dst, a, b);                                                                \
+  }                                                                                          \
+  template <int H, int W, class T>                                                           \
+  PTO_TILE_INLINE void name##_global(GlobalView<T> dst, std::type_identity_t<GlobalView<const T>> a, \
+                                     std::type_identity_t<GlobalView<const T>> b) {          \
+    binaryGlobal<Op, H, W, T>(dst, a, b);                                                    \
+  }                                                                                          \
+  template <int H, int W, class T>                                                           \
+  PTO_TILE_INLINE void name##_global(GlobalView<T> dst, std::type_identity_t<GlobalView<const T>> a, \
+                                     std::type_identity_t<Compute<T>> s) {                   \
+    binaryScalarGlobal<Op, H, W, T>(dst, a, s);                                              \
   }
 
 PTO_TILE_BINARY_OP(add, AddOp)

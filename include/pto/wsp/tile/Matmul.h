@@ -13,6 +13,7 @@
 
 #include "pto/wsp/tile/Config.h"
 #include "pto/wsp/tile/Float16.h"
+#include "pto/wsp/tile/Simd.h"
 #include "pto/wsp/tile/Tile.h"
 
 namespace pto::tile {
@@ -30,33 +31,33 @@ inline constexpr int kNv = 2;   // 16-float vectors per row of the C block
 template <int MR, int NV, int REM, int KB, int LDA, int LDB, int LDC>
 PTO_TILE_INLINE void microAvx512(float* PTO_TILE_RESTRICT c, const float* PTO_TILE_RESTRICT a,
                                  const float* PTO_TILE_RESTRICT b, bool accumulate) {
-  constexpr __mmask16 kLast = REM == 16 ? __mmask16(0xFFFF) : __mmask16((1u << REM) - 1u);
-  __m512 acc[MR][NV];
+  constexpr simd::Mask16 kLast = REM == 16 ? simd::Mask16(0xFFFF) : simd::Mask16((1u << REM) - 1u);
+  simd::F32x16 acc[MR][NV];
   if (accumulate) {
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v)
-        acc[r][v] = (v == NV - 1 && REM != 16) ? _mm512_maskz_loadu_ps(kLast, c + r * LDC + v * 16)
-                                               : _mm512_loadu_ps(c + r * LDC + v * 16);
+        acc[r][v] = (v == NV - 1 && REM != 16) ? simd::loadMasked16(kLast, c + r * LDC + v * 16)
+                                               : simd::load16(c + r * LDC + v * 16);
   } else {
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+      for (int v = 0; v < NV; ++v) acc[r][v] = simd::zero16();
   }
 #pragma GCC unroll 2
   for (int k = 0; k < KB; ++k) {
-    __m512 bv[NV];
+    simd::F32x16 bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v)
-      bv[v] = (v == NV - 1 && REM != 16) ? _mm512_maskz_loadu_ps(kLast, b + k * LDB + v * 16)
-                                         : _mm512_loadu_ps(b + k * LDB + v * 16);
+      bv[v] = (v == NV - 1 && REM != 16) ? simd::loadMasked16(kLast, b + k * LDB + v * 16)
+                                         : simd::load16(b + k * LDB + v * 16);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
-      const __m512 av = _mm512_set1_ps(a[r * LDA + k]);
+      const simd::F32x16 av = simd::broadcast16(a[r * LDA + k]);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+      for (int v = 0; v < NV; ++v) acc[r][v] = simd::fma16(av, bv[v], acc[r][v]);
     }
   }
 #pragma GCC unroll 16
@@ -64,9 +65,9 @@ PTO_TILE_INLINE void microAvx512(float* PTO_TILE_RESTRICT c, const float* PTO_TI
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
       if (v == NV - 1 && REM != 16)
-        _mm512_mask_storeu_ps(c + r * LDC + v * 16, kLast, acc[r][v]);
+        simd::storeMasked16(c + r * LDC + v * 16, kLast, acc[r][v]);
       else
-        _mm512_storeu_ps(c + r * LDC + v * 16, acc[r][v]);
+        simd::store16(c + r * LDC + v * 16, acc[r][v]);
     }
 }
 
@@ -98,7 +99,7 @@ PTO_TILE_INLINE void gemmPassAvx512(float* c, const float* a, const float* b, bo
 
 // C (+)= A x B on dense row-major f32 buffers.
 template <int M, int N, int K>
-PTO_TILE_INLINE void gemmF32(float* PTO_TILE_RESTRICT c, const float* PTO_TILE_RESTRICT a,
+[[gnu::noinline]] inline void gemmF32(float* PTO_TILE_RESTRICT c, const float* PTO_TILE_RESTRICT a,
                              const float* PTO_TILE_RESTRICT b, bool accumulate) {
 #if defined(PTO_TILE_HAVE_AVX512)
   constexpr int KFull = K / kKc * kKc;

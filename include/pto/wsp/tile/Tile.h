@@ -8,11 +8,11 @@
 #pragma once
 
 #include <cstddef>
-#include <cstring>
 #include <type_traits>
 
 #include "pto/wsp/tile/Config.h"
 #include "pto/wsp/tile/Float16.h"
+#include "pto/wsp/tile/Simd.h"
 
 namespace pto::tile {
 
@@ -82,17 +82,13 @@ PTO_TILE_INLINE void copyBytes(void* PTO_TILE_RESTRICT dst, const void* PTO_TILE
   const auto* s = static_cast<const unsigned char*>(src);
   std::size_t i = 0;
 #if defined(PTO_TILE_HAVE_AVX512)
-  for (; i + 64 <= kBytes; i += 64)
-    _mm512_storeu_si512(reinterpret_cast<void*>(d + i),
-                        _mm512_loadu_si512(reinterpret_cast<const void*>(s + i)));
+  for (; i + 64 <= kBytes; i += 64) simd::copy64(d + i, s + i);
 #else
-  for (; i + 32 <= kBytes; i += 32)
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + i),
-                        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i)));
+  for (; i + 32 <= kBytes; i += 32) simd::copy32(d + i, s + i);
 #endif
   for (; i < kBytes; ++i) d[i] = s[i];
 #else
-  std::memcpy(dst, src, kBytes);
+  __builtin_memcpy(dst, src, kBytes);
 #endif
 }
 

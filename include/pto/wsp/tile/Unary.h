@@ -11,11 +11,11 @@
 #pragma once
 
 #include <bit>
-#include <cmath>
 #include <cstdint>
 
 #include "pto/wsp/tile/Config.h"
 #include "pto/wsp/tile/Float16.h"
+#include "pto/wsp/tile/Simd.h"
 #include "pto/wsp/tile/Tile.h"
 
 namespace pto::tile {
@@ -239,15 +239,13 @@ PTO_TILE_INLINE void sqrtF32(float* d, const float* s) {
   // std::sqrt does not vectorise under the default -fmath-errno, so use the instruction.
   int i = 0;
 #if defined(PTO_TILE_HAVE_AVX512)
-  // maskz form: _mm512_sqrt_ps trips GCC 12's -Wuninitialized on _mm512_undefined_ps.
-  for (; i + 16 <= N; i += 16)
-    _mm512_storeu_ps(d + i, _mm512_maskz_sqrt_ps(__mmask16(0xFFFF), _mm512_loadu_ps(s + i)));
+  for (; i + 16 <= N; i += 16) simd::store16(d + i, simd::sqrt16(simd::load16(s + i)));
 #elif defined(PTO_TILE_HAVE_AVX2)
-  for (; i + 8 <= N; i += 8) _mm256_storeu_ps(d + i, _mm256_sqrt_ps(_mm256_loadu_ps(s + i)));
+  for (; i + 8 <= N; i += 8) simd::sqrt8(d + i, s + i);
 #elif defined(PTO_TILE_HAVE_SSE2)
-  for (; i + 4 <= N; i += 4) _mm_storeu_ps(d + i, _mm_sqrt_ps(_mm_loadu_ps(s + i)));
+  for (; i + 4 <= N; i += 4) simd::sqrt4(d + i, s + i);
 #endif
-  for (; i < N; ++i) d[i] = std::sqrt(s[i]);
+  for (; i < N; ++i) d[i] = __builtin_sqrtf(s[i]);
 }
 
 template <int N>
@@ -268,7 +266,7 @@ PTO_TILE_INLINE void sinCosF32(float* d, const float* s) {
     for (int i = 0; i < N; ++i) {
       const float x = s[i];
       d[i] = math::absf(x) <= math::kTrigMax ? math::sinCosReduced<kCos>(x)
-                                              : (kCos ? std::cos(x) : std::sin(x));
+                                              : (kCos ? __builtin_cosf(x) : __builtin_sinf(x));
     }
   }
 }
