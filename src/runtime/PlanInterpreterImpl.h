@@ -104,6 +104,7 @@ struct PlanInterpreter::Impl {
   std::unique_ptr<char, FreeDeleter> arena;  // runtime-managed tensors without a caller pointer
   uint64_t arenaUsed = 0;
   std::vector<Region> regionScratch;
+  std::vector<int64_t> loScratch;  // a view's unfolded offsets (runCall, per view)
   std::vector<uint64_t> argScratch;
   std::vector<TaskId> depScratch;
   std::vector<int64_t> axisScratch;
