@@ -108,7 +108,7 @@ void Engine::Impl::hostDeadlock(ProcessId p, const char* during) {
   throw DeadlockError(std::move(r));
 }
 
-void Engine::Impl::popPhysical() {
+void Engine::Impl::popPhysicalHost() {
   PTO_INTERNAL_ASSERT(popHead < semHead, "popping task {} before it retired (semHead {})", popHead,
                       semHead);
   if (cfg.sink && popHead >= hostDone) {
@@ -226,12 +226,15 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   };
   uint64_t t0 = P.time + cfg.schedule.issueCycles;
   m.advanceSem(t0);
-  const uint64_t tNoStall = t0;  // every stall cycle advances t0 past it
-  std::array<uint64_t, kNumResources> stallCycles{}, stallFrom{};
+  // Each resource stalls at most once per issue: a bit of `stalled` says which entries
+  // of the (uninitialised) arrays are written.
+  std::array<uint64_t, kNumResources> stallCycles, stallFrom;
+  uint32_t stalled = 0;
   auto stallOn = [&](Resource r, uint64_t before, uint64_t after) {
     if (after > before) {
-      stallCycles[static_cast<size_t>(r)] += after - before;
-      stallFrom[static_cast<size_t>(r)] = before;  // each resource stalls at most once per issue
+      stallCycles[static_cast<size_t>(r)] = after - before;
+      stallFrom[static_cast<size_t>(r)] = before;
+      stalled |= 1u << static_cast<uint32_t>(r);
     }
   };
   uint64_t tb = t0;
@@ -401,13 +404,13 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
   RunStats& st = m.st;
   ++st.tasks;
   m.lastStall = -1;
-  for (size_t i = 0; i < kNumResources && t0 != tNoStall; ++i)
-    if (stallCycles[i]) {
-      ++st.resources[i].stalls;
-      st.resources[i].stallCycles += stallCycles[i];
-      m.lastStall = static_cast<int>(i);
-      if (cfg.traceWriter) cfg.traceWriter->addStall(static_cast<Resource>(i), p, seq, stallFrom[i], stallCycles[i]);
-    }
+  for (uint32_t bits = stalled; bits != 0; bits &= bits - 1) {  // in resource order
+    const auto i = static_cast<size_t>(std::countr_zero(bits));
+    ++st.resources[i].stalls;
+    st.resources[i].stallCycles += stallCycles[i];
+    m.lastStall = static_cast<int>(i);
+    if (cfg.traceWriter) cfg.traceWriter->addStall(static_cast<Resource>(i), p, seq, stallFrom[i], stallCycles[i]);
+  }
   auto hw = [&](Resource res, uint64_t v) {
     auto& h = st.at(res).highWater;
     h = std::max(h, v);

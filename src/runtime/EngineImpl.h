@@ -5,6 +5,7 @@
 #include "pto/wsp/runtime/DispatchPolicy.h"
 #include "pto/wsp/runtime/Engine.h"
 #include "pto/wsp/runtime/TensorMap.h"
+#include "pto/wsp/support/Assert.h"
 
 #include <algorithm>
 #include <memory>
@@ -123,7 +124,15 @@ struct Engine::Impl {
     return id == semHead ? base : rec(id - 1).*field;
   }
 
-  void popPhysical();
+  // Drops the oldest physically present task (retired). A dry run without a trace
+  // writer only releases its TensorMap entries.
+  void popPhysical() {
+    if (cfg.sink || cfg.traceWriter) return popPhysicalHost();
+    PTO_INTERNAL_ASSERT(popHead < semHead, "popping task {} before it retired (semHead {})", popHead, semHead);
+    tmap.releaseBefore(rec(popHead).eidEnd);
+    ++popHead;
+  }
+  void popPhysicalHost();
   void fetchHostTimes(TaskId id);
   void hostDeadlock(ProcessId p, const char* during);
   void streamTrace(TaskId id);

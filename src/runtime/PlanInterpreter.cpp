@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace pto::wsp::rt {
 
@@ -28,6 +29,7 @@ void collectSends(const PlanNode& n, std::vector<uint32_t>& out) {
 }  // namespace
 
 SourceLoc PlanInterpreter::Impl::frameLoc(const Proc& pr) const {
+  if (pr.callNode != nullptr && pr.callNode->loc != 0) return plan.locations.at(pr.callNode->loc);
   for (size_t i = pr.stack.size(); i-- > 0;)
     if (pr.stack[i].node != nullptr && pr.stack[i].node->loc != 0) return plan.locations.at(pr.stack[i].node->loc);
   return plan.locations.at(pr.def->loc != 0 ? pr.def->loc : plan.locations.workload);
@@ -124,6 +126,25 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
       nf.node = &c;
       pr.stack.push_back(std::move(nf));
     };
+    // The next child of a Loop / Combine / Seq / Scope frame. A Call runs from its
+    // parent's frame instead of one of its own (a frame per task was a tenth of a dry
+    // run's cost): nothing between the push and the call could change, a Blocked call
+    // leaves the parent as it was (the retry reaches the same call again), and
+    // pr.callNode keeps the call's location for errors and deadlock reports.
+    auto enterChild = [&](const PlanNode& c, size_t& idx) -> std::optional<Step> {
+      if (c.kind != NodeKind::Call) {
+        ++idx;
+        pushChild(c);
+        return std::nullopt;
+      }
+      pr.callNode = &c;
+      const Step s = runCall(p, pr, c, nullptr, nullptr);
+      if (s == Step::Acted) {
+        pr.callNode = nullptr;
+        ++idx;
+      }
+      return s;
+    };
     if (f.boundaryPending) {
       if (boundary(p, pr, f) == Step::Blocked) return Step::Blocked;
       continue;
@@ -214,7 +235,7 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
             f.boundaryPending = true;
             continue;
           }
-          pushChild(n.children[f.idx++]);
+          if (std::optional<Step> s = enterChild(n.children[f.idx], f.idx)) return *s;
           continue;
         }
         if (kind == NodeKind::Scope) eng.scopeEnd(p);
@@ -254,7 +275,7 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
           if (!n.value.code.empty()) pr.vars[n.var] = eval(pr, n.value);
           f.iterStarted = true;
         }
-        pushChild(n.children[f.idx++]);
+        if (std::optional<Step> s = enterChild(n.children[f.idx], f.idx)) return *s;
         continue;
       }
       case NodeKind::Sel:
@@ -407,10 +428,11 @@ PlanRunResult PlanInterpreter::Impl::runLoop() {
     for (uint32_t p = 0; p < m.procs.size(); ++p)
       if (!m.procs[p].finished) order.push_back(p);
     if (order.empty()) break;
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      uint64_t ta = m.eng.localTime(a), tb = m.eng.localTime(b);
-      return ta != tb ? ta < tb : a < b;
-    });
+    if (order.size() > 1)
+      std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+        uint64_t ta = m.eng.localTime(a), tb = m.eng.localTime(b);
+        return ta != tb ? ta < tb : a < b;
+      });
     bool progressed = false;
     for (uint32_t p : order) {
       Step s = m.step(p);

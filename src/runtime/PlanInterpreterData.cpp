@@ -127,7 +127,7 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
   regionScratch.clear();
   argScratch.clear();
   size_t vi = 0, si = 0;
-  std::vector<int64_t> lo;
+  std::vector<int64_t>& lo = loScratch;
   for (const PlanParam& pa : k.params) {
     if (pa.kind == ParamKind::Scalar) {
       argScratch.push_back(static_cast<uint64_t>(eval(pr, n.scalars[si++])));

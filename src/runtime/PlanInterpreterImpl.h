@@ -7,6 +7,7 @@
 #include "pto/wsp/runtime/Profile.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -73,6 +74,9 @@ struct Proc {
   bool blockedFull = false;
   TaskId cspFrom = kNoTask;   // producer of the last token taken, until its next kernel task
   TaskId lastTask = kNoTask;  // its latest kernel task (kept for task graphs only)
+  // The Call node being issued from its parent's frame (it has no frame of its own);
+  // kept while that issue is Blocked, so errors and reports locate the call.
+  const PlanNode* callNode = nullptr;
 };
 
 // A tensor as this run sees it: sizes with the run's symbol values, and its memory.
@@ -104,6 +108,7 @@ struct PlanInterpreter::Impl {
   std::unique_ptr<char, FreeDeleter> arena;  // runtime-managed tensors without a caller pointer
   uint64_t arenaUsed = 0;
   std::vector<Region> regionScratch;
+  std::vector<int64_t> loScratch;  // a view's unfolded offsets (runCall, per view)
   std::vector<uint64_t> argScratch;
   std::vector<TaskId> depScratch;
   std::vector<int64_t> axisScratch;
@@ -132,6 +137,20 @@ struct PlanInterpreter::Impl {
     return c->m->loadElement(c->p, tensor, index);
   }
   int64_t eval(const Proc& pr, const Bytecode& e) {
+    // evalBytecode's own shortcuts (0, one constant, one variable), before building
+    // its environment: most view offsets and dispatch keys are one of these.
+    const std::vector<uint8_t>& c = e.code;
+    if (c.empty()) return 0;
+    if (c.size() == 1 + sizeof(int64_t) && c[0] == static_cast<uint8_t>(BytecodeOp::Const)) {
+      int64_t v;
+      std::memcpy(&v, c.data() + 1, sizeof v);
+      return v;
+    }
+    if (c.size() == 1 + sizeof(uint32_t) && c[0] == static_cast<uint8_t>(BytecodeOp::Var)) {
+      uint32_t i;
+      std::memcpy(&i, c.data() + 1, sizeof i);
+      if (i < pr.vars.size()) return pr.vars[i];
+    }
     LoadCtx ctx{this, pr.id};
     BytecodeEnv env{symbols.data(), symbols.size(), slots.data(), slots.size(), pr.vars.data(), pr.vars.size(),
                 &loadThunk, &ctx};
