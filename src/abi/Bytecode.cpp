@@ -188,20 +188,7 @@ std::string checkBytecode(const Bytecode& e, size_t numSymbols, size_t numSlots,
 }
 
 int64_t evalBytecode(const Bytecode& e, const BytecodeEnv& env) {
-  if (e.code.empty()) return 0;
-  // Most view offsets and dispatch keys are one constant or one loop variable: answered
-  // without the checked stack machine (same bounds checks, same result).
-  const auto& c0 = e.code;
-  if (c0.size() == 1 + sizeof(int64_t) && c0[0] == static_cast<uint8_t>(BytecodeOp::Const)) {
-    int64_t v;
-    std::memcpy(&v, c0.data() + 1, sizeof v);
-    return v;
-  }
-  if (c0.size() == 1 + sizeof(uint32_t) && c0[0] == static_cast<uint8_t>(BytecodeOp::Var)) {
-    uint32_t i;
-    std::memcpy(&i, c0.data() + 1, sizeof i);
-    if (i < env.numVars) return env.vars[i];
-  }
+  if (int64_t v; evalTrivialBytecode(e, env.vars, env.numVars, v)) return v;
   int64_t st[64];
   int sp = 0;
   size_t pc = 0;

@@ -137,20 +137,8 @@ struct PlanInterpreter::Impl {
     return c->m->loadElement(c->p, tensor, index);
   }
   int64_t eval(const Proc& pr, const Bytecode& e) {
-    // evalBytecode's own shortcuts (0, one constant, one variable), before building
-    // its environment: most view offsets and dispatch keys are one of these.
-    const std::vector<uint8_t>& c = e.code;
-    if (c.empty()) return 0;
-    if (c.size() == 1 + sizeof(int64_t) && c[0] == static_cast<uint8_t>(BytecodeOp::Const)) {
-      int64_t v;
-      std::memcpy(&v, c.data() + 1, sizeof v);
-      return v;
-    }
-    if (c.size() == 1 + sizeof(uint32_t) && c[0] == static_cast<uint8_t>(BytecodeOp::Var)) {
-      uint32_t i;
-      std::memcpy(&i, c.data() + 1, sizeof i);
-      if (i < pr.vars.size()) return pr.vars[i];
-    }
+    // Before building the environment: most view offsets and dispatch keys are trivial.
+    if (int64_t v; evalTrivialBytecode(e, pr.vars.data(), pr.vars.size(), v)) return v;
     LoadCtx ctx{this, pr.id};
     BytecodeEnv env{symbols.data(), symbols.size(), slots.data(), slots.size(), pr.vars.data(), pr.vars.size(),
                 &loadThunk, &ctx};

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,29 @@ struct BytecodeEnv {
   void* loadCtx = nullptr;
 };
 int64_t evalBytecode(const Bytecode& e, const BytecodeEnv& env);
+// The common shapes answered without the stack machine: the empty program (0), one
+// constant, or one variable below numVars. Inline so that a caller can skip building a
+// BytecodeEnv (most view offsets and dispatch keys are one of these); false = evaluate.
+inline bool evalTrivialBytecode(const Bytecode& e, const int64_t* vars, size_t numVars, int64_t& out) {
+  const std::vector<uint8_t>& c = e.code;
+  if (c.empty()) {
+    out = 0;
+    return true;
+  }
+  if (c.size() == 1 + sizeof(int64_t) && c[0] == static_cast<uint8_t>(BytecodeOp::Const)) {
+    std::memcpy(&out, c.data() + 1, sizeof out);
+    return true;
+  }
+  if (c.size() == 1 + sizeof(uint32_t) && c[0] == static_cast<uint8_t>(BytecodeOp::Var)) {
+    uint32_t i;
+    std::memcpy(&i, c.data() + 1, sizeof i);
+    if (i < numVars) {
+      out = vars[i];
+      return true;
+    }
+  }
+  return false;
+}
 // Checks stack discipline and operand indices against the given table sizes; returns
 // "" if fine, else what is wrong.
 std::string checkBytecode(const Bytecode& e, size_t numSymbols, size_t numSlots, size_t numVars, size_t numTensors = 0);
