@@ -564,6 +564,9 @@ void expectRingConforms(const std::string& label, ir::Module m) {
 
 TEST(AscendConformance, EmittedRingBufferOrchestrationMatchesTheRuntimeExpansion) {
   for (const char* ex : {"softmax", "rmsnorm", "pipeline", "residual", "gated"}) expectRingConforms(ex, parseExample(ex));
+  // A ring that wraps (24 tasks, window 8) with one scope per independent row block.
+  const fs::path wrap = fs::path(PTO_WSP_SOURCE_DIR) / "tests/ascend/data/ring_wrap.wsp";
+  expectRingConforms("ring_wrap", ir::text::parse(readText(wrap), wrap.string()));
   expectRingConforms("fanout", ir::text::parse(fanoutModule(300), "fanout.wsp"));
 }
 

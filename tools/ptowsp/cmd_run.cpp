@@ -199,7 +199,8 @@ std::string ascendReport(const AscendRun& a) {
 }
 
 void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, const CompileOptions& simOpts,
-               const RunTensors& cpu, const golden::TensorSet& inputs, const GoldenReport& g) {
+               const RunTensors& cpu, const golden::TensorSet& inputs, const GoldenReport& g,
+               const std::vector<Diagnostic>& printedWarnings) {
   const std::filesystem::path root =
       (o.cacheDir.empty() ? artifact::ObjectCache::defaultDir() : std::filesystem::path(o.cacheDir)) / "ascend";
   CompileOptions copts;
@@ -211,7 +212,15 @@ void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, cons
   copts.runtime = o.runtime;
   copts.packageDir = o.tree.empty() ? root / "trees" / fmt::format("{}-{}", module.name, o.runtime)
                                     : std::filesystem::absolute(o.tree);
-  driver::compile(module, copts);
+  const driver::Compiled tree = driver::compile(module, copts);
+  // What the tree cannot honour (e.g. a task_window the ring cannot keep); the verifier's
+  // warnings were printed with the cpu_sim program's.
+  for (const Diagnostic& w : tree.warnings) {
+    const std::string text = w.render();
+    bool printed = false;
+    for (const Diagnostic& v : printedWarnings) printed |= v.render() == text;
+    if (!printed) std::fprintf(stderr, "%s\n", text.c_str());
+  }
   a.tree = copts.packageDir;
   // The same inputs cpu_sim started from; outputs start zeroed, as cpu_sim's do.
   golden::TensorSet tensors;
@@ -354,7 +363,7 @@ int runRun(const RunOptions& o) {
     CompileOptions copts = cliCompileOptions("cpu_sim", o.arch.empty() ? "ascend910b" : o.arch, o.cacheDir);
     copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
     copts.workload = o.workload;
-    runAscend(*asc, o, module, copts, tensors, goldenInputs, g);
+    runAscend(*asc, o, module, copts, tensors, goldenInputs, g, p.warnings());
   }
   if (!o.recordSlots.empty()) writeSlotReplay(o.recordSlots, p);
   if (!o.outputs.empty() && !o.dryRun) {
