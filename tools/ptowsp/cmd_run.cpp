@@ -15,6 +15,7 @@
 #include "OpenProgram.h"
 #include "Progress.h"
 #include "RunInsight.h"
+#include "SceneData.h"
 #include "WspFile.h"
 
 #include "Golden.h"
@@ -233,18 +234,10 @@ void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, cons
   ro.buildDir = root / "obj";
   ro.blockDim = o.blockDim;
   ro.aicpuThreads = o.aicpuThreads;
-  // The scene's data (docs/ascend.md): the inputs the run starts from, as its
-  // test_<module>.py's generate_args loads them.
-  const std::filesystem::path data = copts.packageDir / "data";
-  std::filesystem::create_directories(data / "inputs");
-  std::filesystem::create_directories(data / "golden");
-  for (const auto& [name, t] : tensors) writeNpy(data / "inputs" / (name + ".npy"), t);
+  // The scene's data (docs/ascend.md): the inputs the run starts from and cpu_sim's
+  // outputs, as its test_<module>.py's generate_args / compute_golden load them.
+  writeSceneData(copts.packageDir, tensors, cpu.all);
   a.result = target::ascend::runScene(a.checkout, ro, bindings);
-  // Temps start zeroed; the golden outputs are cpu_sim's (compute_golden loads them).
-  for (const target::ascend::SceneEntry& e : a.result.entries) {
-    if (!e.bound) writeNpy(data / "inputs" / (e.name + ".npy"), golden::HostTensor::make(e.dtype, e.shape));
-    if (e.bound && e.direction != "IN") writeNpy(data / "golden" / (e.name + ".npy"), cpu.all.at(e.name));
-  }
   golden::TensorSet got, want;
   for (const std::string& name : cpu.outputs) {
     got[name] = tensors.at(name);
