@@ -13,7 +13,9 @@
 // graph's own producers (explicit `set_dependencies` are a subset) and every earlier
 // writer (OUT / INOUT) of a region overlapping a region the task reads (IN / INOUT), the
 // TensorMap's rule; entries the runtime may drop (INOUT-covered, retired) are kept, so the
-// model over-approximates and never misses a crossing.
+// model over-approximates and never misses a crossing. The overlap test itself is exact
+// here, as pto-runtime's is for views of one tensor with the same row-major strides
+// (`PTO2TensorMapEntry::check_overlap`, its hyper-rectangle level).
 // A pure function of the expanded graph and the plan's kernel signatures, used by the
 // orchestration emitter and by anything that builds the graph later. Internal to the
 // ascend target.

@@ -63,9 +63,13 @@ std::string python(const SceneInput& in) {
   s += fmt::format("@scene_test(level=2, runtime=\"{}\")\n", runtimeName(in.runtime));
   s += fmt::format("class Test{}(SceneTestCase):\n", camel(m.name));
   s += "    RTOL = 1e-3\n    ATOL = 1e-3\n";
-  if (in.runtime == Runtime::TensorMapAndRingBuffer)
+  if (in.runtime == Runtime::TensorMapAndRingBuffer) {
+    if (!in.orch.ring.windowHonoured())
+      s += fmt::format("    # task_window {} is not enforced: the scopes need a ring of {} (docs/ascend.md)\n",
+                       in.orch.ring.requestedWindow, in.orch.ring.ringWindow);
     s += fmt::format("    RUNTIME_ENV = {{\"PTO2_RING_TASK_WINDOW\": \"{}\", \"PTO2_RING_HEAP\": \"{}\"}}\n",
                      in.orch.ring.ringWindow, in.plan->schedule.heapBytes);
+  }
   std::vector<std::string> orchSig;
   for (const EntryTensor& e : in.orch.entries) orchSig.push_back(e.direction);
   s += "    CALLABLE = {\n        \"orchestration\": {\n";
