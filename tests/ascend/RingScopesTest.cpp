@@ -183,6 +183,23 @@ TEST(RingScopes, NonPowerOfTwoWindowIsRoundedDownWithAWarning) {
                                        "PTO2_RING_TASK_WINDOW needs; the tree runs with PTO2_RING_TASK_WINDOW=32"));
 }
 
+TEST(RingScopes, ARunLongerThanAnyRingIsALocatedError) {
+  RingScopes s;
+  s.requestedWindow = 16384;
+  s.largestUncut = 70000;
+  s.ringWindow = smallestRingFor(s.largestUncut);
+  EXPECT_EQ(s.ringWindow, 131072u);
+  try {
+    (void)ringScopeDiagnostics(s, {"long.wsp", 9, 3, {}}, false);
+    ADD_FAILURE() << "no error";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("long.wsp:9:3: error: the tensormap_and_ringbuffer orchestration needs a scope of "
+                                    "70000 tasks (no safe scope boundary is closer), but pto-runtime's task ring holds "
+                                    "at most 65536"));
+    EXPECT_THAT(e.what(), HasSubstr("help: compile with --runtime host_build_graph"));
+  }
+}
+
 // The double itself: a dependency on a producer whose scope has ended, within the ring's
 // window, is refused (pto-runtime may reuse the producer's slot before wiring it); the
 // same tasks in one scope, or far enough apart, pass.
