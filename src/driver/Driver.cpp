@@ -299,6 +299,7 @@ Compiled compile(const ir::Module& m, const CompileOptions& opts) {
   // A source-tree target: the tree is the package; nothing is built or loaded here.
   if (tgt.emitsTree()) {
     target::SourceTree tree = tgt.emitTree({m, w, lowered.plan, a, opts.runtime});
+    out.warnings.insert(out.warnings.end(), tree.warnings.begin(), tree.warnings.end());
     phase.lap("tree");
     if (stopAt(Dump::Tree, [&] { return printTree(tree); })) return out;
     if (stopAt(Dump::Manifest, [&] {

@@ -185,7 +185,48 @@ TEST(AscendLimits, TwoHundredConsumersGetARelayNeverALostEdge) {
   EXPECT_THAT(orch, HasSubstr("// relay 201: fans out the successors of task 0 beyond 128"));
 }
 
-TEST(AscendLimits, ScopeOfTwentyThousandTasksIsSplitUnderTheTaskWindow) {
+size_t countScopes(const std::string& orch) {
+  size_t n = 0;
+  for (size_t p = orch.find("PTO2_SCOPE()"); p != std::string::npos; p = orch.find("PTO2_SCOPE()", p + 1)) ++n;
+  return n;
+}
+
+// 20000 independent tasks: every boundary is safe, so scopes of 1024 (half the default
+// window would allow 8192) and the schedule's window.
+TEST(AscendLimits, TwentyThousandIndependentTasksAreSplitIntoScopesUnderTheTaskWindow) {
+  const std::string m = R"(module wide
+input A : f32[16, 16]
+output B : f32[320000, 16]
+kernel step(in a : Tile[16, 16, f32], out b : Tile[16, 16, f32]) {
+  %a = load a
+  %b = add.scalar %a, 1.0
+  store b, %b
+}
+workload wide {
+  P i in dense(20000) {
+    call step(A[0 : 16, 0 : 16], B[i * 16 : 16, 0 : 16])
+  }
+}
+)";
+  const Compiled c = compileTree(ir::text::parse(m, "wide.wsp"), "tensormap_and_ringbuffer");
+  EXPECT_TRUE(c.tree.warnings.empty());
+  const nlohmann::json j = nlohmann::json::parse(file(c.tree, kManifestFile));
+  const uint32_t tasks = j["orchestration"]["tasks"];
+  const uint32_t scopes = j["orchestration"]["scopes"];
+  EXPECT_EQ(tasks, 20000u);
+  EXPECT_EQ(scopes, (tasks + 1023) / 1024);
+  EXPECT_EQ(j["task_ring"]["task_window_enforced"], true);
+  EXPECT_EQ(j["task_ring"]["ring_task_window"], 16384);
+  EXPECT_EQ(j["task_ring"]["largest_scope_tasks"], 1024);
+  EXPECT_EQ(j["runtime_env"]["PTO2_RING_TASK_WINDOW"], "16384");
+  EXPECT_EQ(countScopes(file(c.tree, "kernels/orchestration/wide_orch.cpp")), scopes);
+}
+
+// A 20000-task chain has no safe boundary (each task waits for the one before): one scope,
+// which needs a ring of 32768, above the default window 16384, so the ring is enlarged,
+// the compile warns and the manifest says task_window is not enforced; the scope stays
+// under the ring it runs with, so pto-runtime's "Scope Deadlock" cannot happen.
+TEST(AscendLimits, ScopeOfTwentyThousandTasksGetsARingThatHoldsItAndAWarning) {
   const std::string m = R"(module chain
 inout X : f32[16, 16]
 kernel step(inout x : Tile[16, 16, f32]) {
@@ -202,14 +243,22 @@ workload chain {
   const Compiled c = compileTree(ir::text::parse(m, "chain.wsp"), "tensormap_and_ringbuffer");
   const nlohmann::json j = nlohmann::json::parse(file(c.tree, kManifestFile));
   const uint32_t tasks = j["orchestration"]["tasks"];
-  const uint32_t scopes = j["orchestration"]["scopes"];
   EXPECT_GE(tasks, 20000u);
-  // Every scope holds at most 1024 tasks (half the default window would allow 8192).
-  EXPECT_EQ(scopes, (tasks + 1023) / 1024);
-  const std::string& orch = file(c.tree, "kernels/orchestration/chain_orch.cpp");
-  size_t n = 0;
-  for (size_t p = orch.find("PTO2_SCOPE()"); p != std::string::npos; p = orch.find("PTO2_SCOPE()", p + 1)) ++n;
-  EXPECT_EQ(n, scopes);
+  EXPECT_EQ(j["orchestration"]["scopes"], 1);
+  EXPECT_EQ(j["task_ring"]["task_window_enforced"], false);
+  EXPECT_EQ(j["task_ring"]["requested_task_window"], 16384);
+  EXPECT_EQ(j["task_ring"]["ring_task_window"], 32768);
+  EXPECT_EQ(j["task_ring"]["largest_uncut_tasks"], tasks);
+  EXPECT_EQ(j["runtime_env"]["PTO2_RING_TASK_WINDOW"], "32768");
+  EXPECT_EQ(countScopes(file(c.tree, "kernels/orchestration/chain_orch.cpp")), 1u);
+  ASSERT_EQ(c.tree.warnings.size(), 1u);
+  const std::string w = c.tree.warnings[0].render();
+  EXPECT_THAT(w, HasSubstr("chain.wsp:"));
+  EXPECT_THAT(w, HasSubstr(fmt::format("warning: the default task_window 16384 is not enforced on "
+                                       "tensormap_and_ringbuffer: the smallest scope that no dependency crosses holds "
+                                       "{} tasks, which needs a ring of 32768",
+                                       tasks)));
+  EXPECT_THAT(w, HasSubstr("help: set task_window 32768"));
 }
 
 TEST(AscendLimits, TwentyArgumentKernelIsALocatedErrorUnderHostBuildGraph) {
@@ -406,7 +455,15 @@ void expectRingConforms(const std::string& label, ir::Module m) {
       if (c.plan.tensors[i].name == e["name"]) entryPlan.push_back(i);
   }
   ASSERT_EQ(entryPlan.size(), man["entry_tensors"].size());
-  ASSERT_EQ(std::system((run + " > " + (work / "calls.txt").string()).c_str()), 0) << run;
+  // The double enforces the ring the tree runs with: scopes under it, no slot reuse.
+  const std::string ring = man["runtime_env"]["PTO2_RING_TASK_WINDOW"];
+  EXPECT_EQ(ring, std::to_string(man["task_ring"]["ring_task_window"].get<uint32_t>()));
+  run = "PTO2_RING_TASK_WINDOW=" + ring + " " + run;
+  const int rc = std::system((run + " > " + (work / "calls.txt").string()).c_str());
+  if (rc != 0) {
+    const std::string calls = readText(work / "calls.txt");
+    FAIL() << run << " exited " << rc << "; its output ends:\n" << calls.substr(calls.size() > 2000 ? calls.size() - 2000 : 0);
+  }
   struct Use {
     int entry;
     int64_t offset;
@@ -507,6 +564,9 @@ void expectRingConforms(const std::string& label, ir::Module m) {
 
 TEST(AscendConformance, EmittedRingBufferOrchestrationMatchesTheRuntimeExpansion) {
   for (const char* ex : {"softmax", "rmsnorm", "pipeline", "residual", "gated"}) expectRingConforms(ex, parseExample(ex));
+  // A ring that wraps (24 tasks, window 8) with one scope per independent row block.
+  const fs::path wrap = fs::path(PTO_WSP_SOURCE_DIR) / "tests/ascend/data/ring_wrap.wsp";
+  expectRingConforms("ring_wrap", ir::text::parse(readText(wrap), wrap.string()));
   expectRingConforms("fanout", ir::text::parse(fanoutModule(300), "fanout.wsp"));
 }
 

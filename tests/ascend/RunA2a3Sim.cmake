@@ -3,6 +3,8 @@
 # against cpu_sim. Runs only when PTO_RUNTIME_ROOT and PTO_ISA_ROOT are set (the project
 # never builds pto-runtime); otherwise it says so and ctest reports it skipped.
 # -DCMD=ptowsp -DSRC=<source dir> -DCACHE=<cache dir> -DEXAMPLES=a@@b -DRUNTIMES=x@@y
+# [-DFILES=/path/m.wsp@@...]: more modules (tests/ascend/data/ring_wrap.wsp: a task ring
+# that wraps, with scopes no dependency crosses).
 if("$ENV{PTO_RUNTIME_ROOT}" STREQUAL "" OR "$ENV{PTO_ISA_ROOT}" STREQUAL "")
   message("SKIPPED: set PTO_RUNTIME_ROOT (a pto-runtime checkout with its a2a3sim runtimes built) and "
           "PTO_ISA_ROOT (a PTO-ISA checkout) to run the emitted trees on a2a3sim")
@@ -10,10 +12,17 @@ if("$ENV{PTO_RUNTIME_ROOT}" STREQUAL "" OR "$ENV{PTO_ISA_ROOT}" STREQUAL "")
 endif()
 string(REPLACE "@@" ";" examples "${EXAMPLES}")
 string(REPLACE "@@" ";" runtimes "${RUNTIMES}")
+string(REPLACE "@@" ";" files "${FILES}")
+set(modules "")
+foreach(ex IN LISTS examples)
+  list(APPEND modules ${SRC}/examples/${ex}/${ex}.wsp)
+endforeach()
+list(APPEND modules ${files})
 set(failed "")
 foreach(rt IN LISTS runtimes)
-  foreach(ex IN LISTS examples)
-    execute_process(COMMAND ${CMD} run ${SRC}/examples/${ex}/${ex}.wsp --target ascend --runtime ${rt}
+  foreach(file IN LISTS modules)
+    get_filename_component(ex ${file} NAME_WE)
+    execute_process(COMMAND ${CMD} run ${file} --target ascend --runtime ${rt}
                             --cache-dir ${CACHE}
                     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
     string(REGEX MATCH "ascend: tasks[^\n]*" timing "${out}")

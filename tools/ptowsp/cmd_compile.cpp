@@ -5,6 +5,7 @@
 // phase's result (driver/Driver.h) to stdout instead and stops after the phase.
 #include "Command.h"
 #include "Progress.h"
+#include "SceneData.h"
 #include "WspFile.h"
 
 #include "pto/wsp/api/Program.h"
@@ -31,11 +32,18 @@ struct CompileCmdOptions {
   std::string cacheDir;
   std::string dump;
   std::string runtime;
+  uint64_t seed = 1;  // source-tree targets: the seed of the scene's random inputs
+  bool seedGiven = false;
 };
 
 int runCompile(const CompileCmdOptions& o) {
   // Before compiling: -o must never replace the source or any other file.
   if (!o.out.empty()) artifact::checkPackageDestination(o.out);
+  if (o.seedGiven && (!o.dump.empty() || o.out.empty() || !target::TargetRegistry::global().get(o.target).emitsTree()))
+    throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--seed"},
+                              "--seed seeds the data/ a source-tree target writes with -o DIR, and this compile "
+                              "writes none")
+                        .help("drop --seed, or compile with --target ascend -o DIR"));
   ir::Module module = parseWspFile(o.file);
   CompileOptions copts = cliCompileOptions(o.target, o.arch, o.cacheDir);
   copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
@@ -59,8 +67,12 @@ int runCompile(const CompileCmdOptions& o) {
     copts.onProgress = {};
     driver::Compiled c = driver::compile(module, copts);
     for (const Diagnostic& w : c.warnings) std::fprintf(stderr, "%s\n", w.render().c_str());
-    std::string text = fmt::format("tree {}\ntarget {}, {}, compile_ms {:.1f}\n", c.dir.string(), o.target,
-                                   c.treeSummary, c.compileMs);
+    // The scene's data/: the inputs `ptowsp run` starts from by default and cpu_sim's
+    // outputs for them (docs/ascend.md).
+    writeSceneDataFromCpuSim(c.dir, o.file, o.arch, o.workload, o.cacheDir, o.seed);
+    std::string text = fmt::format("tree {}\ntarget {}, {}, compile_ms {:.1f}\ndata {} (cpu_sim, seed {})\n",
+                                   c.dir.string(), o.target, c.treeSummary, c.compileMs, (c.dir / "data").string(),
+                                   o.seed);
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
   }
@@ -85,7 +97,12 @@ PTOWSP_COMMAND("compile", "compile a .wsp module into an artifact package", [](C
   sub.add_option("--dump", o->dump, "print one phase's result and stop: ir, plan, csp, kernels, manifest or tree");
   sub.add_option("--runtime", o->runtime,
                  "the target's runtime (ascend: host_build_graph or tensormap_and_ringbuffer, the default)");
-  return [o] { return runCompile(*o); };
+  CLI::Option* seed = sub.add_option("--seed", o->seed, "source-tree targets: seed of the scene's random inputs")
+                          ->capture_default_str();
+  return [=] {
+    o->seedGiven = seed->count() > 0;
+    return runCompile(*o);
+  };
 });
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "OpenProgram.h"
 #include "Progress.h"
 #include "RunInsight.h"
+#include "SceneData.h"
 #include "WspFile.h"
 
 #include "Golden.h"
@@ -199,7 +200,8 @@ std::string ascendReport(const AscendRun& a) {
 }
 
 void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, const CompileOptions& simOpts,
-               const RunTensors& cpu, const golden::TensorSet& inputs, const GoldenReport& g) {
+               const RunTensors& cpu, const golden::TensorSet& inputs, const GoldenReport& g,
+               const std::vector<Diagnostic>& printedWarnings) {
   const std::filesystem::path root =
       (o.cacheDir.empty() ? artifact::ObjectCache::defaultDir() : std::filesystem::path(o.cacheDir)) / "ascend";
   CompileOptions copts;
@@ -211,7 +213,15 @@ void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, cons
   copts.runtime = o.runtime;
   copts.packageDir = o.tree.empty() ? root / "trees" / fmt::format("{}-{}", module.name, o.runtime)
                                     : std::filesystem::absolute(o.tree);
-  driver::compile(module, copts);
+  const driver::Compiled tree = driver::compile(module, copts);
+  // What the tree cannot honour (e.g. a task_window the ring cannot keep); the verifier's
+  // warnings were printed with the cpu_sim program's.
+  for (const Diagnostic& w : tree.warnings) {
+    const std::string text = w.render();
+    bool printed = false;
+    for (const Diagnostic& v : printedWarnings) printed |= v.render() == text;
+    if (!printed) std::fprintf(stderr, "%s\n", text.c_str());
+  }
   a.tree = copts.packageDir;
   // The same inputs cpu_sim started from; outputs start zeroed, as cpu_sim's do.
   golden::TensorSet tensors;
@@ -224,18 +234,10 @@ void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, cons
   ro.buildDir = root / "obj";
   ro.blockDim = o.blockDim;
   ro.aicpuThreads = o.aicpuThreads;
-  // The scene's data (docs/ascend.md): the inputs the run starts from, as its
-  // test_<module>.py's generate_args loads them.
-  const std::filesystem::path data = copts.packageDir / "data";
-  std::filesystem::create_directories(data / "inputs");
-  std::filesystem::create_directories(data / "golden");
-  for (const auto& [name, t] : tensors) writeNpy(data / "inputs" / (name + ".npy"), t);
+  // The scene's data (docs/ascend.md): the inputs the run starts from and cpu_sim's
+  // outputs, as its test_<module>.py's generate_args / compute_golden load them.
+  writeSceneData(copts.packageDir, tensors, cpu.all);
   a.result = target::ascend::runScene(a.checkout, ro, bindings);
-  // Temps start zeroed; the golden outputs are cpu_sim's (compute_golden loads them).
-  for (const target::ascend::SceneEntry& e : a.result.entries) {
-    if (!e.bound) writeNpy(data / "inputs" / (e.name + ".npy"), golden::HostTensor::make(e.dtype, e.shape));
-    if (e.bound && e.direction != "IN") writeNpy(data / "golden" / (e.name + ".npy"), cpu.all.at(e.name));
-  }
   golden::TensorSet got, want;
   for (const std::string& name : cpu.outputs) {
     got[name] = tensors.at(name);
@@ -354,7 +356,7 @@ int runRun(const RunOptions& o) {
     CompileOptions copts = cliCompileOptions("cpu_sim", o.arch.empty() ? "ascend910b" : o.arch, o.cacheDir);
     copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
     copts.workload = o.workload;
-    runAscend(*asc, o, module, copts, tensors, goldenInputs, g);
+    runAscend(*asc, o, module, copts, tensors, goldenInputs, g, p.warnings());
   }
   if (!o.recordSlots.empty()) writeSlotReplay(o.recordSlots, p);
   if (!o.outputs.empty() && !o.dryRun) {

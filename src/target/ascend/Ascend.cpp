@@ -31,8 +31,10 @@ arch::CapabilityMatrix makeAscend() {
               {"dispatch.least_loaded", arch::Support::Recorded, rec},
               {"dispatch.custom", arch::Support::Recorded, rec},
               {"task_window", arch::Support::Recorded,
-               "tensormap_and_ringbuffer: PTO2_RING_TASK_WINDOW (RUNTIME_ENV), scopes under half of it; "
-               "host_build_graph: the whole graph is built first (no backpressure)"},
+               "tensormap_and_ringbuffer: PTO2_RING_TASK_WINDOW = task_window when the largest run of tasks that "
+               "no dependency crosses fits in task_window - 1 (scopes end only there), else the smallest power "
+               "of two that holds it, with a warning at the directive and task_window_enforced false in the "
+               "manifest; host_build_graph: the whole graph is built first (no backpressure)"},
               {"channel.capacity", arch::Support::Diagnosed, "channel tokens become task edges, which have no capacity"},
               {"channel.latency", arch::Support::Recorded, "semantic model only; edges carry no latency"},
               {"pool.tensormap", arch::Support::Recorded, "pto-runtime's TensorMap pool has a fixed size (65536)"},
@@ -127,6 +129,13 @@ class Ascend final : public Target {
     oi.kernels = emitAll(r.module, r.plan, rt == ascend::Runtime::HostBuildGraph ? ascend::ArgStyle::DeviceAddress
                                                                                  : ascend::ArgStyle::TensorPointer);
     oi.relayFuncId = static_cast<uint32_t>(oi.kernels.size());
+    oi.taskWindowLoc = r.workload.loc;
+    oi.taskWindowDefaulted = true;
+    for (const ir::Directive& d : r.workload.schedule.directives)
+      if (d.kind == ir::DirectiveKind::TaskWindow) {
+        oi.taskWindowLoc = d.loc.valid() ? d.loc : r.workload.loc;
+        oi.taskWindowDefaulted = false;
+      }
     const ascend::TaskGraph g = ascend::expandPlan(r.plan, r.workload.loc);
     oi.graph = &g;
     ascend::SceneInput si;
@@ -144,7 +153,10 @@ class Ascend final : public Target {
     dry.engine = rt::engineConfigFor(r.plan.schedule);
     rt::PlanInterpreter interp(r.plan, std::move(dry));
     si.expectedTotalCycles = interp.runOrThrow().stats.totalCycles;
-    return ascend::writeScene(si);
+    std::vector<Diagnostic> warnings = si.orch.warnings;
+    SourceTree tree = ascend::writeScene(si);
+    tree.warnings = std::move(warnings);
+    return tree;
   }
 
  private:

@@ -233,8 +233,10 @@ void Writer::hostBuildGraph() {
 void Writer::ringBuffer() {
   out_.tasks = static_cast<uint32_t>(g_.tasks.size());
   out_.entry = "aicpu_orchestration_entry";
-  // A scope holding as many tasks as the task window deadlocks (PTO-RUNTIME.md).
-  const uint32_t scopeTasks = std::max<uint32_t>(1, std::min<uint32_t>(1024, plan_.schedule.taskWindow / 2));
+  // Scopes end only where no dependency crosses, and the ring holds the largest one.
+  out_.ring = planRingScopes(g_, plan_, plan_.schedule.taskWindow);
+  out_.warnings = ringScopeDiagnostics(out_.ring, in_.taskWindowLoc, in_.taskWindowDefaulted);
+  size_t scope = 0;
   t_ += "#include <stddef.h>\n#include <stdint.h>\n\n#include <vector>\n\n#include \"pto_orchestration_api.h\"\n\n";
   t_ += "extern \"C\" {\n\n";
   t_ += "__attribute__((visibility(\"default\"))) PTO2OrchestrationConfig\n";
@@ -246,10 +248,11 @@ void Writer::ringBuffer() {
                       e, out_.entries[e].direction);
   t_ += fmt::format("  std::vector<PTO2TaskId> id;\n  id.reserve({});\n", g_.tasks.size());
   for (size_t i = 0; i < g_.tasks.size(); ++i) {
-    if (i % scopeTasks == 0) {
-      t_ += fmt::format("  PTO2_SCOPE() {{  // tasks {}..{} (scopes stay under half the task window {})\n", i,
-                        std::min(g_.tasks.size(), i + scopeTasks) - 1, plan_.schedule.taskWindow);
+    if (scope < out_.ring.begins.size() && i == out_.ring.begins[scope]) {
+      t_ += fmt::format("  PTO2_SCOPE() {{  // tasks {}..{}: no dependency crosses its end (ring of {})\n", i,
+                        out_.ring.end(scope, out_.tasks) - 1, out_.ring.ringWindow);
       ++out_.scopes;
+      ++scope;
     }
     const GraphTask& gt = g_.tasks[i];
     t_ += "    " + site(i) + "\n    {\n      Arg a;\n";
@@ -288,7 +291,7 @@ void Writer::ringBuffer() {
       t_ += fmt::format("      TaskOutputTensors o = rt_submit_{}_task({}, a);\n", coreName(pk.core), gt.kernel);
     }
     t_ += "      id.push_back(o.task_id());\n    }\n";
-    if ((i + 1) % scopeTasks == 0 || i + 1 == g_.tasks.size()) t_ += "  }\n";
+    if (i + 1 == out_.ring.end(scope - 1, out_.tasks)) t_ += "  }\n";
   }
   t_ += "}\n\n}  // extern \"C\"\n";
 }

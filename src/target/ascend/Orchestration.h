@@ -10,11 +10,12 @@
 //  * tensormap_and_ringbuffer: `aicpu_orchestration_config` + `aicpu_orchestration_entry`
 //    submit every task with IN / OUT / INOUT views so pto-runtime's TensorMap derives the
 //    data edges; structural joins become dummy tasks with explicit dependencies; tasks are
-//    grouped into scopes of at most half the task window.
+//    grouped into scopes that end only where no dependency crosses (RingScopes.h).
 // Internal to the ascend target.
 #pragma once
 
 #include "PtoIsaKernel.h"
+#include "RingScopes.h"
 #include "TaskGraph.h"
 
 #include "pto/wsp/abi/Plan.h"
@@ -52,6 +53,8 @@ struct Orchestration {
   uint32_t relays = 0;   // host_build_graph relay tasks
   uint32_t scopes = 0;   // tensormap_and_ringbuffer scopes
   uint32_t edges = 0;    // add_successor calls / explicit dependencies
+  RingScopes ring;       // tensormap_and_ringbuffer: scopes and the ring they need (RingScopes.h)
+  std::vector<Diagnostic> warnings;  // e.g. a task_window the ring cannot honour
 };
 
 struct OrchestrationInput {
@@ -61,6 +64,8 @@ struct OrchestrationInput {
   std::vector<PtoIsaKernel> kernels;  // by plan kernel index; func id = index
   uint32_t relayFuncId = 0;           // the no-op kernel (relays, joins)
   Runtime runtime = Runtime::TensorMapAndRingBuffer;
+  SourceLoc taskWindowLoc;             // the schedule's task_window directive (else the workload)
+  bool taskWindowDefaulted = false;    // the schedule has no task_window directive
 };
 
 // Throws a located UserError (at the module) when the graph breaks a limit.

@@ -63,9 +63,13 @@ std::string python(const SceneInput& in) {
   s += fmt::format("@scene_test(level=2, runtime=\"{}\")\n", runtimeName(in.runtime));
   s += fmt::format("class Test{}(SceneTestCase):\n", camel(m.name));
   s += "    RTOL = 1e-3\n    ATOL = 1e-3\n";
-  if (in.runtime == Runtime::TensorMapAndRingBuffer)
+  if (in.runtime == Runtime::TensorMapAndRingBuffer) {
+    if (!in.orch.ring.windowHonoured())
+      s += fmt::format("    # task_window {} is not enforced: the scopes need a ring of {} (docs/ascend.md)\n",
+                       in.orch.ring.requestedWindow, in.orch.ring.ringWindow);
     s += fmt::format("    RUNTIME_ENV = {{\"PTO2_RING_TASK_WINDOW\": \"{}\", \"PTO2_RING_HEAP\": \"{}\"}}\n",
-                     in.plan->schedule.taskWindow, in.plan->schedule.heapBytes);
+                     in.orch.ring.ringWindow, in.plan->schedule.heapBytes);
+  }
   std::vector<std::string> orchSig;
   for (const EntryTensor& e : in.orch.entries) orchSig.push_back(e.direction);
   s += "    CALLABLE = {\n        \"orchestration\": {\n";
@@ -152,9 +156,18 @@ SourceTree writeScene(const SceneInput& in) {
                    {"pool_deplist", s.depListCapacity},
                    {"pool_ready_queue", s.readyQueueCapacity},
                    {"pool_heap", s.heapBytes}};
-  if (in.runtime == Runtime::TensorMapAndRingBuffer)
-    j["runtime_env"] = {{"PTO2_RING_TASK_WINDOW", std::to_string(s.taskWindow)},
+  if (in.runtime == Runtime::TensorMapAndRingBuffer) {
+    // The ring the scopes need (RingScopes.h); task_window_enforced says whether it is the
+    // schedule's task_window, and the compile warned when not.
+    const RingScopes& r = in.orch.ring;
+    j["task_ring"] = {{"task_window_enforced", r.windowHonoured()},
+                      {"requested_task_window", r.requestedWindow},
+                      {"ring_task_window", r.ringWindow},
+                      {"largest_uncut_tasks", r.largestUncut},
+                      {"largest_scope_tasks", r.largestScope}};
+    j["runtime_env"] = {{"PTO2_RING_TASK_WINDOW", std::to_string(r.ringWindow)},
                         {"PTO2_RING_HEAP", std::to_string(s.heapBytes)}};
+  }
   j["expected_total_cycles"] = {{in.arch, in.expectedTotalCycles}};
   j["capabilities"] = arch::capabilitiesToJson(*in.caps);
   t.files.push_back({kManifestFile, j.dump(2) + "\n"});

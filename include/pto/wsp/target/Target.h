@@ -56,6 +56,7 @@ struct SourceTree {
   std::vector<std::pair<std::string, std::string>> files;
   std::string manifestFile;  // the entry of `files` that describes the tree
   std::string summary;       // one line for the CLI ("runtime ..., N tasks")
+  std::vector<Diagnostic> warnings;  // what the emitter could not honour exactly (located)
 };
 
 struct TreeRequest {
