@@ -47,6 +47,16 @@ ir::Module parseExample(const std::string& name) {
   return ir::text::parse(readText(p), p.string());
 }
 
+// tests/ascend/data/scaled.wsp with its size symbol R (rows of X and Y; R / 16 tasks)
+// set to `rows`, as `ptowsp run --set R=rows` emits it.
+ir::Module scaledModule(int64_t rows) {
+  const fs::path p = fs::path(PTO_WSP_SOURCE_DIR) / "tests/ascend/data/scaled.wsp";
+  ir::Module m = ir::text::parse(readText(p), p.string());
+  EXPECT_EQ(m.symbols.at(0).name, "R");
+  m.symbols.at(0).value = rows;
+  return m;
+}
+
 struct Compiled {
   ir::Module m;
   abi::Plan plan;
@@ -145,8 +155,37 @@ TEST(AscendKernels, MixedCubeAndVectorKernelIsRefusedWithBothOps) {
 
 TEST(AscendKernels, SlotDrivenConditionIsRefusedByTheMatrix) {
   EXPECT_EQ(ascendTarget().capabilities().support("pred.cond_slot"), arch::Support::Unsupported);
-  EXPECT_EQ(ascendTarget().capabilities().support("pred.dynamic_axis"), arch::Support::Unsupported);
   EXPECT_EQ(ascendTarget().capabilities().support("dispatch.custom"), arch::Support::Recorded);
+}
+
+// dense_dyn extents over symbols are the task table's; a ragged axis reads its lengths
+// from tensor data, which the table cannot know before the run.
+TEST(AscendKernels, DynamicAxisOverSymbolsEmitsAndRaggedIsALocatedError) {
+  EXPECT_EQ(ascendTarget().capabilities().support("pred.dynamic_axis"), arch::Support::Enforced);
+  EXPECT_NO_THROW((void)compileTree(scaledModule(64), ""));
+  const std::string m = R"(module rag
+input L : i32[4]
+input X : f32[64, 16]
+output Y : f32[64, 16]
+kernel cp(in x : Tile[16, 16, f32], out y : Tile[16, 16, f32]) {
+  %a = load x
+  store y, %a
+}
+workload rag {
+  P b in dense(4) {
+    P j in ragged(b, L) {
+      call cp(X[(b * 4 + j) * 16 : 16, 0 : 16], Y[(b * 4 + j) * 16 : 16, 0 : 16])
+    }
+  }
+}
+)";
+  try {
+    (void)compileTree(ir::text::parse(m, "rag.wsp"), "");
+    FAIL() << "expected UserError";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("rag.wsp:"));
+    EXPECT_THAT(e.what(), HasSubstr("reads tensor memory in a loop bound"));
+  }
 }
 
 // ---- limits ----------------------------------------------------------------------------
@@ -175,19 +214,40 @@ workload fanout {{
                      consumers * 16, consumers);
 }
 
+// The task heads of a tensormap_and_ringbuffer table (TaskTable.h's layout), read with
+// the sites' word counts: checks the layout independently of the builder.
+std::vector<uint64_t> ringHeads(const std::vector<uint64_t>& w, const abi::Plan& plan) {
+  const std::vector<TaskSite> sites = taskSites(plan);
+  size_t p = 3 + plan.tensors.size();
+  std::vector<uint64_t> heads(w.at(p++));
+  for (uint64_t& h : heads) {
+    h = w.at(p++);
+    const TaskSite& site = sites.at(h & 0xffffffffu);
+    size_t words = 0;
+    if (site.kernel >= 0)
+      for (const abi::PlanParam& pp : plan.kernels[site.kernel].params) words += pp.kind == abi::ParamKind::Scalar ? 1 : 3;
+    p += words;
+    p += 1 + w.at(p);
+  }
+  EXPECT_EQ(p, w.size());
+  return heads;
+}
+
 TEST(AscendLimits, TwoHundredConsumersGetARelayNeverALostEdge) {
   const Compiled c = compileTree(ir::text::parse(fanoutModule(200), "fanout.wsp"), "host_build_graph");
   const nlohmann::json j = nlohmann::json::parse(file(c.tree, kManifestFile));
   EXPECT_EQ(j["orchestration"]["relays"], 1);
   EXPECT_EQ(j["orchestration"]["tasks"], 202);
   EXPECT_EQ(j["orchestration"]["edges"], 201);  // 127 direct + 1 to the relay + 73 from it
-  const std::string& orch = file(c.tree, "kernels/orchestration/fanout_orch.cpp");
-  EXPECT_THAT(orch, HasSubstr("// relay 201: fans out the successors of task 0 beyond 128"));
+  // The relay is the table's last task, of site 0 (the no-op task).
+  const std::string& table = file(c.tree, kTableFile);
+  EXPECT_THAT(table, HasSubstr("# relays (site 0)\n0\n# edges (from, to), at most 128 per task\n201\n"));
 }
 
-size_t countScopes(const std::string& orch) {
+// The scopes the tree's task table opens.
+size_t countScopes(const Compiled& c) {
   size_t n = 0;
-  for (size_t p = orch.find("PTO2_SCOPE()"); p != std::string::npos; p = orch.find("PTO2_SCOPE()", p + 1)) ++n;
+  for (uint64_t h : ringHeads(parseTableText(file(c.tree, kTableFile), "t"), c.plan)) n += (h & kOpenScope) != 0;
   return n;
 }
 
@@ -219,7 +279,14 @@ workload wide {
   EXPECT_EQ(j["task_ring"]["ring_task_window"], 16384);
   EXPECT_EQ(j["task_ring"]["largest_scope_tasks"], 1024);
   EXPECT_EQ(j["runtime_env"]["PTO2_RING_TASK_WINDOW"], "16384");
-  EXPECT_EQ(countScopes(file(c.tree, "kernels/orchestration/wide_orch.cpp")), scopes);
+  EXPECT_EQ(countScopes(c), scopes);
+  // The table opens a scope every 1024 tasks and closes it before the next opens.
+  const std::vector<uint64_t> heads = ringHeads(parseTableText(file(c.tree, kTableFile), "t"), c.plan);
+  ASSERT_EQ(heads.size(), tasks);
+  for (size_t i = 0; i < heads.size(); ++i) {
+    EXPECT_EQ((heads[i] & kOpenScope) != 0, i % 1024 == 0) << "task " << i;
+    EXPECT_EQ((heads[i] & kCloseScope) != 0, i % 1024 == 1023 || i + 1 == heads.size()) << "task " << i;
+  }
 }
 
 // A 20000-task chain has no safe boundary (each task waits for the one before): one scope,
@@ -250,7 +317,7 @@ workload chain {
   EXPECT_EQ(j["task_ring"]["ring_task_window"], 32768);
   EXPECT_EQ(j["task_ring"]["largest_uncut_tasks"], tasks);
   EXPECT_EQ(j["runtime_env"]["PTO2_RING_TASK_WINDOW"], "32768");
-  EXPECT_EQ(countScopes(file(c.tree, "kernels/orchestration/chain_orch.cpp")), 1u);
+  EXPECT_EQ(countScopes(c), 1u);
   ASSERT_EQ(c.tree.warnings.size(), 1u);
   const std::string w = c.tree.warnings[0].render();
   EXPECT_THAT(w, HasSubstr("chain.wsp:"));
@@ -317,9 +384,10 @@ Recorded runWithDouble(const Compiled& c, const std::string& entry, const fs::pa
                                       dbl.string(), entry, (work / "orch.cpp").string(),
                                       (dbl / "RecordingRuntime.cc").string(), exe.string(), (work / "cc.log").string());
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << readText(work / "cc.log");
+  std::ofstream(work / "tasks.txt") << file(c.tree, kTableFile);
   std::string run = exe.string();
   for (const auto& e : man["entry_tensors"])
-    run += " " + std::to_string(e["bytes"].get<uint64_t>());
+    run += " " + (e["name"] == kTableEntry ? "@" + (work / "tasks.txt").string() : std::to_string(e["bytes"].get<uint64_t>()));
   run += " > " + (work / "calls.txt").string();
   EXPECT_EQ(std::system(run.c_str()), 0) << run;
   Recorded r;
@@ -423,7 +491,8 @@ void expectConforms(const std::string& label, ir::Module m) {
 }
 
 TEST(AscendConformance, EmittedHostBuildGraphOrchestrationMatchesTheRuntimeExpansion) {
-  for (const char* ex : {"softmax", "rmsnorm", "pipeline"}) expectConforms(ex, parseExample(ex));
+  for (const char* ex : {"softmax", "rmsnorm", "pipeline", "residual", "gated"}) expectConforms(ex, parseExample(ex));
+  expectConforms("scaled_r96", scaledModule(96));
   expectConforms("fanout", ir::text::parse(fanoutModule(300), "fanout.wsp"));
 }
 
@@ -445,16 +514,21 @@ void expectRingConforms(const std::string& label, ir::Module m) {
                                       (work / "orch.cpp").string(), (dbl / "RecordingRing.cc").string(),
                                       (work / "orch").string(), (work / "cc.log").string());
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << readText(work / "cc.log");
+  std::ofstream(work / "tasks.txt") << file(c.tree, kTableFile);
   std::string run = (work / "orch").string();
   std::vector<uint32_t> entryPlan;  // entry index -> plan tensor
   for (const auto& e : man["entry_tensors"]) {
+    if (e["name"] == kTableEntry) {
+      run += " @" + (work / "tasks.txt").string();
+      continue;
+    }
     std::string shape;
     for (const auto& d : e["shape"]) shape += (shape.empty() ? "" : "x") + std::to_string(d.get<int64_t>());
     run += " " + shape;
     for (uint32_t i = 0; i < c.plan.tensors.size(); ++i)
       if (c.plan.tensors[i].name == e["name"]) entryPlan.push_back(i);
   }
-  ASSERT_EQ(entryPlan.size(), man["entry_tensors"].size());
+  ASSERT_EQ(entryPlan.size() + 1, man["entry_tensors"].size());  // and the table, last
   // The double enforces the ring the tree runs with: scopes under it, no slot reuse.
   const std::string ring = man["runtime_env"]["PTO2_RING_TASK_WINDOW"];
   EXPECT_EQ(ring, std::to_string(man["task_ring"]["ring_task_window"].get<uint32_t>()));
@@ -567,7 +641,39 @@ TEST(AscendConformance, EmittedRingBufferOrchestrationMatchesTheRuntimeExpansion
   // A ring that wraps (24 tasks, window 8) with one scope per independent row block.
   const fs::path wrap = fs::path(PTO_WSP_SOURCE_DIR) / "tests/ascend/data/ring_wrap.wsp";
   expectRingConforms("ring_wrap", ir::text::parse(readText(wrap), wrap.string()));
+  expectRingConforms("scaled_r96", scaledModule(96));
   expectRingConforms("fanout", ir::text::parse(fanoutModule(300), "fanout.wsp"));
+}
+
+// ---- symbols: another value changes the task table, never a source ----------------------
+
+TEST(AscendSymbols, AnotherSymbolValueChangesTheTableAndNoSource) {
+  for (const char* runtime : {"host_build_graph", "tensormap_and_ringbuffer"}) {
+    SCOPED_TRACE(runtime);
+    const Compiled a = compileTree(scaledModule(64), runtime);
+    const Compiled b = compileTree(scaledModule(96), runtime);
+    ASSERT_EQ(a.tree.files.size(), b.tree.files.size());
+    size_t sources = 0;
+    for (size_t i = 0; i < a.tree.files.size(); ++i) {
+      const auto& [path, text] = a.tree.files[i];
+      ASSERT_EQ(path, b.tree.files[i].first);
+      if (path == kTableFile || path == kManifestFile) {
+        EXPECT_NE(text, b.tree.files[i].second) << path;
+      }
+      // What a run compiles: the orchestration and every kernel. (The test file and the
+      // manifest are data: the ring settings may follow the graph.)
+      if (!path.ends_with(".cpp")) continue;
+      EXPECT_EQ(text, b.tree.files[i].second) << path << " depends on the symbol's value";
+      ++sources;
+    }
+    EXPECT_EQ(sources, 3u);  // the orchestration, scale_silu and the relay kernel
+    const nlohmann::json ma = nlohmann::json::parse(file(a.tree, kManifestFile));
+    const nlohmann::json mb = nlohmann::json::parse(file(b.tree, kManifestFile));
+    EXPECT_EQ(ma["orchestration"]["tasks"], 4);
+    EXPECT_EQ(mb["orchestration"]["tasks"], 6);
+    EXPECT_EQ(mb["symbols"]["R"], 96);
+    EXPECT_EQ(mb["entry_tensors"][0]["bytes"], 96 * 128 * 4);  // X at the run's size
+  }
 }
 
 // ---- numerics: emitted kernels on the PTO-ISA test double vs cpu_sim's kernels ----------

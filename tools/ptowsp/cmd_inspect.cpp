@@ -187,6 +187,7 @@ int inspectTree(const InspectOptions& o) {
     throw UserError(makeError(loc, "unreadable tree manifest").help("write the tree again with ptowsp compile -o DIR"));
   std::vector<std::string> files{j["orchestration"].value("source", "")};
   for (const auto& k : j["kernels"]) files.push_back(k.value("source", ""));
+  if (j.contains("task_table")) files.push_back(j["task_table"].value("source", ""));
   for (const std::string& f : files)
     if (f.empty() || !std::filesystem::exists(std::filesystem::path(o.dir) / f))
       throw UserError(makeError(loc, fmt::format("the tree lacks '{}', which its manifest names", f))
@@ -204,6 +205,12 @@ int inspectTree(const InspectOptions& o) {
   out += fmt::format("orchestration {} ({}): {} tasks, {} relays, {} scopes, {} edges\n", orch.value("source", "?"),
                      orch.value("function_name", "?"), orch.value("tasks", 0), orch.value("relays", 0),
                      orch.value("scopes", 0), orch.value("edges", 0));
+  if (j.contains("task_table")) {
+    std::string syms;
+    for (const auto& [name, v] : j["symbols"].items()) syms += fmt::format(" {}={}", name, v.dump());
+    out += fmt::format("task table {} ({} words), symbols{}\n", j["task_table"].value("source", "?"),
+                       j["task_table"].value("words", 0), syms.empty() ? " none" : syms);
+  }
   out += fmt::format("entry tensors ({})\n", j["entry_tensors"].size());
   for (const auto& e : j["entry_tensors"])
     out += fmt::format("  {:<16} {:<6} {:<5} {}\n", e.value("name", "?"), e.value("direction", "?"), e.value("dtype", "?"),

@@ -192,16 +192,19 @@ std::string ascendReport(const AscendRun& a) {
     out += fmt::format("ascend: note: the tree is written for pto-runtime {}\n", r.treeRuntimeCommit);
   if (!c.isaCommit.empty() && c.isaCommit != r.treeIsaCommit)
     out += fmt::format("ascend: note: the tree is written for PTO-ISA {}\n", r.treeIsaCommit);
-  out += fmt::format("ascend: compiles {} (reused {}), build_ms {:.1f}\n", r.compiles, r.reused, r.buildMs);
+  out += fmt::format("ascend: compiles {} (reused {}), build_ms {:.1f}; kernels compiled {} reused {}, "
+                     "orchestration compiled {} reused {}, host launcher compiled {} reused {}\n",
+                     r.compiles, r.reused, r.buildMs, r.kernels.compiled, r.kernels.reused, r.orchestration.compiled,
+                     r.orchestration.reused, r.launcher.compiled, r.launcher.reused);
   out += fmt::format("ascend: tasks {}, host_wall_ms {:.3f}, host_us_per_task {:.1f}, device_wall_ms {:.3f}\n",
                      r.tasks, r.hostWallMs, r.hostUsPerTask(), r.deviceWallMs);
   if (a.check) out += "ascend vs cpu_sim: " + a.check->summary + "\n";
   return out;
 }
 
-void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, const CompileOptions& simOpts,
-               const RunTensors& cpu, const golden::TensorSet& inputs, const GoldenReport& g,
-               const std::vector<Diagnostic>& printedWarnings) {
+void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, const RunValues& values,
+               const CompileOptions& simOpts, const RunTensors& cpu, const golden::TensorSet& inputs,
+               const GoldenReport& g, const std::vector<Diagnostic>& printedWarnings) {
   const std::filesystem::path root =
       (o.cacheDir.empty() ? artifact::ObjectCache::defaultDir() : std::filesystem::path(o.cacheDir)) / "ascend";
   CompileOptions copts;
@@ -213,7 +216,14 @@ void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, cons
   copts.runtime = o.runtime;
   copts.packageDir = o.tree.empty() ? root / "trees" / fmt::format("{}-{}", module.name, o.runtime)
                                     : std::filesystem::absolute(o.tree);
-  const driver::Compiled tree = driver::compile(module, copts);
+  // The tree is emitted for this run's symbol and slot values (docs/ascend.md): they
+  // change its task table and tensor sizes, never its sources, so no object is rebuilt.
+  ir::Module valued = module;
+  for (ir::SymbolDecl& s : valued.symbols)
+    if (auto it = values.symbols.find(s.name); it != values.symbols.end()) s.value = it->second;
+  for (ir::SlotDecl& s : valued.slots)
+    if (auto it = values.slots.find(s.name); it != values.slots.end()) s.init = it->second;
+  const driver::Compiled tree = driver::compile(valued, copts);
   // What the tree cannot honour (e.g. a task_window the ring cannot keep); the verifier's
   // warnings were printed with the cpu_sim program's.
   for (const Diagnostic& w : tree.warnings) {
@@ -259,13 +269,6 @@ int runRun(const RunOptions& o) {
                         .help("add --dry-run, or drop --replay-slots (a real run reads its slots from data)"));
   const bool ascend = o.target == "ascend";
   std::optional<AscendRun> asc;
-  // The emitted orchestration is the plan expanded with the symbols' defaults
-  // (docs/ascend.md), so another value would run a different graph than cpu_sim's.
-  if (ascend && !o.sets.empty())
-    throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--set"},
-                              "--target ascend runs the tree expanded with the symbols' and slots' defaults, and "
-                              "--set would change one")
-                        .help("change the default in the module (symbol NAME = VALUE) and run again"));
   if (ascend && o.dryRun)
     throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--dry-run"},
                               "--target ascend executes the tree on pto-runtime; a dry run executes nothing")
@@ -356,7 +359,7 @@ int runRun(const RunOptions& o) {
     CompileOptions copts = cliCompileOptions("cpu_sim", o.arch.empty() ? "ascend910b" : o.arch, o.cacheDir);
     copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
     copts.workload = o.workload;
-    runAscend(*asc, o, module, copts, tensors, goldenInputs, g, p.warnings());
+    runAscend(*asc, o, module, values, copts, tensors, goldenInputs, g, p.warnings());
   }
   if (!o.recordSlots.empty()) writeSlotReplay(o.recordSlots, p);
   if (!o.outputs.empty() && !o.dryRun) {
@@ -401,6 +404,9 @@ int runRun(const RunOptions& o) {
                      {"runtime", r.runtime},
                      {"compiles", r.compiles},
                      {"reused", r.reused},
+                     {"kernels", {{"compiled", r.kernels.compiled}, {"reused", r.kernels.reused}}},
+                     {"orchestration", {{"compiled", r.orchestration.compiled}, {"reused", r.orchestration.reused}}},
+                     {"host_launcher", {{"compiled", r.launcher.compiled}, {"reused", r.launcher.reused}}},
                      {"build_ms", r.buildMs},
                      {"tasks", r.tasks},
                      {"host_wall_ms", r.hostWallMs},

@@ -1,9 +1,9 @@
 // The ascend target: workloads run on pto-runtime (a2a3sim here, a2a3 on Ascend NPUs),
-// kernels in PTO-ISA. A compile writes a pto-runtime scene tree (SceneTree.h): the plan
-// is expanded by the runtime core at compile time (TaskGraph.h) and written as one
-// orchestration for the chosen runtime (Orchestration.h); every kernel becomes one
-// PTO-ISA unit (PtoIsaKernel.h). Nothing runs on this host: docs/ascend.md says how to
-// run a tree on pto-runtime.
+// kernels in PTO-ISA. A compile writes a pto-runtime scene tree (SceneTree.h): one
+// orchestration for the chosen runtime (Orchestration.h) that plays a task table
+// (TaskTable.h), the plan expanded by the runtime core for the symbols' values
+// (TaskGraph.h); every kernel becomes one PTO-ISA unit (PtoIsaKernel.h). Nothing runs on
+// this host: docs/ascend.md says how to run a tree on pto-runtime.
 #include "Orchestration.h"
 #include "PtoIsaKernel.h"
 #include "SceneTree.h"
@@ -22,7 +22,7 @@ namespace {
 
 arch::CapabilityMatrix makeAscend() {
   const char* rec = "recorded in the manifest; pto-runtime's AICPU schedulers pick cores themselves";
-  const char* exp = "the task graph is expanded at compile time with the symbols' default values";
+  const char* exp = "the task table is expanded for the run's symbol values (--set); the sources do not change";
   return {"ascend", "ascend910b",
           {
               {"dispatch.round_robin", arch::Support::Recorded, rec},
@@ -45,16 +45,17 @@ arch::CapabilityMatrix makeAscend() {
               {"streams", arch::Support::Recorded, "kept in the manifest"},
               {"stream_by", arch::Support::Recorded, "kept in the manifest"},
               {"timing", arch::Support::Recorded, "kept in the manifest"},
-              {"csp.channel", arch::Support::Enforced, "each token becomes a task edge of the expanded graph"},
-              {"csp.replicate", arch::Support::Enforced, "process instances expanded at compile time"},
+              {"csp.channel", arch::Support::Enforced, "each token becomes a task edge of the task table"},
+              {"csp.replicate", arch::Support::Enforced, "process instances expanded into the task table"},
               {"csp.multi_producer", arch::Support::Enforced, "edges from every producer"},
               {"csp.consume", arch::Support::Enforced, "consumer tasks depend on the producing tasks"},
               {"pred.cond_symbol", arch::Support::Enforced, exp},
               {"pred.cond_slot", arch::Support::Unsupported, "the graph is built before any task runs: no slot value yet"},
-              {"pred.dynamic_axis", arch::Support::Unsupported,
-               "the graph is expanded at compile time; a size known only at run time has no graph yet"},
+              {"pred.dynamic_axis", arch::Support::Enforced,
+               "dense_dyn extents over symbols: the task table is expanded for the run's values, the sources do not "
+               "change; ragged axes read lengths from tensor data: located error"},
               {"pred.sparse_select", arch::Support::Unsupported,
-               "the graph is expanded at compile time, before the index tensors hold data"},
+               "the task table is expanded before the run, before the index tensors hold data"},
               {"pred.dispatch_key_slot", arch::Support::Unsupported,
                "the graph is built before any task runs: no slot value yet"},
           }};
@@ -129,17 +130,27 @@ class Ascend final : public Target {
     oi.kernels = emitAll(r.module, r.plan, rt == ascend::Runtime::HostBuildGraph ? ascend::ArgStyle::DeviceAddress
                                                                                  : ascend::ArgStyle::TensorPointer);
     oi.relayFuncId = static_cast<uint32_t>(oi.kernels.size());
-    oi.taskWindowLoc = r.workload.loc;
-    oi.taskWindowDefaulted = true;
-    for (const ir::Directive& d : r.workload.schedule.directives)
-      if (d.kind == ir::DirectiveKind::TaskWindow) {
-        oi.taskWindowLoc = d.loc.valid() ? d.loc : r.workload.loc;
-        oi.taskWindowDefaulted = false;
-      }
-    const ascend::TaskGraph g = ascend::expandPlan(r.plan, r.workload.loc);
-    oi.graph = &g;
+    // The sources depend on the plan's structure only; the table on its symbol values.
+    const std::vector<ascend::TaskSite> sites = ascend::taskSites(r.plan);
+    oi.sites = &sites;
     ascend::SceneInput si;
     si.orch = ascend::emitOrchestration(oi);
+    const ascend::TaskGraph g = ascend::expandPlan(r.plan, r.workload.loc);
+    // The ring-buffer runtime's scopes end only where no dependency crosses, and the ring
+    // holds the largest (RingScopes.h); the table marks them.
+    std::vector<Diagnostic> warnings;
+    if (rt == ascend::Runtime::TensorMapAndRingBuffer) {
+      SourceLoc windowLoc = r.workload.loc;
+      bool defaulted = true;
+      for (const ir::Directive& d : r.workload.schedule.directives)
+        if (d.kind == ir::DirectiveKind::TaskWindow) {
+          windowLoc = d.loc.valid() ? d.loc : r.workload.loc;
+          defaulted = false;
+        }
+      si.ring = ascend::planRingScopes(g, r.plan, r.plan.schedule.taskWindow);
+      warnings = ascend::ringScopeDiagnostics(si.ring, windowLoc, defaulted);
+    }
+    si.table = ascend::buildTaskTable(r.plan, g, sites, rt, si.ring.begins, r.workload.loc);
     si.module = &r.module;
     si.workload = r.workload.name;
     si.arch = r.arch.name;
@@ -153,7 +164,6 @@ class Ascend final : public Target {
     dry.engine = rt::engineConfigFor(r.plan.schedule);
     rt::PlanInterpreter interp(r.plan, std::move(dry));
     si.expectedTotalCycles = interp.runOrThrow().stats.totalCycles;
-    std::vector<Diagnostic> warnings = si.orch.warnings;
     SourceTree tree = ascend::writeScene(si);
     tree.warnings = std::move(warnings);
     return tree;

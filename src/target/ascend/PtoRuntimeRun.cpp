@@ -2,6 +2,7 @@
 #include "pto/wsp/target/ascend/PtoRuntimeRun.h"
 
 #include "HostLauncher.h"
+#include "TaskTable.h"
 
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/artifact/CompilerInvocation.h"
@@ -69,6 +70,7 @@ uint32_t direction(const std::string& d, const fs::path& manifest) {
 // One shared object to build: its compiler arguments (without -o) and content key.
 struct BuildJob {
   std::string what;  // "kernel 'max_step'", "orchestration", "host launcher"
+  BuildCount* count;
   std::vector<std::string> args;
   fs::path out;
   fs::path log;
@@ -88,7 +90,7 @@ class Builder {
   }
 
   // Queues `source` (a file) compiled with `flags`; returns the object path.
-  fs::path add(std::string what, const fs::path& source, std::vector<std::string> flags,
+  fs::path add(std::string what, BuildCount& count, const fs::path& source, std::vector<std::string> flags,
                const std::vector<fs::path>& extraSources = {}) {
     std::string key = salt_;
     for (const std::string& f : flags) key += "\n" + f;
@@ -99,9 +101,10 @@ class Builder {
     std::error_code ec;
     if (fs::exists(out, ec)) {
       ++reused_;
+      ++count.reused;
       return out;
     }
-    BuildJob j{std::move(what), std::move(flags), out, dir_ / (name + ".log")};
+    BuildJob j{std::move(what), &count, std::move(flags), out, dir_ / (name + ".log")};
     for (const fs::path& e : extraSources) j.args.push_back(e.string());
     j.args.push_back(source.string());
     jobs_.push_back(std::move(j));
@@ -127,6 +130,7 @@ class Builder {
         if (r.ok()) fs::rename(tmp, j.out, ec);
         std::lock_guard<std::mutex> g(m);
         ++compiles_;
+        ++j.count->compiled;
         if (!r.ok() || ec) {
           fs::remove(tmp, ec);
           errors.push_back(makeError(at(j.args.back()), fmt::format("{} does not compile against {}: the compiler {}",
@@ -287,8 +291,8 @@ SceneRunResult runScene(const PtoRuntimeCheckout& c, const SceneRunOptions& o,
     const auto& sig = k.contains("signature") ? k.at("signature") : nlohmann::json::array();
     kk.k.sig_count = static_cast<int32_t>(std::min<size_t>(sig.size(), 16));
     for (int32_t i = 0; i < kk.k.sig_count; ++i) kk.k.sig[i] = static_cast<int32_t>(direction(sig[i], manifestPath));
-    kk.so = b.add(fmt::format("kernel '{}'", k.at("name").get<std::string>()), o.tree / k.at("source").get<std::string>(),
-                  std::move(flags));
+    kk.so = b.add(fmt::format("kernel '{}'", k.at("name").get<std::string>()), res.kernels,
+                  o.tree / k.at("source").get<std::string>(), std::move(flags));
     kernels.push_back(std::move(kk));
   }
   std::vector<std::string> orchFlags = {"-shared", "-fPIC", "-O2", "-std=c++17", "-w", "-fno-gnu-unique",
@@ -303,19 +307,28 @@ SceneRunResult runScene(const PtoRuntimeCheckout& c, const SceneRunOptions& o,
   for (const fs::directory_entry& e : fs::directory_iterator(rd / "orchestration", ec))
     if (e.path().extension() == ".cpp") orchExtra.push_back(e.path());
   std::sort(orchExtra.begin(), orchExtra.end());
-  const fs::path orchSo = b.add("the orchestration", o.tree / m.at("orchestration").at("source").get<std::string>(),
+  const fs::path orchSo = b.add("the orchestration", res.orchestration, o.tree / m.at("orchestration").at("source").get<std::string>(),
                                 std::move(orchFlags), orchExtra);
   const fs::path launcherSrc = o.buildDir / fmt::format("pto_wsp_launch-{}.cpp", hashHex(hash64(hostLauncherSource())));
   if (!fs::exists(launcherSrc, ec)) artifact::writeFileAtomic(launcherSrc, hostLauncherSource());
   std::vector<std::string> launchFlags = {"-shared", "-fPIC", "-O2", "-std=c++17", "-w"};
   for (std::string& f : includeFlags({c.runtimeRoot / "src/common/task_interface", c.runtimeRoot / "src/common"}))
     launchFlags.push_back(std::move(f));
-  const fs::path launcherSo = b.add("the host launcher", launcherSrc, std::move(launchFlags));
+  const fs::path launcherSo = b.add("the host launcher", res.launcher, launcherSrc, std::move(launchFlags));
   b.build();
   res.compiles = b.compiles();
   res.reused = b.reused();
   res.buildMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
+  // The task table (docs/ascend.md): the orchestration's last entry tensor, read from the
+  // tree, so that a run with other symbol values reuses every object built above.
+  std::map<std::string, SceneBinding> bound = bindings;
+  std::vector<uint64_t> table;
+  if (m.contains("task_table")) {
+    const fs::path tf = o.tree / m.at("task_table").at("source").get<std::string>();
+    table = parseTableText(artifact::readFile(tf), tf.string());
+    bound[m.at("task_table").at("entry").get<std::string>()] = {table.data(), table.size() * sizeof(uint64_t)};
+  }
   // Entry tensors, in the orchestration's order; unbound entries are zero-filled temps.
   std::vector<PtoWspLaunchTensor> tensors;
   std::vector<std::vector<uint8_t>> temps;
@@ -323,9 +336,12 @@ SceneRunResult runScene(const PtoRuntimeCheckout& c, const SceneRunOptions& o,
     const std::string name = e.at("name").get<std::string>();
     const uint64_t bytes = e.at("bytes").get<uint64_t>();
     PtoWspLaunchTensor t{};
-    auto it = bindings.find(name);
-    if (it != bindings.end()) {
-      PTO_INTERNAL_ASSERT(it->second.bytes == bytes, "binding size differs from the manifest");
+    auto it = bound.find(name);
+    if (it != bound.end()) {
+      if (it->second.bytes != bytes)
+        throw UserError(makeError(at(manifestPath), fmt::format("entry '{}' holds {} bytes, the tree's manifest says {}",
+                                                                name, it->second.bytes, bytes))
+                            .help("re-emit the tree with `ptowsp compile --target ascend`"));
       t.data = it->second.data;
     } else {
       temps.emplace_back(bytes, 0);
@@ -343,7 +359,7 @@ SceneRunResult runScene(const PtoRuntimeCheckout& c, const SceneRunOptions& o,
     t.direction = direction(e.at("direction").get<std::string>(), manifestPath);
     tensors.push_back(t);
     res.entries.push_back({name, e.at("dtype").get<std::string>(), e.at("direction").get<std::string>(),
-                           e.at("shape").get<std::vector<int64_t>>(), it != bindings.end()});
+                           e.at("shape").get<std::vector<int64_t>>(), it != bound.end()});
   }
   // The ring settings the schedule asks for (task_window, pool heap) are the runtime's
   // environment, as a SceneTestCase's RUNTIME_ENV sets them.

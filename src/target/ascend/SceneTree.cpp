@@ -60,15 +60,19 @@ std::string python(const SceneInput& in) {
   s += "from simpler_setup import SceneTestCase, TaskArgsBuilder, Tensor, scene_test\n\n";
   s += "HERE = os.path.dirname(os.path.abspath(__file__))\n\n\n";
   s += "def _npy(kind, name):\n    return torch.from_numpy(np.load(os.path.join(HERE, \"data\", kind, name + \".npy\")))\n\n\n";
+  s += "def _table():\n    \"\"\"The task table the orchestration plays: u64 words, as int64.\"\"\"\n";
+  s += fmt::format("    with open(os.path.join(HERE, \"{}\")) as f:\n", kTableFile);
+  s += "        words = [int(w) for line in f for w in line.split(\"#\")[0].split()]\n";
+  s += "    return torch.from_numpy(np.array(words, dtype=np.uint64).view(np.int64))\n\n\n";
   s += fmt::format("@scene_test(level=2, runtime=\"{}\")\n", runtimeName(in.runtime));
   s += fmt::format("class Test{}(SceneTestCase):\n", camel(m.name));
   s += "    RTOL = 1e-3\n    ATOL = 1e-3\n";
   if (in.runtime == Runtime::TensorMapAndRingBuffer) {
-    if (!in.orch.ring.windowHonoured())
+    if (!in.ring.windowHonoured())
       s += fmt::format("    # task_window {} is not enforced: the scopes need a ring of {} (docs/ascend.md)\n",
-                       in.orch.ring.requestedWindow, in.orch.ring.ringWindow);
+                       in.ring.requestedWindow, in.ring.ringWindow);
     s += fmt::format("    RUNTIME_ENV = {{\"PTO2_RING_TASK_WINDOW\": \"{}\", \"PTO2_RING_HEAP\": \"{}\"}}\n",
-                     in.orch.ring.ringWindow, in.plan->schedule.heapBytes);
+                     in.ring.ringWindow, in.plan->schedule.heapBytes);
   }
   std::vector<std::string> orchSig;
   for (const EntryTensor& e : in.orch.entries) orchSig.push_back(e.direction);
@@ -87,13 +91,17 @@ std::string python(const SceneInput& in) {
   s += "            \"params\": {},\n        },\n    ]\n\n";
   s += "    def generate_args(self, params):\n        return TaskArgsBuilder(\n";
   for (const EntryTensor& e : in.orch.entries) {
+    if (e.planTensor == kTableTensor) {
+      s += fmt::format("            Tensor(\"{}\", _table()),\n", kTableEntry);
+      continue;
+    }
     const abi::PlanTensor& pt = in.plan->tensors[e.planTensor];
     s += fmt::format("            Tensor(\"{}\", _npy(\"inputs\", \"{}\")),\n", ident(pt.name), pt.name);
   }
   s += "        )\n\n    def compute_golden(self, args, params):\n";
   bool any = false;
   for (const EntryTensor& e : in.orch.entries)
-    if (e.direction != "IN") {
+    if (e.direction != "IN" && e.planTensor != kTableTensor) {
       s += fmt::format("        args.{0}[:] = _npy(\"golden\", \"{1}\")\n", ident(in.plan->tensors[e.planTensor].name),
                        in.plan->tensors[e.planTensor].name);
       any = true;
@@ -114,6 +122,12 @@ SourceTree writeScene(const SceneInput& in) {
   const ir::Module& m = *in.module;
   t.files.push_back({fmt::format("test_{}.py", ident(m.name)), python(in)});
   t.files.push_back({in.orch.file, in.orch.text});
+  std::string symbols;
+  for (const abi::PlanSymbol& sym : in.plan->symbols) symbols += fmt::format(" {}={}", sym.name, sym.defaultValue);
+  t.files.push_back({kTableFile, tableText(in.table, fmt::format("PTO-WSP task table (docs/ascend.md): module '{}', "
+                                                                 "runtime {}, symbols{}",
+                                                                 m.name, runtimeName(in.runtime),
+                                                                 symbols.empty() ? " none" : symbols))});
   for (const PtoIsaKernel& k : in.kernels) t.files.push_back({kernelPath(k), k.text});
 
   nlohmann::ordered_json j;
@@ -126,13 +140,21 @@ SourceTree writeScene(const SceneInput& in) {
   j["arch"] = in.arch;
   j["pto_runtime_commit"] = kPtoRuntimeCommit;
   j["pto_isa_commit"] = kPtoIsaCommit;
-  j["orchestration"] = {{"source", in.orch.file},   {"function_name", in.orch.entry}, {"tasks", in.orch.tasks},
-                        {"relays", in.orch.relays}, {"scopes", in.orch.scopes},       {"edges", in.orch.edges}};
+  j["orchestration"] = {{"source", in.orch.file},    {"function_name", in.orch.entry}, {"tasks", in.table.tasks},
+                        {"relays", in.table.relays}, {"scopes", in.table.scopes},       {"edges", in.table.edges}};
   if (in.runtime == Runtime::TensorMapAndRingBuffer) j["orchestration"]["config_name"] = "aicpu_orchestration_config";
   // The SceneTestCase's one case (block_dim, aicpu_thread_num), which `ptowsp run` uses too.
   j["config"] = {{"block_dim", 1}, {"aicpu_thread_num", aicpuThreads(in.runtime)}};
   nlohmann::ordered_json ents = nlohmann::ordered_json::array();
   for (const EntryTensor& e : in.orch.entries) {
+    if (e.planTensor == kTableTensor) {
+      ents.push_back({{"name", kTableEntry},
+                      {"direction", e.direction},
+                      {"dtype", "i64"},
+                      {"shape", {in.table.words.size()}},
+                      {"bytes", in.table.words.size() * sizeof(uint64_t)}});
+      continue;
+    }
     const abi::PlanTensor& pt = in.plan->tensors[e.planTensor];
     ents.push_back({{"name", pt.name},
                     {"direction", e.direction},
@@ -141,6 +163,11 @@ SourceTree writeScene(const SceneInput& in) {
                     {"bytes", pt.bytes}});
   }
   j["entry_tensors"] = ents;
+  // The values the table (and the entry tensors' sizes) are for; the sources serve any.
+  nlohmann::ordered_json syms = nlohmann::ordered_json::object();
+  for (const abi::PlanSymbol& sym : in.plan->symbols) syms[sym.name] = sym.defaultValue;
+  j["symbols"] = syms;
+  j["task_table"] = {{"source", kTableFile}, {"entry", kTableEntry}, {"words", in.table.words.size()}};
   nlohmann::ordered_json ks = nlohmann::ordered_json::array();
   for (size_t i = 0; i < in.kernels.size(); ++i) {
     const PtoIsaKernel& k = in.kernels[i];
@@ -159,7 +186,7 @@ SourceTree writeScene(const SceneInput& in) {
   if (in.runtime == Runtime::TensorMapAndRingBuffer) {
     // The ring the scopes need (RingScopes.h); task_window_enforced says whether it is the
     // schedule's task_window, and the compile warned when not.
-    const RingScopes& r = in.orch.ring;
+    const RingScopes& r = in.ring;
     j["task_ring"] = {{"task_window_enforced", r.windowHonoured()},
                       {"requested_task_window", r.requestedWindow},
                       {"ring_task_window", r.ringWindow},
@@ -173,7 +200,7 @@ SourceTree writeScene(const SceneInput& in) {
   t.files.push_back({kManifestFile, j.dump(2) + "\n"});
   t.manifestFile = kManifestFile;
   t.summary = fmt::format("runtime {}, {} kernels, {} tasks ({} relays, {} scopes), {} edges", runtimeName(in.runtime),
-                          in.kernels.size(), in.orch.tasks, in.orch.relays, in.orch.scopes, in.orch.edges);
+                          in.kernels.size(), in.table.tasks, in.table.relays, in.table.scopes, in.table.edges);
   return t;
 }
 

@@ -1,10 +1,12 @@
 // The emitted tree as a pto-runtime scene (docs/ascend.md): test_<module>.py (one
-// SceneTestCase), kernels/orchestration/*.cpp, kernels/aiv|aic/*.cpp and the project's
-// manifest pto_wsp_manifest.json. Internal to the ascend target.
+// SceneTestCase), kernels/orchestration/*.cpp, kernels/aiv|aic/*.cpp, the task table
+// data/pto_wsp_tasks.txt and the project's manifest pto_wsp_manifest.json. Internal to the ascend target.
 #pragma once
 
 #include "Orchestration.h"
 #include "PtoIsaKernel.h"
+#include "RingScopes.h"
+#include "TaskTable.h"
 
 #include "pto/wsp/abi/Plan.h"
 #include "pto/wsp/arch/Capability.h"
@@ -30,6 +32,8 @@ struct SceneInput {
   const arch::CapabilityMatrix* caps = nullptr;
   std::vector<PtoIsaKernel> kernels;  // func id = index; the relay kernel is last
   Orchestration orch;
+  TaskTable table;  // for the plan's symbol values (its defaults)
+  RingScopes ring;  // tensormap_and_ringbuffer: the table's scopes and the ring they need
   Runtime runtime = Runtime::TensorMapAndRingBuffer;
   uint64_t expectedTotalCycles = 0;  // cpu_sim's dry run of the plan
 };

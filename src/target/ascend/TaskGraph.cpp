@@ -63,8 +63,8 @@ bool readsData(const abi::Bytecode& e) {
 
 void checkStatic(const abi::PlanNode& n, const SourceLoc& loc) {
   auto refuse = [&](std::string_view what) {
-    throw UserError(makeError(loc, fmt::format("the ascend target expands the task graph at compile time, but the "
-                                               "workload {} (data known only at run time)",
+    throw UserError(makeError(loc, fmt::format("the ascend target expands the task table before the run, but the "
+                                               "workload {} (data known only while it runs)",
                                                what))
                         .help("compile for cpu_sim, whose runtime core reads the data while it runs"));
   };
@@ -101,7 +101,7 @@ TaskGraph expandPlan(const abi::Plan& plan, const SourceLoc& loc) {
   // A wait means the Engine retired a task to make room: its later consumers would miss it.
   if (sink.waits != 0)
     throw UserError(makeError(loc, fmt::format("the workload expands to more than the {} tasks (or {} TensorMap entries) "
-                                               "the ascend target expands at compile time ({} tasks issued)",
+                                               "the ascend target expands into a task table ({} tasks issued)",
                                                kMaxExpandedTasks, 4 * kMaxExpandedTasks, sink.tasks.size()))
                         .help("split the workload into smaller ones"));
 

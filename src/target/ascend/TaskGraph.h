@@ -1,9 +1,9 @@
 // The task graph of a plan, expanded by the runtime core (rt::PlanInterpreter + Engine,
-// the same code cpu_sim runs) at compile time: every task in issue order with its kernel,
+// the same code cpu_sim runs) before a run: every task in issue order with its kernel,
 // the tile each argument names (tensor + element offset + strides), its scalar words and
 // the exact producers the runtime's TensorMap and structural joins give it. The ascend
-// orchestration emitters (Orchestration.h) write this graph out; docs/ascend.md says why
-// the graph is expanded at compile time for now. Internal to the ascend target.
+// task table (TaskTable.h) writes this graph out for the orchestration to play;
+// docs/ascend.md says why the graph is expanded on the host. Internal to the ascend target.
 #pragma once
 
 #include "pto/wsp/abi/Plan.h"
@@ -35,7 +35,7 @@ struct TaskGraph {
   uint64_t totalCycles = 0;  // semantic total of the expansion (unbounded resources)
 };
 
-// Expands `plan` with the symbols' default values. Throws a UserError located at `loc`
+// Expands `plan` with its symbols' default values (`ptowsp run` makes them the run's). Throws a UserError located at `loc`
 // for plans whose task set depends on data (tensor loads in expressions, slot loads).
 TaskGraph expandPlan(const abi::Plan& plan, const SourceLoc& loc);
 

@@ -12,11 +12,14 @@
 //   config <expected_arg_count>
 //   scope <begin|end> <depth>
 //   task <id> <kernel|dummy> <aiv|aic|-> ; <entry>+<elem offset>/<rows>x<cols>/<dir> ... ; <scalars> ; <deps>
-// main(argc, argv): argv[1..] are the entry tensors' shapes ("64x512").
+// main(argc, argv): argv[1..] are the entry tensors' shapes ("64x512"), or "@FILE" for
+// the task table (FILE holds its text: '#' comments, decimal words).
 #include "pto_orchestration_api.h"
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 extern "C" PTO2OrchestrationConfig aicpu_orchestration_config(const ChipStorageTaskArgs& args);
@@ -127,12 +130,30 @@ void rt_scope_end() {
   openScopes.pop_back();
 }
 
+void pto_wsp_double_fatal(int code, const char* fmt) {
+  std::printf("error fatal %d %s\n", code, fmt);
+  std::exit(8);
+}
+
 int main(int argc, char** argv) {
   if (const char* w = std::getenv("PTO2_RING_TASK_WINDOW")) window = std::strtoll(w, nullptr, 10);
   ChipStorageTaskArgs args;
+  std::vector<uint64_t> table;
   for (int i = 1; i < argc; ++i) {
     ContinuousTensor c;
     c.entry = i - 1;
+    if (argv[i][0] == '@') {
+      std::ifstream f(argv[i] + 1);
+      for (std::string line; std::getline(f, line);) {
+        std::istringstream ls(line.substr(0, line.find('#')));
+        for (std::string w; ls >> w;) table.push_back(std::stoull(w));
+      }
+      c.shapes.push_back(static_cast<uint32_t>(table.size()));
+      c.data = table.data();
+      c.bytes = table.size() * sizeof(uint64_t);
+      args.tensors.push_back(c);
+      continue;
+    }
     for (const char* p = argv[i]; *p;) {
       char* end = nullptr;
       c.shapes.push_back(static_cast<uint32_t>(std::strtoul(p, &end, 10)));

@@ -9,13 +9,18 @@
 //   task <id> <func> <core> <words...>   add_task; a word inside buffer i prints as b<i>+<byte offset>
 //   edge <from> <to>             add_successor that was kept
 //   dropped <from> <to>          add_successor beyond 128 successors (pto-runtime only logs it)
-// main(argc, argv): argv[1..] are the entry tensors' byte sizes; exit code = the entry's return value.
+// main(argc, argv): argv[1..] are the entry tensors' byte sizes, or "@FILE" for the task
+// table (FILE holds its text: '#' comments, decimal words); exit code = the entry's
+// return value.
 #include "orchestration_api.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
+#include <string>
 
 #ifndef PTO_WSP_ENTRY
 #error "define PTO_WSP_ENTRY to the orchestration's function_name"
@@ -90,7 +95,18 @@ int main(int argc, char** argv) {
   OrchestrationRuntime rt;
   ChipStorageTaskArgs args;
   std::vector<std::vector<char>> host(static_cast<size_t>(argc > 1 ? argc - 1 : 0));
+  std::vector<uint64_t> table;
   for (int i = 1; i < argc; ++i) {
+    if (argv[i][0] == '@') {
+      std::ifstream f(argv[i] + 1);
+      for (std::string line; std::getline(f, line);) {
+        std::istringstream ls(line.substr(0, line.find('#')));
+        for (std::string w; ls >> w;) table.push_back(std::stoull(w));
+      }
+      args.tensors.push_back({table.data(), table.size() * sizeof(uint64_t)});
+      rt.hosts.push_back(table.data());
+      continue;
+    }
     host[static_cast<size_t>(i - 1)].resize(std::strtoull(argv[i], nullptr, 10) + 1);
     args.tensors.push_back({host[static_cast<size_t>(i - 1)].data(), host[static_cast<size_t>(i - 1)].size() - 1});
     rt.hosts.push_back(host[static_cast<size_t>(i - 1)].data());

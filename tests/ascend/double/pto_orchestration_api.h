@@ -13,6 +13,11 @@
 struct ContinuousTensor {
   int entry = -1;                // entry tensor index (the double's stand-in for the address)
   std::vector<uint32_t> shapes;  // as the manifest lists them
+  const void* data = nullptr;    // set for the task table only (the orchestration reads it)
+  size_t bytes = 0;
+  size_t nbytes() const { return bytes; }
+  template <typename T>
+  T* data_as() const { return static_cast<T*>(const_cast<void*>(data)); }
 };
 
 struct ChipStorageTaskArgs {
@@ -77,6 +82,9 @@ TaskOutputTensors rt_submit_aic_task(int kernel_id, const Arg& a);
 TaskOutputTensors rt_submit_dummy_task(const Arg& a);
 void rt_scope_begin();
 void rt_scope_end();
+// Prints "error fatal <code> <fmt>" and exits 8 (pto-runtime marks the run failed).
+void pto_wsp_double_fatal(int code, const char* fmt);
+#define rt_report_fatal(code, fmt, ...) pto_wsp_double_fatal((code), (fmt))
 
 struct PtoWspScopeGuard {
   bool once = true;

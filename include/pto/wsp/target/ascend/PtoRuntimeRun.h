@@ -49,6 +49,11 @@ struct SceneEntry {
   bool bound = false;  // false: a temp the run zero-filled
 };
 
+// Objects of one kind a run compiled and found built.
+struct BuildCount {
+  uint64_t compiled = 0, reused = 0;
+};
+
 struct SceneRunResult {
   std::string module, runtime;
   std::vector<SceneEntry> entries;
@@ -56,6 +61,7 @@ struct SceneRunResult {
   uint32_t tasks = 0;        // tasks the orchestration submits (manifest)
   uint64_t compiles = 0;     // compiler processes started for this run
   uint64_t reused = 0;       // objects found built
+  BuildCount kernels, orchestration, launcher;  // the same, by kind
   double buildMs = 0;
   double hostWallMs = 0;     // pto-runtime's run_prepared timing
   double deviceWallMs = 0;
