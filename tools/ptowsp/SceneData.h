@@ -12,8 +12,8 @@
 
 namespace pto::wsp::cli {
 
-// Writes DIR/data/inputs/<tensor>.npy for every entry tensor of the tree's manifest
-// (`start`'s data, zeros for tensors it lacks: temps and outputs start zeroed, as in
+// Writes DIR/data/inputs/<tensor>.npy for every entry tensor of the tree's manifest but
+// the task table (`start`'s data, zeros for tensors it lacks: temps and outputs start zeroed, as in
 // cpu_sim) and DIR/data/golden/<tensor>.npy for every OUT / INOUT entry (`outputs`'s).
 void writeSceneData(const std::filesystem::path& tree, const golden::TensorSet& start,
                     const golden::TensorSet& outputs);
