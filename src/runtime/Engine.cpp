@@ -12,6 +12,9 @@
 #include <bit>
 #include <chrono>
 
+// The issue path's helpers must inline into it whatever its size.
+#define PTO_INLINE __attribute__((always_inline))
+
 namespace pto::wsp::rt {
 
 uint64_t engineNowNs() {
@@ -41,11 +44,14 @@ Engine::Engine(const EngineConfig& cfg) {
   impl_ = std::make_unique<Impl>(cfg);
   Impl& m = *impl_;
   m.policy = std::move(policy);
+  m.owner = this;
+  m.chooseIssue();
   uint64_t rs = std::bit_ceil(uint64_t{cfg.schedule.taskWindow});
   m.ring.resize(rs);
   if (cfg.traceWriter) m.traceRing.resize(rs);
   m.ringMask = rs - 1;
   m.procs.push_back(Proc{"main", 0, {}});
+  m.numProcs = 1;
   m.workerFree.assign(cfg.schedule.workers, 0);
   // A task waiting to start is unretired, so at most min(Q, window) can be queued.
   uint64_t qs = std::bit_ceil(uint64_t{std::min(cfg.schedule.readyQueueCapacity, cfg.schedule.taskWindow)} + 1);
@@ -76,6 +82,7 @@ const EngineConfig& Engine::config() const { return impl_->cfg; }
 
 ProcessId Engine::addProcess(std::string name) {
   impl_->procs.push_back(Proc{std::move(name), 0, {}});
+  impl_->numProcs = static_cast<uint32_t>(impl_->procs.size());
   return static_cast<ProcessId>(impl_->procs.size() - 1);
 }
 uint32_t Engine::numProcesses() const { return static_cast<uint32_t>(impl_->procs.size()); }
@@ -156,37 +163,51 @@ void Engine::Impl::resolvePending() {
   }
 }
 
-// The issue path. Writes the times into `out` (Issued) or the blocking resource into
-// `res` (Blocked); every field is written explicitly because zero-initialising the
-// ~100-byte result and Rec structs compiled to `rep stos`, a third of a task's cost.
-IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& out,
-                                    Resource& blockedRes, uint64_t& blockedMin) {
-  Impl& m = *this;
-  const EngineConfig& cfg = m.cfg;
-  if (p >= m.procs.size())
-    throw UserError(makeError({}, fmt::format("process {} does not exist ({} processes)", p,
-                                              m.procs.size())));
+// A Blocked issue: takes back the stall counters the issue bumped, then reports.
+void Engine::Impl::issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint64_t minimal, uint32_t stalled,
+                                const uint64_t* stallCycles, bool raise) {
+  for (uint32_t bits = stalled; bits != 0; bits &= bits - 1) {
+    const auto i = static_cast<size_t>(std::countr_zero(bits));
+    --st.resources[i].stalls;
+    st.resources[i].stallCycles -= stallCycles[i];
+  }
+  if (raise) singleStreamDeadlock(p, t, r, minimal);
+  blockedRes = r;
+  blockedMin = minimal;
+}
+
+void Engine::Impl::rejectStampedDeps(ProcessId p, const TaskDesc& t, uint32_t stamp) {
+  for (TaskId d : t.deps)
+    if (d < tail && rec(d).seen == stamp) rec(d).seen = stamp - 1;
+  rejectTask(p, t, 0);
+}
+
+void Engine::Impl::unstampPreds(uint32_t stamp) {
+  for (TaskId d : preds.span()) rec(d).seen = stamp - 1;
+}
+
+// Malformed tasks: out of line, so the issue path keeps its registers.
+[[noreturn, gnu::cold, gnu::noinline]] void Engine::Impl::rejectTask(ProcessId p, const TaskDesc& t,
+                                                                     uint64_t needTmap) const {
+  const TaskId seq = tail;
+  if (p >= procs.size())
+    throw UserError(makeError({}, fmt::format("process {} does not exist ({} processes)", p, procs.size())));
   if (t.args.size() > abi::kMaxTaskArgs)
     throw UserError(makeError({}, fmt::format("task of kernel {} has {} argument words, the limit is {}",
                                               t.kernel, t.args.size(), abi::kMaxTaskArgs))
                         .help("split the kernel or pass fewer tile/scalar parameters"));
   for (TaskId d : t.deps)
-    if (d >= m.tail)
+    if (d >= tail)
       throw UserError(makeError({}, fmt::format("explicit dependency on task {}, which is not issued yet "
                                                 "(next task is {})",
-                                                d, m.tail))
+                                                d, tail))
                           .help("a task may only depend on earlier-issued tasks"));
-  Proc& P = m.procs[p];
-  const TaskId seq = m.tail;
-
-  uint64_t needTmap = 0;
-  for (const Region& r : t.regions) needTmap += m.tmap.cellsOf(r);  // validates too
   if (needTmap > cfg.schedule.tensorMapCapacity)
     throw UserError(makeError({}, fmt::format("task {} of kernel {} needs {} tensormap entries, the pool "
                                               "holds {}",
                                               seq, t.kernel, needTmap, cfg.schedule.tensorMapCapacity))
                         .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolTensorMap).name, needTmap)));
-  if (t.heapBytes > m.taskHeap)
+  if (t.heapBytes > taskHeap)
     throw UserError(makeError({}, fmt::format("task {} of kernel {} needs {} heap bytes, the arena holds {}{}",
                                               seq, t.kernel, t.heapBytes, cfg.schedule.heapBytes,
                                               cfg.heapReserved == 0
@@ -194,305 +215,635 @@ IssueStatus Engine::Impl::issueTask(ProcessId p, const TaskDesc& t, TaskTimes& o
                                                   : fmt::format(" of which {} are reserved for the whole run",
                                                                 cfg.heapReserved)))
                         .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolHeap).name, cfg.heapReserved + t.heapBytes)));
-
   if (t.structural && (t.cycles != 0 || t.fn != nullptr))
     throw UserError(makeError({}, fmt::format("structural task {} has cycles {} or a kernel", seq, t.cycles))
                         .help("structural joins cost nothing and run nothing"));
-  uint32_t w = 0;
-  if (!t.structural) {
-    DispatchContext ctx{seq, t.dispatchKey, t.kernel, m.workerFree};
-    w = m.policy->pick(ctx);
-    PTO_INTERNAL_ASSERT(w < cfg.schedule.workers, "policy {} picked worker {} of {}", m.policy->name(), w,
-                        cfg.schedule.workers);
-  }
+  PTO_UNREACHABLE("task {} rejected without a reason", seq);
+}
 
-  // --- resolve stalls at one instant t (attributed in a fixed resource order) ---------
-  // A Blocked issue changes nothing: remember what the stall loops may advance.
-  const TaskId semHead0 = m.semHead;
-  const uint64_t bases0[3] = {m.baseTmap, m.baseDeps, m.baseHeap};
-  ReadyQ& q = m.readyQs[w];
-  const uint64_t qHead0 = q.head;
-  const uint64_t heapHead0 = m.heapHead;
-  auto blockedOn = [&](Resource r, uint64_t minimal) {
-    m.heapHead = heapHead0;
-    m.semHead = semHead0;
-    m.baseTmap = bases0[0];
-    m.baseDeps = bases0[1];
-    m.baseHeap = bases0[2];
-    q.head = qHead0;
-    blockedRes = r;
-    blockedMin = minimal;
-    return IssueStatus::Blocked;
-  };
-  uint64_t t0 = P.time + cfg.schedule.issueCycles;
-  m.advanceSem(t0);
-  // Each resource stalls at most once per issue: a bit of `stalled` says which entries
-  // of the (uninitialised) arrays are written.
-  std::array<uint64_t, kNumResources> stallCycles, stallFrom;
-  uint32_t stalled = 0;
-  auto stallOn = [&](Resource r, uint64_t before, uint64_t after) {
-    if (after > before) {
-      stallCycles[static_cast<size_t>(r)] = after - before;
-      stallFrom[static_cast<size_t>(r)] = before;
-      stalled |= 1u << static_cast<uint32_t>(r);
-    }
-  };
-  uint64_t tb = t0;
-  while (m.tail - m.semHead + 1 > cfg.schedule.taskWindow)
-    if (!m.retireOldest(t0)) return blockedOn(Resource::TaskRing, m.tail - m.pendingFrom + 1);
-  stallOn(Resource::TaskRing, tb, t0);
-  tb = t0;
-  while (m.totTmap - m.baseTmap + needTmap > cfg.schedule.tensorMapCapacity)
-    if (!m.retireOldest(t0))
-      return blockedOn(Resource::TensorMapPool,
-                       m.totTmap - m.cumBefore(m.pendingFrom, &Rec::cumTmap, m.baseTmap) + needTmap);
-  stallOn(Resource::TensorMapPool, tb, t0);
-  // Heap: a FIFO byte ring; a request that does not fit before the end wraps to 0 and
-  // also holds the skipped tail.
-  tb = t0;
-  uint64_t heapOff = 0, heapFoot = 0;
-  auto heapFit = [&] {
-    if (m.totHeap == m.baseHeap) m.heapHead = 0;
-    if (t.heapBytes == 0) {
-      heapOff = m.heapHead;
-      heapFoot = 0;
-    } else if (m.heapHead + t.heapBytes <= m.taskHeap) {
-      heapOff = m.heapHead;
-      heapFoot = t.heapBytes;
-    } else {
-      heapOff = 0;
-      heapFoot = m.taskHeap - m.heapHead + t.heapBytes;
-    }
-  };
-  heapFit();
-  while (m.totHeap - m.baseHeap + heapFoot > m.taskHeap) {
-    if (!m.retireOldest(t0))
-      return blockedOn(Resource::HeapArena,
-                       cfg.heapReserved + m.totHeap -
-                           m.cumBefore(m.pendingFrom, &Rec::cumHeap, m.baseHeap) + t.heapBytes);
-    heapFit();
-  }
-  stallOn(Resource::HeapArena, tb, t0);
-  tb = t0;
-  while (q.size() && q.front() <= t0) ++q.head;
-  while (!t.structural && q.size() >= cfg.schedule.readyQueueCapacity) {
-    t0 = std::max(t0, q.front());
-    ++q.head;
-  }
-  stallOn(Resource::ReadyQueue, tb, t0);
-  m.advanceSem(t0);
+[[noreturn, gnu::cold, gnu::noinline]] void Engine::Impl::rejectDeps(const TaskDesc& t, uint64_t nDeps) const {
+  throw UserError(makeError({}, fmt::format("task {} of kernel {} has {} dependencies, the dep-list pool "
+                                            "holds {}",
+                                            tail, t.kernel, nDeps, cfg.schedule.depListCapacity))
+                      .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolDepList).name, nDeps)));
+}
 
-  // --- dependencies: semantic = producers unretired at t0; host = physically present --
-  auto& preds = m.predScratch;
-  auto& buckets = m.bucketScratch;
-  preds.clear();
-  buckets.clear();
-  // Semantic deps are the producers >= semHead; the host needs those it has not
-  // finished yet (>= hostDone). Older entries are skipped: a chain walk stops at the
-  // first one. hostDone is refreshed every few tasks (a poll costs a virtual call and
-  // a probe of lines the workers wrote); a stale value only hands over more producers.
-  if (cfg.sink && seq >= m.hostPollAt) {
-    m.hostDone = std::max(m.hostDone, cfg.sink->finishedBelow());
-    m.hostPollAt = seq + kHostPollEvery;
-  }
-  const TaskId minProd = cfg.sink ? std::min(m.semHead, std::max(m.hostDone, m.popHead)) : m.semHead;
-  // Deduplicated with a stamp in the producer's record (every producer found is still
-  // in the ring: live entries and minProd are >= popHead) instead of sorting: a
-  // reduction finds each of its ~1000 producers twice. A stamp is this task's id
-  // (low 32 bits; records live < 2^32 tasks); issues that fail afterwards unstamp.
-  const uint32_t stamp = static_cast<uint32_t>(seq);
-  auto addPred = [&](TaskId prod) {
-    Rec& pr = m.rec(prod);
-    if (pr.seen != stamp) {
-      pr.seen = stamp;
-      preds.push_back(prod);
-    }
-  };
+[[gnu::noinline]] uint32_t Engine::Impl::pickWorker(TaskId seq, const TaskDesc& t) {
+  DispatchContext ctx{seq, t.dispatchKey, t.kernel, workerFree};
+  const uint32_t w = policy->pick(ctx);
+  PTO_INTERNAL_ASSERT(w < cfg.schedule.workers, "policy {} picked worker {} of {}", policy->name(), w,
+                      cfg.schedule.workers);
+  return w;
+}
+
+// Producers found through the task's regions (the TensorMap), >= minProd; those >=
+// depFrom are semantic deps. Out of line: the conflict walk's callback would otherwise
+// pin the issue path's locals in memory.
+PredSum Engine::Impl::collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp) {
+  PredSum s;
+  bucketScratch.clear();
   for (const Region& r : t.regions)
-    m.tmap.forEachConflict(r, [&](TaskId prod, bool) { addPred(prod); }, minProd, &buckets);
-  const auto dataPreds = static_cast<uint32_t>(preds.size());
-  for (TaskId d : t.deps)
-    if (d >= minProd) addPred(d);
-  // The semantic deps are the producers >= semHead at the issue instant. The
-  // DEPLIST_POOL stall below may retire some of them: those stop being deps (and stop
-  // needing an entry), like a producer retired by any other stall.
-  TaskId depFrom = m.semHead;
-  uint64_t nDeps = 0;
-  for (TaskId d : preds) nDeps += d >= depFrom ? 1 : 0;
-  auto unstamp = [&] {
-    for (TaskId d : preds) m.rec(d).seen = stamp - 1;
-  };
-  if (nDeps > cfg.schedule.depListCapacity) {
-    unstamp();
-    throw UserError(makeError({}, fmt::format("task {} of kernel {} has {} dependencies, the dep-list pool "
-                                              "holds {}",
-                                              seq, t.kernel, nDeps, cfg.schedule.depListCapacity))
-                        .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolDepList).name, nDeps)));
-  }
-  tb = t0;
-  // Retires the oldest live task (and every one retiring at the same instant: a
-  // release exactly at t frees); a retiring producer of T leaves T's edge count.
-  auto retireForDeps = [&] {
-    if (m.semHead >= m.pendingFrom) return false;
-    do {
-      if (m.rec(m.semHead).seen == stamp) --nDeps;  // stamped = one of T's preds (>= depFrom here)
-      t0 = std::max(t0, m.rec(m.semHead).retire);
-      m.releaseSem();
-    } while (m.semHead < m.pendingFrom && m.rec(m.semHead).retire <= t0);
-    return true;
-  };
-  while (m.totDeps - m.baseDeps + nDeps > cfg.schedule.depListCapacity)
-    if (!retireForDeps()) {
-      unstamp();
-      return blockedOn(Resource::DepListPool,
-                       m.totDeps - m.cumBefore(m.pendingFrom, &Rec::cumDeps, m.baseDeps) + nDeps);
-    }
-  stallOn(Resource::DepListPool, tb, t0);
-  depFrom = m.semHead;
+    tmap.forEachConflict(
+        r,
+        [&](TaskId prod, bool) {
+          Rec& pr = rec(prod);
+          if (pr.seen == stamp) return;
+          pr.seen = stamp;
+          preds.pushChecked(prod);
+          if (prod >= depFrom) {
+            ++s.count;
+            s.ready = std::max(s.ready, pr.finish);
+          }
+        },
+        minProd, &bucketScratch);
+  return s;
+}
 
-  // --- commit ----------------------------------------------------------------------------
-  while (m.tail - m.popHead >= cfg.schedule.taskWindow) m.popPhysical();
-  while (m.tmap.used() + needTmap > cfg.schedule.tensorMapCapacity) m.popPhysical();
-
-  uint64_t ready = 0;
-  for (TaskId d : preds)
-    if (d >= depFrom) ready = std::max(ready, m.rec(d).finish);
-  // A structural join adds no sync latency: its dependents add it once.
-  if (nDeps != 0 && !t.structural) ready += cfg.schedule.syncLatency;
-  out.id = seq;
-  out.worker = w;
-  out.issue = t0;
-  out.ready = ready;
-  out.start = std::max({t0, ready, t.structural ? 0 : m.workerFree[w]});
-  out.finish = out.start + t.cycles;
-  out.heapOffset = cfg.heapReserved + heapOff;
-  out.numDeps = static_cast<uint32_t>(nDeps);
-  if (!t.structural) m.workerFree[w] = out.finish;
-  m.maxFinish = std::max(m.maxFinish, out.finish);
-  P.time = t0;
-
-  const uint64_t* bucket = buckets.data();
-  for (const Region& r : t.regions) bucket = m.tmap.insertValidated(r, seq, bucket);
-  m.totTmap += needTmap;
-  m.totDeps += nDeps;
-  m.totHeap += heapFoot;
-  if (heapFoot) m.heapHead = heapOff + t.heapBytes;
-
-  Rec& r = m.rec(seq);
-  r.finish = out.finish;
-  r.retire = 0;
-  r.cumTmap = m.totTmap;
-  r.cumDeps = m.totDeps;
-  r.cumHeap = m.totHeap;
-  r.eidEnd = m.tmap.nextEntryId();
-  r.traceIdx = kNoTrace;
-  r.seen = stamp;
-  r.scope = 0;
-  r.process = p;
-  const bool wasNonePending = m.pendingFrom == seq;
-  m.tail = seq + 1;
-  if (!P.scopes.empty()) {
-    r.scope = P.scopes.back().serial;
-  } else if (wasNonePending) {
-    r.retire = std::max(out.finish, m.lastRetire);
-    m.lastRetire = r.retire;
-    m.pendingFrom = m.tail;
-  }
-  if (!t.structural && out.start > out.issue) q.starts[q.tail++ & q.mask] = out.start;
-
-  // --- stats, trace, timeline hash ---------------------------------------------------
-  RunStats& st = m.st;
-  ++st.tasks;
-  m.lastStall = -1;
-  for (uint32_t bits = stalled; bits != 0; bits &= bits - 1) {  // in resource order
-    const auto i = static_cast<size_t>(std::countr_zero(bits));
-    ++st.resources[i].stalls;
-    st.resources[i].stallCycles += stallCycles[i];
-    m.lastStall = static_cast<int>(i);
-    if (cfg.traceWriter) cfg.traceWriter->addStall(static_cast<Resource>(i), p, seq, stallFrom[i], stallCycles[i]);
-  }
-  auto hw = [&](Resource res, uint64_t v) {
-    auto& h = st.at(res).highWater;
-    h = std::max(h, v);
-  };
-  hw(Resource::TaskRing, m.tail - m.semHead);
-  hw(Resource::TensorMapPool, m.totTmap - m.baseTmap);
-  hw(Resource::DepListPool, m.totDeps - m.baseDeps);
-  hw(Resource::HeapArena, m.heapInUse());
-  hw(Resource::ReadyQueue, q.size());
-  ++(t.structural ? st.joins : st.kernelTasks);
-  if (!t.structural) {
-    st.workers[w].tasks++;
-    st.workers[w].busyCycles += t.cycles;
-  }
-  // Order-sensitive digest of (seq, kernel, worker, issue, start, finish): the fields
-  // are mixed independently (parallel multiplies), then one multiply-xorshift step
-  // chains them (XXH3 per task costs ~15 ns); finalised with XXH3 in stats().
-  const uint64_t line = (seq * 0x9e3779b97f4a7c15ull) ^ (((uint64_t{t.kernel} << 32) | w) * 0xc2b2ae3d27d4eb4full) ^
-                        (out.issue * 0x165667b19e3779f9ull) ^ (out.start * 0xd6e8feb86659fd93ull) ^
-                        ((out.finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
-  m.timeline = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
-  m.timeline ^= m.timeline >> 29;
+// What a run sees besides the numbers (observer, trace, trace writer, progress), after
+// the task is committed.
+void Engine::Impl::publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r, TaskId depFrom,
+                           uint32_t dataPreds) {
+  const TaskId seq = out.id;
+  const uint32_t w = out.worker;
   if (cfg.progress && (seq & (kProgressEvery - 1)) == 0) cfg.progress->store(seq, std::memory_order_relaxed);
   if (cfg.observer)
     cfg.observer->onIssue({.id = seq, .kernel = t.kernel, .worker = w, .process = p, .structural = t.structural,
                            .cycles = t.cycles, .issue = out.issue, .ready = out.ready, .start = out.start,
-                           .finish = out.finish, .preds = preds, .depFrom = depFrom,
+                           .finish = out.finish, .preds = preds.span(), .depFrom = depFrom,
                            .dataPreds = dataPreds, .seqDeps = t.seqDeps});
-  if (cfg.trace && !t.structural && m.traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kStreamOnly)) {
-    r.traceIdx = static_cast<uint32_t>(m.traceRecs.size());
-    m.traceRecs.push_back({seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0});
-  } else if (cfg.trace && !t.structural && m.st.traceDroppedTasks++ == 0) {
-    m.st.traceFirstDroppedTask = seq;  // never silent: the trace and `ptowsp run` say so
+  if (cfg.trace && !t.structural && traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kStreamOnly)) {
+    r.traceIdx = static_cast<uint32_t>(traceRecs.size());
+    traceRecs.push_back({seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0});
+  } else if (cfg.trace && !t.structural && st.traceDroppedTasks++ == 0) {
+    st.traceFirstDroppedTask = seq;  // never silent: the trace and `ptowsp run` say so
   }
   if (cfg.traceWriter && !t.structural) {
     if (r.traceIdx == kNoTrace) r.traceIdx = kStreamOnly;
-    m.traceRing[seq & m.ringMask] = {seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0};
+    traceRing[seq & ringMask] = {seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0};
+  }
+}
+
+// Hands the committed task to the host executor with the producers it may still be
+// running (>= hostDone; unordered).
+void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd) {
+  HostTask ht;
+  ht.seq = seq;
+  ht.fn = t.fn;
+  ht.args = t.args.data();
+  ht.numArgs = static_cast<uint32_t>(t.args.size());
+  if (hostDone <= minProd) {
+    ht.preds = preds.span();
+  } else {
+    auto& open = hostScratch;
+    open.clear();
+    for (TaskId d : preds.span())
+      if (d >= hostDone) open.push_back(d);
+    ht.preds = open;
+  }
+  ht.worker = w;
+  if (cfg.sink->submit(ht) == WaitStatus::Stalled) hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
+}
+
+// The issue path, specialised once per run on what is fixed for it: kHost = a sink
+// (host executor) runs the tasks, kSeen = an observer, a trace, a trace writer or a
+// progress counter watches them. Writes the times into `out` (Issued) or the blocking
+// resource into `res` (Blocked); every field is written explicitly because
+// zero-initialising the ~100-byte result and Rec structs compiled to `rep stos`.
+//
+// The stall phase moves a local semantic head `sh` only; the released totals at sh are
+// those of record sh - 1 (still present: popHead <= semHead), so a retirement is one
+// increment, and the Engine's state is stored at commit: a Blocked issue changes nothing
+// without a snapshot to restore (only the stall counters, recorded as they happen, are
+// taken back). Bookkeeping whose result only grows with what this task adds (high-water
+// marks of the pools, the heap, the ready queue) is only updated when the task adds to
+// it; between issues occupancies only fall, so the maxima are the same.
+template <bool kHost, bool kSeen, bool kThrow>
+IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, TaskTimes& out, int64_t pickedW) {
+  const abi::ScheduleConfig& sc = m.cfg.schedule;
+  const TaskId seq = m.tail;
+  // Locals, not re-reads: every store below may alias a uint64_t of the Engine or of t.
+  Rec* const ring = m.ring.data();
+  const uint64_t mask = m.ringMask;
+  auto R = [ring, mask](TaskId id) PTO_INLINE -> Rec& { return ring[id & mask]; };
+  const bool structural = t.structural;
+  const uint64_t cycles = t.cycles, heapBytes = t.heapBytes;
+  const uint32_t kernel = t.kernel;
+  const std::span<const TaskId> deps = t.deps;
+  const bool hasRegions = !t.regions.empty();
+  if (p >= m.procs.size() || t.args.size() > abi::kMaxTaskArgs) [[unlikely]]
+    m.rejectTask(p, t, 0);
+  for (size_t i = 0, n = deps.size(); i < n; ++i)
+    if (deps[i] >= seq) [[unlikely]]
+      m.rejectTask(p, t, 0);
+  uint64_t needTmap = 0;
+  for (const Region& r : t.regions) needTmap += m.tmap.cellsOf(r);  // validates too
+  if (needTmap > sc.tensorMapCapacity || heapBytes > m.taskHeap ||
+      (structural && (cycles != 0 || t.fn != nullptr))) [[unlikely]]
+    m.rejectTask(p, t, needTmap);
+  Proc& P = m.procs[p];
+  // One worker: every policy must answer 0 (asserted for the others), so none is asked.
+  const uint32_t w = pickedW >= 0                         ? static_cast<uint32_t>(pickedW)
+                     : structural || sc.workers == 1 ? 0
+                                                     : m.pickWorker(seq, t);
+
+  // --- resolve stalls at one instant t0 (attributed in a fixed resource order) ---------
+  ReadyQ& q = m.readyQs[w];
+  const TaskId sh0 = m.semHead, pend = m.pendingFrom;
+  TaskId sh = sh0;
+  uint64_t qh = q.head;
+  // Released total of a pool at the local head.
+  auto base = [&](uint64_t Rec::*cum, uint64_t committed) PTO_INLINE { return sh == sh0 ? committed : R(sh - 1).*cum; };
+  auto cumBefore = [&](uint64_t Rec::*cum, uint64_t committed) {
+    return pend == sh ? base(cum, committed) : R(pend - 1).*cum;
+  };
+  uint64_t t0 = P.time + sc.issueCycles;
+  // Each resource stalls at most once per issue: a bit of `stalled` says which entries
+  // of the (uninitialised) arrays are written; the counters are bumped at once.
+  std::array<uint64_t, kNumResources> stallCycles, stallFrom;
+  uint32_t stalled = 0;
+  RunStats& st = m.st;
+  auto stallOn = [&](Resource r, uint64_t before) PTO_INLINE {
+    if (t0 > before) {
+      const auto i = static_cast<size_t>(r);
+      stallCycles[i] = t0 - before;
+      stallFrom[i] = before;
+      stalled |= 1u << i;
+      ++st.resources[i].stalls;
+      st.resources[i].stallCycles += t0 - before;
+    }
+  };
+  auto blocked = [&](Resource r, uint64_t minimal) {
+    m.issueBlocked(p, t, r, minimal, stalled, stallCycles.data(), kThrow);
+    return IssueStatus::Blocked;
+  };
+  while (sh < pend && R(sh).retire <= t0) ++sh;
+  uint64_t tb = t0;
+  if (seq - sh + 1 > sc.taskWindow) [[unlikely]] {
+    do {
+      if (sh >= pend) return blocked(Resource::TaskRing, seq - pend + 1);
+      t0 = std::max(t0, R(sh).retire);
+      ++sh;
+    } while (seq - sh + 1 > sc.taskWindow);
+    stallOn(Resource::TaskRing, tb);
+  }
+  // Waits for the oldest live task to retire; false if that depends on an open scope.
+  auto retireOldest = [&] {
+    if (sh >= pend) return false;
+    t0 = std::max(t0, R(sh).retire);
+    ++sh;
+    return true;
+  };
+  // An issue that adds nothing to a pool cannot overflow it (occupancy <= capacity).
+  if (needTmap != 0) {
+    tb = t0;
+    while (m.totTmap - m.baseTmap + needTmap > sc.tensorMapCapacity &&
+           m.totTmap - base(&Rec::cumTmap, m.baseTmap) + needTmap > sc.tensorMapCapacity)
+      if (!retireOldest())
+        return blocked(Resource::TensorMapPool, m.totTmap - cumBefore(&Rec::cumTmap, m.baseTmap) + needTmap);
+    stallOn(Resource::TensorMapPool, tb);
+  }
+  // Heap: a FIFO byte ring; a request that does not fit before the end wraps to 0 and
+  // also holds the skipped tail. An empty arena restarts at 0 (bases only grow to
+  // totHeap, so an arena empty at the committed base is empty at sh).
+  uint64_t heapOff = m.heapHead, heapFoot = 0;
+  bool heapEmptied = false;
+  if (heapBytes == 0) {
+    if (m.totHeap == m.baseHeap || m.totHeap == base(&Rec::cumHeap, m.baseHeap)) heapOff = 0, heapEmptied = true;
+  } else {
+    tb = t0;
+    uint64_t hh = m.heapHead;
+    auto heapFit = [&] {
+      if (m.totHeap == base(&Rec::cumHeap, m.baseHeap)) hh = 0, heapEmptied = true;
+      if (hh + heapBytes <= m.taskHeap) {
+        heapOff = hh;
+        heapFoot = heapBytes;
+      } else {
+        heapOff = 0;
+        heapFoot = m.taskHeap - hh + heapBytes;
+      }
+    };
+    heapFit();
+    while (m.totHeap - base(&Rec::cumHeap, m.baseHeap) + heapFoot > m.taskHeap) {
+      if (!retireOldest())
+        return blocked(Resource::HeapArena,
+                       m.cfg.heapReserved + m.totHeap - cumBefore(&Rec::cumHeap, m.baseHeap) + heapBytes);
+      heapFit();
+    }
+    stallOn(Resource::HeapArena, tb);
+  }
+  while (q.tail != qh && q.starts[qh & q.mask] <= t0) ++qh;
+  if (!structural && q.tail - qh >= sc.readyQueueCapacity) [[unlikely]] {
+    tb = t0;
+    do {
+      t0 = std::max(t0, q.starts[qh & q.mask]);
+      ++qh;
+    } while (q.tail - qh >= sc.readyQueueCapacity);
+    stallOn(Resource::ReadyQueue, tb);
+  }
+  while (sh < pend && R(sh).retire <= t0) ++sh;
+
+  // --- dependencies: semantic = producers unretired at t0; host = physically present --
+  // Semantic deps are the producers >= sh; the host needs those it has not finished yet
+  // (>= hostDone). Older entries are skipped: a chain walk stops at the first one.
+  // hostDone is refreshed every few tasks (a poll costs a virtual call and a probe of
+  // lines the workers wrote); a stale value only hands over more producers.
+  auto& preds = m.preds;
+  preds.n = 0;
+  TaskId minProd = sh;
+  if constexpr (kHost) {
+    if (seq >= m.hostPollAt) {
+      m.hostDone = std::max(m.hostDone, m.cfg.sink->finishedBelow());
+      m.hostPollAt = seq + kHostPollEvery;
+    }
+    minProd = std::min(sh, std::max(m.hostDone, m.popHead));
+  }
+  // Deduplicated with a stamp in the producer's record (every producer found is still
+  // in the ring: live entries and minProd are >= popHead) instead of sorting: a
+  // reduction finds each of its ~1000 producers twice. A stamp is this task's id
+  // (low 32 bits; records live < 2^32 tasks); issues that fail afterwards unstamp.
+  // The semantic deps (>= sh) are counted and their latest finish taken on the way.
+  const uint32_t stamp = static_cast<uint32_t>(seq);
+  uint64_t nDeps = 0, ready = 0;
+  if (hasRegions) {
+    const PredSum s = m.collectDataPreds(t, minProd, sh, stamp);
+    nDeps = s.count;
+    ready = s.ready;
+  }
+  const auto dataPreds = static_cast<uint32_t>(preds.n);
+  preds.reserveMore(deps.size());
+  {
+    TaskId* const pb = preds.buf.get();
+    size_t pn = preds.n;
+    for (TaskId d : deps) {
+      if (d < minProd) continue;
+      Rec& pr = R(d);
+      if (pr.seen == stamp) continue;
+      pr.seen = stamp;
+      pb[pn++] = d;
+      if (!kHost || d >= sh) {
+        ++nDeps;
+        ready = std::max(ready, pr.finish);
+      }
+    }
+    preds.n = pn;
+  }
+  auto unstamp = [&m, stamp]() PTO_INLINE { m.unstampPreds(stamp); };
+  if (nDeps > sc.depListCapacity) [[unlikely]] {
+    unstamp();
+    m.rejectDeps(t, nDeps);
+  }
+  // The DEPLIST_POOL stall may retire some of the deps: those stop being deps (and stop
+  // needing an entry), like a producer retired by any other stall. It retires the
+  // oldest live task and every one retiring at the same instant (a release exactly at
+  // t frees); a retiring producer of T leaves T's edge count.
+  if (nDeps != 0 && m.totDeps - m.baseDeps + nDeps > sc.depListCapacity &&
+      m.totDeps - base(&Rec::cumDeps, m.baseDeps) + nDeps > sc.depListCapacity) [[unlikely]] {
+    tb = t0;
+    do {
+      if (sh >= pend) {
+        unstamp();
+        return blocked(Resource::DepListPool, m.totDeps - cumBefore(&Rec::cumDeps, m.baseDeps) + nDeps);
+      }
+      do {
+        if (R(sh).seen == stamp) --nDeps;  // stamped = one of T's preds (>= sh here)
+        t0 = std::max(t0, R(sh).retire);
+        ++sh;
+      } while (sh < pend && R(sh).retire <= t0);
+    } while (m.totDeps - base(&Rec::cumDeps, m.baseDeps) + nDeps > sc.depListCapacity);
+    stallOn(Resource::DepListPool, tb);
+    ready = 0;
+    for (TaskId d : preds.span())
+      if (d >= sh) ready = std::max(ready, R(d).finish);
+  }
+  const TaskId depFrom = sh;
+
+  // --- commit ----------------------------------------------------------------------------
+  if (sh != sh0) {
+    const Rec& last = R(sh - 1);
+    m.baseTmap = last.cumTmap;
+    m.baseDeps = last.cumDeps;
+    m.baseHeap = last.cumHeap;
+    m.semHead = sh;
+  }
+  if (heapEmptied) m.heapHead = 0;
+  q.head = qh;
+  while (seq - m.popHead >= sc.taskWindow) m.popPhysical<kHost || kSeen>();
+  if (needTmap != 0)
+    while (m.tmap.used() + needTmap > sc.tensorMapCapacity) m.popPhysical<kHost || kSeen>();
+
+  // A structural join adds no sync latency: its dependents add it once.
+  if (nDeps != 0 && !structural) ready += sc.syncLatency;
+  const uint64_t start = std::max({t0, ready, structural ? 0 : m.workerFree[w]});
+  const uint64_t finish = start + cycles;
+  out.id = seq;
+  out.worker = w;
+  out.issue = t0;
+  out.ready = ready;
+  out.start = start;
+  out.finish = finish;
+  out.heapOffset = m.cfg.heapReserved + heapOff;
+  out.numDeps = static_cast<uint32_t>(nDeps);
+  m.maxFinish = std::max(m.maxFinish, finish);
+  P.time = t0;
+
+  if (hasRegions) {
+    const uint64_t* bucket = m.bucketScratch.data();
+    for (const Region& r : t.regions) bucket = m.tmap.insertValidated(r, seq, bucket);
+  }
+  auto highWater = [&](Resource res, uint64_t v) PTO_INLINE {
+    auto& h = st.at(res).highWater;
+    h = std::max(h, v);
+  };
+  if (needTmap != 0) {
+    m.totTmap += needTmap;
+    highWater(Resource::TensorMapPool, m.totTmap - m.baseTmap);
+  }
+  if (nDeps != 0) {
+    m.totDeps += nDeps;
+    highWater(Resource::DepListPool, m.totDeps - m.baseDeps);
+  }
+  if (heapFoot != 0) {
+    m.totHeap += heapFoot;
+    m.heapHead = heapOff + heapBytes;
+    highWater(Resource::HeapArena, m.heapInUse());
+  }
+  highWater(Resource::TaskRing, seq + 1 - sh);
+
+  Rec& r = R(seq);
+  r.finish = finish;
+  r.cumTmap = m.totTmap;
+  r.cumDeps = m.totDeps;
+  r.cumHeap = m.totHeap;
+  r.eidEnd = m.tmap.nextEntryId();
+  if constexpr (kHost || kSeen) r.traceIdx = kNoTrace;  // read only by host times / trace
+  r.seen = stamp;
+  r.process = p;
+  m.tail = seq + 1;
+  if (!P.scopes.empty()) [[unlikely]] {
+    r.retire = 0;
+    r.scope = P.scopes.back().serial;
+  } else {
+    r.scope = 0;
+    if (pend == seq) {  // nothing pending: it retires at its finish, in order
+      const uint64_t ret = std::max(finish, m.lastRetire);
+      r.retire = ret;
+      m.lastRetire = ret;
+      m.pendingFrom = seq + 1;
+    } else {
+      r.retire = 0;
+    }
+  }
+  if (structural) {
+    ++st.joins;
+  } else {
+    m.workerFree[w] = finish;
+    WorkerStats& ws = st.workers[w];
+    ++ws.tasks;
+    ws.busyCycles += cycles;
+    if (start > t0) {
+      q.starts[q.tail++ & q.mask] = start;
+      highWater(Resource::ReadyQueue, q.tail - qh);
+    }
   }
 
-  if (cfg.sink) {
-    HostTask ht;
-    ht.seq = seq;
-    ht.fn = t.fn;
-    ht.args = t.args.data();
-    ht.numArgs = static_cast<uint32_t>(t.args.size());
-    // Only the producers the host may still be running (>= hostDone; unordered).
-    if (m.hostDone <= minProd) {
-      ht.preds = preds;
-    } else {
-      auto& open = m.hostScratch;
-      open.clear();
-      for (TaskId d : preds)
-        if (d >= m.hostDone) open.push_back(d);
-      ht.preds = open;
-    }
-    ht.worker = w;
-    if (cfg.sink->submit(ht) == WaitStatus::Stalled)
-      m.hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
-  }
+  // --- stats, timeline hash, observers, host -------------------------------------------
+  m.lastStall = stalled != 0 ? 31 - std::countl_zero(stalled) : -1;  // the last in resource order
+  if constexpr (kSeen)
+    if (m.cfg.traceWriter)
+      for (uint32_t bits = stalled; bits != 0; bits &= bits - 1) {  // in resource order
+        const auto i = static_cast<size_t>(std::countr_zero(bits));
+        m.cfg.traceWriter->addStall(static_cast<Resource>(i), p, seq, stallFrom[i], stallCycles[i]);
+      }
+  // Order-sensitive digest of (seq, kernel, worker, issue, start, finish): the fields
+  // are mixed independently (parallel multiplies), then one multiply-xorshift step
+  // chains them (XXH3 per task costs ~15 ns); finalised with XXH3 in stats().
+  const uint64_t line = (seq * 0x9e3779b97f4a7c15ull) ^ (((uint64_t{kernel} << 32) | w) * 0xc2b2ae3d27d4eb4full) ^
+                        (t0 * 0x165667b19e3779f9ull) ^ (start * 0xd6e8feb86659fd93ull) ^
+                        ((finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
+  const uint64_t tl = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
+  m.timeline = tl ^ (tl >> 29);
+  if constexpr (kSeen) m.publish(p, t, out, r, depFrom, dataPreds);
+  if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
+  (void)depFrom;
+  (void)dataPreds;
+  (void)stallFrom;
   return IssueStatus::Issued;
 }
 
+// The fast path: a kernel task without regions or heap bytes whose explicit deps fit
+// the dep-list pool as they are (the common task of an explicit-edge stream). It needs
+// no TensorMap, heap or dep-list stall, so only a full task window can delay it; the
+// rare cases (an open scope blocking the window, a full ready queue) go to the general
+// path before anything changed. Same numbers as the general path, in fewer steps.
+template <bool kHost, bool kSeen, bool kThrow>
+IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTimes& out) {
+  const abi::ScheduleConfig& sc = m.cfg.schedule;
+  const std::span<const TaskId> deps = t.deps;
+  const size_t nd = deps.size();
+  if ((t.heapBytes | t.regions.size() | static_cast<uint64_t>(t.structural)) != 0 || p >= m.numProcs ||
+      t.args.size() > abi::kMaxTaskArgs) [[unlikely]]
+    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, -1);
+  const TaskId seq = m.tail;
+  uint32_t w = 0;
+  if (sc.workers != 1) {  // malformed tasks are rejected before the policy sees them
+    for (size_t i = 0; i < nd; ++i)
+      if (deps[i] >= seq) [[unlikely]]
+        m.rejectTask(p, t, 0);
+    w = m.pickWorker(seq, t);
+  }
+  Rec* const ring = m.ring.data();
+  const uint64_t mask = m.ringMask;
+  Proc& P = m.procs[p];
+  const TaskId sh0 = m.semHead, pend = m.pendingFrom;
+  const uint64_t tIssue = P.time + sc.issueCycles;
+  uint64_t t0 = tIssue;
+  TaskId sh = sh0;
+  while (sh < pend && ring[sh & mask].retire <= t0) ++sh;
+  while (seq - sh + 1 > sc.taskWindow) {
+    if (sh >= pend) [[unlikely]]
+      return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+    t0 = std::max(t0, ring[sh & mask].retire);
+    ++sh;
+  }
+  const TaskId shHeap = sh;  // the heap is looked at between the window and the ready queue
+  ReadyQ& q = m.readyQs[w];
+  uint64_t qh = q.head;
+  const uint64_t qTail = q.tail;
+  while (qh != qTail && q.starts[qh & q.mask] <= t0) ++qh;
+  if (qTail - qh >= sc.readyQueueCapacity) [[unlikely]]
+    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+  while (sh < pend && ring[sh & mask].retire <= t0) ++sh;
+  const uint64_t baseDeps = sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps;
+  if (m.totDeps - baseDeps + nd > sc.depListCapacity) [[unlikely]]
+    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+
+  // Dependencies (see the general path): stamped, counted and their finish taken at once.
+  TaskId minProd = sh;
+  if constexpr (kHost) {
+    if (seq >= m.hostPollAt) {
+      m.hostDone = std::max(m.hostDone, m.cfg.sink->finishedBelow());
+      m.hostPollAt = seq + kHostPollEvery;
+    }
+    minProd = std::min(sh, std::max(m.hostDone, m.popHead));
+  }
+  const uint32_t stamp = static_cast<uint32_t>(seq);
+  uint64_t nDeps = 0, ready = 0;
+  size_t pn = 0;
+  if constexpr (kHost || kSeen) m.preds.reserveMore(nd);  // n == 0 here
+  TaskId* const pb = m.preds.buf.get();
+  for (size_t i = 0; i < nd; ++i) {
+    const TaskId d = deps[i];
+    // Validated here (nothing is committed yet; the stamps of this task are undone).
+    if (d >= seq) [[unlikely]]
+      m.rejectStampedDeps(p, t, stamp);
+    if (d < minProd) continue;
+    Rec& pr = ring[d & mask];
+    if (pr.seen == stamp) continue;
+    pr.seen = stamp;
+    if constexpr (kHost || kSeen) pb[pn++] = d;
+    if (!kHost || d >= sh) {
+      ++nDeps;
+      ready = std::max(ready, pr.finish);
+    }
+  }
+  if constexpr (kHost || kSeen) m.preds.n = pn;
+
+  // --- commit ----------------------------------------------------------------------------
+  // A zero-byte task's heap offset: the head, or 0 once the arena is empty (at shHeap).
+  uint64_t heapOff = m.heapHead;
+  if (heapOff != 0 &&
+      (m.totHeap == m.baseHeap || m.totHeap == (shHeap == sh0 ? m.baseHeap : ring[(shHeap - 1) & mask].cumHeap))) {
+    heapOff = 0;
+    m.heapHead = 0;
+  }
+  if (sh != sh0) {
+    const Rec& last = ring[(sh - 1) & mask];
+    m.baseTmap = last.cumTmap;
+    m.baseDeps = last.cumDeps;
+    m.baseHeap = last.cumHeap;
+    m.semHead = sh;
+  }
+  q.head = qh;
+  while (seq - m.popHead >= sc.taskWindow) m.popPhysical<kHost || kSeen>();
+
+  if (nDeps != 0) ready += sc.syncLatency;
+  const uint64_t start = std::max({t0, ready, m.workerFree[w]});
+  const uint64_t finish = start + t.cycles;
+  out.id = seq;
+  out.worker = w;
+  out.issue = t0;
+  out.ready = ready;
+  out.start = start;
+  out.finish = finish;
+  out.heapOffset = m.cfg.heapReserved + heapOff;
+  out.numDeps = static_cast<uint32_t>(nDeps);
+  m.maxFinish = std::max(m.maxFinish, finish);
+  m.workerFree[w] = finish;
+  P.time = t0;
+  RunStats& st = m.st;
+  if (nDeps != 0) {
+    m.totDeps += nDeps;
+    auto& h = st.at(Resource::DepListPool).highWater;
+    h = std::max(h, m.totDeps - m.baseDeps);
+  }
+  {
+    auto& h = st.at(Resource::TaskRing).highWater;
+    h = std::max(h, seq + 1 - sh);
+  }
+
+  Rec& r = ring[seq & mask];
+  r.finish = finish;
+  r.cumTmap = m.totTmap;
+  r.cumDeps = m.totDeps;
+  r.cumHeap = m.totHeap;
+  r.eidEnd = m.tmap.nextEntryId();
+  if constexpr (kHost || kSeen) r.traceIdx = kNoTrace;  // read only by host times / trace
+  r.seen = stamp;
+  r.process = p;
+  m.tail = seq + 1;
+  if (!P.scopes.empty()) [[unlikely]] {
+    r.retire = 0;
+    r.scope = P.scopes.back().serial;
+  } else {
+    r.scope = 0;
+    if (pend == seq) {  // nothing pending: it retires at its finish, in order
+      const uint64_t ret = std::max(finish, m.lastRetire);
+      r.retire = ret;
+      m.lastRetire = ret;
+      m.pendingFrom = seq + 1;
+    } else {
+      r.retire = 0;
+    }
+  }
+  if (start > t0) {
+    q.starts[qTail & q.mask] = start;
+    q.tail = qTail + 1;
+    auto& h = st.at(Resource::ReadyQueue).highWater;
+    h = std::max(h, qTail + 1 - qh);
+  }
+  WorkerStats& ws = st.workers[w];
+  ++ws.tasks;
+  ws.busyCycles += t.cycles;
+  if (t0 > tIssue) {  // only the task window can have stalled it
+    ResourceStats& rs = st.at(Resource::TaskRing);
+    ++rs.stalls;
+    rs.stallCycles += t0 - tIssue;
+    m.lastStall = static_cast<int>(Resource::TaskRing);
+    if constexpr (kSeen)
+      if (m.cfg.traceWriter) m.cfg.traceWriter->addStall(Resource::TaskRing, p, seq, tIssue, t0 - tIssue);
+  } else {
+    m.lastStall = -1;
+  }
+  const uint64_t line = (seq * 0x9e3779b97f4a7c15ull) ^ (((uint64_t{t.kernel} << 32) | w) * 0xc2b2ae3d27d4eb4full) ^
+                        (t0 * 0x165667b19e3779f9ull) ^ (start * 0xd6e8feb86659fd93ull) ^
+                        ((finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
+  const uint64_t tl = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
+  m.timeline = tl ^ (tl >> 29);
+  if constexpr (kSeen) m.publish(p, t, out, r, sh, 0);
+  if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
+  return IssueStatus::Issued;
+}
+
+void Engine::Impl::chooseIssue() {
+  const bool seen = cfg.observer || cfg.trace || cfg.traceWriter || cfg.progress;
+  if (cfg.sink) {
+    tryIssueFn = seen ? &issueT<true, true, false> : &issueT<true, false, false>;
+    issueFn = seen ? &issueT<true, true, true> : &issueT<true, false, true>;
+  } else {
+    tryIssueFn = seen ? &issueT<false, true, false> : &issueT<false, false, false>;
+    issueFn = seen ? &issueT<false, true, true> : &issueT<false, false, true>;
+  }
+}
+
 IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
+  Impl& m = *impl_;
   IssueResult res;
-  res.status = impl_->issueTask(p, t, res.task, res.blockedOn, res.minimalCapacity);
+  res.status = m.tryIssueFn(m, p, t, res.task);
+  if (res.status == IssueStatus::Blocked) {
+    res.blockedOn = m.blockedRes;
+    res.minimalCapacity = m.blockedMin;
+  }
   return res;
 }
 
 TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) {
   TaskTimes out;
-  Resource blockedOn = Resource::TaskRing;
-  uint64_t minimal = 0;
-  if (impl_->issueTask(p, t, out, blockedOn, minimal) == IssueStatus::Issued) return out;
-  DeadlockReport rep = resourceReport();
-  const Impl& m = *impl_;
+  impl_->issueFn(*impl_, p, t, out);  // a Blocked issue throws
+  return out;
+}
+
+// A Blocked issue() of a single stream: only a scope end could free the resource.
+void Engine::Impl::singleStreamDeadlock(ProcessId p, const TaskDesc& t, Resource blockedOn, uint64_t minimal) const {
+  const Engine& eng = *owner;
+  DeadlockReport rep = eng.resourceReport();
+  const Impl& m = *this;
   const uint64_t cap = m.st.at(blockedOn).capacity;
   rep.blocked.push_back(
       {.process = p,
        .name = m.procs[p].name,
        .localTime = m.procs[p].time,
        .waitsOn = fmt::format("{} full: {} of {} held until an open scope ends (issuing task {} of kernel {})",
-                              resourceName(blockedOn), occupancy(blockedOn), cap, m.tail, t.kernel)});
+                              resourceName(blockedOn), eng.occupancy(blockedOn), cap, m.tail, t.kernel)});
   rep.knobs.push_back({resourceKnob(blockedOn), cap, minimal});
   throw DeadlockError(std::move(rep));
 }
