@@ -630,19 +630,26 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
   return IssueStatus::Issued;
 }
 
-// The fast path: a kernel task without regions or heap bytes whose explicit deps fit
-// the dep-list pool as they are (the common task of an explicit-edge stream). It needs
-// no TensorMap, heap or dep-list stall, so only a full task window can delay it; the
-// rare cases (an open scope blocking the window, a full ready queue) go to the general
-// path before anything changed. Same numbers as the general path, in fewer steps.
+// The fast path: a kernel task without heap bytes whose regions fit the TensorMap pool
+// and whose deps fit the dep-list pool as they are (the common task of a stream). Only a
+// full task window can delay it; the rare cases (an open scope blocking the window, a
+// full ready queue or pool) go to the general path before anything is committed. Same
+// numbers as the general path, in fewer steps.
 template <bool kHost, bool kSeen, bool kThrow>
 IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTimes& out) {
   const abi::ScheduleConfig& sc = m.cfg.schedule;
   const std::span<const TaskId> deps = t.deps;
   const size_t nd = deps.size();
-  if ((t.heapBytes | t.regions.size() | static_cast<uint64_t>(t.structural)) != 0 || p >= m.numProcs ||
+  if ((t.heapBytes | static_cast<uint64_t>(t.structural)) != 0 || p >= m.numProcs ||
       t.args.size() > abi::kMaxTaskArgs) [[unlikely]]
     return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, -1);
+  const bool hasRegions = !t.regions.empty();
+  uint64_t needTmap = 0;
+  if (hasRegions) {
+    for (const Region& r : t.regions) needTmap += m.tmap.cellsOf(r);  // validates too
+    if (needTmap > sc.tensorMapCapacity) [[unlikely]]
+      return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, -1);
+  }
   const TaskId seq = m.tail;
   uint32_t w = 0;
   if (sc.workers != 1) {  // malformed tasks are rejected before the policy sees them
@@ -665,6 +672,10 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
     t0 = std::max(t0, ring[sh & mask].retire);
     ++sh;
   }
+  if (needTmap != 0 &&
+      m.totTmap - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].cumTmap) + needTmap > sc.tensorMapCapacity)
+      [[unlikely]]
+    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
   const TaskId shHeap = sh;  // the heap is looked at between the window and the ready queue
   ReadyQ& q = m.readyQs[w];
   uint64_t qh = q.head;
@@ -673,10 +684,6 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
   if (qTail - qh >= sc.readyQueueCapacity) [[unlikely]]
     return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
   while (sh < pend && ring[sh & mask].retire <= t0) ++sh;
-  const uint64_t baseDeps = sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps;
-  if (m.totDeps - baseDeps + nd > sc.depListCapacity) [[unlikely]]
-    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
-
   // Dependencies (see the general path): stamped, counted and their finish taken at once.
   TaskId minProd = sh;
   if constexpr (kHost) {
@@ -688,8 +695,15 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
   }
   const uint32_t stamp = static_cast<uint32_t>(seq);
   uint64_t nDeps = 0, ready = 0;
-  size_t pn = 0;
-  if constexpr (kHost || kSeen) m.preds.reserveMore(nd);  // n == 0 here
+  m.preds.n = 0;
+  if (hasRegions) {
+    const PredSum s = m.collectDataPreds(t, minProd, sh, stamp);
+    nDeps = s.count;
+    ready = s.ready;
+  }
+  const auto dataPreds = static_cast<uint32_t>(m.preds.n);
+  size_t pn = m.preds.n;
+  m.preds.reserveMore(nd);
   TaskId* const pb = m.preds.buf.get();
   for (size_t i = 0; i < nd; ++i) {
     const TaskId d = deps[i];
@@ -700,13 +714,37 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
     Rec& pr = ring[d & mask];
     if (pr.seen == stamp) continue;
     pr.seen = stamp;
-    if constexpr (kHost || kSeen) pb[pn++] = d;
+    pb[pn++] = d;
     if (!kHost || d >= sh) {
       ++nDeps;
       ready = std::max(ready, pr.finish);
     }
   }
-  if constexpr (kHost || kSeen) m.preds.n = pn;
+  m.preds.n = pn;
+  // A full dep-list pool: retire as in the general path; an open scope in the way (or
+  // a task larger than the pool) is the general path's to report.
+  const uint64_t tDeps = t0;
+  if (m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
+      [[unlikely]] {
+    if (nDeps > sc.depListCapacity) {
+      m.unstampPreds(stamp);
+      return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+    }
+    do {
+      if (sh >= pend) {
+        m.unstampPreds(stamp);
+        return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+      }
+      do {
+        if (ring[sh & mask].seen == stamp) --nDeps;  // stamped = one of T's preds (>= sh here)
+        t0 = std::max(t0, ring[sh & mask].retire);
+        ++sh;
+      } while (sh < pend && ring[sh & mask].retire <= t0);
+    } while (m.totDeps - ring[(sh - 1) & mask].cumDeps + nDeps > sc.depListCapacity);
+    ready = 0;
+    for (TaskId d : m.preds.span())
+      if (d >= sh) ready = std::max(ready, ring[d & mask].finish);
+  }
 
   // --- commit ----------------------------------------------------------------------------
   // A zero-byte task's heap offset: the head, or 0 once the arena is empty (at shHeap).
@@ -725,6 +763,11 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
   }
   q.head = qh;
   while (seq - m.popHead >= sc.taskWindow) m.popPhysical<kHost || kSeen>();
+  if (hasRegions) {
+    while (m.tmap.used() + needTmap > sc.tensorMapCapacity) m.popPhysical<kHost || kSeen>();
+    const uint64_t* bucket = m.bucketScratch.data();
+    for (const Region& r : t.regions) bucket = m.tmap.insertValidated(r, seq, bucket);
+  }
 
   if (nDeps != 0) ready += sc.syncLatency;
   const uint64_t start = std::max({t0, ready, m.workerFree[w]});
@@ -741,6 +784,11 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
   m.workerFree[w] = finish;
   P.time = t0;
   RunStats& st = m.st;
+  if (needTmap != 0) {
+    m.totTmap += needTmap;
+    auto& h = st.at(Resource::TensorMapPool).highWater;
+    h = std::max(h, m.totTmap - m.baseTmap);
+  }
   if (nDeps != 0) {
     m.totDeps += nDeps;
     auto& h = st.at(Resource::DepListPool).highWater;
@@ -784,23 +832,32 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
   WorkerStats& ws = st.workers[w];
   ++ws.tasks;
   ws.busyCycles += t.cycles;
-  if (t0 > tIssue) {  // only the task window can have stalled it
+  // Only the task window (up to tDeps) and the dep-list pool (after it) can have stalled it.
+  m.lastStall = -1;
+  if (tDeps > tIssue) {
     ResourceStats& rs = st.at(Resource::TaskRing);
     ++rs.stalls;
-    rs.stallCycles += t0 - tIssue;
+    rs.stallCycles += tDeps - tIssue;
     m.lastStall = static_cast<int>(Resource::TaskRing);
     if constexpr (kSeen)
-      if (m.cfg.traceWriter) m.cfg.traceWriter->addStall(Resource::TaskRing, p, seq, tIssue, t0 - tIssue);
-  } else {
-    m.lastStall = -1;
+      if (m.cfg.traceWriter) m.cfg.traceWriter->addStall(Resource::TaskRing, p, seq, tIssue, tDeps - tIssue);
+  }
+  if (t0 > tDeps) [[unlikely]] {
+    ResourceStats& rs = st.at(Resource::DepListPool);
+    ++rs.stalls;
+    rs.stallCycles += t0 - tDeps;
+    m.lastStall = static_cast<int>(Resource::DepListPool);
+    if constexpr (kSeen)
+      if (m.cfg.traceWriter) m.cfg.traceWriter->addStall(Resource::DepListPool, p, seq, tDeps, t0 - tDeps);
   }
   const uint64_t line = (seq * 0x9e3779b97f4a7c15ull) ^ (((uint64_t{t.kernel} << 32) | w) * 0xc2b2ae3d27d4eb4full) ^
                         (t0 * 0x165667b19e3779f9ull) ^ (start * 0xd6e8feb86659fd93ull) ^
                         ((finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
   const uint64_t tl = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
   m.timeline = tl ^ (tl >> 29);
-  if constexpr (kSeen) m.publish(p, t, out, r, sh, 0);
+  if constexpr (kSeen) m.publish(p, t, out, r, sh, dataPreds);
   if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
+  (void)dataPreds;
   return IssueStatus::Issued;
 }
 
