@@ -126,9 +126,12 @@ void Engine::Impl::popPhysicalHost() {
       hostDone = popHead + 1;
     }
   }
-  fetchHostTimes(popHead);
-  streamTrace(popHead);
-  tmap.releaseBefore(rec(popHead).eidEnd);
+  const Rec& r = rec(popHead);
+  if (r.traceIdx != kNoTrace) {  // a traced task: its record is complete now
+    fetchHostTimes(popHead);
+    streamTrace(popHead);
+  }
+  tmap.releaseBefore(r.eidEnd);
   ++popHead;
 }
 
@@ -293,12 +296,12 @@ void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32
   ht.numArgs = static_cast<uint32_t>(t.args.size());
   if (hostDone <= minProd) {
     ht.preds = preds.span();
-  } else {
-    auto& open = hostScratch;
-    open.clear();
-    for (TaskId d : preds.span())
-      if (d >= hostDone) open.push_back(d);
-    ht.preds = open;
+  } else {  // in place: the observer has seen the whole list already
+    TaskId* const b = preds.buf.get();
+    size_t k = 0;
+    for (size_t i = 0; i < preds.n; ++i)
+      if (b[i] >= hostDone) b[k++] = b[i];
+    ht.preds = {b, k};
   }
   ht.worker = w;
   if (cfg.sink->submit(ht) == WaitStatus::Stalled) hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
