@@ -17,6 +17,12 @@ namespace pto::wsp::rt {
 
 uint64_t engineNowNs();  // steady clock, ns
 
+// The issue path's small helpers must inline into it whatever its size.
+#define PTO_INLINE __attribute__((always_inline))
+
+// Tasks between two refreshes of the host watermark on the issue path.
+inline constexpr TaskId kHostPollEvery = 64;
+
 inline constexpr uint32_t kNoTrace = ~uint32_t{0};
 inline constexpr uint32_t kStreamOnly = kNoTrace - 1;  // traced in traceRing, not traceRecs
 
