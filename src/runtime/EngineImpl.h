@@ -17,6 +17,12 @@ namespace pto::wsp::rt {
 
 uint64_t engineNowNs();  // steady clock, ns
 
+// The issue path's small helpers must inline into it whatever its size.
+#define PTO_INLINE __attribute__((always_inline))
+
+// Tasks between two refreshes of the host watermark on the issue path.
+inline constexpr TaskId kHostPollEvery = 64;
+
 inline constexpr uint32_t kNoTrace = ~uint32_t{0};
 inline constexpr uint32_t kStreamOnly = kNoTrace - 1;  // traced in traceRing, not traceRecs
 
@@ -56,6 +62,35 @@ struct ReadyQ {
   uint64_t front() const { return starts[head & mask]; }
 };
 
+// The producers of the task being issued (unordered): a bare buffer, because a push on
+// the issue path must be a store, not a call.
+struct PredBuf {
+  std::unique_ptr<TaskId[]> buf;
+  size_t n = 0, cap = 0;
+  void grow(size_t need) {
+    const size_t c = std::max<size_t>({need, 2 * cap, 64});
+    auto nb = std::make_unique<TaskId[]>(c);
+    std::copy(buf.get(), buf.get() + n, nb.get());
+    buf = std::move(nb);
+    cap = c;
+  }
+  void reserveMore(size_t k) {
+    if (n + k > cap) [[unlikely]]
+      grow(n + k);
+  }
+  void push(TaskId d) { buf[n++] = d; }  // after reserveMore
+  void pushChecked(TaskId d) {
+    reserveMore(1);
+    push(d);
+  }
+  std::span<const TaskId> span() const { return {buf.get(), n}; }
+};
+
+// Semantic dependencies among the producers collected: how many, their latest finish.
+struct PredSum {
+  uint64_t count = 0, ready = 0;
+};
+
 struct Engine::Impl {
   EngineConfig cfg;
   std::unique_ptr<DispatchPolicy> policy;
@@ -87,8 +122,8 @@ struct Engine::Impl {
   uint64_t timeline = 0x243f6a8885a308d3ull;  // running timeline digest
   std::vector<TraceRecord> traceRecs;
   std::vector<TraceRecord> traceRing;  // cfg.traceWriter: records of the tasks in the ring
-  std::vector<TaskId> predScratch;  // producers of the task being issued (unordered)
-  std::vector<TaskId> hostScratch;  // those the host may still be running
+  PredBuf preds;                    // producers of the task being issued (unordered)
+  std::vector<TaskId> predScratch;  // awaitRegion's producers
   std::vector<uint64_t> bucketScratch;  // TensorMap buckets of its regions' cells
   uint64_t startNs = 0;
   bool drained = false;
@@ -102,32 +137,15 @@ struct Engine::Impl {
   Rec& rec(TaskId id) { return ring[id & ringMask]; }
   const Rec& rec(TaskId id) const { return ring[id & ringMask]; }
 
-  void releaseSem() {  // semHead retires (its retire time is known)
-    const Rec& r = rec(semHead);
-    baseTmap = r.cumTmap;
-    baseDeps = r.cumDeps;
-    baseHeap = r.cumHeap;
-    ++semHead;
-  }
-  void advanceSem(uint64_t t) {
-    while (semHead < pendingFrom && rec(semHead).retire <= t) releaseSem();
-  }
-  // Waits (in semantic time) for the oldest live task to retire; false if its
-  // retirement depends on an open scope.
-  bool retireOldest(uint64_t& t) {
-    if (semHead >= pendingFrom) return false;
-    t = std::max(t, rec(semHead).retire);
-    releaseSem();
-    return true;
-  }
   uint64_t cumBefore(TaskId id, uint64_t Rec::*field, uint64_t base) const {
     return id == semHead ? base : rec(id - 1).*field;
   }
 
   // Drops the oldest physically present task (retired). A dry run without a trace
-  // writer only releases its TensorMap entries.
+  // writer only releases its TensorMap entries (kMaybeHost = false: known at compile time).
+  template <bool kMaybeHost>
   void popPhysical() {
-    if (cfg.sink || cfg.traceWriter) return popPhysicalHost();
+    if (kMaybeHost && (cfg.sink || cfg.traceWriter)) return popPhysicalHost();
     PTO_INTERNAL_ASSERT(popHead < semHead, "popping task {} before it retired (semHead {})", popHead, semHead);
     tmap.releaseBefore(rec(popHead).eidEnd);
     ++popHead;
@@ -137,8 +155,34 @@ struct Engine::Impl {
   void hostDeadlock(ProcessId p, const char* during);
   void streamTrace(TaskId id);
   void resolvePending();
-  IssueStatus issueTask(ProcessId p, const TaskDesc& t, TaskTimes& out, Resource& blockedRes,
-                        uint64_t& blockedMin);
+  // The issue path, one instantiation per (host sink, observed) chosen at construction.
+  // One instantiation per (host sink, observed, Blocked throws) is chosen at
+  // construction: plain function pointers, no per-task branch on what is fixed for the run.
+  using IssueFn = IssueStatus (*)(Impl&, ProcessId, const TaskDesc&, TaskTimes&);
+  IssueFn tryIssueFn = nullptr;  // Blocked: returned, with blockedRes / blockedMin
+  IssueFn issueFn = nullptr;     // Blocked: DeadlockError of a single stream
+  void chooseIssue();
+  template <bool kHost, bool kSeen, bool kThrow>
+  static IssueStatus issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTimes& out);
+  // Everything else; pickedW >= 0: the worker the fast path already asked the policy for.
+  template <bool kHost, bool kSeen, bool kThrow>
+  [[gnu::noinline]] static IssueStatus issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, TaskTimes& out,
+                                                    int64_t pickedW);
+  const Engine* owner = nullptr;
+  [[gnu::cold, gnu::noinline]] void issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint64_t minimal,
+                                                 uint32_t stalled, const uint64_t* stallCycles, bool raise);
+  [[gnu::cold, gnu::noinline]] void unstampPreds(uint32_t stamp);
+  [[noreturn, gnu::cold, gnu::noinline]] void rejectStampedDeps(ProcessId p, const TaskDesc& t, uint32_t stamp);
+  uint32_t numProcs = 0;  // procs.size()
+  Resource blockedRes = Resource::TaskRing;  // of the latest Blocked tryIssue
+  uint64_t blockedMin = 0;
+  uint32_t pickWorker(TaskId seq, const TaskDesc& t);
+  PredSum collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp);
+  void publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r, TaskId depFrom, uint32_t dataPreds);
+  void submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd);
+  [[noreturn]] void rejectTask(ProcessId p, const TaskDesc& t, uint64_t needTmap) const;
+  [[noreturn]] void rejectDeps(const TaskDesc& t, uint64_t nDeps) const;
+  [[noreturn]] void singleStreamDeadlock(ProcessId p, const TaskDesc& t, Resource blockedOn, uint64_t minimal) const;
 };
 
 }  // namespace pto::wsp::rt

@@ -15,6 +15,8 @@ TaskId Engine::tasksIssued() const { return impl_->tail; }
 RunStats Engine::stats() const {
   const Impl& m = *impl_;
   RunStats s = m.st;
+  s.tasks = m.tail;  // every issued task is a kernel task or a join
+  s.kernelTasks = m.tail - s.joins;
   s.totalCycles = m.maxFinish;
   for (const Proc& P : m.procs) s.totalCycles = std::max(s.totalCycles, P.time);
   for (auto& w : s.workers)

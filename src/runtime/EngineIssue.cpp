@@ -1,0 +1,432 @@
+// Engine issue path: semantic clock, bounded resources, TensorMap deps, host hand-off.
+// One specialisation per run (docs/runtime.md, "The issue path"): the fast path for the
+// common task is here, the general path (same results) in EngineIssueGeneral.cpp.
+#include "EngineImpl.h"
+#include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/support/Assert.h"
+#include "pto/wsp/support/Diagnostic.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+
+namespace pto::wsp::rt {
+
+// A Blocked issue: takes back the stall counters the issue bumped, then reports.
+void Engine::Impl::issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint64_t minimal, uint32_t stalled,
+                                const uint64_t* stallCycles, bool raise) {
+  for (uint32_t bits = stalled; bits != 0; bits &= bits - 1) {
+    const auto i = static_cast<size_t>(std::countr_zero(bits));
+    --st.resources[i].stalls;
+    st.resources[i].stallCycles -= stallCycles[i];
+  }
+  if (raise) singleStreamDeadlock(p, t, r, minimal);
+  blockedRes = r;
+  blockedMin = minimal;
+}
+
+void Engine::Impl::rejectStampedDeps(ProcessId p, const TaskDesc& t, uint32_t stamp) {
+  for (TaskId d : t.deps)
+    if (d < tail && rec(d).seen == stamp) rec(d).seen = stamp - 1;
+  rejectTask(p, t, 0);
+}
+
+void Engine::Impl::unstampPreds(uint32_t stamp) {
+  for (TaskId d : preds.span()) rec(d).seen = stamp - 1;
+}
+
+// Malformed tasks: out of line, so the issue path keeps its registers.
+[[noreturn, gnu::cold, gnu::noinline]] void Engine::Impl::rejectTask(ProcessId p, const TaskDesc& t,
+                                                                     uint64_t needTmap) const {
+  const TaskId seq = tail;
+  if (p >= procs.size())
+    throw UserError(makeError({}, fmt::format("process {} does not exist ({} processes)", p, procs.size())));
+  if (t.args.size() > abi::kMaxTaskArgs)
+    throw UserError(makeError({}, fmt::format("task of kernel {} has {} argument words, the limit is {}",
+                                              t.kernel, t.args.size(), abi::kMaxTaskArgs))
+                        .help("split the kernel or pass fewer tile/scalar parameters"));
+  for (TaskId d : t.deps)
+    if (d >= tail)
+      throw UserError(makeError({}, fmt::format("explicit dependency on task {}, which is not issued yet "
+                                                "(next task is {})",
+                                                d, tail))
+                          .help("a task may only depend on earlier-issued tasks"));
+  if (needTmap > cfg.schedule.tensorMapCapacity)
+    throw UserError(makeError({}, fmt::format("task {} of kernel {} needs {} tensormap entries, the pool "
+                                              "holds {}",
+                                              seq, t.kernel, needTmap, cfg.schedule.tensorMapCapacity))
+                        .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolTensorMap).name, needTmap)));
+  if (t.heapBytes > taskHeap)
+    throw UserError(makeError({}, fmt::format("task {} of kernel {} needs {} heap bytes, the arena holds {}{}",
+                                              seq, t.kernel, t.heapBytes, cfg.schedule.heapBytes,
+                                              cfg.heapReserved == 0
+                                                  ? std::string()
+                                                  : fmt::format(" of which {} are reserved for the whole run",
+                                                                cfg.heapReserved)))
+                        .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolHeap).name, cfg.heapReserved + t.heapBytes)));
+  if (t.structural && (t.cycles != 0 || t.fn != nullptr))
+    throw UserError(makeError({}, fmt::format("structural task {} has cycles {} or a kernel", seq, t.cycles))
+                        .help("structural joins cost nothing and run nothing"));
+  PTO_UNREACHABLE("task {} rejected without a reason", seq);
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] void Engine::Impl::rejectDeps(const TaskDesc& t, uint64_t nDeps) const {
+  throw UserError(makeError({}, fmt::format("task {} of kernel {} has {} dependencies, the dep-list pool "
+                                            "holds {}",
+                                            tail, t.kernel, nDeps, cfg.schedule.depListCapacity))
+                      .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolDepList).name, nDeps)));
+}
+
+[[gnu::noinline]] uint32_t Engine::Impl::pickWorker(TaskId seq, const TaskDesc& t) {
+  DispatchContext ctx{seq, t.dispatchKey, t.kernel, workerFree};
+  const uint32_t w = policy->pick(ctx);
+  PTO_INTERNAL_ASSERT(w < cfg.schedule.workers, "policy {} picked worker {} of {}", policy->name(), w,
+                      cfg.schedule.workers);
+  return w;
+}
+
+// Producers found through the task's regions (the TensorMap), >= minProd; those >=
+// depFrom are semantic deps. Out of line: the conflict walk's callback would otherwise
+// pin the issue path's locals in memory.
+PredSum Engine::Impl::collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp) {
+  PredSum s;
+  bucketScratch.clear();
+  for (const Region& r : t.regions)
+    tmap.forEachConflict(
+        r,
+        [&](TaskId prod, bool) {
+          Rec& pr = rec(prod);
+          if (pr.seen == stamp) return;
+          pr.seen = stamp;
+          preds.pushChecked(prod);
+          if (prod >= depFrom) {
+            ++s.count;
+            s.ready = std::max(s.ready, pr.finish);
+          }
+        },
+        minProd, &bucketScratch);
+  return s;
+}
+
+// What a run sees besides the numbers (observer, trace, trace writer, progress), after
+// the task is committed.
+void Engine::Impl::publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r, TaskId depFrom,
+                           uint32_t dataPreds) {
+  const TaskId seq = out.id;
+  const uint32_t w = out.worker;
+  if (cfg.progress && (seq & (kProgressEvery - 1)) == 0) cfg.progress->store(seq, std::memory_order_relaxed);
+  if (cfg.observer)
+    cfg.observer->onIssue({.id = seq, .kernel = t.kernel, .worker = w, .process = p, .structural = t.structural,
+                           .cycles = t.cycles, .issue = out.issue, .ready = out.ready, .start = out.start,
+                           .finish = out.finish, .preds = preds.span(), .depFrom = depFrom,
+                           .dataPreds = dataPreds, .seqDeps = t.seqDeps});
+  if (cfg.trace && !t.structural && traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kStreamOnly)) {
+    r.traceIdx = static_cast<uint32_t>(traceRecs.size());
+    traceRecs.push_back({seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0});
+  } else if (cfg.trace && !t.structural && st.traceDroppedTasks++ == 0) {
+    st.traceFirstDroppedTask = seq;  // never silent: the trace and `ptowsp run` say so
+  }
+  if (cfg.traceWriter && !t.structural) {
+    if (r.traceIdx == kNoTrace) r.traceIdx = kStreamOnly;
+    traceRing[seq & ringMask] = {seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0};
+  }
+}
+
+// Hands the committed task to the host executor with the producers it may still be
+// running (>= hostDone; unordered).
+void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd) {
+  HostTask ht;
+  ht.seq = seq;
+  ht.fn = t.fn;
+  ht.args = t.args.data();
+  ht.numArgs = static_cast<uint32_t>(t.args.size());
+  if (hostDone <= minProd) {
+    ht.preds = preds.span();
+  } else {  // in place: the observer has seen the whole list already
+    TaskId* const b = preds.buf.get();
+    size_t k = 0;
+    for (size_t i = 0; i < preds.n; ++i)
+      if (b[i] >= hostDone) b[k++] = b[i];
+    ht.preds = {b, k};
+  }
+  ht.worker = w;
+  if (cfg.sink->submit(ht) == WaitStatus::Stalled) hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
+}
+
+// The fast path: a kernel task without heap bytes whose regions fit the TensorMap pool
+// and whose deps fit the dep-list pool as they are (the common task of a stream). Only a
+// full task window can delay it; the rare cases (an open scope blocking the window, a
+// full ready queue or pool) go to the general path before anything is committed. Same
+// numbers as the general path, in fewer steps.
+template <bool kHost, bool kSeen, bool kThrow>
+IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTimes& out) {
+  const abi::ScheduleConfig& sc = m.cfg.schedule;
+  const std::span<const TaskId> deps = t.deps;
+  const size_t nd = deps.size();
+  if ((t.heapBytes | static_cast<uint64_t>(t.structural)) != 0 || p >= m.numProcs ||
+      t.args.size() > abi::kMaxTaskArgs) [[unlikely]]
+    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, -1);
+  const bool hasRegions = !t.regions.empty();
+  uint64_t needTmap = 0;
+  if (hasRegions) {
+    for (const Region& r : t.regions) needTmap += m.tmap.cellsOf(r);  // validates too
+    if (needTmap > sc.tensorMapCapacity) [[unlikely]]
+      return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, -1);
+  }
+  const TaskId seq = m.tail;
+  uint32_t w = 0;
+  if (sc.workers != 1) {  // malformed tasks are rejected before the policy sees them
+    for (size_t i = 0; i < nd; ++i)
+      if (deps[i] >= seq) [[unlikely]]
+        m.rejectTask(p, t, 0);
+    w = m.pickWorker(seq, t);
+  }
+  Rec* const ring = m.ring.data();
+  const uint64_t mask = m.ringMask;
+  Proc& P = m.procs[p];
+  const TaskId sh0 = m.semHead, pend = m.pendingFrom;
+  const uint64_t tIssue = P.time + sc.issueCycles;
+  uint64_t t0 = tIssue;
+  TaskId sh = sh0;
+  while (sh < pend && ring[sh & mask].retire <= t0) ++sh;
+  while (seq - sh + 1 > sc.taskWindow) {
+    if (sh >= pend) [[unlikely]]
+      return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+    t0 = std::max(t0, ring[sh & mask].retire);
+    ++sh;
+  }
+  if (needTmap != 0 &&
+      m.totTmap - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].cumTmap) + needTmap > sc.tensorMapCapacity)
+      [[unlikely]]
+    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+  const TaskId shHeap = sh;  // the heap is looked at between the window and the ready queue
+  ReadyQ& q = m.readyQs[w];
+  uint64_t qh = q.head;
+  const uint64_t qTail = q.tail;
+  while (qh != qTail && q.starts[qh & q.mask] <= t0) ++qh;
+  if (qTail - qh >= sc.readyQueueCapacity) [[unlikely]]
+    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+  while (sh < pend && ring[sh & mask].retire <= t0) ++sh;
+  // Dependencies (see the general path): stamped, counted and their finish taken at once.
+  TaskId minProd = sh;
+  if constexpr (kHost) {
+    if (seq >= m.hostPollAt) {
+      m.hostDone = std::max(m.hostDone, m.cfg.sink->finishedBelow());
+      m.hostPollAt = seq + kHostPollEvery;
+    }
+    minProd = std::min(sh, std::max(m.hostDone, m.popHead));
+  }
+  const uint32_t stamp = static_cast<uint32_t>(seq);
+  uint64_t nDeps = 0, ready = 0;
+  m.preds.n = 0;
+  if (hasRegions) {
+    const PredSum s = m.collectDataPreds(t, minProd, sh, stamp);
+    nDeps = s.count;
+    ready = s.ready;
+  }
+  const auto dataPreds = static_cast<uint32_t>(m.preds.n);
+  size_t pn = m.preds.n;
+  m.preds.reserveMore(nd);
+  TaskId* const pb = m.preds.buf.get();
+  for (size_t i = 0; i < nd; ++i) {
+    const TaskId d = deps[i];
+    // Validated here (nothing is committed yet; the stamps of this task are undone).
+    if (d >= seq) [[unlikely]]
+      m.rejectStampedDeps(p, t, stamp);
+    if (d < minProd) continue;
+    Rec& pr = ring[d & mask];
+    if (pr.seen == stamp) continue;
+    pr.seen = stamp;
+    pb[pn++] = d;
+    if (!kHost || d >= sh) {
+      ++nDeps;
+      ready = std::max(ready, pr.finish);
+    }
+  }
+  m.preds.n = pn;
+  // A full dep-list pool: retire as in the general path; an open scope in the way (or
+  // a task larger than the pool) is the general path's to report.
+  const uint64_t tDeps = t0;
+  if (m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
+      [[unlikely]] {
+    if (nDeps > sc.depListCapacity) {
+      m.unstampPreds(stamp);
+      return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+    }
+    do {
+      if (sh >= pend) {
+        m.unstampPreds(stamp);
+        return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+      }
+      do {
+        if (ring[sh & mask].seen == stamp) --nDeps;  // stamped = one of T's preds (>= sh here)
+        t0 = std::max(t0, ring[sh & mask].retire);
+        ++sh;
+      } while (sh < pend && ring[sh & mask].retire <= t0);
+    } while (m.totDeps - ring[(sh - 1) & mask].cumDeps + nDeps > sc.depListCapacity);
+    ready = 0;
+    for (TaskId d : m.preds.span())
+      if (d >= sh) ready = std::max(ready, ring[d & mask].finish);
+  }
+
+  // --- commit ----------------------------------------------------------------------------
+  // A zero-byte task's heap offset: the head, or 0 once the arena is empty (at shHeap).
+  uint64_t heapOff = m.heapHead;
+  if (heapOff != 0 &&
+      (m.totHeap == m.baseHeap || m.totHeap == (shHeap == sh0 ? m.baseHeap : ring[(shHeap - 1) & mask].cumHeap))) {
+    heapOff = 0;
+    m.heapHead = 0;
+  }
+  if (sh != sh0) {
+    const Rec& last = ring[(sh - 1) & mask];
+    m.baseTmap = last.cumTmap;
+    m.baseDeps = last.cumDeps;
+    m.baseHeap = last.cumHeap;
+    m.semHead = sh;
+  }
+  q.head = qh;
+  while (seq - m.popHead >= sc.taskWindow) m.popPhysical<kHost || kSeen>();
+  if (hasRegions) {
+    while (m.tmap.used() + needTmap > sc.tensorMapCapacity) m.popPhysical<kHost || kSeen>();
+    const uint64_t* bucket = m.bucketScratch.data();
+    for (const Region& r : t.regions) bucket = m.tmap.insertValidated(r, seq, bucket);
+  }
+
+  if (nDeps != 0) ready += sc.syncLatency;
+  const uint64_t start = std::max({t0, ready, m.workerFree[w]});
+  const uint64_t finish = start + t.cycles;
+  out.id = seq;
+  out.worker = w;
+  out.issue = t0;
+  out.ready = ready;
+  out.start = start;
+  out.finish = finish;
+  out.heapOffset = m.cfg.heapReserved + heapOff;
+  out.numDeps = static_cast<uint32_t>(nDeps);
+  m.maxFinish = std::max(m.maxFinish, finish);
+  m.workerFree[w] = finish;
+  P.time = t0;
+  RunStats& st = m.st;
+  if (needTmap != 0) {
+    m.totTmap += needTmap;
+    auto& h = st.at(Resource::TensorMapPool).highWater;
+    h = std::max(h, m.totTmap - m.baseTmap);
+  }
+  if (nDeps != 0) {
+    m.totDeps += nDeps;
+    auto& h = st.at(Resource::DepListPool).highWater;
+    h = std::max(h, m.totDeps - m.baseDeps);
+  }
+  {
+    auto& h = st.at(Resource::TaskRing).highWater;
+    h = std::max(h, seq + 1 - sh);
+  }
+
+  Rec& r = ring[seq & mask];
+  r.finish = finish;
+  r.cumTmap = m.totTmap;
+  r.cumDeps = m.totDeps;
+  r.cumHeap = m.totHeap;
+  r.eidEnd = m.tmap.nextEntryId();
+  if constexpr (kHost || kSeen) r.traceIdx = kNoTrace;  // read only by host times / trace
+  r.seen = stamp;
+  r.process = p;
+  m.tail = seq + 1;
+  if (!P.scopes.empty()) [[unlikely]] {
+    r.retire = 0;
+    r.scope = P.scopes.back().serial;
+  } else {
+    r.scope = 0;
+    if (pend == seq) {  // nothing pending: it retires at its finish, in order
+      const uint64_t ret = std::max(finish, m.lastRetire);
+      r.retire = ret;
+      m.lastRetire = ret;
+      m.pendingFrom = seq + 1;
+    } else {
+      r.retire = 0;
+    }
+  }
+  if (start > t0) {
+    q.starts[qTail & q.mask] = start;
+    q.tail = qTail + 1;
+    auto& h = st.at(Resource::ReadyQueue).highWater;
+    h = std::max(h, qTail + 1 - qh);
+  }
+  WorkerStats& ws = st.workers[w];
+  ++ws.tasks;
+  ws.busyCycles += t.cycles;
+  // Only the task window (up to tDeps) and the dep-list pool (after it) can have stalled it.
+  m.lastStall = -1;
+  if (tDeps > tIssue) {
+    ResourceStats& rs = st.at(Resource::TaskRing);
+    ++rs.stalls;
+    rs.stallCycles += tDeps - tIssue;
+    m.lastStall = static_cast<int>(Resource::TaskRing);
+    if constexpr (kSeen)
+      if (m.cfg.traceWriter) m.cfg.traceWriter->addStall(Resource::TaskRing, p, seq, tIssue, tDeps - tIssue);
+  }
+  if (t0 > tDeps) [[unlikely]] {
+    ResourceStats& rs = st.at(Resource::DepListPool);
+    ++rs.stalls;
+    rs.stallCycles += t0 - tDeps;
+    m.lastStall = static_cast<int>(Resource::DepListPool);
+    if constexpr (kSeen)
+      if (m.cfg.traceWriter) m.cfg.traceWriter->addStall(Resource::DepListPool, p, seq, tDeps, t0 - tDeps);
+  }
+  const uint64_t line = (seq * 0x9e3779b97f4a7c15ull) ^ (((uint64_t{t.kernel} << 32) | w) * 0xc2b2ae3d27d4eb4full) ^
+                        (t0 * 0x165667b19e3779f9ull) ^ (start * 0xd6e8feb86659fd93ull) ^
+                        ((finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
+  const uint64_t tl = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
+  m.timeline = tl ^ (tl >> 29);
+  if constexpr (kSeen) m.publish(p, t, out, r, sh, dataPreds);
+  if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
+  (void)dataPreds;
+  return IssueStatus::Issued;
+}
+
+void Engine::Impl::chooseIssue() {
+  const bool seen = cfg.observer || cfg.trace || cfg.traceWriter || cfg.progress;
+  if (cfg.sink) {
+    tryIssueFn = seen ? &issueT<true, true, false> : &issueT<true, false, false>;
+    issueFn = seen ? &issueT<true, true, true> : &issueT<true, false, true>;
+  } else {
+    tryIssueFn = seen ? &issueT<false, true, false> : &issueT<false, false, false>;
+    issueFn = seen ? &issueT<false, true, true> : &issueT<false, false, true>;
+  }
+}
+
+IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
+  Impl& m = *impl_;
+  IssueResult res;
+  res.status = m.tryIssueFn(m, p, t, res.task);
+  if (res.status == IssueStatus::Blocked) {
+    res.blockedOn = m.blockedRes;
+    res.minimalCapacity = m.blockedMin;
+  }
+  return res;
+}
+
+TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) {
+  TaskTimes out;
+  impl_->issueFn(*impl_, p, t, out);  // a Blocked issue throws
+  return out;
+}
+
+// A Blocked issue() of a single stream: only a scope end could free the resource.
+void Engine::Impl::singleStreamDeadlock(ProcessId p, const TaskDesc& t, Resource blockedOn, uint64_t minimal) const {
+  const Engine& eng = *owner;
+  DeadlockReport rep = eng.resourceReport();
+  const Impl& m = *this;
+  const uint64_t cap = m.st.at(blockedOn).capacity;
+  rep.blocked.push_back(
+      {.process = p,
+       .name = m.procs[p].name,
+       .localTime = m.procs[p].time,
+       .waitsOn = fmt::format("{} full: {} of {} held until an open scope ends (issuing task {} of kernel {})",
+                              resourceName(blockedOn), eng.occupancy(blockedOn), cap, m.tail, t.kernel)});
+  rep.knobs.push_back({resourceKnob(blockedOn), cap, minimal});
+  throw DeadlockError(std::move(rep));
+}
+
+}  // namespace pto::wsp::rt
