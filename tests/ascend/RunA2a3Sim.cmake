@@ -2,7 +2,7 @@
 # every example that emits a tree, under both runtimes, must pass its output check
 # against cpu_sim. Runs only when PTO_RUNTIME_ROOT and PTO_ISA_ROOT are set (the project
 # never builds pto-runtime); otherwise it says so and ctest reports it skipped.
-# -DCMD=ptowsp -DSRC=<source dir> -DCACHE=<cache dir> -DEXAMPLES=a@@b -DRUNTIMES=x@@y
+# -DCMD=ptowsp -DSRC=<source dir> -DCACHE=<cache dir> -DEXAMPLES=a@@b:runtime -DRUNTIMES=x@@y
 # [-DFILES=/path/m.wsp@@...]: more modules (tests/ascend/data/ring_wrap.wsp: a task ring
 # that wraps, with scopes no dependency crosses).
 if("$ENV{PTO_RUNTIME_ROOT}" STREQUAL "" OR "$ENV{PTO_ISA_ROOT}" STREQUAL "")
@@ -13,14 +13,28 @@ endif()
 string(REPLACE "@@" ";" examples "${EXAMPLES}")
 string(REPLACE "@@" ";" runtimes "${RUNTIMES}")
 string(REPLACE "@@" ";" files "${FILES}")
+# "example:runtime" runs under that runtime only (the other refuses it at compile time).
 set(modules "")
-foreach(ex IN LISTS examples)
-  list(APPEND modules ${SRC}/examples/${ex}/${ex}.wsp)
+foreach(spec IN LISTS examples)
+  set(only "")
+  set(ex "${spec}")
+  if(spec MATCHES "^([^:]+):(.+)$")
+    set(ex "${CMAKE_MATCH_1}")
+    set(only "${CMAKE_MATCH_2}")
+  endif()
+  list(APPEND modules "${SRC}/examples/${ex}/${ex}.wsp|${only}")
 endforeach()
-list(APPEND modules ${files})
+foreach(file IN LISTS files)
+  list(APPEND modules "${file}|")
+endforeach()
 set(failed "")
 foreach(rt IN LISTS runtimes)
-  foreach(file IN LISTS modules)
+  foreach(entry IN LISTS modules)
+    string(REGEX REPLACE "\\|.*$" "" file "${entry}")
+    string(REGEX REPLACE "^[^|]*\\|" "" only "${entry}")
+    if(NOT only STREQUAL "" AND NOT only STREQUAL rt)
+      continue()
+    endif()
     get_filename_component(ex ${file} NAME_WE)
     execute_process(COMMAND ${CMD} run ${file} --target ascend --runtime ${rt}
                             --cache-dir ${CACHE}

@@ -4,6 +4,7 @@
 // (TaskTable.h), the plan expanded by the runtime core for the symbols' values
 // (TaskGraph.h); every kernel becomes one PTO-ISA unit (PtoIsaKernel.h). Nothing runs on
 // this host: docs/ascend.md says how to run a tree on pto-runtime.
+#include "KernelSplit.h"
 #include "Orchestration.h"
 #include "PtoIsaKernel.h"
 #include "SceneTree.h"
@@ -96,8 +97,20 @@ class Ascend final : public Target {
 
   void check(const ir::Module& m, const ir::Workload&, const arch::ArchModel&) const override {
     std::vector<Diagnostic> errors;
-    for (const ir::Kernel& k : m.kernels)
+    auto checkOne = [&](const ir::Kernel& k) {
       if (std::optional<Diagnostic> d = ascend::unsupported(k)) errors.push_back(std::move(*d));
+    };
+    for (const ir::Kernel& k : m.kernels) {
+      if (!ascend::needsSplit(k)) {
+        checkOne(k);
+        continue;
+      }
+      try {
+        for (const ascend::KernelUnit& u : ascend::splitKernel(k).units) checkOne(u.kernel);
+      } catch (const UserError& e) {
+        errors.insert(errors.end(), e.diagnostics().begin(), e.diagnostics().end());
+      }
+    }
     if (!errors.empty()) throw UserError(std::move(errors));
   }
 
@@ -105,8 +118,9 @@ class Ascend final : public Target {
   KernelUnits emitKernels(const ir::Module& m, const abi::Plan& plan, const arch::ArchModel&,
                           const std::filesystem::path&) const override {
     KernelUnits u;
-    for (const ascend::PtoIsaKernel& k : emitAll(m, plan, ascend::ArgStyle::TensorPointer)) {
-      const ir::Kernel* ik = m.findKernel(k.name);
+    const ascend::SplitProgram sp = ascend::splitMixedKernels(m, plan);
+    for (const ascend::PtoIsaKernel& k : emitAll(sp.module, sp.plan, ascend::ArgStyle::TensorPointer)) {
+      const ir::Kernel* ik = sp.module.findKernel(k.name);
       u.sources.push_back({k.name, k.text, {}, ik ? ik->loc : m.loc});
       u.manifest.push_back({k.name, "kernel_entry", {}, hashHex(hash64(k.text)), {}});
       u.external.push_back(false);
@@ -123,19 +137,21 @@ class Ascend final : public Target {
   bool emitsTree() const override { return true; }
   SourceTree emitTree(const TreeRequest& r) const override {
     const ascend::Runtime rt = parseRuntime(r.runtime);
+    // Mixed kernels become single-core units before the plan is expanded (KernelSplit.h).
+    const ascend::SplitProgram sp = ascend::splitMixedKernels(r.module, r.plan);
     ascend::OrchestrationInput oi;
-    oi.module = &r.module;
-    oi.plan = &r.plan;
+    oi.module = &sp.module;
+    oi.plan = &sp.plan;
     oi.runtime = rt;
-    oi.kernels = emitAll(r.module, r.plan, rt == ascend::Runtime::HostBuildGraph ? ascend::ArgStyle::DeviceAddress
-                                                                                 : ascend::ArgStyle::TensorPointer);
+    oi.kernels = emitAll(sp.module, sp.plan, rt == ascend::Runtime::HostBuildGraph ? ascend::ArgStyle::DeviceAddress
+                                                                                   : ascend::ArgStyle::TensorPointer);
     oi.relayFuncId = static_cast<uint32_t>(oi.kernels.size());
     // The sources depend on the plan's structure only; the table on its symbol values.
-    const std::vector<ascend::TaskSite> sites = ascend::taskSites(r.plan);
+    const std::vector<ascend::TaskSite> sites = ascend::taskSites(sp.plan);
     oi.sites = &sites;
     ascend::SceneInput si;
     si.orch = ascend::emitOrchestration(oi);
-    const ascend::TaskGraph g = ascend::expandPlan(r.plan, r.workload.loc);
+    const ascend::TaskGraph g = ascend::expandPlan(sp.plan, r.workload.loc);
     // The ring-buffer runtime's scopes end only where no dependency crosses, and the ring
     // holds the largest (RingScopes.h); the table marks them.
     std::vector<Diagnostic> warnings;
@@ -147,14 +163,14 @@ class Ascend final : public Target {
           windowLoc = d.loc.valid() ? d.loc : r.workload.loc;
           defaulted = false;
         }
-      si.ring = ascend::planRingScopes(g, r.plan, r.plan.schedule.taskWindow);
+      si.ring = ascend::planRingScopes(g, sp.plan, sp.plan.schedule.taskWindow);
       warnings = ascend::ringScopeDiagnostics(si.ring, windowLoc, defaulted);
     }
-    si.table = ascend::buildTaskTable(r.plan, g, sites, rt, si.ring.begins, r.workload.loc);
-    si.module = &r.module;
+    si.table = ascend::buildTaskTable(sp.plan, g, sites, rt, si.ring.begins, r.workload.loc);
+    si.module = &sp.module;
     si.workload = r.workload.name;
     si.arch = r.arch.name;
-    si.plan = &r.plan;
+    si.plan = &sp.plan;
     si.caps = &caps_;
     si.runtime = rt;
     si.kernels = std::move(oi.kernels);

@@ -74,12 +74,31 @@ std::optional<std::string_view> unaryInstr(TileOpKind k) {
 
 bool isVectorOp(TileOpKind k) { return k != TileOpKind::Load && k != TileOpKind::Store && k != TileOpKind::Matmul; }
 
+// `%t = transpose %x` where %x = load p is used by nothing else: on the cube core this is
+// one TLOAD of p through a DN-layout GlobalTensor into L1 (the layout GM -> L1 moves
+// support), so the pair is a transposed load. Returns the load per such transpose.
+std::map<const TileInst*, const TileInst*> transposedLoads(const ir::Kernel& k) {
+  std::map<std::string, const TileInst*, std::less<>> loads;
+  std::map<std::string, int, std::less<>> uses;
+  for (const TileInst& inst : k.body) {
+    if (inst.op == TileOpKind::Load) loads[inst.results.at(0)] = &inst;
+    for (const std::string& o : inst.operands) ++uses[o];
+  }
+  std::map<const TileInst*, const TileInst*> out;
+  for (const TileInst& inst : k.body)
+    if (inst.op == TileOpKind::Transpose)
+      if (auto it = loads.find(inst.operands.at(0)); it != loads.end() && uses[inst.operands[0]] == 1)
+        out[&inst] = it->second;
+  return out;
+}
+
 // One op the emitter knows, else why not.
 std::optional<std::string> opProblem(const TileInst& inst) {
   const TileOpKind k = inst.op;
   if (k == TileOpKind::Load || k == TileOpKind::Store || k == TileOpKind::Matmul || k == TileOpKind::Cast ||
       k == TileOpKind::Fill || ir::isBinaryElementwise(k) || unaryInstr(k) || k == TileOpKind::Silu ||
-      k == TileOpKind::Sigmoid || ir::isRowReduction(k) || k == TileOpKind::ColSum || k == TileOpKind::ColMax)
+      k == TileOpKind::Sigmoid || ir::isRowReduction(k) || k == TileOpKind::ColSum || k == TileOpKind::ColMax ||
+      k == TileOpKind::Transpose)
     return std::nullopt;
   return fmt::format("tile op '{}' has no PTO-ISA lowering in the ascend target", ir::tileOpInfo(k).name);
 }
@@ -118,8 +137,15 @@ class Emitter {
   std::map<std::string, std::string, std::less<>> scalars_;  // scalar param -> local
   std::map<std::string, uint64_t, std::less<>> used_;        // buffer -> bytes assigned
   std::set<std::pair<std::string, std::string>> synced_;     // (value, consumer pipe)
+  std::map<const TileInst*, const TileInst*> tload_;          // transposed loads (transpose -> load)
+  std::set<std::string, std::less<>> tloadValues_;           // their loads' results (emitted at the transpose)
   int tmp_ = 0;
 };
+
+// Cube tiles (L1, L0A/B/C) are stored in 16 x 16 fractal boxes (PTO-ISA asserts their
+// rows and cols are multiples of the box): their shape is padded up to 16, the valid
+// shape is the IR's (a 4-row query tile is a 16-row tile with 4 valid rows).
+int64_t cubePad(int64_t n) { return (n + 15) / 16 * 16; }
 
 std::string Emitter::tileType(const TileType& t, std::string_view buffer) const {
   const std::string e(*elemType(t.dtype));
@@ -128,18 +154,20 @@ std::string Emitter::tileType(const TileType& t, std::string_view buffer) const 
   const int64_t padCols = ((t.cols * eb + 31) / 32) * 32 / eb;
   if (buffer == "UB")
     return fmt::format("Tile<TileType::Vec, {}, {}, {}, BLayout::RowMajor, {}, {}>", e, t.rows, padCols, t.rows, t.cols);
+  const int64_t r = cubePad(t.rows), c = cubePad(t.cols);
   if (buffer == "L1")
-    return fmt::format("Tile<TileType::Mat, {}, {}, {}, BLayout::ColMajor, {}, {}, SLayout::RowMajor, 512>", e, t.rows,
-                       t.cols, t.rows, t.cols);
-  if (buffer == "L0A") return fmt::format("TileLeft<{}, {}, {}, {}, {}>", e, t.rows, t.cols, t.rows, t.cols);
-  if (buffer == "L0B") return fmt::format("TileRight<{}, {}, {}, {}, {}>", e, t.rows, t.cols, t.rows, t.cols);
-  return fmt::format("TileAcc<{}, {}, {}, {}, {}>", e, t.rows, t.cols, t.rows, t.cols);
+    return fmt::format("Tile<TileType::Mat, {}, {}, {}, BLayout::ColMajor, {}, {}, SLayout::RowMajor, 512>", e, r, c,
+                       t.rows, t.cols);
+  if (buffer == "L0A") return fmt::format("TileLeft<{}, {}, {}, {}, {}>", e, r, c, t.rows, t.cols);
+  if (buffer == "L0B") return fmt::format("TileRight<{}, {}, {}, {}, {}>", e, r, c, t.rows, t.cols);
+  return fmt::format("TileAcc<{}, {}, {}, {}, {}>", e, r, c, t.rows, t.cols);
 }
 
 std::string Emitter::alloc(std::string_view ssa, const TileType& t, std::string_view buffer, std::string_view pipe) {
   const uint32_t eb = ir::dtypeBytes(t.dtype);
-  const int64_t padCols = buffer == "UB" ? ((t.cols * eb + 31) / 32) * 32 / eb : t.cols;
-  const uint64_t bytes = static_cast<uint64_t>(t.rows * padCols) * eb;
+  const int64_t padCols = buffer == "UB" ? ((t.cols * eb + 31) / 32) * 32 / eb : cubePad(t.cols);
+  const int64_t padRows = buffer == "UB" ? t.rows : cubePad(t.rows);
+  const uint64_t bytes = static_cast<uint64_t>(padRows * padCols) * eb;
   uint64_t& off = used_[std::string(buffer)];
   const uint64_t at = (off + 31) / 32 * 32;
   const uint64_t cap = buffer == "UB"    ? kUbBytes
@@ -188,7 +216,14 @@ void Emitter::op(size_t i, const TileInst& inst) {
   auto result = [&](std::string_view buffer, std::string_view pipe) {
     return alloc(inst.results.at(0), inst.resultTypes.at(0), buffer, pipe);
   };
-  if (kd == TileOpKind::Load) {
+  if (kd == TileOpKind::Load && tloadValues_.count(inst.results.at(0))) {
+    line("// loaded transposed at its transpose");
+  } else if (kd == TileOpKind::Transpose) {
+    // A transposed load (transposedLoads): GM through the DN view straight into L1.
+    const TileInst& ld = *tload_.at(&inst);
+    const std::string d = result("L1", "MTE2");
+    line(fmt::format("TLOAD({}, {});", d, "gt_" + ident(ld.param)));
+  } else if (kd == TileOpKind::Load) {
     // On the cube core a loaded tile goes to L1 and on to L0A/L0B at its matmul.
     const std::string d = result(core_ == CoreKind::Aic ? "L1" : "UB", "MTE2");
     line(fmt::format("TLOAD({}, {});", d, params_.at(inst.param)));
@@ -264,6 +299,12 @@ PtoIsaKernel Emitter::run() {
   if (std::optional<Diagnostic> d = unsupported(k_)) throw UserError(std::vector<Diagnostic>{*d});
   for (const TileInst& inst : k_.body)
     if (inst.op == TileOpKind::Matmul) core_ = CoreKind::Aic;
+  tload_ = transposedLoads(k_);
+  std::set<std::string, std::less<>> dnParams;
+  for (const auto& [t, ld] : tload_) {
+    tloadValues_.insert(ld->results.at(0));
+    dnParams.insert(ld->param);
+  }
   PtoIsaKernel out;
   out.name = k_.name;
   out.core = core_;
@@ -288,6 +329,14 @@ PtoIsaKernel Emitter::run() {
                             v, e, t.rows, t.cols);
       decode += fmt::format("    G_{0} g_{0}({1}, Shape<1, 1, 1, {2}, {3}>(), Stride<1, 1, 1, DYNAMIC, 1>(args[{4}]));\n",
                             v, addr, t.rows, t.cols, tiles + ti);
+      if (dnParams.count(p.name)) {
+        // The transposed view of the same words: element (i, j) at i + j * row stride.
+        decode += fmt::format(
+            "    using GT_{0} = GlobalTensor<{1}, Shape<1, 1, 1, {2}, {3}>, Stride<1, 1, 1, 1, DYNAMIC>, Layout::DN>;\n", v,
+            e, t.cols, t.rows);
+        decode += fmt::format("    GT_{0} gt_{0}({1}, Shape<1, 1, 1, {2}, {3}>(), Stride<1, 1, 1, 1, DYNAMIC>(args[{4}]));\n",
+                              v, addr, t.cols, t.rows, tiles + ti);
+      }
       params_[p.name] = "g_" + v;
       ++ti;
     } else {
@@ -333,7 +382,15 @@ std::optional<Diagnostic> unsupported(const ir::Kernel& k) {
         .help("the ascend target lowers tile-op kernels only; write the kernel with tile ops");
   const TileInst* cube = nullptr;
   const TileInst* vector = nullptr;
+  const std::map<const TileInst*, const TileInst*> tloads = transposedLoads(k);
+  bool hasMatmul = false;
+  for (const TileInst& inst : k.body) hasMatmul |= inst.op == TileOpKind::Matmul;
   for (const TileInst& inst : k.body) {
+    if (inst.op == TileOpKind::Transpose && (!hasMatmul || !tloads.count(&inst)))
+      return makeError(inst.loc, fmt::format("tile op 'transpose' has no PTO-ISA lowering in the ascend target except "
+                                             "as a transposed load on the cube core (kernel '{}')",
+                                             k.name))
+          .help("transpose a loaded matmul operand (`%t = transpose %x` with %x = load p used only there)");
     if (std::optional<std::string> why = opProblem(inst))
       return makeError(inst.loc, fmt::format("{} (kernel '{}')", *why, k.name))
           .help("docs/ascend.md lists the ops the ascend target lowers; compile for cpu_sim to run this kernel");
@@ -343,7 +400,7 @@ std::optional<Diagnostic> unsupported(const ir::Kernel& k) {
                                                ir::tileOpInfo(inst.op).name, ir::dtypeName(t.dtype), k.name))
             .help("the ascend target lowers f32, f16, i32 and i16 tiles");
     if (inst.op == TileOpKind::Matmul) cube = cube ? cube : &inst;
-    if (isVectorOp(inst.op)) vector = vector ? vector : &inst;
+    if (isVectorOp(inst.op) && !tloads.count(&inst)) vector = vector ? vector : &inst;
   }
   for (const ir::KernelParam& p : k.params)
     if (p.isTile() && !elemType(p.tile.dtype))

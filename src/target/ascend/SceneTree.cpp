@@ -41,6 +41,24 @@ std::string directions(const std::vector<std::string>& ds) {
 // tensormap_and_ringbuffer: two schedulers and the orchestrator thread.
 int aicpuThreads(Runtime r) { return r == Runtime::HostBuildGraph ? 1 : 3; }
 
+// The shape an entry tensor is passed with. The orchestration addresses every tensor as
+// rows x last dimension (its views have two dimensions, and pto-runtime's Tensor::view
+// reads one shape and offset per dimension of the tensor), so a tensor of rank > 2 is
+// passed with its leading dimensions folded into the rows (rank 1: one row).
+std::vector<int64_t> entryShape(const abi::PlanTensor& pt) {
+  if (pt.shape.size() == 2) return pt.shape;
+  int64_t rows = 1;
+  for (size_t d = 0; d + 1 < pt.shape.size(); ++d) rows *= pt.shape[d];
+  return {rows, pt.shape.back()};
+}
+
+// `.reshape(...)` for a tensor whose entry shape is folded, else "".
+std::string reshape(const abi::PlanTensor& pt) {
+  if (pt.shape.size() == 2) return "";
+  const std::vector<int64_t> s = entryShape(pt);
+  return fmt::format(".reshape({}, {})", s[0], s[1]);
+}
+
 std::vector<std::string> kernelSignature(const ir::Module& m, const PtoIsaKernel& k) {
   std::vector<std::string> out;
   if (const ir::Kernel* ik = m.findKernel(k.name))
@@ -96,14 +114,14 @@ std::string python(const SceneInput& in) {
       continue;
     }
     const abi::PlanTensor& pt = in.plan->tensors[e.planTensor];
-    s += fmt::format("            Tensor(\"{}\", _npy(\"inputs\", \"{}\")),\n", ident(pt.name), pt.name);
+    s += fmt::format("            Tensor(\"{}\", _npy(\"inputs\", \"{}\"){}),\n", ident(pt.name), pt.name, reshape(pt));
   }
   s += "        )\n\n    def compute_golden(self, args, params):\n";
   bool any = false;
   for (const EntryTensor& e : in.orch.entries)
     if (e.direction != "IN" && e.planTensor != kTableTensor) {
-      s += fmt::format("        args.{0}[:] = _npy(\"golden\", \"{1}\")\n", ident(in.plan->tensors[e.planTensor].name),
-                       in.plan->tensors[e.planTensor].name);
+      s += fmt::format("        args.{0}[:] = _npy(\"golden\", \"{1}\"){2}\n", ident(in.plan->tensors[e.planTensor].name),
+                       in.plan->tensors[e.planTensor].name, reshape(in.plan->tensors[e.planTensor]));
       any = true;
     }
   if (!any) s += "        pass\n";
@@ -159,7 +177,7 @@ SourceTree writeScene(const SceneInput& in) {
     ents.push_back({{"name", pt.name},
                     {"direction", e.direction},
                     {"dtype", ir::dtypeName(static_cast<ir::DType>(pt.dtype))},
-                    {"shape", pt.shape},
+                    {"shape", entryShape(pt)},
                     {"bytes", pt.bytes}});
   }
   j["entry_tensors"] = ents;

@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 struct ContinuousTensor {
@@ -32,12 +34,21 @@ struct PTO2OrchestrationConfig {
 };
 
 // A view of an entry tensor: its row stride and the view's first element and shape.
+// As in pto-runtime, a view takes one shape and one offset per dimension of the tensor
+// and must lie inside it (the double's tensors have at most 2 dimensions, the emitted
+// views exactly 2).
 struct Tensor {
   int entry = -1;
   int64_t rowStride = 1;
   int64_t offset = 0;
   uint32_t rows = 1, cols = 1;
+  size_t ndims = 2;
   Tensor view(const uint32_t* shapes, const uint32_t* offsets) const {
+    if (ndims != 2 || offsets[0] + shapes[0] > rows || offsets[1] + shapes[1] > cols) {
+      std::fprintf(stderr, "view [%u:+%u, %u:+%u] outside entry %d (%zu dims, %u x %u)\n", offsets[0], shapes[0],
+                   offsets[1], shapes[1], entry, ndims, rows, cols);
+      std::exit(7);
+    }
     Tensor t = *this;
     t.offset = offset + static_cast<int64_t>(offsets[0]) * rowStride + offsets[1];
     t.rows = shapes[0];
@@ -49,6 +60,7 @@ struct Tensor {
 inline Tensor from_tensor_arg(const ContinuousTensor& c) {
   Tensor t;
   t.entry = c.entry;
+  t.ndims = c.shapes.size();
   t.rows = c.shapes.size() >= 2 ? c.shapes[c.shapes.size() - 2] : 1;
   t.cols = c.shapes.empty() ? 1 : c.shapes.back();
   t.rowStride = t.cols;

@@ -33,14 +33,17 @@ template <int64_t N1 = 1, int64_t N2 = 1, int64_t N3 = 1, int64_t N4 = 1, int64_
 struct Shape {
   static constexpr int64_t rows = N4, cols = N5;
 };
+// One dynamic stride: the row stride (Stride<1, 1, 1, DYNAMIC, 1>, ND) or the column
+// stride (Stride<1, 1, 1, 1, DYNAMIC>, the DN layout of a transposed load).
 template <int64_t N1 = 1, int64_t N2 = 1, int64_t N3 = 1, int64_t N4 = 1, int64_t N5 = 1>
 struct Stride {
-  int64_t row = N4;
+  int64_t row = N4, col = N5;
   Stride() = default;
-  explicit Stride(int64_t r) : row(r) {}
+  explicit Stride(int64_t s) : row(N4 == DYNAMIC ? s : N4), col(N5 == DYNAMIC ? s : N5) {}
 };
+enum class Layout { ND, DN };
 
-template <typename T, typename S, typename St>
+template <typename T, typename S, typename St, Layout L = Layout::ND>
 struct GlobalTensor {
   T* data;
   St stride;
@@ -68,12 +71,12 @@ void TASSIGN(Tl&, uint64_t) {}
 template <typename Tl, typename G>
 void TLOAD(Tl& t, const G& g) {
   for (int r = 0; r < Tl::ValidRows; ++r)
-    for (int c = 0; c < Tl::ValidCols; ++c) t.at(r, c) = g.data[r * g.stride.row + c];
+    for (int c = 0; c < Tl::ValidCols; ++c) t.at(r, c) = g.data[r * g.stride.row + c * g.stride.col];
 }
 template <typename G, typename Tl>
 void TSTORE(const G& g, Tl& t) {
   for (int r = 0; r < Tl::ValidRows; ++r)
-    for (int c = 0; c < Tl::ValidCols; ++c) g.data[r * g.stride.row + c] = static_cast<std::remove_cvref_t<decltype(*g.data)>>(t.at(r, c));
+    for (int c = 0; c < Tl::ValidCols; ++c) g.data[r * g.stride.row + c * g.stride.col] = static_cast<std::remove_cvref_t<decltype(*g.data)>>(t.at(r, c));
 }
 
 template <typename D, typename F>
