@@ -176,7 +176,10 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
     return Step::Blocked;
   }
   for (Frame& f : pr.stack)
-    if (f.seqFrame) f.collected.push_back(res.task.id);
+    if (f.seqFrame) {
+      f.collected.push_back(res.task.id);
+      if (f.collected.size() >= kJoinFold) pr.foldDue = true;
+    }
   if (context) {
     axisScratch.clear();
     // Loop iterations and consumed token values, outermost first.

@@ -70,6 +70,9 @@ struct Proc {
   Resource blockedRes = Resource::TaskRing;
   uint64_t blockedMinimal = 0;
   bool blockedOnEngine = false;
+  // A seq frame's collected list reached kJoinFold since the last fold check (collected
+  // lists only grow in runCall): the check runs only then, not on every step.
+  bool foldDue = false;
   int64_t blockedChannel = -1;
   bool blockedFull = false;
   TaskId cspFrom = kNoTask;   // producer of the last token taken, until its next kernel task
