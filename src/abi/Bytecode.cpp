@@ -187,6 +187,30 @@ std::string checkBytecode(const Bytecode& e, size_t numSymbols, size_t numSlots,
   return "";
 }
 
+bool evalVarOpConst(const uint8_t* c, const int64_t* vars, size_t numVars, int64_t& out) {
+  if (c[0] != static_cast<uint8_t>(BytecodeOp::Var) || c[5] != static_cast<uint8_t>(BytecodeOp::Const)) return false;
+  uint32_t i;
+  int64_t b;
+  std::memcpy(&i, c + 1, sizeof i);
+  std::memcpy(&b, c + 6, sizeof b);
+  if (i >= numVars) return false;
+  const int64_t a = vars[i];
+  switch (static_cast<BytecodeOp>(c[14])) {
+    case BytecodeOp::Add: return !__builtin_add_overflow(a, b, &out);
+    case BytecodeOp::Sub: return !__builtin_sub_overflow(a, b, &out);
+    case BytecodeOp::Mul: return !__builtin_mul_overflow(a, b, &out);
+    case BytecodeOp::Div:
+      if (b == 0 || b == -1) return false;
+      out = a / b;
+      return true;
+    case BytecodeOp::Mod:
+      if (b == 0 || b == -1) return false;
+      out = a % b;
+      return true;
+    default: return false;
+  }
+}
+
 int64_t evalBytecode(const Bytecode& e, const BytecodeEnv& env) {
   if (int64_t v; evalTrivialBytecode(e, env.vars, env.numVars, v)) return v;
   int64_t st[64];

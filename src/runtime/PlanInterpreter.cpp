@@ -113,12 +113,15 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
       return Step::Finished;
     }
     // Bounded memory: fold any seq frame's collected tasks into one structural join.
-    for (Frame& o : pr.stack)
-      if (o.seqFrame && o.collected.size() >= kJoinFold) {
-        IssueResult r = eng.tryIssue(p, {.deps = o.collected, .structural = true, .seqDeps = true});
-        if (r.status == IssueStatus::Blocked) return engineBlocked(r, "sequential join");
-        o.collected.assign(1, r.task.id);
-      }
+    if (pr.foldDue) {
+      for (Frame& o : pr.stack)
+        if (o.seqFrame && o.collected.size() >= kJoinFold) {
+          IssueResult r = eng.tryIssue(p, {.deps = o.collected, .structural = true, .seqDeps = true});
+          if (r.status == IssueStatus::Blocked) return engineBlocked(r, "sequential join");
+          o.collected.assign(1, r.task.id);
+        }
+      pr.foldDue = false;
+    }
     Frame& f = pr.stack.back();
     const PlanNode& n = *f.node;
     auto pushChild = [&](const PlanNode& c) {
@@ -424,24 +427,30 @@ PlanRunResult PlanInterpreter::Impl::runLoop() {
       m.eng.drain();  // issued kernels touch caller memory: never return while one runs
       throw RunCancelled();
     }
-    order.clear();
-    for (uint32_t p = 0; p < m.procs.size(); ++p)
-      if (!m.procs[p].finished) order.push_back(p);
-    if (order.empty()) break;
-    if (order.size() > 1)
-      std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        uint64_t ta = m.eng.localTime(a), tb = m.eng.localTime(b);
-        return ta != tb ? ta < tb : a < b;
-      });
-    bool progressed = false;
-    for (uint32_t p : order) {
-      Step s = m.step(p);
-      if (s != Step::Blocked) {
-        progressed = true;
-        break;
+    if (m.procs.size() == 1) {  // one process: no order to build per step
+      if (m.procs[0].finished) break;
+      if (m.step(0) != Step::Blocked) continue;
+      order.assign(1, 0);
+    } else {
+      order.clear();
+      for (uint32_t p = 0; p < m.procs.size(); ++p)
+        if (!m.procs[p].finished) order.push_back(p);
+      if (order.empty()) break;
+      if (order.size() > 1)
+        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+          uint64_t ta = m.eng.localTime(a), tb = m.eng.localTime(b);
+          return ta != tb ? ta < tb : a < b;
+        });
+      bool progressed = false;
+      for (uint32_t p : order) {
+        Step s = m.step(p);
+        if (s != Step::Blocked) {
+          progressed = true;
+          break;
+        }
       }
+      if (progressed) continue;
     }
-    if (progressed) continue;
     // Deadlock in semantic time: nobody can act, and every issued task's time is known.
     DeadlockReport rep = m.eng.resourceReport();
     for (uint32_t p : order) {

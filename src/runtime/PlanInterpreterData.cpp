@@ -2,6 +2,7 @@
 // and memory for a run, element reads (Load ops, slot_load).
 #include "PlanInterpreterImpl.h"
 
+#include "pto/wsp/support/Assert.h"
 #include "pto/wsp/support/Diagnostic.h"
 
 #include <fmt/format.h>
@@ -104,15 +105,16 @@ int64_t PlanInterpreter::Impl::loadElement(uint32_t p, uint32_t tensor, int64_t 
   }
 }
 
-Region PlanInterpreter::Impl::viewRegion(const Proc& pr, const PlanView& v, Access mode,
-                                         std::vector<int64_t>* lo) {
+Region PlanInterpreter::Impl::viewRegion(const Proc& pr, const PlanView& v, Access mode, int64_t* lo) {
   const size_t rank = v.offsets.size();
-  std::array<int64_t, abi::kMaxTensorRank> l{}, h{};
+  PTO_INTERNAL_ASSERT(rank <= abi::kMaxTensorRank, "view of rank {}", rank);
+  // Only [0, rank) is read: no zero fill of the unused dims per view.
+  std::array<int64_t, abi::kMaxTensorRank> l, h;
   const auto& shape = tensors[v.tensor].shape;
   for (size_t d = 0; d < rank; ++d) {
     l[d] = eval(pr, v.offsets[d]);
     h[d] = l[d] + v.extents[d];
-    if (lo) lo->push_back(l[d]);
+    if (lo) lo[d] = l[d];
     if (d < shape.size() && (l[d] < 0 || h[d] > shape[d]))
       throw UserError(makeError({}, fmt::format("view of tensor '{}' is out of bounds in dim {}: [{}, {}) of {}",
                                                 plan.tensors[v.tensor].name, d, l[d], h[d], shape[d]))
@@ -127,7 +129,7 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
   regionScratch.clear();
   argScratch.clear();
   size_t vi = 0, si = 0;
-  std::vector<int64_t>& lo = loScratch;
+  std::array<int64_t, abi::kMaxTensorRank> lo;  // a view's unfolded offsets
   for (const PlanParam& pa : k.params) {
     if (pa.kind == ParamKind::Scalar) {
       argScratch.push_back(static_cast<uint64_t>(eval(pr, n.scalars[si++])));
@@ -135,13 +137,13 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
     }
     const PlanView& v = n.views[vi++];
     Access m = pa.kind == ParamKind::In ? Access::Read : pa.kind == ParamKind::Out ? Access::Write : Access::ReadWrite;
-    lo.clear();
-    regionScratch.push_back(viewRegion(pr, v, m, &lo));
+    regionScratch.push_back(viewRegion(pr, v, m, lo.data()));
     const RunTensor& t = tensors[v.tensor];
     uint64_t base = 0;
     if (t.base) {
       int64_t off = 0;
-      for (size_t d = 0; d < lo.size() && d < t.strides.size(); ++d) off += lo[d] * t.strides[d];
+      const size_t rank = v.offsets.size();
+      for (size_t d = 0; d < rank && d < t.strides.size(); ++d) off += lo[d] * t.strides[d];
       base = reinterpret_cast<uint64_t>(t.base + off * plan.tensors[v.tensor].elemBytes);
     }
     const size_t r = t.strides.size();
@@ -174,7 +176,10 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
     return Step::Blocked;
   }
   for (Frame& f : pr.stack)
-    if (f.seqFrame) f.collected.push_back(res.task.id);
+    if (f.seqFrame) {
+      f.collected.push_back(res.task.id);
+      if (f.collected.size() >= kJoinFold) pr.foldDue = true;
+    }
   if (context) {
     axisScratch.clear();
     // Loop iterations and consumed token values, outermost first.
@@ -196,10 +201,10 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, Tas
 // has finished (semantic time and host).
 void PlanInterpreter::Impl::slotLoad(uint32_t p, Proc& pr, const PlanNode& n) {
   const PlanView& v = n.views[0];
-  std::vector<int64_t> lo;
-  viewRegion(pr, v, Access::Read, &lo);
+  std::array<int64_t, abi::kMaxTensorRank> lo;
+  viewRegion(pr, v, Access::Read, lo.data());
   const int64_t row = eval(pr, n.row), col = eval(pr, n.col);
-  const size_t dims = lo.size();
+  const size_t dims = v.offsets.size();
   std::array<int64_t, abi::kMaxTensorRank> el{}, eh{};
   for (size_t d = 0; d < dims; ++d) {
     int64_t off = 0;

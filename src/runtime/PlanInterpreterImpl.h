@@ -70,6 +70,9 @@ struct Proc {
   Resource blockedRes = Resource::TaskRing;
   uint64_t blockedMinimal = 0;
   bool blockedOnEngine = false;
+  // A seq frame's collected list reached kJoinFold since the last fold check (collected
+  // lists only grow in runCall): the check runs only then, not on every step.
+  bool foldDue = false;
   int64_t blockedChannel = -1;
   bool blockedFull = false;
   TaskId cspFrom = kNoTask;   // producer of the last token taken, until its next kernel task
@@ -108,7 +111,6 @@ struct PlanInterpreter::Impl {
   std::unique_ptr<char, FreeDeleter> arena;  // runtime-managed tensors without a caller pointer
   uint64_t arenaUsed = 0;
   std::vector<Region> regionScratch;
-  std::vector<int64_t> loScratch;  // a view's unfolded offsets (runCall, per view)
   std::vector<uint64_t> argScratch;
   std::vector<TaskId> depScratch;
   std::vector<int64_t> axisScratch;
@@ -159,7 +161,8 @@ struct PlanInterpreter::Impl {
   Step boundary(uint32_t p, Proc& pr, Frame& f);
   void finishProcess(uint32_t p);
   void slotLoad(uint32_t p, Proc& pr, const PlanNode& n);
-  Region viewRegion(const Proc& pr, const PlanView& v, Access mode, std::vector<int64_t>* lo);
+  // The view's box; its unfolded offsets go to lo[0, rank) if given (kMaxTensorRank long).
+  Region viewRegion(const Proc& pr, const PlanView& v, Access mode, int64_t* lo);
 };
 
 }  // namespace pto::wsp::rt

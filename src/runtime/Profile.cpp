@@ -26,6 +26,14 @@ Profiler::Profiler(uint32_t numKernels, uint32_t numWorkers, uint32_t taskWindow
   bestCycles_.assign(numKernels, 0);
 }
 
+namespace {
+template <class T>
+void copyRow(const T* from, T* to, uint32_t n) {
+  if (n == 1) *to = *from;  // one kernel: no library call
+  else std::copy_n(from, n, to);
+}
+}  // namespace
+
 void Profiler::onIssue(const IssuedTask& t) {
   const bool counted = !t.structural && t.kernel < numKernels_;
   if (counted) {
@@ -52,12 +60,24 @@ void Profiler::onIssue(const IssuedTask& t) {
   len += t.cycles + (hasDeps && !t.structural ? syncLatency_ : 0);
   const uint64_t slot = t.id & mask_;
   pathLen_[slot] = len;
-  if (keepKernels_ && numKernels_) {
+  const bool rows = keepKernels_ && numKernels_;
+  if (rows) {
+    // The best path's kernel counts stay in its ring row until the row is reused (a
+    // chain finds a new best at every task: copying it out each time cost more than
+    // the rest of this function).
+    if (bestInRing_ && (bestTask_ & mask_) == slot) {
+      copyRow(&pathTasks_[slot * numKernels_], bestTasks_.data(), numKernels_);
+      copyRow(&pathCycles_[slot * numKernels_], bestCycles_.data(), numKernels_);
+      bestInRing_ = false;
+    }
     uint32_t* row = &pathTasks_[slot * numKernels_];
     uint64_t* crow = &pathCycles_[slot * numKernels_];
     if (from != ~uint64_t{0}) {
-      std::copy_n(&pathTasks_[(from & mask_) * numKernels_], numKernels_, row);
-      std::copy_n(&pathCycles_[(from & mask_) * numKernels_], numKernels_, crow);
+      copyRow(&pathTasks_[(from & mask_) * numKernels_], row, numKernels_);
+      copyRow(&pathCycles_[(from & mask_) * numKernels_], crow, numKernels_);
+    } else if (numKernels_ == 1) {
+      *row = 0;
+      *crow = 0;
     } else {
       std::fill_n(row, numKernels_, 0);
       std::fill_n(crow, numKernels_, 0);
@@ -70,10 +90,7 @@ void Profiler::onIssue(const IssuedTask& t) {
   if (bestTask_ == ~uint64_t{0} || len > best_) {
     best_ = len;
     bestTask_ = t.id;
-    if (keepKernels_ && numKernels_) {
-      std::copy_n(&pathTasks_[slot * numKernels_], numKernels_, bestTasks_.begin());
-      std::copy_n(&pathCycles_[slot * numKernels_], numKernels_, bestCycles_.begin());
-    }
+    bestInRing_ = rows;
   }
 }
 
@@ -83,9 +100,12 @@ RunProfile Profiler::profile() const {
   p.critical.cycles = best_;
   p.critical.kernelsKnown = keepKernels_;
   if (keepKernels_) {
-    p.critical.kernelTasks.assign(bestTasks_.begin(), bestTasks_.end());
-    p.critical.kernelCycles = bestCycles_;
-    for (uint32_t n : bestTasks_) p.critical.tasks += n;
+    const uint64_t slot = bestTask_ & mask_;
+    const uint32_t* tasks = bestInRing_ ? &pathTasks_[slot * numKernels_] : bestTasks_.data();
+    const uint64_t* cycles = bestInRing_ ? &pathCycles_[slot * numKernels_] : bestCycles_.data();
+    p.critical.kernelTasks.assign(tasks, tasks + numKernels_);
+    p.critical.kernelCycles.assign(cycles, cycles + numKernels_);
+    for (uint32_t n : p.critical.kernelTasks) p.critical.tasks += n;
   }
   return p;
 }

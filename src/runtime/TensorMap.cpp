@@ -111,9 +111,19 @@ void TensorMap::insert(const Region& r, TaskId seq) {
 }
 
 const uint64_t* TensorMap::insertValidated(const Region& r, TaskId seq, const uint64_t* buckets) {
-  for (uint8_t d = 0; d < r.rank; ++d)
-    if (r.lo[d] == r.hi[d]) return buckets;
+  // Only an empty region can be of a tensor never seen (cellsOf learns any other's
+  // grain); it registers nothing.
+  if (r.tensor >= grains_.size()) return buckets;
   Grain& g = grains_[r.tensor];
+  // Emptiness, cell range and single-cell test in one pass.
+  std::array<int64_t, kMaxRank> c0{}, c1;  // c1 is read below rank only
+  bool single = true;
+  for (uint8_t d = 0; d < r.rank; ++d) {
+    if (r.lo[d] == r.hi[d]) return buckets;
+    c0[d] = g.cell(r.lo[d], d);
+    c1[d] = g.cell(r.hi[d] - 1, d);
+    single &= c0[d] == c1[d];
+  }
   const bool writes = r.writes();
   auto live = [&](uint64_t eid) { return eid >= oldestEid_; };  // kNone (0) never is
   auto covered = [&](uint64_t eid) {
@@ -137,7 +147,7 @@ const uint64_t* TensorMap::insertValidated(const Region& r, TaskId seq, const ui
       }
     }
   };
-  forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
+  auto insertCell = [&](const std::array<int64_t, kMaxRank>& cell) __attribute__((always_inline)) {
     const uint64_t key = buckets ? *buckets++ : cellKey(g, cell);
     const uint64_t b = key & bucketMask_;
     uint64_t& head = writes ? wHeads_[b] : rHeads_[b];
@@ -165,7 +175,9 @@ const uint64_t* TensorMap::insertValidated(const Region& r, TaskId seq, const ui
       }
     }
     head = nextEid_++;
-  });
+  };
+  if (single) insertCell(c0);
+  else forEachCell(r.rank, c0, c1, insertCell);
   return buckets;
 }
 

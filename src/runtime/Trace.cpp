@@ -5,18 +5,76 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace pto::wsp::rt {
 
 namespace {
 
 constexpr size_t kFlushBytes = size_t{64} << 10;
+// Fixed text and up to 20 numbers of 20 digits (or 24-character doubles) per event pair.
+constexpr size_t kEventFixedBytes = 1536;
+
+// Events are written by pointer: a literal is one fixed-size copy and an integer two
+// digits per step, instead of ~25 checked string appends per event.
+template <size_t N>
+inline char* put(char* p, const char (&lit)[N]) {
+  std::memcpy(p, lit, N - 1);
+  return p + N - 1;
+}
+
+inline char* put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+inline char* putPairs(char* q, uint64_t v) {  // v's digits, right-aligned ending at q
+  while (v >= 100) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + (v % 100) * 2, 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + v * 2, 2);
+  } else {
+    *--q = static_cast<char>('0' + v);
+  }
+  return q;
+}
+
+inline unsigned digits10(uint64_t v) {
+  unsigned n = 1;
+  for (;;) {
+    if (v < 10) return n;
+    if (v < 100) return n + 1;
+    if (v < 1000) return n + 2;
+    if (v < 10000) return n + 3;
+    v /= 10000;
+    n += 4;
+  }
+}
+
+inline char* putUint(char* p, uint64_t v) {
+  if (v < 10) {
+    *p = static_cast<char>('0' + v);
+    return p + 1;
+  }
+  const unsigned n = digits10(v);
+  putPairs(p + n, v);
+  return p + n;
+}
 
 void appendUint(std::string& s, uint64_t v) {
   char b[24];
-  const auto r = std::to_chars(b, b + sizeof b, v);
-  s.append(b, r.ptr);
+  s.append(b, putUint(b, v));
 }
 
 void appendQuoted(std::string& s, std::string_view v) {
@@ -52,144 +110,183 @@ void metaName(std::string& s, const char* what, uint32_t pid, const uint32_t* ti
   s += "}}";
 }
 
+// v / 10^Digits as a decimal without trailing zeros ("12.5", "3"): integer formatting,
+// several times cheaper per event than the shortest round-trip double.
+template <int Digits>
+char* putFixed(char* p, uint64_t v) {
+  constexpr uint64_t kPow10 = Digits == 3 ? 1000 : 1000000;
+  static_assert(Digits == 3 || Digits == 6);
+  p = putUint(p, v / kPow10);
+  uint64_t frac = v % kPow10;
+  if (frac == 0) return p;
+  *p = '.';
+  char* const end = p + 1 + Digits;
+  char* q = end;
+  for (int i = Digits; i >= 2; i -= 2, frac /= 100) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + (frac % 100) * 2, 2);
+  }
+  if constexpr (Digits % 2 == 1) *--q = static_cast<char>('0' + frac);
+  char* e = end;
+  while (e[-1] == '0') --e;  // frac != 0: stops before the '.'
+  return e;
+}
+
 }  // namespace
 
 ChromeTraceWriter::ChromeTraceWriter(uint32_t numWorkers, TraceExportOptions opts, Output out)
     : opts_(std::move(opts)), out_(std::move(out)), numWorkers_(numWorkers) {
   scale_ = opts_.cyclesPerMicrosecond > 0 ? 1.0 / opts_.cyclesPerMicrosecond : 1.0;
   unitScale_ = scale_ == 1.0;
+  size_t longestName = 0;
   for (const std::string& n : opts_.kernelNames) {
     std::string q;
     appendQuoted(q, n);
+    longestName = std::max(longestName, q.size());
     quoted_.push_back(std::move(q));
   }
-  buf_.reserve(kFlushBytes + 4096);
-  buf_ += "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,"
-          "\"args\":{\"name\":";
-  appendQuoted(buf_, opts_.processName);
-  buf_ += "}}";
+  eventBytes_ = kEventFixedBytes + 2 * longestName;
+  cap_ = kFlushBytes + eventBytes_;
+  buf_ = std::make_unique_for_overwrite<char[]>(cap_);
+  cur_ = buf_.get();
+  std::string head =
+      "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,"
+      "\"args\":{\"name\":";
+  appendQuoted(head, opts_.processName);
+  head += "}}";
   for (uint32_t w = 0; w < numWorkers; ++w) {
     std::string n;
     appendQuoted(n, fmt::format("worker {}", w));
-    metaName(buf_, "thread_name", 0, &w, n);
-    metaName(buf_, "thread_sort_index", 0, &w, std::to_string(w), "sort_index");
+    metaName(head, "thread_name", 0, &w, n);
+    metaName(head, "thread_sort_index", 0, &w, std::to_string(w), "sort_index");
+    if (head.size() >= kFlushBytes) {
+      append(head);
+      head.clear();
+    }
   }
+  append(head);
 }
 
-void ChromeTraceWriter::name(uint32_t kernel) {
-  if (kernel < quoted_.size()) {
-    buf_ += quoted_[kernel];
-  } else {
-    buf_ += "\"k";
-    appendUint(buf_, kernel);
-    buf_ += '"';
+char* ChromeTraceWriter::reserve(size_t bytes) {
+  if (static_cast<size_t>(cur_ - buf_.get()) + bytes > cap_) {
+    flush();
+    if (bytes > cap_) {
+      cap_ = bytes;
+      buf_ = std::make_unique_for_overwrite<char[]>(cap_);
+      cur_ = buf_.get();
+    }
   }
+  return cur_;
 }
 
-// v / 10^digits as a decimal without trailing zeros ("12.5", "3"): integer formatting,
-// several times cheaper per event than the shortest round-trip double.
-static void appendFixed(std::string& s, uint64_t v, int digits, uint64_t pow10) {
-  appendUint(s, v / pow10);
-  uint64_t frac = v % pow10;
-  if (frac == 0) return;
-  char d[20];
-  int n = digits;
-  while (frac % 10 == 0) {
-    frac /= 10;
-    --n;
-  }
-  for (int i = n - 1; i >= 0; --i, frac /= 10) d[i] = static_cast<char>('0' + frac % 10);
-  s += '.';
-  s.append(d, static_cast<size_t>(n));
+void ChromeTraceWriter::append(std::string_view s) {
+  cur_ = put(reserve(s.size()), s);
+  if (static_cast<size_t>(cur_ - buf_.get()) >= kFlushBytes) flush();
 }
 
-void ChromeTraceWriter::time(double cycles) {
+char* ChromeTraceWriter::name(char* p, uint32_t kernel) const {
+  if (kernel < quoted_.size()) return put(p, std::string_view(quoted_[kernel]));
+  p = put(p, "\"k");
+  p = putUint(p, kernel);
+  *p++ = '"';
+  return p;
+}
+
+char* ChromeTraceWriter::time(char* p, double cycles) const {
   // Device microseconds to the picosecond (below one cycle at any clock up to 1000 GHz).
   const double ps = cycles * scale_ * 1e6;
-  if (ps < 1.8e19) {
-    appendFixed(buf_, static_cast<uint64_t>(ps + 0.5), 6, 1000000);
-    return;
-  }
-  char b[32];
-  const auto r = std::to_chars(b, b + sizeof b, cycles * scale_);
-  buf_.append(b, r.ptr);
+  if (ps < 1.8e19) return putFixed<6>(p, static_cast<uint64_t>(ps + 0.5));
+  return std::to_chars(p, p + 32, cycles * scale_).ptr;
+}
+
+char* ChromeTraceWriter::cycles(char* p, uint64_t c) const {
+  return unitScale_ ? putUint(p, c) : time(p, static_cast<double>(c));
 }
 
 void ChromeTraceWriter::add(const TraceRecord& r) {
   ++records_;
-  std::string& s = buf_;
-  s += ",\n{\"name\":";
-  name(r.kernel);
-  s += ",\"cat\":\"task\",\"ph\":\"X\",\"pid\":0,\"tid\":";
-  appendUint(s, r.worker);
-  s += ",\"ts\":";
-  if (unitScale_) appendUint(s, r.start);
-  else time(static_cast<double>(r.start));
-  s += ",\"dur\":";
-  if (unitScale_) appendUint(s, r.finish - r.start);
-  else time(static_cast<double>(r.finish - r.start));
-  s += ",\"args\":{\"task\":";
-  appendUint(s, r.task);
-  s += ",\"kernel\":";
-  appendUint(s, r.kernel);
-  s += ",\"process\":";
-  appendUint(s, r.process);
-  s += ",\"cycles\":";
-  appendUint(s, r.finish - r.start);
-  s += ",\"issue_cycle\":";
-  appendUint(s, r.issue);
-  s += ",\"start_cycle\":";
-  appendUint(s, r.start);
-  s += ",\"finish_cycle\":";
-  appendUint(s, r.finish);
-  if (r.hostEndNs != 0) {
-    s += ",\"host_start_ns\":";
-    appendUint(s, r.hostStartNs);
-    s += ",\"host_end_ns\":";
-    appendUint(s, r.hostEndNs);
+  const bool host = r.hostEndNs != 0;
+  char* p = reserve(eventBytes_);
+  p = put(p, ",\n{\"name\":");
+  p = name(p, r.kernel);
+  p = put(p, ",\"cat\":\"task\",\"ph\":\"X\",\"pid\":0,\"tid\":");
+  p = putUint(p, r.worker);
+  p = put(p, ",\"ts\":");
+  p = cycles(p, r.start);
+  p = put(p, ",\"dur\":");
+  p = cycles(p, r.finish - r.start);
+  p = put(p, ",\"args\":{\"task\":");
+  p = putUint(p, r.task);
+  p = put(p, ",\"kernel\":");
+  p = putUint(p, r.kernel);
+  p = put(p, ",\"process\":");
+  p = putUint(p, r.process);
+  p = put(p, ",\"cycles\":");
+  p = putUint(p, r.finish - r.start);
+  p = put(p, ",\"issue_cycle\":");
+  p = putUint(p, r.issue);
+  p = put(p, ",\"start_cycle\":");
+  p = putUint(p, r.start);
+  p = put(p, ",\"finish_cycle\":");
+  p = putUint(p, r.finish);
+  if (host) {
+    p = put(p, ",\"host_start_ns\":");
+    p = putUint(p, r.hostStartNs);
+    p = put(p, ",\"host_end_ns\":");
+    p = putUint(p, r.hostEndNs);
   }
-  s += "}}";
-  if (r.hostEndNs != 0) {
-    if (hostTrack_.empty()) {
-      std::string n;
-      appendQuoted(n, opts_.hostProcessName);
-      metaName(s, "process_name", 1, nullptr, n);
-      metaName(s, "process_sort_index", 1, nullptr, "1", "sort_index");
+  p = put(p, "}}");
+  if (host) {
+    if (hostTrack_.empty() || r.hostThread >= hostTrack_.size() || !hostTrack_[r.hostThread]) {
+      cur_ = p;
+      nameHostTrack(r.hostThread);
+      p = reserve(eventBytes_);
     }
-    if (r.hostThread >= hostTrack_.size()) hostTrack_.resize(r.hostThread + 1, false);
-    if (!hostTrack_[r.hostThread]) {
-      hostTrack_[r.hostThread] = true;
-      std::string n;
-      appendQuoted(n, fmt::format("host thread {}", r.hostThread));
-      metaName(s, "thread_name", 1, &r.hostThread, n);
-    }
-    s += ",\n{\"name\":";
-    name(r.kernel);
-    s += ",\"cat\":\"host\",\"ph\":\"X\",\"pid\":1,\"tid\":";
-    appendUint(s, r.hostThread);
-    s += ",\"ts\":";
-    appendFixed(s, r.hostStartNs, 3, 1000);  // ns as microseconds, exactly
-    s += ",\"dur\":";
-    appendFixed(s, r.hostEndNs - r.hostStartNs, 3, 1000);
-    s += ",\"args\":{\"task\":";
-    appendUint(s, r.task);
-    s += ",\"kernel\":";
-    appendUint(s, r.kernel);
-    s += ",\"worker\":";
-    appendUint(s, r.worker);
-    s += ",\"cycles\":";
-    appendUint(s, r.finish - r.start);
-    s += ",\"start_cycle\":";
-    appendUint(s, r.start);
-    s += ",\"finish_cycle\":";
-    appendUint(s, r.finish);
-    s += "}}";
+    p = put(p, ",\n{\"name\":");
+    p = name(p, r.kernel);
+    p = put(p, ",\"cat\":\"host\",\"ph\":\"X\",\"pid\":1,\"tid\":");
+    p = putUint(p, r.hostThread);
+    p = put(p, ",\"ts\":");
+    p = putFixed<3>(p, r.hostStartNs);  // ns as microseconds, exactly
+    p = put(p, ",\"dur\":");
+    p = putFixed<3>(p, r.hostEndNs - r.hostStartNs);
+    p = put(p, ",\"args\":{\"task\":");
+    p = putUint(p, r.task);
+    p = put(p, ",\"kernel\":");
+    p = putUint(p, r.kernel);
+    p = put(p, ",\"worker\":");
+    p = putUint(p, r.worker);
+    p = put(p, ",\"cycles\":");
+    p = putUint(p, r.finish - r.start);
+    p = put(p, ",\"start_cycle\":");
+    p = putUint(p, r.start);
+    p = put(p, ",\"finish_cycle\":");
+    p = putUint(p, r.finish);
+    p = put(p, "}}");
   }
-  if (s.size() >= kFlushBytes) flush();
+  cur_ = p;
+  if (static_cast<size_t>(cur_ - buf_.get()) >= kFlushBytes) flush();
+}
+
+void ChromeTraceWriter::nameHostTrack(uint32_t thread) {
+  std::string meta;
+  if (hostTrack_.empty()) {
+    std::string n;
+    appendQuoted(n, opts_.hostProcessName);
+    metaName(meta, "process_name", 1, nullptr, n);
+    metaName(meta, "process_sort_index", 1, nullptr, "1", "sort_index");
+  }
+  if (thread >= hostTrack_.size()) hostTrack_.resize(thread + 1, false);
+  if (!hostTrack_[thread]) {
+    hostTrack_[thread] = true;
+    std::string n;
+    appendQuoted(n, fmt::format("host thread {}", thread));
+    metaName(meta, "thread_name", 1, &thread, n);
+  }
+  append(meta);
 }
 
 void ChromeTraceWriter::addStall(Resource res, uint32_t process, uint64_t task, uint64_t from, uint64_t cycles) {
-  std::string& s = buf_;
   const uint32_t track = process * static_cast<uint32_t>(kNumResources) + static_cast<uint32_t>(res);
   const uint32_t tid = numWorkers_ + track;
   if (track >= stallTrack_.size()) stallTrack_.resize(track + 1, false);
@@ -199,62 +296,67 @@ void ChromeTraceWriter::addStall(Resource res, uint32_t process, uint64_t task, 
     appendQuoted(n, fmt::format("stall: {} ({})", resourceName(res),
                                 process < opts_.processNames.size() ? opts_.processNames[process]
                                                                     : fmt::format("process {}", process)));
-    metaName(s, "thread_name", 0, &tid, n);
-    metaName(s, "thread_sort_index", 0, &tid, std::to_string(tid), "sort_index");
+    std::string meta;
+    metaName(meta, "thread_name", 0, &tid, n);
+    metaName(meta, "thread_sort_index", 0, &tid, std::to_string(tid), "sort_index");
+    append(meta);
   }
-  s += ",\n{\"name\":\"stall: ";
-  s += resourceName(res);
-  s += "\",\"cat\":\"stall\",\"ph\":\"X\",\"pid\":0,\"tid\":";
-  appendUint(s, tid);
-  s += ",\"ts\":";
-  if (unitScale_) appendUint(s, from);
-  else time(static_cast<double>(from));
-  s += ",\"dur\":";
-  if (unitScale_) appendUint(s, cycles);
-  else time(static_cast<double>(cycles));
-  s += ",\"args\":{\"task\":";
-  appendUint(s, task);
-  s += ",\"process\":";
-  appendUint(s, process);
-  s += ",\"cycles\":";
-  appendUint(s, cycles);
-  s += ",\"start_cycle\":";
-  appendUint(s, from);
-  s += ",\"finish_cycle\":";
-  appendUint(s, from + cycles);
-  s += "}}";
-  if (s.size() >= kFlushBytes) flush();
+  const std::string_view resName = resourceName(res);
+  char* p = reserve(kEventFixedBytes + resName.size());
+  p = put(p, ",\n{\"name\":\"stall: ");
+  p = put(p, resName);
+  p = put(p, "\",\"cat\":\"stall\",\"ph\":\"X\",\"pid\":0,\"tid\":");
+  p = putUint(p, tid);
+  p = put(p, ",\"ts\":");
+  p = this->cycles(p, from);
+  p = put(p, ",\"dur\":");
+  p = this->cycles(p, cycles);
+  p = put(p, ",\"args\":{\"task\":");
+  p = putUint(p, task);
+  p = put(p, ",\"process\":");
+  p = putUint(p, process);
+  p = put(p, ",\"cycles\":");
+  p = putUint(p, cycles);
+  p = put(p, ",\"start_cycle\":");
+  p = putUint(p, from);
+  p = put(p, ",\"finish_cycle\":");
+  p = putUint(p, from + cycles);
+  p = put(p, "}}");
+  cur_ = p;
+  if (static_cast<size_t>(cur_ - buf_.get()) >= kFlushBytes) flush();
 }
 
 void ChromeTraceWriter::addChannel(uint32_t channel, uint64_t at, uint64_t tokens) {
-  std::string& s = buf_;
-  s += ",\n{\"name\":";
+  std::string n;
   if (channel < opts_.channelNames.size()) {
-    appendQuoted(s, "channel " + opts_.channelNames[channel]);
+    appendQuoted(n, "channel " + opts_.channelNames[channel]);
   } else {
-    s += "\"channel c";
-    appendUint(s, channel);
-    s += '"';
+    n = "\"channel c";
+    appendUint(n, channel);
+    n += '"';
   }
-  s += ",\"cat\":\"channel\",\"ph\":\"C\",\"pid\":0,\"ts\":";
-  if (unitScale_) appendUint(s, at);
-  else time(static_cast<double>(at));
-  s += ",\"args\":{\"tokens\":";
-  appendUint(s, tokens);
-  s += "}}";
-  if (s.size() >= kFlushBytes) flush();
+  char* p = reserve(kEventFixedBytes + n.size());
+  p = put(p, ",\n{\"name\":");
+  p = put(p, std::string_view(n));
+  p = put(p, ",\"cat\":\"channel\",\"ph\":\"C\",\"pid\":0,\"ts\":");
+  p = cycles(p, at);
+  p = put(p, ",\"args\":{\"tokens\":");
+  p = putUint(p, tokens);
+  p = put(p, "}}");
+  cur_ = p;
+  if (static_cast<size_t>(cur_ - buf_.get()) >= kFlushBytes) flush();
 }
 
 void ChromeTraceWriter::flush() {
-  out_(buf_);
-  buf_.clear();
+  out_(std::string_view(buf_.get(), static_cast<size_t>(cur_ - buf_.get())));
+  cur_ = buf_.get();
 }
 
 void ChromeTraceWriter::finish() {
   if (finished_) return;
   finished_ = true;
   if (opts_.droppedTasks == 0) {
-    buf_ += "\n]}\n";
+    append("\n]}\n");
     flush();
     return;
   }
@@ -262,11 +364,12 @@ void ChromeTraceWriter::finish() {
   const std::string truncated =
       fmt::format("{{\"dropped_tasks\":{},\"first_dropped_task\":{},\"recorded_tasks\":{}}}", opts_.droppedTasks,
                   opts_.firstDroppedTask, records_);
-  buf_ += ",\n{\"name\":";
-  appendQuoted(buf_, fmt::format("trace truncated: {} tasks from task {} on are not recorded", opts_.droppedTasks,
+  std::string tail = ",\n{\"name\":";
+  appendQuoted(tail, fmt::format("trace truncated: {} tasks from task {} on are not recorded", opts_.droppedTasks,
                                  opts_.firstDroppedTask));
-  buf_ += ",\"ph\":\"i\",\"s\":\"g\",\"pid\":0,\"tid\":0,\"ts\":0,\"args\":" + truncated + "}";
-  buf_ += "\n],\"pto_wsp_truncated\":" + truncated + "}\n";
+  tail += ",\"ph\":\"i\",\"s\":\"g\",\"pid\":0,\"tid\":0,\"ts\":0,\"args\":" + truncated + "}";
+  tail += "\n],\"pto_wsp_truncated\":" + truncated + "}\n";
+  append(tail);
   flush();
 }
 

@@ -62,6 +62,28 @@ TEST(Profiler, LongChainOutlivesTheRingAndStaysExact) {
   EXPECT_EQ(e.stats().totalCycles, 7000u);
 }
 
+// The best path's per-kernel counts survive the reuse of its ring row by later,
+// shorter tasks (the counts are kept in the ring until then).
+TEST(Profiler, BestPathSurvivesItsRingRowBeingReused) {
+  Profiler prof(2, 1, 4, 0);
+  // Task 0: kernel 1, 100 cycles, the longest path; tasks 1..9: kernel 0, 1 cycle each,
+  // independent (no preds), so they overwrite every row of the 4-task ring.
+  prof.onIssue({.id = 0, .kernel = 1, .cycles = 100});
+  for (uint64_t i = 1; i < 10; ++i) prof.onIssue({.id = i, .kernel = 0, .cycles = 1});
+  RunProfile p = prof.profile();
+  EXPECT_EQ(p.critical.cycles, 100u);
+  EXPECT_EQ(p.critical.tasks, 1u);
+  EXPECT_EQ(p.critical.kernelTasks, (std::vector<uint64_t>{0, 1}));
+  EXPECT_EQ(p.critical.kernelCycles, (std::vector<uint64_t>{0, 100}));
+  // A best path still in the ring is read from there.
+  const uint64_t pred = 9;
+  prof.onIssue({.id = 10, .kernel = 0, .cycles = 200, .preds = {&pred, 1}, .depFrom = 0});
+  p = prof.profile();
+  EXPECT_EQ(p.critical.cycles, 201u);
+  EXPECT_EQ(p.critical.kernelTasks, (std::vector<uint64_t>{2, 0}));
+  EXPECT_EQ(p.critical.kernelCycles, (std::vector<uint64_t>{201, 0}));
+}
+
 TEST(Profiler, HugeWindowTimesKernelsDropsOnlyThePerKernelPath) {
   Profiler prof(64, 1, uint32_t{1} << 20, 0);
   Engine e({.schedule = {.workers = 1}, .observer = &prof});

@@ -68,8 +68,12 @@ struct BytecodeEnv {
   void* loadCtx = nullptr;
 };
 int64_t evalBytecode(const Bytecode& e, const BytecodeEnv& env);
+inline constexpr size_t kVarOpConstBytes = 1 + sizeof(uint32_t) + 1 + sizeof(int64_t) + 1;
+// `Var i; Const b; op` for op in +, -, *, /, %: false (evaluate) for anything that would
+// be an error (overflow, a zero divisor, INT64_MIN / -1) or another shape.
+bool evalVarOpConst(const uint8_t* code, const int64_t* vars, size_t numVars, int64_t& out);
 // The common shapes answered without the stack machine: the empty program (0), one
-// constant, or one variable below numVars. Inline so that a caller can skip building a
+// constant, one variable below numVars, or such a variable +, -, *, / or % a constant. Inline so that a caller can skip building a
 // BytecodeEnv (most view offsets and dispatch keys are one of these); false = evaluate.
 inline bool evalTrivialBytecode(const Bytecode& e, const int64_t* vars, size_t numVars, int64_t& out) {
   const std::vector<uint8_t>& c = e.code;
@@ -89,6 +93,9 @@ inline bool evalTrivialBytecode(const Bytecode& e, const int64_t* vars, size_t n
       return true;
     }
   }
+  // var op constant (a row i % 64, a tile offset i * 16), out of line: inlining it
+  // grew every caller's common path.
+  if (c.size() == kVarOpConstBytes) return evalVarOpConst(c.data(), vars, numVars, out);
   return false;
 }
 // Checks stack discipline and operand indices against the given table sizes; returns

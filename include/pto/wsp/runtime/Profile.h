@@ -74,6 +74,8 @@ class Profiler final : public TaskObserver {
   bool keepKernels_ = true;
   uint64_t best_ = 0;
   uint64_t bestTask_ = ~uint64_t{0};
+  // The best path's kernel counts: its ring row while bestInRing_, else these.
+  bool bestInRing_ = false;
   std::vector<uint32_t> bestTasks_;
   std::vector<uint64_t> bestCycles_;
 };

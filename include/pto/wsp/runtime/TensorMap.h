@@ -168,8 +168,10 @@ class TensorMap {
     g.memoKey = h;
     return h;
   }
+  // f(cell) for every cell of the box [c0, c1] (inclusive), last dimension fastest.
   template <class F>
-  static void forEachCell(const Region& r, const Grain& g, F&& f);
+  static void forEachCell(uint8_t rank, const std::array<int64_t, kMaxRank>& c0,
+                          const std::array<int64_t, kMaxRank>& c1, F&& f);
 
   uint64_t capacity_;
   uint64_t poolMask_;
@@ -185,16 +187,12 @@ class TensorMap {
 };
 
 template <class F>
-void TensorMap::forEachCell(const Region& r, const Grain& g, F&& f) {
-  std::array<int64_t, kMaxRank> c0{}, c1{}, c{};
-  for (uint8_t d = 0; d < r.rank; ++d) {
-    c0[d] = g.cell(r.lo[d], d);
-    c1[d] = g.cell(r.hi[d] - 1, d);
-    c[d] = c0[d];
-  }
+void TensorMap::forEachCell(uint8_t rank, const std::array<int64_t, kMaxRank>& c0,
+                            const std::array<int64_t, kMaxRank>& c1, F&& f) {
+  std::array<int64_t, kMaxRank> c = c0;
   for (;;) {
     f(c);
-    int d = static_cast<int>(r.rank) - 1;
+    int d = static_cast<int>(rank) - 1;
     for (; d >= 0; --d) {
       if (++c[d] <= c1[d]) break;
       c[d] = c0[d];
@@ -206,14 +204,22 @@ void TensorMap::forEachCell(const Region& r, const Grain& g, F&& f) {
 template <class F>
 void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
                                 std::vector<uint64_t>* buckets) {
-  if (r.rank == 0) return;
-  for (uint8_t d = 0; d < r.rank; ++d)
-    if (r.lo[d] >= r.hi[d]) return;
-  if (r.tensor >= grains_.size() || grains_[r.tensor].rank == 0) return;  // never seen
+  if (r.rank == 0 || r.tensor >= grains_.size()) return;
   Grain& g = grains_[r.tensor];
-  if (g.rank != r.rank) return;  // rank mismatch is diagnosed by cellsOf on insert
+  // Never seen (grain rank 0) or a rank mismatch (diagnosed by cellsOf on insert).
+  if (g.rank != r.rank) return;
+  // Bounds check, cell range and single-cell test in one pass (the usual query is one
+  // tile: it computes its cell once).
+  std::array<int64_t, kMaxRank> c0{}, c1;  // c1 is read below rank only
+  bool single = true;
+  for (uint8_t d = 0; d < r.rank; ++d) {
+    if (r.lo[d] >= r.hi[d]) return;
+    c0[d] = g.cell(r.lo[d], d);
+    c1[d] = g.cell(r.hi[d] - 1, d);
+    single &= c0[d] == c1[d];
+  }
   const bool qWrites = r.writes();
-  auto walk = [&](uint64_t key) {
+  auto walk = [&](uint64_t key) __attribute__((always_inline)) {
     const uint64_t b = key & bucketMask_;
     for (int chain = 0; chain < (qWrites ? 2 : 1); ++chain) {
       uint64_t eid = chain == 0 ? wHeads_[b] : rHeads_[b];
@@ -228,12 +234,8 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
       }
     }
   };
-  bool single = true;
-  for (uint8_t d = 0; d < r.rank; ++d) single = single && g.cell(r.lo[d], d) == g.cell(r.hi[d] - 1, d);
   if (single) {
-    std::array<int64_t, kMaxRank> cell{};
-    for (uint8_t d = 0; d < r.rank; ++d) cell[d] = g.cell(r.lo[d], d);
-    const uint64_t key = cellKey(g, cell);
+    const uint64_t key = cellKey(g, c0);
     if (buckets) buckets->push_back(key);
     walk(key);
     return;
@@ -245,7 +247,7 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
   std::vector<uint64_t>& bs = buckets ? *buckets : wideScratch_;
   const size_t first = buckets ? bs.size() : 0;
   if (!buckets) bs.clear();
-  forEachCell(r, g, [&](const std::array<int64_t, kMaxRank>& cell) {
+  forEachCell(r.rank, c0, c1, [&](const std::array<int64_t, kMaxRank>& cell) {
     const uint64_t key = cellKey(g, cell);
     __builtin_prefetch(&wHeads_[key & bucketMask_]);
     if (qWrites) __builtin_prefetch(&rHeads_[key & bucketMask_]);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -79,8 +80,13 @@ class ChromeTraceWriter {
 
  private:
   void flush();
-  void name(uint32_t kernel);
-  void time(double cycles);
+  // Room for `bytes` more characters at cur_ (flushes, or grows for an outsized name).
+  char* reserve(size_t bytes);
+  void append(std::string_view s);
+  char* name(char* p, uint32_t kernel) const;
+  char* time(char* p, double cycles) const;
+  char* cycles(char* p, uint64_t c) const;
+  void nameHostTrack(uint32_t thread);
 
   TraceExportOptions opts_;
   Output out_;
@@ -88,7 +94,12 @@ class ChromeTraceWriter {
   std::vector<bool> hostTrack_;      // host threads already named
   std::vector<bool> stallTrack_;     // (process, resource) stall tracks already named
   uint32_t numWorkers_ = 0;
-  std::string buf_;
+  // Events are written by pointer into a fixed buffer (no per-field capacity check):
+  // each event first reserves its worst-case length.
+  std::unique_ptr<char[]> buf_;
+  char* cur_ = nullptr;
+  size_t cap_ = 0;
+  size_t eventBytes_ = 0;  // worst-case length of one task's events
   double scale_ = 1.0;
   bool unitScale_ = true;  // cycles are printed as integers
   uint64_t records_ = 0;
