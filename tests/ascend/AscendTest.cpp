@@ -272,10 +272,7 @@ TEST(AscendSplit, ExamplesTheSplitCannotEmitAreLocatedErrors) {
     const char* what;
   };
   for (const Case& c :
-       {Case{"flash_decode", "host_build_graph", "flash_decode.wsp:38:1: error: kernel 'combine' needs 26 argument words"},
-        Case{"gate_mix", "tensormap_and_ringbuffer",
-             "gate_mix.wsp:37:3: error: tile op 'gelu' has no PTO-ISA lowering in the ascend target (kernel "
-             "'expert_gelu_1_aiv')"}}) {
+       {Case{"flash_decode", "host_build_graph", "flash_decode.wsp:38:1: error: kernel 'combine' needs 26 argument words"}}) {
     SCOPED_TRACE(c.example);
     try {
       (void)compileTree(parseExample(c.example), c.runtime);
@@ -624,7 +621,7 @@ void expectConforms(const std::string& label, ir::Module m) {
 }
 
 TEST(AscendConformance, EmittedHostBuildGraphOrchestrationMatchesTheRuntimeExpansion) {
-  for (const char* ex : {"softmax", "rmsnorm", "pipeline", "residual", "gated", "bgemm", "attention", "llama_block"})
+  for (const char* ex : {"softmax", "rmsnorm", "pipeline", "residual", "gated", "bgemm", "attention", "llama_block", "gate_mix"})
     expectConforms(ex, parseExample(ex));
   expectConforms("scaled_r96", scaledModule(96));
   expectConforms("fanout", ir::text::parse(fanoutModule(300), "fanout.wsp"));
@@ -771,7 +768,7 @@ void expectRingConforms(const std::string& label, ir::Module m) {
 }
 
 TEST(AscendConformance, EmittedRingBufferOrchestrationMatchesTheRuntimeExpansion) {
-  for (const char* ex : {"softmax", "rmsnorm", "pipeline", "residual", "gated", "bgemm", "attention", "flash_decode",
+  for (const char* ex : {"softmax", "rmsnorm", "pipeline", "residual", "gated", "bgemm", "attention", "flash_decode", "gate_mix",
                          "llama_block"})
     expectRingConforms(ex, parseExample(ex));
   // A ring that wraps (24 tasks, window 8) with one scope per independent row block.
@@ -816,8 +813,15 @@ TEST(AscendSymbols, AnotherSymbolValueChangesTheTableAndNoSource) {
 
 // Runs kernel `k` twice on the same deterministic inputs, once as cpu_sim's unit (the tile
 // library) and once as the emitted PTO-ISA unit on the double (tests/ascend/double/pto/),
-// and returns the largest relative difference over every output element.
-double maxDiffAgainstCpuSim(const ir::Kernel& k, const fs::path& work) {
+// and returns the largest relative difference over every output element. Inputs are
+// lo + step * ((i * 37) % count); `absOverRel` > 0 makes the measure |x - y| / (|x| + absOverRel)
+// (<= rel means within rel * |x| + rel * absOverRel), else |x - y| / max(1e-6, |x|).
+struct NumericInputs {
+  float lo = 0.25f, step = 0.01f;
+  int count = 101;
+  double absOverRel = 0;
+};
+double maxDiffAgainstCpuSim(const ir::Kernel& k, const fs::path& work, const NumericInputs& in = {}) {
   fs::create_directories(work);
   const PtoIsaKernel asc = emitPtoIsaKernel(k, ArgStyle::DeviceAddress);
   const std::string cpu = lower::emitCpuKernel(k, arch::resolveArch("ascend910b"));
@@ -846,16 +850,18 @@ double maxDiffAgainstCpuSim(const ir::Kernel& k, const fs::path& work) {
     const bool f16 = p.tile.dtype == ir::DType::F16;
     const int64_t n = p.tile.rows * p.tile.cols;
     h += fmt::format("  std::vector<char> c{0}({1} * {2}), a{0}({1} * {2});\n", ti, n, f16 ? 2 : 4);
-    h += fmt::format("  for (size_t i = 0; i < {1}; ++i) {{ float x = 0.25f + 0.01f * float((i * 37) % 101); "
+    h += fmt::format("  for (size_t i = 0; i < {1}; ++i) {{ float x = float({3:.9g}) + float({4:.9g}) * float((i * 37) % {5}); "
                      "put(c{0}, i, {2}, x); put(a{0}, i, {2}, x); }}\n",
-                     ti, n, f16 ? "true" : "false");
+                     ti, n, f16 ? "true" : "false", in.lo, in.step, in.count);
     h += fmt::format("  cw.push_back(reinterpret_cast<uint64_t>(c{0}.data())); cw.push_back({1}); cw.push_back(1);\n", ti,
                      p.tile.cols);
     h += fmt::format("  aw.push_back(reinterpret_cast<uint64_t>(a{0}.data())); rs.push_back({1});\n", ti, p.tile.cols);
     if (p.dir != ir::ParamDir::In)
       compare += fmt::format("  for (size_t i = 0; i < {1}; ++i) {{ double x = get(c{0}, i, {2}), y = get(a{0}, i, {2}); "
-                             "double d = std::fabs(x - y) / std::fmax(1e-6, std::fabs(x)); if (!(d <= worst)) worst = d; }}\n",
-                             ti, n, f16 ? "true" : "false");
+                             "double d = std::fabs(x - y) / {3}; if (!(d <= worst)) worst = d; }}\n",
+                             ti, n, f16 ? "true" : "false",
+                             in.absOverRel > 0 ? fmt::format("(std::fabs(x) + {:.9g})", in.absOverRel)
+                                               : std::string("std::fmax(1e-6, std::fabs(x))"));
     ++ti;
   }
   h += "  std::vector<uint64_t> cargs = cw;\n  for (uint64_t s : sc) cargs.push_back(s);\n";
@@ -891,6 +897,29 @@ TEST(AscendNumerics, EmittedKernelsOnThePtoIsaDoubleMatchCpuSim) {
   }
 }
 
+// gelu and tanh are compositions of vector instructions (docs/ascend.md): over [-6, 6] they
+// stay within f32 relative 1e-5 plus absolute 1e-6 of cpu_sim's gelu (exact erf form) and tanh.
+TEST(AscendNumerics, GeluAndTanhCompositionsMatchCpuSimOverMinusSixToSix) {
+  const ir::Module m = ir::text::parse(
+      "module compositions\n"
+      "kernel gelu_f32(in x : Tile[16, 128, f32], out y : Tile[16, 128, f32]) {\n"
+      "  %a = load x\n  %r = gelu %a\n  store y, %r\n}\n"
+      "kernel tanh_f32(in x : Tile[16, 128, f32], out y : Tile[16, 128, f32]) {\n"
+      "  %a = load x\n  %r = tanh %a\n  store y, %r\n}\n",
+      "compositions.wsp");
+  // 2048 points, 37 coprime to 2048: every point of the grid, -6 and 6 included, 0 near.
+  const NumericInputs in{-6.0f, 12.0f / 2047.0f, 2048, 0.1};
+  for (const char* name : {"gelu_f32", "tanh_f32"}) {
+    SCOPED_TRACE(name);
+    const ir::Kernel& k = *m.findKernel(name);
+    const std::string text = emitPtoIsaKernel(k, ArgStyle::DeviceAddress).text;
+    // Composed, not an instruction the PTO-ISA lacks.
+    EXPECT_EQ(text.find("TGELU"), std::string::npos);
+    EXPECT_NE(text.find("TEXP("), std::string::npos);
+    EXPECT_LE(maxDiffAgainstCpuSim(k, fs::path(PTO_WSP_BINARY_DIR) / "ascend_numerics" / name, in), 1e-5);
+  }
+}
+
 // The units of split kernels, as the tree has them (transposed operands included): every
 // AIC unit of every example the split made emit, and the AIV units of bgemm and attention,
 // against cpu_sim's unit of the same kernel.
@@ -916,6 +945,7 @@ TEST(AscendNumerics, BgemmUnitsOnThePtoIsaDoubleMatchCpuSim) { expectUnitsMatchC
 TEST(AscendNumerics, AttentionUnitsOnThePtoIsaDoubleMatchCpuSim) { expectUnitsMatchCpuSim("attention", true); }
 TEST(AscendNumerics, FlashDecodeCubeUnitsOnThePtoIsaDoubleMatchCpuSim) { expectUnitsMatchCpuSim("flash_decode", false); }
 TEST(AscendNumerics, LlamaBlockCubeUnitsOnThePtoIsaDoubleMatchCpuSim) { expectUnitsMatchCpuSim("llama_block", false); }
+TEST(AscendNumerics, GateMixUnitsOnThePtoIsaDoubleMatchCpuSim) { expectUnitsMatchCpuSim("gate_mix", true); }
 
 }  // namespace
 }  // namespace pto::wsp

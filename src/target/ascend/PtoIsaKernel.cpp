@@ -10,6 +10,7 @@
 
 #include <filesystem>
 
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -97,7 +98,7 @@ std::optional<std::string> opProblem(const TileInst& inst) {
   const TileOpKind k = inst.op;
   if (k == TileOpKind::Load || k == TileOpKind::Store || k == TileOpKind::Matmul || k == TileOpKind::Cast ||
       k == TileOpKind::Fill || ir::isBinaryElementwise(k) || unaryInstr(k) || k == TileOpKind::Silu ||
-      k == TileOpKind::Sigmoid || ir::isRowReduction(k) || k == TileOpKind::ColSum || k == TileOpKind::ColMax ||
+      k == TileOpKind::Sigmoid || k == TileOpKind::Gelu || k == TileOpKind::Tanh || ir::isRowReduction(k) || k == TileOpKind::ColSum || k == TileOpKind::ColMax ||
       k == TileOpKind::Transpose)
     return std::nullopt;
   return fmt::format("tile op '{}' has no PTO-ISA lowering in the ascend target", ir::tileOpInfo(k).name);
@@ -123,6 +124,7 @@ class Emitter {
   const Value& use(const std::string& ssa) const;
   std::string scalar(const TileInst& inst) const;
   void op(size_t i, const TileInst& inst);
+  void emitGelu(const TileInst& inst, const std::string& x);
   void line(std::string_view s) { body_ += "    " + std::string(s) + "\n"; }
   [[noreturn]] void fail(const SourceLoc& loc, std::string msg, std::string help) const {
     throw UserError(makeError(loc, fmt::format("{} (kernel '{}')", msg, k_.name)).help(std::move(help)));
@@ -273,6 +275,17 @@ void Emitter::op(size_t i, const TileInst& inst) {
       } else {
         line(fmt::format("TRECIP({}, {});", d, n));
       }
+    } else if (kd == TileOpKind::Tanh) {
+      // tanh(x) = 1 - 2 / (1 + exp(2x)): exp overflowing to inf gives 1, underflowing to 0 gives -1.
+      const std::string d = result("UB", vpipe);
+      line(fmt::format("TMULS({}, {}, 2.0f);", d, a));
+      line(fmt::format("TEXP({0}, {0});", d));
+      line(fmt::format("TADDS({0}, {0}, 1.0f);", d));
+      line(fmt::format("TRECIP({0}, {0});", d));
+      line(fmt::format("TMULS({0}, {0}, -2.0f);", d));
+      line(fmt::format("TADDS({0}, {0}, 1.0f);", d));
+    } else if (kd == TileOpKind::Gelu) {
+      emitGelu(inst, a);
     } else if (ir::isRowReduction(kd)) {
       const std::string instr = kd == TileOpKind::RowMax ? "TROWMAX" : kd == TileOpKind::RowMin ? "TROWMIN" : "TROWSUM";
       const std::string tmp = alloc(inst.results[0] + "_tmp", use(inst.operands[0]).type, "UB", vpipe);
@@ -293,6 +306,44 @@ void Emitter::op(size_t i, const TileInst& inst) {
       PTO_UNREACHABLE("op '{}' passed the ascend check but has no emitter", name);
     }
   }
+}
+
+// gelu(x) = 0.5 x (1 + erf(x / sqrt2)) without compares or selects: x erf(x / sqrt2) is even, so
+// with u = |x| / sqrt2, gelu(x) = relu(x) - u erfc(u) / sqrt2 (no cancellation for x < 0, where
+// relu is an exact 0). erfc(u) = t exp(-u^2 + P(t)), t = 1 / (1 + u / 2), is Numerical Recipes'
+// erfcc (fractional error < 1.2e-7 for u >= 0). u t is formed as 1 / (1/u + 1/2) so that u = inf
+// gives 2, not inf * 0: gelu(+-inf) = +inf / 0, never NaN.
+void Emitter::emitGelu(const TileInst& inst, const std::string& x) {
+  static constexpr std::array<double, 10> kP = {-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
+                                                0.27886807,  -1.13520398, 1.48851587, -0.82215223, 0.17087277};
+  const std::string_view rs2 = "0.70710678f";  // 1 / sqrt2
+  const TileType& ty = inst.resultTypes.at(0);
+  const std::string& r = inst.results.at(0);
+  const std::string u = alloc(r + "_u", ty, "UB", "V");
+  line(fmt::format("TABS({}, {});", u, x));
+  line(fmt::format("TMULS({0}, {0}, {1});", u, rs2));
+  const std::string t = alloc(r + "_t", ty, "UB", "V");
+  line(fmt::format("TMULS({}, {}, 0.5f);", t, u));
+  line(fmt::format("TADDS({0}, {0}, 1.0f);", t));
+  line(fmt::format("TRECIP({0}, {0});", t));
+  const std::string w = alloc(r + "_ut", ty, "UB", "V");
+  line(fmt::format("TRECIP({}, {});", w, u));
+  line(fmt::format("TADDS({0}, {0}, 0.5f);", w));
+  line(fmt::format("TRECIP({0}, {0});", w));
+  const std::string p = alloc(r + "_erfc", ty, "UB", "V");
+  line(fmt::format("TMULS({}, {}, {}f);", p, t, kP[9]));
+  for (size_t i = kP.size() - 1; i-- > 0;) {
+    if (i + 2 < kP.size()) line(fmt::format("TMUL({0}, {0}, {1});", p, t));
+    line(fmt::format("TADDS({0}, {0}, {1}f);", p, kP[i]));
+  }
+  line(fmt::format("TMUL({0}, {0}, {0});", u));
+  line(fmt::format("TSUB({0}, {0}, {1});", p, u));
+  line(fmt::format("TEXP({0}, {0});", p));
+  line(fmt::format("TMUL({0}, {0}, {1});", p, w));  // u erfc(u)
+  line(fmt::format("TMULS({0}, {0}, {1});", p, rs2));
+  const std::string d = alloc(r, ty, "UB", "V");
+  line(fmt::format("TRELU({}, {});", d, x));
+  line(fmt::format("TSUB({0}, {0}, {1});", d, p));
 }
 
 PtoIsaKernel Emitter::run() {
