@@ -228,7 +228,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const arch::ArchModel& a = arch::builtinArch(archName);
-  arch::CapabilityMatrix caps{"fuzz", archName, {}};
+  arch::CapabilityMatrix caps{"fuzz", archName, {}, arch::uniformOps(arch::Support::Enforced, "fuzz: tile library")};
   for (const arch::FeatureInfo& f : arch::allFeatures())
     caps.entries.push_back({f.name, arch::Support::Enforced, "fuzz: everything the runtime core does"});
   abi::Plan plan;

@@ -79,6 +79,12 @@ const Capability& CapabilityMatrix::at(std::string_view feature) const {
   PTO_UNREACHABLE("unknown capability feature '{}' asked of target '{}'", feature, target);
 }
 
+const OpCapability& CapabilityMatrix::op(ir::TileOpKind k) const {
+  for (const OpCapability& o : ops)
+    if (o.op == k) return o;
+  PTO_UNREACHABLE("target '{}' has no [ops] row for '{}'", target, ir::tileOpInfo(k).name);
+}
+
 Support CapabilityMatrix::require(std::string_view feature, const SourceLoc& loc) const {
   if (!findFeature(feature)) {
     // e.g. featuresOf(dispatch("fifo")) on an unverified schedule: a user typo.
@@ -113,6 +119,9 @@ std::string CapabilityMatrix::table() const {
     }
     out += fmt::format("  {:<24} {:<12} {}\n", entries[i].feature, supportName(entries[i].support), entries[i].note);
   }
+  out += "  [ops]\n";
+  for (const OpCapability& o : ops)
+    out += fmt::format("  {:<24} {:<12} {}\n", ir::tileOpInfo(o.op).name, supportName(o.support), o.note);
   return out;
 }
 
@@ -122,6 +131,11 @@ void checkMatrix(const CapabilityMatrix& m) {
   for (size_t i = 0; i < kFeatures.size(); ++i)
     PTO_INTERNAL_ASSERT(m.entries[i].feature == kFeatures[i].name, "capability matrix '{}' entry {} is '{}', want '{}'",
                         m.target, i, m.entries[i].feature, kFeatures[i].name);
+  PTO_INTERNAL_ASSERT(m.ops.size() == static_cast<size_t>(ir::kNumTileOps), "capability matrix '{}' has {} [ops] rows, want {}",
+                      m.target, m.ops.size(), ir::kNumTileOps);
+  for (size_t i = 0; i < m.ops.size(); ++i)
+    PTO_INTERNAL_ASSERT(static_cast<size_t>(m.ops[i].op) == i, "capability matrix '{}' [ops] row {} is '{}'", m.target, i,
+                        ir::tileOpInfo(m.ops[i].op).name);
 }
 
 namespace {
@@ -174,6 +188,19 @@ nlohmann::ordered_json capabilitiesToJson(const CapabilityMatrix& m) {
                              {"support", supportName(m.entries[i].support)},
                              {"note", m.entries[i].note}});
   return j;
+}
+
+nlohmann::ordered_json opsToJson(const CapabilityMatrix& m) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
+  for (const OpCapability& o : m.ops)
+    j.push_back({{"op", ir::tileOpInfo(o.op).name}, {"support", supportName(o.support)}, {"note", o.note}});
+  return j;
+}
+
+std::vector<OpCapability> uniformOps(Support s, std::string_view note) {
+  std::vector<OpCapability> out;
+  for (const ir::TileOpInfo& t : ir::allTileOps()) out.push_back({t.kind, s, std::string(note)});
+  return out;
 }
 
 }  // namespace pto::wsp::arch

@@ -283,6 +283,94 @@ TEST(AscendSplit, ExamplesTheSplitCannotEmitAreLocatedErrors) {
   }
 }
 
+// The smallest kernel exercising `op` alone: load its operands, the op, store its first
+// result. A transpose stands where the ascend target lowers one, as a matmul operand.
+ir::Kernel oneOpKernel(ir::TileOpKind op) {
+  using ir::TileInst;
+  using ir::TileOpKind;
+  const ir::TileType t{16, 16, ir::DType::F32};
+  std::vector<ir::KernelParam> params;
+  for (const char* n : {"a", "b", "c"}) params.push_back(ir::KernelParam::makeTile(n, ir::ParamDir::In, t));
+  params.push_back(ir::KernelParam::makeTile("o", ir::ParamDir::Out, t));
+  std::vector<TileInst> body;
+  auto load = [&](const std::string& p) {
+    TileInst l;
+    l.op = TileOpKind::Load;
+    l.param = p;
+    l.results = {"%" + p};
+    l.resultTypes = {t};
+    body.push_back(l);
+    return l.results[0];
+  };
+  TileInst inst;
+  inst.op = op;
+  inst.loc = SourceLoc{"one.wsp", 3, 3, {}};
+  std::string result;
+  if (op == TileOpKind::Load || op == TileOpKind::Store) {
+    result = load("a");
+    body.back().loc = inst.loc;
+  } else {
+    const ir::TileOpInfo& info = ir::tileOpInfo(op);
+    const char* names[] = {"a", "b", "c"};
+    for (int i = 0; i < info.numTileOperands; ++i) inst.operands.push_back(load(names[i]));
+    if (op == TileOpKind::Fill) inst.scalar = ir::ScalarOperand::of(ir::FloatConst::make(1.0));
+    inst.results = {"%r"};
+    inst.resultTypes = {t};
+    if (op == TileOpKind::TopK) {
+      inst.k = 4;
+      inst.results.push_back("%i");
+      inst.resultTypes.push_back({16, 4, ir::DType::I32});
+    }
+    body.push_back(inst);
+    result = "%r";
+    if (op == TileOpKind::Transpose) {
+      TileInst mm;
+      mm.op = TileOpKind::Matmul;
+      mm.operands = {load("b"), "%r"};
+      mm.results = {"%m"};
+      mm.resultTypes = {t};
+      body.push_back(mm);
+      result = "%m";
+    }
+  }
+  TileInst st;
+  st.op = TileOpKind::Store;
+  st.param = "o";
+  st.operands = {result};
+  st.loc = op == TileOpKind::Store ? inst.loc : SourceLoc{};
+  body.push_back(st);
+  return ir::Kernel::make(std::string(ir::tileOpInfo(op).name) + "_only", params, body);
+}
+
+// The matrix's [ops] rows and the emitter's refusal come from one function: for every
+// tile op, the matrix says unsupported exactly when the emitter refuses a one-op kernel
+// of it, with the same reason, located at the op.
+TEST(AscendKernels, OpsMatrixMatchesTheEmittersRefusals) {
+  const arch::CapabilityMatrix& caps = ascendTarget().capabilities();
+  ASSERT_EQ(caps.ops.size(), static_cast<size_t>(ir::kNumTileOps));
+  int refused = 0, lowered = 0;
+  for (const ir::TileOpInfo& info : ir::allTileOps()) {
+    SCOPED_TRACE(std::string(info.name));
+    const arch::OpCapability& row = caps.op(info.kind);
+    EXPECT_FALSE(row.note.empty());
+    const std::optional<Diagnostic> d = unsupported(oneOpKernel(info.kind));
+    EXPECT_EQ(d.has_value(), row.support == arch::Support::Unsupported) << (d ? d->render() : row.note);
+    if (d) {
+      ++refused;
+      EXPECT_THAT(d->render(), HasSubstr("one.wsp:3:3: error: " + row.note));
+    } else {
+      ++lowered;
+      EXPECT_EQ(row.support, arch::Support::Enforced);
+    }
+  }
+  // Both kinds occur, so the comparison above can fail either way.
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(lowered, 0);
+  EXPECT_EQ(caps.op(ir::TileOpKind::Sort).support, arch::Support::Unsupported);
+  EXPECT_THAT(caps.op(ir::TileOpKind::Add).note, HasSubstr("TADD"));
+  EXPECT_THAT(caps.op(ir::TileOpKind::Matmul).note, HasSubstr("TMATMUL"));
+}
+
 TEST(AscendKernels, SlotDrivenConditionIsRefusedByTheMatrix) {
   EXPECT_EQ(ascendTarget().capabilities().support("pred.cond_slot"), arch::Support::Unsupported);
   EXPECT_EQ(ascendTarget().capabilities().support("dispatch.custom"), arch::Support::Recorded);

@@ -29,7 +29,7 @@ constexpr uint64_t kToyCycles = 7;
 std::atomic<int> g_checks{0};
 
 arch::CapabilityMatrix toyMatrix() {
-  arch::CapabilityMatrix m{"toy_host", "host_cpu", {}};
+  arch::CapabilityMatrix m{"toy_host", "host_cpu", {}, arch::uniformOps(arch::Support::Enforced, "toy: tile library")};
   for (const arch::FeatureInfo& f : arch::allFeatures())
     m.entries.push_back({f.name, arch::Support::Enforced, "toy: whatever the runtime core does"});
   // One refusal, to show the target's own matrix decides.

@@ -108,6 +108,28 @@ TEST(Capability, TableAndJson) {
   EXPECT_EQ(j["features"][0]["name"], "dispatch.round_robin");
   EXPECT_EQ(j["features"][0]["support"], "recorded");
   for (const auto& f : j["features"]) EXPECT_TRUE(parseSupport(f["support"].get<std::string>()).has_value());
+  // The [ops] section: one row per tile op, after the features.
+  EXPECT_GT(t.find("  [ops]\n"), t.find("[predicate]")) << t;
+  EXPECT_NE(t.find("\n  sort                     unsupported  tile op 'sort' has no PTO-ISA lowering"), std::string::npos) << t;
+  EXPECT_NE(t.find("\n  matmul                   enforced     AIC: "), std::string::npos) << t;
+  nlohmann::json ops = opsToJson(m);
+  ASSERT_EQ(ops.size(), static_cast<size_t>(ir::kNumTileOps));
+  EXPECT_EQ(ops[0]["op"], "load");
+  EXPECT_EQ(ops[0]["support"], "enforced");
+}
+
+TEST(Capability, EveryTargetHasOneOpsRowPerTileOp) {
+  for (std::string_view t : knownTargets()) {
+    const CapabilityMatrix& m = capabilities(t);
+    ASSERT_EQ(m.ops.size(), static_cast<size_t>(ir::kNumTileOps)) << t;
+    for (const ir::TileOpInfo& info : ir::allTileOps()) {
+      EXPECT_EQ(m.op(info.kind).op, info.kind) << t;
+      EXPECT_FALSE(m.op(info.kind).note.empty()) << t << " " << info.name;
+    }
+  }
+  // cpu_sim and aie lower every op through the tile library.
+  for (const OpCapability& o : capabilities("cpu_sim").ops) EXPECT_EQ(o.support, Support::Enforced);
+  for (const OpCapability& o : capabilities("aie").ops) EXPECT_EQ(o.support, Support::Enforced);
 }
 
 TEST(Capability, DocumentedMatrixMatchesTheCode) {
@@ -122,5 +144,11 @@ TEST(Capability, DocumentedMatrixMatchesTheCode) {
     std::string row = fmt::format("| `{}` |", allFeatures()[i].name);
     for (std::string_view t : knownTargets()) row += fmt::format(" {} |", supportName(capabilities(t).entries[i].support));
     EXPECT_NE(doc.find(row), std::string::npos) << "docs/capabilities.md lacks the row: " << row;
+  }
+  for (const ir::TileOpInfo& info : ir::allTileOps()) {
+    std::string row = fmt::format("| `{}` |", info.name);
+    for (std::string_view t : knownTargets()) row += fmt::format(" {} |", supportName(capabilities(t).op(info.kind).support));
+    row += fmt::format(" {} |", capabilities("ascend").op(info.kind).note);
+    EXPECT_NE(doc.find(row), std::string::npos) << "docs/capabilities.md lacks the [ops] row: " << row;
   }
 }

@@ -1,5 +1,6 @@
 // ptowsp targets [--json] [TARGET]: what the target registry holds (target/Target.h):
-// each target's summary, whether it runs here, and its capability matrix
+// each target's summary, whether it runs here, and its capability matrix with its [ops]
+// rows
 // (docs/capabilities.md).
 #include "Command.h"
 
@@ -32,6 +33,7 @@ std::function<int()> setupTargets(CLI::App& sub) {
                      nlohmann::ordered_json j = nlohmann::ordered_json::array();
                      for (const target::Target* t : ts) {
                        nlohmann::ordered_json e = arch::capabilitiesToJson(t->capabilities());
+                       e["ops"] = arch::opsToJson(t->capabilities());
                        e["summary"] = t->summary();
                        e["runs"] = t->canRun();
                        j.push_back(std::move(e));
@@ -50,5 +52,5 @@ std::function<int()> setupTargets(CLI::App& sub) {
                  };
                }
 
-PTOWSP_COMMAND("targets", "list the registered targets and their capability matrices (schedule directives, CSP, predicates)", setupTargets);
+PTOWSP_COMMAND("targets", "list the registered targets and their capability matrices (schedule directives, CSP, predicates, tile ops)", setupTargets);
 }  // namespace

@@ -32,7 +32,10 @@ arch::CapabilityMatrix capabilityMatrix() {
               {"pred.dynamic_axis", S::Unsupported, "static buffer sizes: give the axis a constant size"},
               {"pred.sparse_select", S::Unsupported, "static DMA patterns: densify the selection"},
               {"pred.dispatch_key_slot", S::Unsupported, "static placement cannot read task-written slots"},
-          }};
+          },
+          // Every core calls an external kernel whose body is the cpu_sim kernel (AieKernels.cpp),
+          // so the ops are the tile library's, with its dtype limits.
+          arch::uniformOps(S::Enforced, "core external kernel with the cpu_sim tile-library body (link_with)")};
 }
 
 }  // namespace pto::wsp::target::aie

@@ -21,6 +21,12 @@ namespace pto::wsp::target {
 
 namespace {
 
+std::vector<arch::OpCapability> ascendOps() {
+  std::vector<arch::OpCapability> out;
+  for (const ir::TileOpInfo& t : ir::allTileOps()) out.push_back(ascend::opCapability(t.kind));
+  return out;
+}
+
 arch::CapabilityMatrix makeAscend() {
   const char* rec = "recorded in the manifest; pto-runtime's AICPU schedulers pick cores themselves";
   const char* exp = "the task table is expanded for the run's symbol values (--set); the sources do not change";
@@ -59,7 +65,8 @@ arch::CapabilityMatrix makeAscend() {
                "the task table is expanded before the run, before the index tensors hold data"},
               {"pred.dispatch_key_slot", arch::Support::Unsupported,
                "the graph is built before any task runs: no slot value yet"},
-          }};
+          },
+          ascendOps()};
 }
 
 ascend::Runtime parseRuntime(std::string_view r) {

@@ -104,6 +104,36 @@ std::optional<std::string> opProblem(const TileInst& inst) {
   return fmt::format("tile op '{}' has no PTO-ISA lowering in the ascend target", ir::tileOpInfo(k).name);
 }
 
+// What the emitter writes for an op opProblem() accepts (Emitter::op), for the matrix.
+std::string loweringNote(TileOpKind k) {
+  using B = ir::Broadcast;
+  if (ir::isBinaryElementwise(k))
+    return fmt::format("AIV: {} (tile), {} (scalar), {} (row), {} (col)", binaryInstr(k, B::None),
+                       binaryInstr(k, B::Scalar), binaryInstr(k, B::Row), binaryInstr(k, B::Col));
+  if (std::optional<std::string_view> u = unaryInstr(k)) return fmt::format("AIV: {}", *u);
+  switch (k) {
+    case TileOpKind::Load: return "TLOAD GM -> UB (AIV) or GM -> L1 (AIC)";
+    case TileOpKind::Store: return "TSTORE UB -> GM (AIV) or L0C -> GM (AIC)";
+    case TileOpKind::Matmul: return "AIC: TMOV L1 -> L0A / L0B, TMATMUL into L0C (f32 accumulate)";
+    case TileOpKind::Silu: return "AIV: TMULS, TEXP, TADDS, TDIV (x / (1 + exp(-x)))";
+    case TileOpKind::Sigmoid: return "AIV: TMULS, TEXP, TADDS, TRECIP (1 / (1 + exp(-x)))";
+    case TileOpKind::Tanh: return "AIV: TMULS, TEXP, TADDS, TRECIP (1 - 2 / (1 + exp(2x)))";
+    case TileOpKind::Gelu: return "AIV: TABS, TMULS, TADDS, TRECIP, TMUL, TSUB, TEXP, TRELU (relu(x) - u erfc(u) / sqrt2)";
+    case TileOpKind::RowSum: return "AIV: TROWSUM";
+    case TileOpKind::RowMax: return "AIV: TROWMAX";
+    case TileOpKind::RowMin: return "AIV: TROWMIN";
+    case TileOpKind::RowMean: return "AIV: TROWSUM, TMULS by 1 / cols";
+    case TileOpKind::ColSum: return "AIV: TCOLSUM";
+    case TileOpKind::ColMax: return "AIV: TCOLMAX";
+    case TileOpKind::Cast: return "AIV: TCVT (RoundMode::CAST_RINT)";
+    case TileOpKind::Fill: return "AIV: TEXPANDS";
+    case TileOpKind::Transpose:
+      return "AIC only, as a transposed load of a matmul operand (TLOAD through a DN GlobalTensor); "
+             "elsewhere a located error";
+    default: return "PTO-ISA lowering in PtoIsaKernel.cpp (docs/ascend.md)";
+  }
+}
+
 struct Value {
   std::string var;
   TileType type;
@@ -426,6 +456,13 @@ PtoIsaKernel Emitter::run() {
 }
 
 }  // namespace
+
+arch::OpCapability opCapability(TileOpKind k) {
+  TileInst inst;
+  inst.op = k;
+  if (std::optional<std::string> why = opProblem(inst)) return {k, arch::Support::Unsupported, *why};
+  return {k, arch::Support::Enforced, loweringNote(k)};
+}
 
 std::optional<Diagnostic> unsupported(const ir::Kernel& k) {
   if (k.external)

@@ -12,6 +12,7 @@
 // f32 in the low 32 bits).
 #pragma once
 
+#include "pto/wsp/arch/Capability.h"
 #include "pto/wsp/ir/Kernel.h"
 
 #include <cstdint>
@@ -34,6 +35,11 @@ struct PtoIsaKernel {
   uint32_t numTiles = 0, numScalars = 0;
   uint32_t numArgs() const { return 2 * numTiles + numScalars; }
 };
+
+// The ascend capability matrix's [ops] row of `k`: unsupported with the reason
+// unsupported() reports for the op, else enforced with the PTO-ISA instructions it lowers
+// to (one source for the emitter's refusal and the matrix).
+arch::OpCapability opCapability(ir::TileOpKind k);
 
 // Why the target cannot lower `k` (the first problem, located at the op), or nullopt.
 std::optional<Diagnostic> unsupported(const ir::Kernel& k);

@@ -3,6 +3,16 @@
 
 namespace pto::wsp::target::cpu_sim {
 
+std::vector<arch::OpCapability> tileLibraryOps() {
+  // The dtype limits are lower::unsupportedReason's (a located error per op and dtype).
+  std::vector<arch::OpCapability> out = arch::uniformOps(arch::Support::Enforced, "tile library (docs/tile-library.md)");
+  for (arch::OpCapability& o : out) {
+    if (ir::isUnaryElementwise(o.op)) o.note = "tile library; f32, f16 and bf16 tiles only";
+    if (o.op == ir::TileOpKind::Div) o.note = "tile library; floating-point tiles only";
+  }
+  return out;
+}
+
 arch::CapabilityMatrix capabilityMatrix() {
   return {"cpu_sim", "ascend910b",
           {
@@ -30,7 +40,8 @@ arch::CapabilityMatrix capabilityMatrix() {
               {"pred.dynamic_axis", arch::Support::Enforced, "bounds evaluated per run; no recompile"},
               {"pred.sparse_select", arch::Support::Enforced, "indptr / indices read at run time"},
               {"pred.dispatch_key_slot", arch::Support::Enforced, "slot read after the writing task finishes"},
-          }};
+          },
+          tileLibraryOps()};
 }
 
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "pto/wsp/ir/Schedule.h"
+#include "pto/wsp/ir/TileOp.h"
 #include "pto/wsp/support/Diagnostic.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -47,10 +48,24 @@ struct Capability {
   std::string_view note;  // one line: how the target realises it, or why not
 };
 
+// One row of a matrix's [ops] section: whether the target lowers a tile op (enforced) or
+// refuses it with a located compile-time error naming the op (unsupported), and how or
+// why. Targets derive these rows from the code that lowers or refuses the op, so the
+// matrix cannot drift from the emitter.
+struct OpCapability {
+  ir::TileOpKind op;
+  Support support;
+  std::string note;  // one line: what the op lowers to, or why not
+};
+
 struct CapabilityMatrix {
   std::string_view target;  // the target's registered name
   std::string_view arch;    // default arch instance of the target
   std::vector<Capability> entries;  // one per allFeatures() entry, same order
+  std::vector<OpCapability> ops = {};  // one per ir::TileOpKind, in enum order
+
+  // The [ops] row of `k`.
+  const OpCapability& op(ir::TileOpKind k) const;
 
   // The entry for a feature; PTO_INTERNAL_ASSERT on a name not in allFeatures().
   const Capability& at(std::string_view feature) const;
@@ -59,11 +74,13 @@ struct CapabilityMatrix {
   // known feature name (e.g. "dispatch.<typo>"); returns the support level otherwise
   // (callers warn once on Diagnosed).
   Support require(std::string_view feature, const SourceLoc& loc) const;
-  // Fixed-width text table: feature, support, note (the `ptowsp targets` view).
+  // Fixed-width text table: feature, support, note, then the [ops] rows (the `ptowsp
+  // targets` view).
   std::string table() const;
 };
 
-// PTO_INTERNAL_ASSERT that `m` has one entry per allFeatures() entry, in order.
+// PTO_INTERNAL_ASSERT that `m` has one entry per allFeatures() entry and one [ops] row per
+// ir::TileOpKind, in order.
 void checkMatrix(const CapabilityMatrix& m);
 // The matrices of the registered targets (the target registry publishes each one it
 // holds, which must outlive the process): require()'s help names the targets that
@@ -79,6 +96,11 @@ std::vector<const CapabilityMatrix*> publishedMatrices();
 std::vector<std::string> featuresOf(const ir::Directive& d);
 
 // {"target": ..., "arch": ..., "features": [{"name", "group", "support", "note"}...]}
+// (what the artifact manifest embeds).
 nlohmann::ordered_json capabilitiesToJson(const CapabilityMatrix& m);
+// [{"op", "support", "note"}...], one per [ops] row (`ptowsp targets --json` adds it as "ops").
+nlohmann::ordered_json opsToJson(const CapabilityMatrix& m);
+// Every tile op with the same support and note (cpu_sim's tile library, test targets).
+std::vector<OpCapability> uniformOps(Support s, std::string_view note);
 
 }  // namespace pto::wsp::arch
