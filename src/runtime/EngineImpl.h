@@ -150,6 +150,35 @@ struct Engine::Impl {
     tmap.releaseBefore(rec(popHead).eidEnd);
     ++popHead;
   }
+  // Fills the record of the task just issued as seq, and settles its retire time when
+  // nothing is pending before it and no scope holds it. Shared by both issue paths.
+  template <bool kTraced>
+  PTO_INLINE void commitRec(Rec& r, TaskId seq, uint64_t finish, ProcessId p, const Proc& P, uint32_t stamp,
+                            TaskId pend) {
+    r.finish = finish;
+    r.cumTmap = totTmap;
+    r.cumDeps = totDeps;
+    r.cumHeap = totHeap;
+    r.eidEnd = tmap.nextEntryId();
+    if constexpr (kTraced) r.traceIdx = kNoTrace;  // read only by host times / trace
+    r.seen = stamp;
+    r.process = p;
+    tail = seq + 1;
+    if (!P.scopes.empty()) [[unlikely]] {
+      r.retire = 0;
+      r.scope = P.scopes.back().serial;
+    } else {
+      r.scope = 0;
+      if (pend == seq) {  // nothing pending: it retires at its finish, in order
+        const uint64_t ret = std::max(finish, lastRetire);
+        r.retire = ret;
+        lastRetire = ret;
+        pendingFrom = seq + 1;
+      } else {
+        r.retire = 0;
+      }
+    }
+  }
   void popPhysicalHost();
   void fetchHostTimes(TaskId id);
   void hostDeadlock(ProcessId p, const char* during);

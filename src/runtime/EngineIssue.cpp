@@ -324,29 +324,7 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
   }
 
   Rec& r = ring[seq & mask];
-  r.finish = finish;
-  r.cumTmap = m.totTmap;
-  r.cumDeps = m.totDeps;
-  r.cumHeap = m.totHeap;
-  r.eidEnd = m.tmap.nextEntryId();
-  if constexpr (kHost || kSeen) r.traceIdx = kNoTrace;  // read only by host times / trace
-  r.seen = stamp;
-  r.process = p;
-  m.tail = seq + 1;
-  if (!P.scopes.empty()) [[unlikely]] {
-    r.retire = 0;
-    r.scope = P.scopes.back().serial;
-  } else {
-    r.scope = 0;
-    if (pend == seq) {  // nothing pending: it retires at its finish, in order
-      const uint64_t ret = std::max(finish, m.lastRetire);
-      r.retire = ret;
-      m.lastRetire = ret;
-      m.pendingFrom = seq + 1;
-    } else {
-      r.retire = 0;
-    }
-  }
+  m.commitRec<kHost || kSeen>(r, seq, finish, p, P, stamp, pend);
   if (start > t0) {
     q.starts[qTail & q.mask] = start;
     q.tail = qTail + 1;
