@@ -96,6 +96,7 @@ void HostExecutor::Impl::refill() {
   // per probe would steal the line from a worker handing entries back.
   allocsSinceRefill = 0;
   if (returned.load(std::memory_order_relaxed) == kEmpty) return;
+  depList.highWater = std::max<uint64_t>(depList.highWater, cfg.depListCapacity - freeCount);
   uint32_t h = returned.exchange(kEmpty, std::memory_order_acquire);
   while (h != kEmpty) {
     const uint32_t last = entries[h].succ;
@@ -188,113 +189,225 @@ WaitStatus HostExecutor::Impl::waitUntil(Cond&& cond, uint64_t target, HostResou
   return WaitStatus::Ok;
 }
 
-WaitStatus HostExecutor::Impl::submit(const HostTask& t) {
-  const TaskSeq s = t.seq;
-  PTO_INTERNAL_ASSERT(s == next, "host executor: task seq {} submitted, expected {}", s, next);
-  PTO_INTERNAL_ASSERT(s <= kMaxSeq, "host executor: task seq {} beyond {}", s, kMaxSeq);
+void HostExecutor::Impl::rejectTask(const HostTask& t) const {
+  PTO_INTERNAL_ASSERT(t.seq == next, "host executor: task seq {} submitted, expected {}", t.seq, next);
+  PTO_INTERNAL_ASSERT(t.seq <= kMaxSeq, "host executor: task seq {} beyond {}", t.seq, kMaxSeq);
   PTO_INTERNAL_ASSERT(t.numArgs <= abi::kMaxTaskArgs && (t.numArgs == 0 || t.args != nullptr),
-                      "host executor: task {} has {} args (max {})", s, t.numArgs,
+                      "host executor: task {} has {} args (max {})", t.seq, t.numArgs,
                       abi::kMaxTaskArgs);
-  const uint32_t idx = static_cast<uint32_t>(s % W);
+  for (const TaskSeq p : t.preds)
+    PTO_INTERNAL_ASSERT(p < t.seq, "host executor: task {} depends on later task {}", t.seq, p);
+  PTO_UNREACHABLE("host executor: task {} rejected", t.seq);
+}
+
+void HostExecutor::Impl::slotMismatch(TaskSeq p, uint64_t state) const {
+  PTO_UNREACHABLE("host executor: slot of task {} holds {}", p, tagOf(state));
+}
+
+WaitStatus HostExecutor::Impl::waitRing(TaskSeq s, uint32_t idx) {
+  const uint64_t want = pack(s - W + 1, kClosed);
+  Slot& slot = slots[idx];
+  return waitUntil([&] { return slot.state.load(std::memory_order_acquire) == want; }, s - W,
+                   &ring);
+}
+
+// The slow part of step 2: the pool looks short, or entries were taken since the last
+// refill. Hand returned entries back, count the preds that may still be running exactly
+// when the pool is still short, and wait for entries if even that does not fit.
+// Returns the entries to reserve, or kNone when the watchdog fired.
+uint32_t HostExecutor::Impl::reserveDepEntries(const HostTask& t) {
+  refill();
+  uint32_t k = t.preds.size() < kEmpty ? static_cast<uint32_t>(t.preds.size()) : kEmpty;
+  if (k <= freeCount) return k;
+  k = countOpenPreds(t);
+  if (k <= freeCount) return k;
+  const WaitStatus st = waitUntil(
+      [&] {
+        refill();
+        k = countOpenPreds(t);
+        return k <= freeCount;
+      },
+      kAnyTarget, &depList);
+  return st == WaitStatus::Stalled ? kNone : k;
+}
+
+// Ring occupancy high water: the span from the oldest unfinished task to s, which is
+// what the window must cover for submit never to wait. Sampled (every 64 tasks and on
+// every ring stall, where it is W) because scanning slots costs cache misses; sampleAt
+// is the first seq at which that condition can hold (retirePtr only grows).
+void HostExecutor::Impl::sampleRing(TaskSeq s) {
+  // Every task up to the next sample gets a representable tag (submit does not check).
+  PTO_INTERNAL_ASSERT(s <= kMaxSeq - 64, "host executor: task seq {} beyond {}", s, kMaxSeq - 64);
+  if ((s & 63) == 0 || s + 1 - retirePtr >= W) {
+    scanFinished();
+    ring.highWater = std::max<uint64_t>(ring.highWater, std::min<uint64_t>(W, s + 1 - retirePtr));
+  }
+  sampleAt = std::min<TaskSeq>((s | 63) + 1, retirePtr + W - 1);
+  if (sampleAt <= s) sampleAt = s + 1;  // ring full: sample the next task again
+}
+
+// Step 4 of submit for any number of preds (the single-pred case is inline in submit):
+// register as a successor of every pred still running. pending starts at k (>= the
+// edges registered here), so it cannot reach 0 before registration ends; the surplus
+// is removed afterwards (no guard RMW at all when every pred registered). True when
+// the task is ready now.
+bool HostExecutor::Impl::registerPreds(const HostTask& t, uint32_t idx, uint32_t k) {
+  const TaskSeq s = t.seq;
+  Slot& slot = slots[idx];
+  slot.pending.store(static_cast<int32_t>(k), std::memory_order_relaxed);
+  DepEntry* const ent = entries.get();
+  Slot* const sl = slots.get();
+  const uint32_t w = W;
+  uint32_t fh = freeHead;
+  uint32_t registered = 0;
+  TaskSeq prev = kAnyTarget;
+  for (const TaskSeq p : t.preds) {
+    if (p >= s) [[unlikely]]
+      rejectTask(t);
+    const TaskSeq d = s - p;  // the pred's slot is d behind this one
+    if (d >= w || p == prev) continue;
+    prev = p;
+    Slot& ps = sl[idx >= d ? idx - d : idx + w - d];
+    uint64_t cur = ps.state.load(std::memory_order_acquire);
+    if (headOf(cur) == kClosed) continue;
+    // registered < k <= freeCount: the free list holds an entry
+    const uint32_t e = fh;
+    const uint32_t afterE = ent[e].next;
+    ent[e].succ = idx;
+    for (;;) {
+      if (tagOf(cur) != p + 1) [[unlikely]]
+        slotMismatch(p, cur);
+      ent[e].next = headOf(cur);
+      if (ps.state.compare_exchange_weak(cur, pack(p + 1, e), std::memory_order_release,
+                                         std::memory_order_acquire)) {
+        fh = afterE;
+        ++registered;
+        break;
+      }
+      if (headOf(cur) == kClosed) {  // finished meanwhile: already satisfied
+        ent[e].next = afterE;
+        break;
+      }
+    }
+  }
+  freeHead = fh;
+  freeCount -= registered;
+  allocsSinceRefill += registered;
+  // Drop the surplus; whoever brings pending to 0 makes the task ready.
+  if (registered == k) return false;
+  if (registered == 0) return true;
+  const int32_t drop = static_cast<int32_t>(k - registered);
+  return slot.pending.fetch_sub(drop, std::memory_order_acq_rel) == drop;
+}
+
+// The per-task hand-off: plain stores into the slot plus, for a pred still running, one
+// CAS on its state (which is also what tells a finishing worker about the new
+// successor); everything rare is out of line so the common path stays short.
+[[gnu::always_inline]] inline WaitStatus HostExecutor::Impl::submit(const HostTask& t) {
+  const TaskSeq s = t.seq;
+  if (s != next) [[unlikely]]  // s <= kMaxSeq is checked by sampleRing, ahead of time
+    rejectTask(t);
+  const uint32_t idx = nextIdx;
   Slot& slot = slots[idx];
 
   // 1. TASK_RING: the previous occupant s - W must have finished. Nothing is mutated
   //    before both resources are secured, so a Stalled submit can simply be retried.
-  if (s >= W) {
-    const uint64_t want = pack(s - W + 1, kClosed);
-    if (slot.state.load(std::memory_order_acquire) != want &&
-        waitUntil([&] { return slot.state.load(std::memory_order_acquire) == want; }, s - W,
-                  &ring) == WaitStatus::Stalled)
-      return WaitStatus::Stalled;
+  if (s >= W && slot.state.load(std::memory_order_acquire) != pack(s - W + 1, kClosed))
+      [[unlikely]] {
+    if (waitRing(s, idx) == WaitStatus::Stalled) return WaitStatus::Stalled;
   }
 
   // 2. DEPLIST_POOL: reserve an entry for every pred that may still be running (the
   //    pred count bounds it; count exactly only when the pool is short).
-  uint32_t k = static_cast<uint32_t>(std::min<size_t>(t.preds.size(), kEmpty));
-  if (k != 0) {
-    if (k > freeCount || allocsSinceRefill >= 64) refill();
-    if (k > freeCount) k = countOpenPreds(t);
-    if (k > freeCount &&
-        waitUntil(
-            [&] {
-              refill();
-              k = countOpenPreds(t);
-              return k <= freeCount;
-            },
-            kAnyTarget, &depList) == WaitStatus::Stalled)
-      return WaitStatus::Stalled;
+  const size_t np = t.preds.size();
+  uint32_t k = static_cast<uint32_t>(np);  // < kEmpty whenever it fits freeCount
+  if (np > freeCount || allocsSinceRefill >= 64) [[unlikely]] {
+    k = reserveDepEntries(t);
+    if (k == kNone) return WaitStatus::Stalled;
   }
 
-  // 3. Fill the slot. Published to workers by the release CASes / queue push below.
+  // 3. Fill the slot. Published to workers by the release CAS / queue push below.
   slot.seq = s;
   slot.fn = t.fn;
-  slot.numArgs = t.numArgs;
-  if (t.numArgs != 0) std::memcpy(argsOf(idx), t.args, sizeof(uint64_t) * t.numArgs);
+  const uint32_t na = t.numArgs;
+  slot.numArgs = na;
+  if (na != 0) {
+    if (na > abi::kMaxTaskArgs || t.args == nullptr) [[unlikely]]
+      rejectTask(t);
+    std::memcpy(argsOf(idx), t.args, sizeof(uint64_t) * na);
+  }
   slot.state.store(pack(s + 1, kEmpty), std::memory_order_relaxed);
   next = s + 1;
+  nextIdx = idx + 1 == W ? 0 : idx + 1;
 
-  // 4. Register as a successor of every pred still running. pending starts at k (>= the
-  //    edges registered below), so it cannot reach 0 before registration ends; the
-  //    surplus is removed afterwards (no guard RMW at all when every pred registered,
-  //    the common chain case).
-  int32_t registered = 0;
-  if (k != 0) {
-    slot.pending.store(static_cast<int32_t>(k), std::memory_order_relaxed);
-    TaskSeq prev = kAnyTarget;
-    for (const TaskSeq p : t.preds) {
-      PTO_INTERNAL_ASSERT(p < s, "host executor: task {} depends on later task {}", s, p);
-      if (p + W <= s || p == prev) continue;
-      prev = p;
-      Slot& ps = slots[p % W];
+  // 4. Register as a successor of the preds still running; ready now if there is none.
+  bool readyNow = true;
+  if (k == 0) {
+  } else if (np == 1) {  // the common case, inline: pending = 1, one CAS
+    const TaskSeq p = t.preds[0];
+    if (p >= s) [[unlikely]]
+      rejectTask(t);
+    const TaskSeq d = s - p;
+    if (d < W) {
+      Slot& ps = slots[idx >= d ? idx - d : idx + W - d];
       uint64_t cur = ps.state.load(std::memory_order_acquire);
-      if (headOf(cur) == kClosed) continue;
-      PTO_INTERNAL_ASSERT(freeHead != kEmpty, "host executor: dep-list reservation broken");
-      const uint32_t e = freeHead;
-      freeHead = entries[e].next;
-      entries[e].succ = idx;
-      bool linked = false;
-      for (;;) {
-        PTO_INTERNAL_ASSERT(tagOf(cur) == p + 1, "host executor: slot of task {} holds {}", p,
-                            tagOf(cur));
-        entries[e].next = headOf(cur);
-        if (ps.state.compare_exchange_weak(cur, pack(p + 1, e), std::memory_order_release,
-                                           std::memory_order_acquire)) {
-          linked = true;
-          break;
+      if (headOf(cur) != kClosed) {
+        slot.pending.store(1, std::memory_order_relaxed);
+        const uint32_t e = freeHead;  // k = 1 <= freeCount: the list holds one
+        DepEntry& de = entries[e];
+        const uint32_t afterE = de.next;
+        de.succ = idx;
+        do {
+          if (tagOf(cur) != p + 1) [[unlikely]]
+            slotMismatch(p, cur);
+          de.next = headOf(cur);
+          if (ps.state.compare_exchange_weak(cur, pack(p + 1, e), std::memory_order_release,
+                                             std::memory_order_acquire)) {
+            readyNow = false;
+            break;
+          }
+        } while (headOf(cur) != kClosed);  // else finished meanwhile: already satisfied
+        if (readyNow) {
+          de.next = afterE;
+        } else {
+          freeHead = afterE;
+          --freeCount;
+          ++allocsSinceRefill;
         }
-        if (headOf(cur) == kClosed) break;  // finished meanwhile: already satisfied
-      }
-      if (linked) {
-        --freeCount;
-        ++allocsSinceRefill;
-        ++registered;
-      } else {
-        entries[e].next = freeHead;
-        freeHead = e;
       }
     }
-    depList.highWater = std::max<uint64_t>(depList.highWater, cfg.depListCapacity - freeCount);
   } else {
-    for (const TaskSeq p : t.preds)
-      PTO_INTERNAL_ASSERT(p < s, "host executor: task {} depends on later task {}", s, p);
-  }
-
-  // 5. Drop the surplus; whoever brings pending to 0 makes the task ready.
-  bool readyNow = registered == 0;
-  if (!readyNow && static_cast<uint32_t>(registered) != k) {
-    const int32_t drop = static_cast<int32_t>(k) - registered;
-    readyNow = slot.pending.fetch_sub(drop, std::memory_order_acq_rel) == drop;
+    readyNow = registerPreds(t, idx, k);
   }
   if (readyNow) pushFromOrchestrator(idx, t.worker);
 
-  // Ring occupancy high water: the span from the oldest unfinished task to s, which is
-  // what the window must cover for submit never to wait. Sampled (every 64 tasks and
-  // on every ring stall, where it is W) because scanning slots costs cache misses.
-  if ((s & 63) == 0 || s + 1 - retirePtr >= W) {
-    while (retirePtr < s && isFinished(retirePtr)) ++retirePtr;
-    ring.highWater = std::max<uint64_t>(ring.highWater, std::min<uint64_t>(W, s + 1 - retirePtr));
-  }
+  if (s >= sampleAt) [[unlikely]]
+    sampleRing(s);
   return WaitStatus::Ok;
+}
+
+void HostExecutor::Impl::scanFinished() {
+  TaskSeq r = retirePtr;
+  const TaskSeq n = next;
+  if (r + W < n) r = n - W;  // their slots were reused: finished
+  // At most two runs of consecutive slots (the ring wraps once); per probe one load and
+  // one compare against the expected closed state, which grows by one tag per slot.
+  const Slot* const sl = slots.get();
+  const Slot* const end = sl + W;
+  const Slot* p = sl + r % W;
+  uint64_t want = pack(r + 1, kClosed);
+  while (r < n) {
+    const Slot* const stop = p + std::min<TaskSeq>(n - r, static_cast<TaskSeq>(end - p));
+    const Slot* q = p;
+    while (q != stop && q->state.load(std::memory_order_acquire) == want) {
+      ++q;
+      want += uint64_t{1} << kHeadBits;
+    }
+    r += static_cast<TaskSeq>(q - p);
+    if (q != stop) break;
+    p = q == end ? sl : q;
+  }
+  retirePtr = r;
 }
 
 void HostExecutor::Impl::pushFromOrchestrator(uint32_t idx, uint32_t hint) {
@@ -336,8 +449,7 @@ WaitStatus HostExecutor::Impl::drain() {
 }
 
 TaskSeq HostExecutor::Impl::finishedBelow() {
-  if (retirePtr + W < next) retirePtr = next - W;  // their slots were reused: finished
-  while (retirePtr < next && isFinished(retirePtr)) ++retirePtr;
+  scanFinished();
   return retirePtr;
 }
 
@@ -390,6 +502,7 @@ HostStats HostExecutor::stats() const {
   HostStats s;
   s.ring = m.ring;
   s.depList = m.depList;
+  s.depList.highWater = std::max<uint64_t>(s.depList.highWater, m.cfg.depListCapacity - m.freeCount);
   s.readyQueue = m.ready;
   for (uint32_t i = 0; i < m.T; ++i) {
     const WorkerState& ws = m.workers[i];

@@ -132,6 +132,12 @@ struct HostExecutor::Impl {
 
   // ---- orchestrator side ----
   WaitStatus submit(const HostTask& t);
+  [[noreturn, gnu::noinline, gnu::cold]] void rejectTask(const HostTask& t) const;
+  [[noreturn, gnu::noinline, gnu::cold]] void slotMismatch(TaskSeq p, uint64_t state) const;
+  WaitStatus waitRing(TaskSeq s, uint32_t idx);
+  uint32_t reserveDepEntries(const HostTask& t);
+  void sampleRing(TaskSeq s);
+  bool registerPreds(const HostTask& t, uint32_t idx, uint32_t k);
   WaitStatus waitFinished(TaskSeq s);
   WaitStatus drain();
   TaskSeq finishedBelow();
@@ -141,6 +147,8 @@ struct HostExecutor::Impl {
     return q + W < next ||
            slots[q % W].state.load(std::memory_order_acquire) == pack(q + 1, kClosed);
   }
+  // Advances retirePtr over finished tasks (one slot probe per newly finished task).
+  void scanFinished();
   void refill();
   uint32_t countOpenPreds(const HostTask& t) const;
   void pushFromOrchestrator(uint32_t idx, uint32_t hint);
@@ -177,10 +185,14 @@ struct HostExecutor::Impl {
   // Orchestrator-private, written on every submit: on its own lines, away from the
   // fields every worker reads per task (slots, entries, W, T, ...).
   alignas(64) TaskSeq next = 0;
+  uint32_t nextIdx = 0;   // next % W, kept incrementally
   TaskSeq retirePtr = 0;  // every task < retirePtr is known to have finished
+  TaskSeq sampleAt = 0;   // next submit that may sample the ring high water
   uint32_t freeHead = kEmpty;
   uint32_t freeCount = 0;
   uint64_t allocsSinceRefill = 0;
+  // depList.highWater is folded in when entries come back (refill) and by stats(): the
+  // occupancy only grows between refills, so that is its exact maximum.
   HostResourceStats ring, depList, ready;
   uint64_t startNs = 0;
   uint64_t wallNs = 0;
