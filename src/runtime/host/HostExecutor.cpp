@@ -54,6 +54,7 @@ HostExecutor::Impl::Impl(const HostExecutorConfig& c) : cfg(c), W(c.window), T(c
     entries[i] = {0, i + 1 < c.depListCapacity ? i + 1 : kEmpty};
   freeHead = 0;
   freeCount = c.depListCapacity;
+  fastLeft = std::min(freeCount, kRefillEvery);
   for (uint32_t i = 0; i < T; ++i)
     queues.push_back(std::make_unique<detail::ReadyQueue>(c.readyQueueCapacity));
   workers = std::make_unique<WorkerState[]>(T);
@@ -94,18 +95,19 @@ void HostExecutor::Impl::refill() {
   // `succ` holds the chain's length (see flushReturns).
   // A plain load first: the dep-list wait calls this in its spin loop, and an exchange
   // per probe would steal the line from a worker handing entries back.
-  allocsSinceRefill = 0;
-  if (returned.load(std::memory_order_relaxed) == kEmpty) return;
-  depList.highWater = std::max<uint64_t>(depList.highWater, cfg.depListCapacity - freeCount);
-  uint32_t h = returned.exchange(kEmpty, std::memory_order_acquire);
-  while (h != kEmpty) {
-    const uint32_t last = entries[h].succ;
-    freeCount += last == h ? 1 : entries[last].succ;
-    const uint32_t n = entries[last].next;
-    entries[last].next = freeHead;
-    freeHead = h;
-    h = n;
+  if (returned.load(std::memory_order_relaxed) != kEmpty) {
+    depList.highWater = std::max<uint64_t>(depList.highWater, cfg.depListCapacity - freeCount);
+    uint32_t h = returned.exchange(kEmpty, std::memory_order_acquire);
+    while (h != kEmpty) {
+      const uint32_t last = entries[h].succ;
+      freeCount += last == h ? 1 : entries[last].succ;
+      const uint32_t n = entries[last].next;
+      entries[last].next = freeHead;
+      freeHead = h;
+      h = n;
+    }
   }
+  fastLeft = std::min(freeCount, kRefillEvery);
 }
 
 // Upper bound on the dep entries submit(t) will take: preds that may still be running.
@@ -246,11 +248,10 @@ void HostExecutor::Impl::sampleRing(TaskSeq s) {
   if (sampleAt <= s) sampleAt = s + 1;  // ring full: sample the next task again
 }
 
-// Step 4 of submit for any number of preds (the single-pred case is inline in submit):
-// register as a successor of every pred still running. pending starts at k (>= the
-// edges registered here), so it cannot reach 0 before registration ends; the surplus
-// is removed afterwards (no guard RMW at all when every pred registered). True when
-// the task is ready now.
+// Step 4 of the general path: register as a successor of every pred still running.
+// pending starts at k (>= the edges registered here), so it cannot reach 0 before
+// registration ends; the surplus is removed afterwards (no guard RMW at all when every
+// pred registered). True when the task is ready now.
 bool HostExecutor::Impl::registerPreds(const HostTask& t, uint32_t idx, uint32_t k) {
   const TaskSeq s = t.seq;
   Slot& slot = slots[idx];
@@ -292,7 +293,7 @@ bool HostExecutor::Impl::registerPreds(const HostTask& t, uint32_t idx, uint32_t
   }
   freeHead = fh;
   freeCount -= registered;
-  allocsSinceRefill += registered;
+  fastLeft -= std::min(fastLeft, registered);
   // Drop the surplus; whoever brings pending to 0 makes the task ready.
   if (registered == k) return false;
   if (registered == 0) return true;
@@ -300,89 +301,102 @@ bool HostExecutor::Impl::registerPreds(const HostTask& t, uint32_t idx, uint32_t
   return slot.pending.fetch_sub(drop, std::memory_order_acq_rel) == drop;
 }
 
-// The per-task hand-off: plain stores into the slot plus, for a pred still running, one
-// CAS on its state (which is also what tells a finishing worker about the new
-// successor); everything rare is out of line so the common path stays short.
-[[gnu::always_inline]] inline WaitStatus HostExecutor::Impl::submit(const HostTask& t) {
+// The end of a submit that made its task ready or is due a ring sample.
+WaitStatus HostExecutor::Impl::finishSubmit(uint32_t idx, uint32_t hint, bool ready) {
+  if (ready) pushFromOrchestrator(idx, hint);
+  const TaskSeq s = next - 1;
+  if (s >= sampleAt) sampleRing(s);
+  return WaitStatus::Ok;
+}
+
+// The general path: any number of preds, waits for the ring slot and the dep-list pool
+// (host stalls), validation with messages.
+WaitStatus HostExecutor::Impl::submitGeneral(const HostTask& t) {
   const TaskSeq s = t.seq;
-  if (s != next) [[unlikely]]  // s <= kMaxSeq is checked by sampleRing, ahead of time
+  if (s != next || s > kMaxSeq || t.numArgs > abi::kMaxTaskArgs ||
+      (t.numArgs != 0 && t.args == nullptr)) [[unlikely]]
     rejectTask(t);
   const uint32_t idx = nextIdx;
   Slot& slot = slots[idx];
 
   // 1. TASK_RING: the previous occupant s - W must have finished. Nothing is mutated
   //    before both resources are secured, so a Stalled submit can simply be retried.
-  if (s >= W && slot.state.load(std::memory_order_acquire) != pack(s - W + 1, kClosed))
-      [[unlikely]] {
+  if (s >= retirePtr + W) scanFinished();  // keeps the fast path's ring test passing
+  if (s >= W && slot.state.load(std::memory_order_acquire) != pack(s - W + 1, kClosed)) {
     if (waitRing(s, idx) == WaitStatus::Stalled) return WaitStatus::Stalled;
   }
 
   // 2. DEPLIST_POOL: reserve an entry for every pred that may still be running (the
   //    pred count bounds it; count exactly only when the pool is short).
-  const size_t np = t.preds.size();
-  uint32_t k = static_cast<uint32_t>(np);  // < kEmpty whenever it fits freeCount
-  if (np > freeCount || allocsSinceRefill >= 64) [[unlikely]] {
+  uint32_t k = t.preds.size() < kEmpty ? static_cast<uint32_t>(t.preds.size()) : kEmpty;
+  if (k != 0 && (k > freeCount || fastLeft == 0)) {
     k = reserveDepEntries(t);
     if (k == kNone) return WaitStatus::Stalled;
   }
 
-  // 3. Fill the slot. Published to workers by the release CAS / queue push below.
-  slot.seq = s;
-  slot.fn = t.fn;
-  const uint32_t na = t.numArgs;
-  slot.numArgs = na;
-  if (na != 0) {
-    if (na > abi::kMaxTaskArgs || t.args == nullptr) [[unlikely]]
-      rejectTask(t);
-    std::memcpy(argsOf(idx), t.args, sizeof(uint64_t) * na);
-  }
-  slot.state.store(pack(s + 1, kEmpty), std::memory_order_relaxed);
-  next = s + 1;
-  nextIdx = idx + 1 == W ? 0 : idx + 1;
+  // 3. Fill the slot. Published to workers by the release CASes / queue push.
+  fillSlot(t, s, idx);
+  // 4. and 5. Register; whoever brings pending to 0 makes the task ready.
+  const bool ready = k == 0 || registerPreds(t, idx, k);
+  return finishSubmit(idx, t.worker, ready);
+}
 
-  // 4. Register as a successor of the preds still running; ready now if there is none.
-  bool readyNow = true;
-  if (k == 0) {
-  } else if (np == 1) {  // the common case, inline: pending = 1, one CAS
+// The per-task hand-off for a task with at most one pred and resources at hand (the
+// common task of a stream): plain stores into the slot and, when the pred is still
+// running, one CAS on its state, which is also what tells its finishing worker about
+// the new successor. Anything else goes, before anything is mutated, to the general
+// path; the rare ends (ready now, ring sample due) go to finishSubmit. Every call out
+// is a tail call, so this path saves no registers.
+[[gnu::always_inline]] inline WaitStatus HostExecutor::Impl::submit(const HostTask& t) {
+  const TaskSeq s = t.seq;
+  const size_t np = t.preds.size();
+  // The ring test uses the watermark: every task < retirePtr finished, so the slot's old
+  // occupant s - W did if s < retirePtr + W (the general path probes the slot itself).
+  if (s != next || np > 1 || np > fastLeft || s >= retirePtr + W) [[unlikely]]
+    return submitGeneral(t);  // s <= kMaxSeq is checked by sampleRing, ahead of time
+  const uint32_t idx = nextIdx;
+  Slot& slot = slots[idx];
+  const uint32_t na = t.numArgs;
+  if (na != 0 && (na > abi::kMaxTaskArgs || t.args == nullptr)) [[unlikely]]
+    rejectTask(t);
+  fillSlot(t, s, idx);
+  bool ready = true;
+  if (np != 0) {
     const TaskSeq p = t.preds[0];
     if (p >= s) [[unlikely]]
       rejectTask(t);
-    const TaskSeq d = s - p;
+    const TaskSeq d = s - p;  // the pred's slot is d behind this one
     if (d < W) {
+      // It still holds p (ring invariant, asserted on the general path).
       Slot& ps = slots[idx >= d ? idx - d : idx + W - d];
       uint64_t cur = ps.state.load(std::memory_order_acquire);
       if (headOf(cur) != kClosed) {
         slot.pending.store(1, std::memory_order_relaxed);
-        const uint32_t e = freeHead;  // k = 1 <= freeCount: the list holds one
+        const uint32_t e = freeHead;  // np <= fastLeft <= freeCount: the free list holds one
         DepEntry& de = entries[e];
         const uint32_t afterE = de.next;
         de.succ = idx;
+        const uint64_t tag = pack(p + 1, 0);
         do {
-          if (tagOf(cur) != p + 1) [[unlikely]]
-            slotMismatch(p, cur);
           de.next = headOf(cur);
-          if (ps.state.compare_exchange_weak(cur, pack(p + 1, e), std::memory_order_release,
+          if (ps.state.compare_exchange_weak(cur, tag | e, std::memory_order_release,
                                              std::memory_order_acquire)) {
-            readyNow = false;
+            ready = false;
             break;
           }
         } while (headOf(cur) != kClosed);  // else finished meanwhile: already satisfied
-        if (readyNow) {
+        if (ready) {
           de.next = afterE;
         } else {
           freeHead = afterE;
           --freeCount;
-          ++allocsSinceRefill;
+          --fastLeft;
         }
       }
     }
-  } else {
-    readyNow = registerPreds(t, idx, k);
   }
-  if (readyNow) pushFromOrchestrator(idx, t.worker);
-
-  if (s >= sampleAt) [[unlikely]]
-    sampleRing(s);
+  if (ready || s >= sampleAt) [[unlikely]]
+    return finishSubmit(idx, t.worker, ready);
   return WaitStatus::Ok;
 }
 

@@ -37,6 +37,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <thread>
@@ -71,6 +72,17 @@ struct alignas(64) Slot {
 // One cache line per slot: the argument words live in a parallel array (argsOf) so
 // that empty or few-argument tasks do not drag 384 bytes per slot through the caches.
 static_assert(sizeof(Slot) == 64, "a ring slot header is one cache line");
+
+// The argument words of a task into its slot. On x86-64 an inline `rep movsq` instead
+// of a memcpy call: a call would make submit's common path save and restore six
+// registers for every task. Sanitizer builds keep memcpy, which they instrument.
+inline void copyArgs(uint64_t* dst, const uint64_t* src, uint64_t n) {
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+  asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+#else
+  std::memcpy(dst, src, sizeof(uint64_t) * n);
+#endif
+}
 
 struct DepEntry {
   uint32_t succ;  // slot index of the successor
@@ -138,6 +150,20 @@ struct HostExecutor::Impl {
   uint32_t reserveDepEntries(const HostTask& t);
   void sampleRing(TaskSeq s);
   bool registerPreds(const HostTask& t, uint32_t idx, uint32_t k);
+  WaitStatus submitGeneral(const HostTask& t);
+  WaitStatus finishSubmit(uint32_t idx, uint32_t hint, bool ready);
+  // Step 3 of submit: the slot's fields, then its state (open, no successors); published
+  // to workers by the release CAS on a pred's state or the ready-queue push that follows.
+  void fillSlot(const HostTask& t, TaskSeq s, uint32_t idx) {
+    Slot& slot = slots[idx];
+    slot.seq = s;
+    slot.fn = t.fn;
+    slot.numArgs = t.numArgs;
+    if (t.numArgs != 0) copyArgs(argsOf(idx), t.args, t.numArgs);
+    slot.state.store(pack(s + 1, kEmpty), std::memory_order_relaxed);
+    next = s + 1;
+    nextIdx = idx + 1 == W ? 0 : idx + 1;
+  }
   WaitStatus waitFinished(TaskSeq s);
   WaitStatus drain();
   TaskSeq finishedBelow();
@@ -190,7 +216,11 @@ struct HostExecutor::Impl {
   TaskSeq sampleAt = 0;   // next submit that may sample the ring high water
   uint32_t freeHead = kEmpty;
   uint32_t freeCount = 0;
-  uint64_t allocsSinceRefill = 0;
+  // Entries submit may still take before the next refill: min(freeCount, kRefillEvery)
+  // at a refill, counted down with freeCount. Returned entries are taken back at least
+  // every kRefillEvery allocations.
+  uint32_t fastLeft = 0;
+  static constexpr uint32_t kRefillEvery = 64;
   // depList.highWater is folded in when entries come back (refill) and by stats(): the
   // occupancy only grows between refills, so that is its exact maximum.
   HostResourceStats ring, depList, ready;
