@@ -136,22 +136,29 @@ void Engine::Impl::publish(ProcessId p, const TaskDesc& t, const TaskTimes& out,
 // Hands the committed task to the host executor with the producers it may still be
 // running (>= hostDone; unordered).
 void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd) {
-  HostTask ht;
-  ht.seq = seq;
-  ht.fn = t.fn;
-  ht.args = t.args.data();
-  ht.numArgs = static_cast<uint32_t>(t.args.size());
-  if (hostDone <= minProd) {
-    ht.preds = preds.span();
-  } else {  // in place: the observer has seen the whole list already
-    TaskId* const b = preds.buf.get();
-    size_t k = 0;
-    for (size_t i = 0; i < preds.n; ++i)
-      if (b[i] >= hostDone) b[k++] = b[i];
-    ht.preds = {b, k};
+  TaskId* const b = preds.buf.get();
+  size_t k = preds.n;
+  if (hostDone > minProd) {  // in place, branch-free: the observer has seen the whole list already
+    const TaskId done = hostDone;
+    size_t kept = 0;
+    for (size_t i = 0; i < k; ++i) {
+      const TaskId q = b[i];
+      b[kept] = q;
+      kept += q >= done ? 1 : 0;
+    }
+    k = kept;
   }
-  ht.worker = w;
-  if (cfg.sink->submit(ht) == WaitStatus::Stalled) hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
+  const HostTask ht{.seq = seq,
+                    .fn = t.fn,
+                    .args = t.args.data(),
+                    .numArgs = static_cast<uint32_t>(t.args.size()),
+                    .preds = {b, k},
+                    .worker = w};
+  // The report is built out of line: its string would make every submit save registers.
+  if (cfg.sink->submit(ht) == WaitStatus::Stalled) [[unlikely]]
+    [this, p, seq]() __attribute__((noinline, cold)) {
+      hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
+    }();
 }
 
 // The fast path: a kernel task without heap bytes whose regions fit the TensorMap pool
