@@ -15,6 +15,8 @@
 //  * Task s may reuse slot s % W only after its previous occupant s - W finished.
 //    Hence, while s is being submitted, every task <= s - W has finished (induction on
 //    s), and every pred p > s - W still owns slot p % W: its state tells whether it is done.
+//    The orchestrator knows the slot is free either from the watermark (s - W < retirePtr,
+//    every task below retirePtr was seen finished with an acquire load) or by probing it.
 //  * pending starts at k = the number of preds (>= the edges that will be registered)
 //    and the orchestrator subtracts the surplus (preds found finished) after
 //    registering, so the task becomes ready exactly once, by whoever brings pending
