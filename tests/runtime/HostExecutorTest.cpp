@@ -333,6 +333,46 @@ TEST(HostExecutor, DestructionAfterARecoveredStallDrainsNormally) {
   EXPECT_EQ(gRanAfterStuck.load(), 1);
 }
 
+// A chain behind a blocked first task: every later task registers on a running pred,
+// so the dep-list occupancy is exactly the chain length - 1 while the entries are held
+// (the high water is folded in at refills and by stats()). Then the chain goes on past
+// the ring's end, through refills, bounded by the pool.
+TEST(HostExecutor, DepListHighWaterIsExactForAChainBehindABlockedTask) {
+  gGate = 0;
+  HostExecutor ex(cfgOf(1, 64, 64, 64));
+  HostTask t0;
+  t0.seq = 0;
+  t0.fn = &blockingKernel;
+  ASSERT_EQ(ex.submit(t0), WaitStatus::Ok);
+  constexpr TaskSeq kChain = 41;
+  TaskSeq pred[1];
+  for (TaskSeq s = 1; s < kChain; ++s) {
+    pred[0] = s - 1;
+    HostTask t;
+    t.seq = s;
+    t.preds = pred;
+    ASSERT_EQ(ex.submit(t), WaitStatus::Ok) << "task " << s;
+  }
+  EXPECT_EQ(ex.stats().depList.highWater, kChain - 1);
+  EXPECT_EQ(ex.finishedBelow(), 0u);
+  gGate.store(1, std::memory_order_release);
+  ASSERT_EQ(ex.drain(), WaitStatus::Ok);
+  EXPECT_EQ(ex.finishedBelow(), kChain);
+  for (TaskSeq s = kChain; s < kChain + 200; ++s) {  // laps the 64-slot ring
+    pred[0] = s - 1;
+    HostTask t;
+    t.seq = s;
+    t.preds = pred;
+    ASSERT_EQ(ex.submit(t), WaitStatus::Ok) << "task " << s;
+  }
+  ASSERT_EQ(ex.drain(), WaitStatus::Ok);
+  const HostStats st = ex.stats();
+  EXPECT_EQ(st.tasksRun, kChain + 200);
+  EXPECT_GE(st.depList.highWater, kChain - 1);
+  EXPECT_LE(st.depList.highWater, 64u);
+  EXPECT_EQ(ex.finishedBelow(), kChain + 200);
+}
+
 TEST(HostExecutor, StatsCountRingStalls) {
   HostExecutor ex(cfgOf(1, 1, 2, 1));
   for (TaskSeq s = 0; s < 50; ++s) {
