@@ -64,11 +64,8 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
 }
 
 
-// Between two children/iterations of a seq frame: later tasks wait for all earlier ones.
-Step PlanInterpreter::Impl::boundary(uint32_t p, Proc& pr, Frame& f) {
-  if (f.collected.size() == 1) {
-    f.prevJoin = f.collected[0];
-  } else if (f.collected.size() > 1) {
+Step PlanInterpreter::Impl::boundaryJoin(uint32_t p, Proc& pr, Frame& f) {
+  {
     IssueResult r = eng.tryIssue(p, {.deps = f.collected, .structural = true, .seqDeps = true});
     if (r.status == IssueStatus::Blocked) {
       pr.blockedOnEngine = true;
@@ -83,6 +80,60 @@ Step PlanInterpreter::Impl::boundary(uint32_t p, Proc& pr, Frame& f) {
   f.collected.clear();
   f.boundaryPending = false;
   return Step::Acted;
+}
+
+// Bounded memory: any seq frame's collected tasks, once kJoinFold, fold into one
+// structural join. Blocked leaves the folds not done yet due.
+Step PlanInterpreter::Impl::foldJoins(uint32_t p, Proc& pr) {
+  for (Frame& o : pr.stack)
+    if (o.seqFrame && o.collected.size() >= kJoinFold) {
+      IssueResult r = eng.tryIssue(p, {.deps = o.collected, .structural = true, .seqDeps = true});
+      if (r.status == IssueStatus::Blocked) {
+        pr.blockedOnEngine = true;
+        pr.blockedRes = r.blockedOn;
+        pr.blockedMinimal = r.minimalCapacity;
+        pr.waitsOn = fmt::format("{} full, held until an open scope ends (sequential join)", resourceName(r.blockedOn));
+        return Step::Blocked;
+      }
+      o.collected.assign(1, r.task.id);
+    }
+  pr.foldDue = false;
+  return Step::Acted;
+}
+
+// The iterations of a loop frame (entered) whose body is one call, in a lone process,
+// back to back: the same transitions as stepNodes' passes over the frame (an iteration
+// ends, its boundary, its variable, the call, a fold, a cancel check), without the
+// passes. nullopt: the loop is done (the caller pops it).
+std::optional<Step> PlanInterpreter::Impl::loopOfOneCall(uint32_t p, Proc& pr, Frame& f) {
+  const PlanNode& n = *f.node;
+  const PlanNode& c = n.children[0];
+  CallSite& s = site(f, c);
+  int64_t* var = &pr.vars[n.var];
+  for (;;) {
+    if (f.idx == 1) {  // iteration done
+      ++f.iter;
+      f.idx = 0;
+      f.iterStarted = false;
+    }
+    if (f.iter >= f.extent) return std::nullopt;
+    if (!f.iterStarted) {
+      if (f.seqFrame && f.iter > 0 && f.boundaryBefore != f.iter) {
+        f.boundaryBefore = f.iter;
+        f.boundaryPending = true;
+        if (boundary(p, pr, f) == Step::Blocked) return Step::Blocked;
+      }
+      *var = f.iter;
+      if (!n.value.code.empty()) *var = eval(pr, n.value);
+      f.iterStarted = true;
+    }
+    pr.callNode = &c;
+    if (const Step st = runCall(p, pr, s, nullptr, nullptr); st != Step::Acted) return st;
+    pr.callNode = nullptr;
+    f.idx = 1;
+    if (cfg.cancel != nullptr && cfg.cancel->load(std::memory_order_relaxed)) return Step::Acted;
+    if (pr.foldDue && foldJoins(p, pr) == Step::Blocked) return Step::Blocked;
+  }
 }
 
 void PlanInterpreter::Impl::finishProcess(uint32_t p) {
@@ -104,28 +155,12 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
   const bool solo = procs.size() == 1;
   pr.blockedOnEngine = false;
   pr.blockedChannel = -1;
-  auto engineBlocked = [&](const IssueResult& r, const std::string& what) {
-    pr.blockedOnEngine = true;
-    pr.blockedRes = r.blockedOn;
-    pr.blockedMinimal = r.minimalCapacity;
-    pr.waitsOn = fmt::format("{} full, held until an open scope ends ({})", resourceName(r.blockedOn), what);
-    return Step::Blocked;
-  };
   for (;;) {
     if (pr.stack.empty()) {
       finishProcess(p);
       return Step::Finished;
     }
-    // Bounded memory: fold any seq frame's collected tasks into one structural join.
-    if (pr.foldDue) {
-      for (Frame& o : pr.stack)
-        if (o.seqFrame && o.collected.size() >= kJoinFold) {
-          IssueResult r = eng.tryIssue(p, {.deps = o.collected, .structural = true, .seqDeps = true});
-          if (r.status == IssueStatus::Blocked) return engineBlocked(r, "sequential join");
-          o.collected.assign(1, r.task.id);
-        }
-      pr.foldDue = false;
-    }
+    if (pr.foldDue && foldJoins(p, pr) == Step::Blocked) return Step::Blocked;
     Frame& f = pr.stack.back();
     const PlanNode& n = *f.node;
     auto pushChild = [&](const PlanNode& c) {
@@ -261,6 +296,11 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
                                 .help("a loop extent (symbol, slot or ragged length) must be >= 0"));
         }
         if (n.children.empty()) {
+          pr.stack.pop_back();
+          continue;
+        }
+        if (solo && n.children.size() == 1 && n.children[0].kind == NodeKind::Call) {
+          if (std::optional<Step> s = loopOfOneCall(p, pr, f)) return *s;
           pr.stack.pop_back();
           continue;
         }

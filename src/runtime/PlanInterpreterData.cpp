@@ -191,6 +191,7 @@ void PlanInterpreter::Impl::compileSite(const PlanNode& n, const Proc& pr, const
   CallSite s;
   s.node = &n;
   s.seqFrames = seq;
+  s.deps.resize(seq.size());
   s.kernel = &plan.kernels[n.kernel];
   if (s.kernel->fnIndex < cfg.kernels.size()) s.kb = cfg.kernels[s.kernel->fnIndex];
   size_t vi = 0, si = 0;
@@ -313,13 +314,10 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* o
   }
   TaskDesc& d = s.desc;
   d.cycles = s.kb.cycles ? s.kb.cycles(args, static_cast<uint32_t>(s.args.size())) : s.kernel->cost;
-  d.deps = {};
-  if (!s.seqFrames.empty()) {
-    depScratch.clear();
-    for (uint32_t i : s.seqFrames)
-      if (const Frame& f = pr.stack[i]; f.prevJoin) depScratch.push_back(*f.prevJoin);
-    d.deps = depScratch;
-  }
+  TaskId* dep = s.deps.data();
+  for (uint32_t i : s.seqFrames)
+    if (const Frame& f = pr.stack[i]; f.prevJoin) *dep++ = *f.prevJoin;
+  d.deps = {s.deps.data(), dep};
   d.dispatchKey = static_cast<uint64_t>(eval(pr, s.dispatchKey));
   IssueResult res = eng.tryIssue(p, d);
   if (res.status == IssueStatus::Blocked) {

@@ -91,6 +91,7 @@ struct CallSite {
   // frames on a process's stack when it runs a call are the call's ancestors' (a
   // Consume's twice: its own and its body's), so the plan fixes them.
   std::vector<uint32_t> seqFrames;
+  std::vector<TaskId> deps;  // seqFrames.size() words: the call's deps, their joins
   // Kernel params in order, but for views whose dims are all constants in bounds (their
   // region and words are written once).
   std::vector<SiteParam> params;
@@ -176,7 +177,6 @@ struct PlanInterpreter::Impl {
   uint64_t arenaUsed = 0;
   std::vector<CallSite> sites;  // every Call node of every process
   std::unordered_map<const PlanNode*, uint32_t> siteOf;
-  std::vector<TaskId> depScratch;
   std::vector<int64_t> axisScratch;
   // The observer when it asks for axes and CSP edges (TaskObserver::wantsContext).
   TaskObserver* context = nullptr;
@@ -262,7 +262,18 @@ struct PlanInterpreter::Impl {
   }
   Step runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish);
   [[gnu::noinline]] void checkSiteStack(const Proc& pr, CallSite& s);
-  Step boundary(uint32_t p, Proc& pr, Frame& f);
+  // Between two children/iterations of a seq frame: later tasks wait for all earlier
+  // ones (one earlier task is its own join; more get a structural join task).
+  Step boundary(uint32_t p, Proc& pr, Frame& f) {
+    if (f.collected.size() > 1) return boundaryJoin(p, pr, f);
+    if (!f.collected.empty()) f.prevJoin = f.collected[0];
+    f.collected.clear();
+    f.boundaryPending = false;
+    return Step::Acted;
+  }
+  Step boundaryJoin(uint32_t p, Proc& pr, Frame& f);
+  Step foldJoins(uint32_t p, Proc& pr);
+  std::optional<Step> loopOfOneCall(uint32_t p, Proc& pr, Frame& f);
   void finishProcess(uint32_t p);
   void slotLoad(uint32_t p, Proc& pr, const PlanNode& n);
   // The view's box; its unfolded offsets go to lo[0, rank) if given (kMaxTensorRank long).
