@@ -158,6 +158,12 @@ struct FreeDeleter {
   void operator()(char* p) const { std::free(p); }
 };
 
+// The region of a box [lo, hi) of `rank` dims (more than kMaxRank: the leading dims
+// folded into one, PlanInterpreterData.cpp).
+Region boxRegion(uint32_t tensor, Access mode, const int64_t* lo, const int64_t* hi, size_t rank,
+                 const std::vector<int64_t>& shape);
+[[noreturn]] void throwViewOutOfBounds(const std::string& tensor, size_t d, int64_t lo, int64_t hi, int64_t size);
+
 // Shapes / strides for this run's symbol values (dynamic sizes), and bound memory.
 std::vector<RunTensor> runTensors(const Plan& plan, const PlanRunConfig& cfg, const std::vector<int64_t>& symbols);
 }  // namespace planrt
