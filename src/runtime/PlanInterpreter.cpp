@@ -101,41 +101,6 @@ Step PlanInterpreter::Impl::foldJoins(uint32_t p, Proc& pr) {
   return Step::Acted;
 }
 
-// The iterations of a loop frame (entered) whose body is one call, in a lone process,
-// back to back: the same transitions as stepNodes' passes over the frame (an iteration
-// ends, its boundary, its variable, the call, a fold, a cancel check), without the
-// passes. nullopt: the loop is done (the caller pops it).
-std::optional<Step> PlanInterpreter::Impl::loopOfOneCall(uint32_t p, Proc& pr, Frame& f) {
-  const PlanNode& n = *f.node;
-  const PlanNode& c = n.children[0];
-  CallSite& s = site(f, c);
-  int64_t* var = &pr.vars[n.var];
-  for (;;) {
-    if (f.idx == 1) {  // iteration done
-      ++f.iter;
-      f.idx = 0;
-      f.iterStarted = false;
-    }
-    if (f.iter >= f.extent) return std::nullopt;
-    if (!f.iterStarted) {
-      if (f.seqFrame && f.iter > 0 && f.boundaryBefore != f.iter) {
-        f.boundaryBefore = f.iter;
-        f.boundaryPending = true;
-        if (boundary(p, pr, f) == Step::Blocked) return Step::Blocked;
-      }
-      *var = f.iter;
-      if (!n.value.code.empty()) *var = eval(pr, n.value);
-      f.iterStarted = true;
-    }
-    pr.callNode = &c;
-    if (const Step st = runCall(p, pr, s, nullptr, nullptr); st != Step::Acted) return st;
-    pr.callNode = nullptr;
-    f.idx = 1;
-    if (cfg.cancel != nullptr && cfg.cancel->load(std::memory_order_relaxed)) return Step::Acted;
-    if (pr.foldDue && foldJoins(p, pr) == Step::Blocked) return Step::Blocked;
-  }
-}
-
 void PlanInterpreter::Impl::finishProcess(uint32_t p) {
   Proc& pr = procs[p];
   pr.finished = true;

@@ -210,6 +210,8 @@ struct PlanInterpreter::Impl {
   }
   // Inline: a call's offsets and key are mostly one of the fast kinds.
   [[gnu::always_inline]] int64_t eval(const Proc& pr, const FastExpr& e) {
+    if (e.kind == FastExpr::Kind::Const) [[likely]]
+      return e.c;  // most dispatch keys (none given) and many offsets
     const int64_t* vars = pr.vars.data();
     int64_t out;
     switch (e.kind) {
@@ -267,6 +269,7 @@ struct PlanInterpreter::Impl {
     return *f.site;
   }
   Step runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish);
+  Step issueCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish);
   [[gnu::noinline]] void checkSiteStack(const Proc& pr, CallSite& s);
   // Between two children/iterations of a seq frame: later tasks wait for all earlier
   // ones (one earlier task is its own join; more get a structural join task).

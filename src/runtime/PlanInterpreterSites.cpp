@@ -1,6 +1,6 @@
 // PlanInterpreter, call sites: each Call node compiled once per run (its offsets and key
 // as fast expressions, its regions, argument words and task built in place, the seq
-// frames around it), and the issue of a call from its site.
+// frames around it), the issue of a call from its site, and a loop of one call.
 #include "PlanInterpreterImpl.h"
 
 #include "pto/wsp/support/Assert.h"
@@ -159,10 +159,12 @@ void PlanInterpreter::Impl::checkSiteStack(const Proc& pr, CallSite& s) {
   s.stackChecked = true;
 }
 
-// Issues one Call node. Blocked leaves no trace. The call's values are computed in the
-// order of its kernel's parameters (a view's dims in order, each bounds-checked as it
-// is computed), then the cycles, then the dispatch key: the first error is the same.
-Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish) {
+// Issues one Call node (runCall; inline in loopOfOneCall, its hot caller). Blocked
+// leaves no trace. The call's values are computed in the order of its kernel's
+// parameters (a view's dims in order, each bounds-checked as it is computed), then the
+// cycles, then the dispatch key: the first error is the same.
+[[gnu::always_inline]] inline Step PlanInterpreter::Impl::issueCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out,
+                                                                   uint64_t* finish) {
   if (!s.stackChecked) checkSiteStack(pr, s);
   uint64_t* args = s.args.data();
   for (const SiteParam& sp : s.params) {
@@ -233,6 +235,45 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* o
   if (out) *out = res.task.id;
   if (finish) *finish = res.task.finish;
   return Step::Acted;
+}
+
+Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish) {
+  return issueCall(p, pr, s, out, finish);
+}
+
+// The iterations of a loop frame (entered) whose body is one call, in a lone process,
+// back to back: the same transitions as stepNodes' passes over the frame (an iteration
+// ends, its boundary, its variable, the call, a fold, a cancel check), without the
+// passes. nullopt: the loop is done (the caller pops it).
+std::optional<Step> PlanInterpreter::Impl::loopOfOneCall(uint32_t p, Proc& pr, Frame& f) {
+  const PlanNode& n = *f.node;
+  const PlanNode& c = n.children[0];
+  CallSite& s = site(f, c);
+  int64_t* var = &pr.vars[n.var];
+  for (;;) {
+    if (f.idx == 1) {  // iteration done
+      ++f.iter;
+      f.idx = 0;
+      f.iterStarted = false;
+    }
+    if (f.iter >= f.extent) return std::nullopt;
+    if (!f.iterStarted) {
+      if (f.seqFrame && f.iter > 0 && f.boundaryBefore != f.iter) {
+        f.boundaryBefore = f.iter;
+        f.boundaryPending = true;
+        if (boundary(p, pr, f) == Step::Blocked) return Step::Blocked;
+      }
+      *var = f.iter;
+      if (!n.value.code.empty()) *var = eval(pr, n.value);
+      f.iterStarted = true;
+    }
+    pr.callNode = &c;
+    if (const Step st = issueCall(p, pr, s, nullptr, nullptr); st != Step::Acted) return st;
+    pr.callNode = nullptr;
+    f.idx = 1;
+    if (cfg.cancel != nullptr && cfg.cancel->load(std::memory_order_relaxed)) return Step::Acted;
+    if (pr.foldDue && foldJoins(p, pr) == Step::Blocked) return Step::Blocked;
+  }
 }
 
 }  // namespace pto::wsp::rt
