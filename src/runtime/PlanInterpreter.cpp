@@ -64,11 +64,8 @@ Step PlanInterpreter::Impl::step(uint32_t p) {
 }
 
 
-// Between two children/iterations of a seq frame: later tasks wait for all earlier ones.
-Step PlanInterpreter::Impl::boundary(uint32_t p, Proc& pr, Frame& f) {
-  if (f.collected.size() == 1) {
-    f.prevJoin = f.collected[0];
-  } else if (f.collected.size() > 1) {
+Step PlanInterpreter::Impl::boundaryJoin(uint32_t p, Proc& pr, Frame& f) {
+  {
     IssueResult r = eng.tryIssue(p, {.deps = f.collected, .structural = true, .seqDeps = true});
     if (r.status == IssueStatus::Blocked) {
       pr.blockedOnEngine = true;
@@ -85,6 +82,25 @@ Step PlanInterpreter::Impl::boundary(uint32_t p, Proc& pr, Frame& f) {
   return Step::Acted;
 }
 
+// Bounded memory: any seq frame's collected tasks, once kJoinFold, fold into one
+// structural join. Blocked leaves the folds not done yet due.
+Step PlanInterpreter::Impl::foldJoins(uint32_t p, Proc& pr) {
+  for (Frame& o : pr.stack)
+    if (o.seqFrame && o.collected.size() >= kJoinFold) {
+      IssueResult r = eng.tryIssue(p, {.deps = o.collected, .structural = true, .seqDeps = true});
+      if (r.status == IssueStatus::Blocked) {
+        pr.blockedOnEngine = true;
+        pr.blockedRes = r.blockedOn;
+        pr.blockedMinimal = r.minimalCapacity;
+        pr.waitsOn = fmt::format("{} full, held until an open scope ends (sequential join)", resourceName(r.blockedOn));
+        return Step::Blocked;
+      }
+      o.collected.assign(1, r.task.id);
+    }
+  pr.foldDue = false;
+  return Step::Acted;
+}
+
 void PlanInterpreter::Impl::finishProcess(uint32_t p) {
   Proc& pr = procs[p];
   pr.finished = true;
@@ -96,32 +112,20 @@ void PlanInterpreter::Impl::finishProcess(uint32_t p) {
 
 // Runs process p until it performs one action (issue / send / take), blocks or ends.
 // A Blocked return leaves the frame stack as it was, so the step is retried later.
+// A lone process has no other to yield to: after a call it goes on to its next action
+// here instead of returning to runLoop, which would only check for a cancel (done here
+// too, after every task) and step it again.
 Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
   Proc& pr = procs[p];
+  const bool solo = procs.size() == 1;
   pr.blockedOnEngine = false;
   pr.blockedChannel = -1;
-  auto engineBlocked = [&](const IssueResult& r, const std::string& what) {
-    pr.blockedOnEngine = true;
-    pr.blockedRes = r.blockedOn;
-    pr.blockedMinimal = r.minimalCapacity;
-    pr.waitsOn = fmt::format("{} full, held until an open scope ends ({})", resourceName(r.blockedOn), what);
-    return Step::Blocked;
-  };
   for (;;) {
     if (pr.stack.empty()) {
       finishProcess(p);
       return Step::Finished;
     }
-    // Bounded memory: fold any seq frame's collected tasks into one structural join.
-    if (pr.foldDue) {
-      for (Frame& o : pr.stack)
-        if (o.seqFrame && o.collected.size() >= kJoinFold) {
-          IssueResult r = eng.tryIssue(p, {.deps = o.collected, .structural = true, .seqDeps = true});
-          if (r.status == IssueStatus::Blocked) return engineBlocked(r, "sequential join");
-          o.collected.assign(1, r.task.id);
-        }
-      pr.foldDue = false;
-    }
+    if (pr.foldDue && foldJoins(p, pr) == Step::Blocked) return Step::Blocked;
     Frame& f = pr.stack.back();
     const PlanNode& n = *f.node;
     auto pushChild = [&](const PlanNode& c) {
@@ -134,17 +138,18 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
     // run's cost): nothing between the push and the call could change, a Blocked call
     // leaves the parent as it was (the retry reaches the same call again), and
     // pr.callNode keeps the call's location for errors and deadlock reports.
-    auto enterChild = [&](const PlanNode& c, size_t& idx) -> std::optional<Step> {
+    auto enterChild = [&](const PlanNode& c, size_t& idx) __attribute__((always_inline)) -> std::optional<Step> {
       if (c.kind != NodeKind::Call) {
         ++idx;
         pushChild(c);
         return std::nullopt;
       }
       pr.callNode = &c;
-      const Step s = runCall(p, pr, c, nullptr, nullptr);
+      const Step s = runCall(p, pr, site(f, c), nullptr, nullptr);
       if (s == Step::Acted) {
         pr.callNode = nullptr;
         ++idx;
+        if (solo && (cfg.cancel == nullptr || !cfg.cancel->load(std::memory_order_relaxed))) return std::nullopt;
       }
       return s;
     };
@@ -155,7 +160,7 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
     const NodeKind kind = f.listOnly ? NodeKind::Combine : n.kind;
     switch (kind) {
       case NodeKind::Call: {
-        Step s = runCall(p, pr, n, nullptr, nullptr);
+        Step s = runCall(p, pr, site(f, n), nullptr, nullptr);
         if (s == Step::Acted) pr.stack.pop_back();
         return s;
       }
@@ -181,7 +186,7 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
         TaskId id = 0;
         uint64_t fin = eng.localTime(p);  // a value send: the token exists now
         if (!n.children.empty()) {
-          Step s = runCall(p, pr, n.children[0], &id, &fin);
+          Step s = runCall(p, pr, site(f, n.children[0]), &id, &fin);
           if (s != Step::Acted) return s;
         }
         int64_t value = n.expr.code.empty() ? static_cast<int64_t>(id) : eval(pr, n.expr);
@@ -236,7 +241,7 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
           if (f.seqFrame && f.idx > 0 && f.boundaryBefore != static_cast<int64_t>(f.idx)) {
             f.boundaryBefore = static_cast<int64_t>(f.idx);
             f.boundaryPending = true;
-            continue;
+            if (boundary(p, pr, f) == Step::Blocked) return Step::Blocked;
           }
           if (std::optional<Step> s = enterChild(n.children[f.idx], f.idx)) return *s;
           continue;
@@ -259,6 +264,11 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
           pr.stack.pop_back();
           continue;
         }
+        if (solo && n.children.size() == 1 && n.children[0].kind == NodeKind::Call) {
+          if (std::optional<Step> s = loopOfOneCall(p, pr, f)) return *s;
+          pr.stack.pop_back();
+          continue;
+        }
         if (f.idx == n.children.size()) {  // iteration done
           ++f.iter;
           f.idx = 0;
@@ -272,7 +282,7 @@ Step PlanInterpreter::Impl::stepNodes(uint32_t p) {
           if (f.seqFrame && f.iter > 0 && f.boundaryBefore != f.iter) {
             f.boundaryBefore = f.iter;
             f.boundaryPending = true;
-            continue;
+            if (boundary(p, pr, f) == Step::Blocked) return Step::Blocked;
           }
           pr.vars[n.var] = f.iter;
           if (!n.value.code.empty()) pr.vars[n.var] = eval(pr, n.value);
@@ -395,6 +405,14 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
       ++m.chans[c].producersLeft;
     }
     if (p > 0) m.eng.addProcess(pr.def->name);
+  }
+  for (const Proc& pr : m.procs) {
+    std::vector<uint32_t> seq;
+    m.compileSites(pr.root, pr, 0, seq);
+  }
+  for (CallSite& s : m.sites) {  // the sites' buffers no longer move
+    s.desc.args = s.args;
+    s.desc.regions = s.regions;
   }
   // A channel nobody produces never closes: its consumers block and the run reports a
   // deadlock naming it, rather than silently skipping the consume.

@@ -1,5 +1,5 @@
-// PlanInterpreter, data side: view regions and kernel argument words, tensor shapes
-// and memory for a run, element reads (Load ops, slot_load).
+// PlanInterpreter, data side: view regions, tensor shapes and memory for a run, element
+// reads (Load ops, slot_load).
 #include "PlanInterpreterImpl.h"
 
 #include "pto/wsp/support/Assert.h"
@@ -13,7 +13,7 @@
 
 namespace pto::wsp::rt {
 
-namespace {
+namespace planrt {
 
 // A Region has at most kMaxRank dims. A box of a higher-rank tensor tracks its leading
 // dims as one, linearised row-major over the tensor's shape: the bounding box of the
@@ -47,7 +47,13 @@ Region boxRegion(uint32_t tensor, Access mode, const int64_t* lo, const int64_t*
   return r;
 }
 
-}  // namespace
+[[noreturn]] void throwViewOutOfBounds(const std::string& tensor, size_t d, int64_t lo, int64_t hi, int64_t size) {
+  throw UserError(makeError({}, fmt::format("view of tensor '{}' is out of bounds in dim {}: [{}, {}) of {}", tensor,
+                                            d, lo, hi, size))
+                      .help("check the view's offset expressions and the symbols/slots they read"));
+}
+
+}  // namespace planrt
 
 // Element `index` (row-major over the run's shape) of a tensor, once every unretired
 // task writing it has finished: ragged lengths and CSR indptr / indices are data.
@@ -116,85 +122,9 @@ Region PlanInterpreter::Impl::viewRegion(const Proc& pr, const PlanView& v, Acce
     h[d] = l[d] + v.extents[d];
     if (lo) lo[d] = l[d];
     if (d < shape.size() && (l[d] < 0 || h[d] > shape[d]))
-      throw UserError(makeError({}, fmt::format("view of tensor '{}' is out of bounds in dim {}: [{}, {}) of {}",
-                                                plan.tensors[v.tensor].name, d, l[d], h[d], shape[d]))
-                          .help("check the view's offset expressions and the symbols/slots they read"));
+      throwViewOutOfBounds(plan.tensors[v.tensor].name, d, l[d], h[d], shape[d]);
   }
   return boxRegion(v.tensor, mode, l.data(), h.data(), rank, shape);
-}
-
-// Issues one Call node. Blocked leaves no trace.
-Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, const PlanNode& n, TaskId* out, uint64_t* finish) {
-  const PlanKernel& k = plan.kernels[n.kernel];
-  regionScratch.clear();
-  argScratch.clear();
-  size_t vi = 0, si = 0;
-  std::array<int64_t, abi::kMaxTensorRank> lo;  // a view's unfolded offsets
-  for (const PlanParam& pa : k.params) {
-    if (pa.kind == ParamKind::Scalar) {
-      argScratch.push_back(static_cast<uint64_t>(eval(pr, n.scalars[si++])));
-      continue;
-    }
-    const PlanView& v = n.views[vi++];
-    Access m = pa.kind == ParamKind::In ? Access::Read : pa.kind == ParamKind::Out ? Access::Write : Access::ReadWrite;
-    regionScratch.push_back(viewRegion(pr, v, m, lo.data()));
-    const RunTensor& t = tensors[v.tensor];
-    uint64_t base = 0;
-    if (t.base) {
-      int64_t off = 0;
-      const size_t rank = v.offsets.size();
-      for (size_t d = 0; d < rank && d < t.strides.size(); ++d) off += lo[d] * t.strides[d];
-      base = reinterpret_cast<uint64_t>(t.base + off * plan.tensors[v.tensor].elemBytes);
-    }
-    const size_t r = t.strides.size();
-    const int64_t alongRow = r >= 2 ? t.strides[r - 2] * v.rowStep : 0;
-    const int64_t alongCol = t.strides[r - 1] * v.colStep;
-    argScratch.push_back(base);
-    argScratch.push_back(static_cast<uint64_t>(v.transposed ? alongCol : alongRow));
-    argScratch.push_back(static_cast<uint64_t>(v.transposed ? alongRow : alongCol));
-  }
-  KernelBinding kb;
-  if (k.fnIndex < cfg.kernels.size()) kb = cfg.kernels[k.fnIndex];
-  uint64_t cycles = kb.cycles ? kb.cycles(argScratch.data(), static_cast<uint32_t>(argScratch.size())) : k.cost;
-  depScratch.clear();
-  for (const Frame& f : pr.stack)
-    if (f.seqFrame && f.prevJoin) depScratch.push_back(*f.prevJoin);
-  IssueResult res = eng.tryIssue(p, {.kernel = n.kernel,
-                                     .fn = kb.fn,
-                                     .args = argScratch,
-                                     .regions = regionScratch,
-                                     .deps = depScratch,
-                                     .cycles = cycles,
-                                     .dispatchKey = static_cast<uint64_t>(eval(pr, n.dispatchKey)),
-                                     .seqDeps = true});
-  if (res.status == IssueStatus::Blocked) {
-    pr.blockedOnEngine = true;
-    pr.blockedRes = res.blockedOn;
-    pr.blockedMinimal = res.minimalCapacity;
-    pr.waitsOn = fmt::format("{} full, held until an open scope ends (issuing kernel '{}')",
-                             resourceName(res.blockedOn), k.name);
-    return Step::Blocked;
-  }
-  for (Frame& f : pr.stack)
-    if (f.seqFrame) {
-      f.collected.push_back(res.task.id);
-      if (f.collected.size() >= kJoinFold) pr.foldDue = true;
-    }
-  if (context) {
-    axisScratch.clear();
-    // Loop iterations and consumed token values, outermost first.
-    for (const Frame& f : pr.stack)
-      if ((f.node->kind == NodeKind::Loop && !f.listOnly && f.iterStarted) ||
-          (f.node->kind == NodeKind::Consume && f.listOnly))
-        axisScratch.push_back(pr.vars[f.node->var]);
-    context->onAxes(res.task.id, axisScratch);
-    if (pr.cspFrom != kNoTask) context->onCspEdge(pr.cspFrom, res.task.id);
-    pr.cspFrom = kNoTask;
-    pr.lastTask = res.task.id;
-  }
-  if (out) *out = res.task.id;
-  if (finish) *finish = res.task.finish;
-  return Step::Acted;
 }
 
 // slot = element (row, col) of the view (rank-1 views: col indexes it), once its writer

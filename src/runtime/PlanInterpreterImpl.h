@@ -5,6 +5,7 @@
 
 #include "pto/wsp/runtime/PlanInterpreter.h"
 #include "pto/wsp/runtime/Profile.h"
+#include "pto/wsp/support/Assert.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace pto::wsp::rt {
@@ -42,9 +44,72 @@ struct Channel {
   ChannelProfile prof;  // waits and high-water mark (runtime/Profile.h)
 };
 
+// A runtime value compiled once per run from its bytecode: view offsets and dispatch
+// keys are mostly a constant, a variable, or a variable +, -, *, / or % a constant (the
+// shapes evalTrivialBytecode answers, with the same results); anything else, and an
+// operation that would overflow, goes to the bytecode evaluator (and its errors).
+struct FastExpr {
+  enum class Kind : uint8_t { Const, Var, Add, Sub, Mul, Div, Mod, Eval };
+  Kind kind = Kind::Eval;
+  uint32_t var = 0;
+  int64_t c = 0;
+  const Bytecode* code = nullptr;
+  static FastExpr of(const Bytecode& e, size_t numVars);
+};
+
+// A view dimension whose offset is not a constant known to be in bounds.
+struct SiteDim {
+  FastExpr off;
+  uint32_t dim = 0;
+  bool checked = false;  // the tensor has this dim: bounds-checked against `bound`
+  int64_t extent = 0, bound = 0;
+  int64_t stride = 0;  // elements (0: the tensor has no stride for this dim)
+};
+
+// A kernel parameter of a call site: a scalar argument word, or a view (its region and
+// its three argument words).
+struct SiteParam {
+  bool view = false;
+  uint32_t index = 0;  // CallSite::scalars / CallSite::regions (= the call's view index)
+  uint32_t word = 0;   // its (first) argument word
+  uint32_t firstDim = 0, numDims = 0;  // views: its dims in CallSite::dims
+  int64_t constOff = 0;                // views: element offset of the constant dims
+  char* base = nullptr;                // views: tensor memory (null: base word 0)
+  int64_t elemBytes = 0;
+  bool fold = false;  // rank > kMaxRank: every dim is in `dims`, the region is boxRegion's
+};
+
+// A Call node compiled once per run (the tensors' shapes, strides and memory, the kernel
+// binding are fixed for the run): what runCall needs in the order it needs it, and the
+// regions and argument words it issues, built in place. The constant parts (a constant
+// offset in bounds, stride words) are written once; a call writes only what varies.
+struct CallSite {
+  const PlanNode* node = nullptr;
+  const PlanKernel* kernel = nullptr;
+  KernelBinding kb;
+  // Stack indices of the seq frames (Seq nodes, sequential loops) around the call: the
+  // frames on a process's stack when it runs a call are the call's ancestors' (a
+  // Consume's twice: its own and its body's), so the plan fixes them.
+  std::vector<uint32_t> seqFrames;
+  std::vector<TaskId> deps;  // seqFrames.size() words: the call's deps, their joins
+  // Kernel params in order, but for views whose dims are all constants in bounds (their
+  // region and words are written once).
+  std::vector<SiteParam> params;
+  std::vector<SiteDim> dims;
+  std::vector<FastExpr> scalars;
+  FastExpr dispatchKey;
+  std::vector<Region> regions;  // one per view
+  std::vector<uint64_t> args;   // argument words
+  TaskDesc desc;                // kernel, fn, args, regions, seqDeps: the same every call
+  bool stackChecked = false;    // seqFrames checked against the stack (first call)
+};
+
 struct Frame {
   const PlanNode* node = nullptr;
   size_t idx = 0;           // next child
+  // The call site of the last Call child run from this frame (most frames run one).
+  const PlanNode* siteNode = nullptr;
+  CallSite* site = nullptr;
   bool entered = false;
   // Loop
   int64_t iter = 0, extent = 0;
@@ -93,6 +158,12 @@ struct FreeDeleter {
   void operator()(char* p) const { std::free(p); }
 };
 
+// The region of a box [lo, hi) of `rank` dims (more than kMaxRank: the leading dims
+// folded into one, PlanInterpreterData.cpp).
+Region boxRegion(uint32_t tensor, Access mode, const int64_t* lo, const int64_t* hi, size_t rank,
+                 const std::vector<int64_t>& shape);
+[[noreturn]] void throwViewOutOfBounds(const std::string& tensor, size_t d, int64_t lo, int64_t hi, int64_t size);
+
 // Shapes / strides for this run's symbol values (dynamic sizes), and bound memory.
 std::vector<RunTensor> runTensors(const Plan& plan, const PlanRunConfig& cfg, const std::vector<int64_t>& symbols);
 }  // namespace planrt
@@ -110,9 +181,8 @@ struct PlanInterpreter::Impl {
   std::vector<RunTensor> tensors;
   std::unique_ptr<char, FreeDeleter> arena;  // runtime-managed tensors without a caller pointer
   uint64_t arenaUsed = 0;
-  std::vector<Region> regionScratch;
-  std::vector<uint64_t> argScratch;
-  std::vector<TaskId> depScratch;
+  std::vector<CallSite> sites;  // every Call node of every process
+  std::unordered_map<const PlanNode*, uint32_t> siteOf;
   std::vector<int64_t> axisScratch;
   // The observer when it asks for axes and CSP edges (TaskObserver::wantsContext).
   TaskObserver* context = nullptr;
@@ -138,6 +208,31 @@ struct PlanInterpreter::Impl {
     auto* c = static_cast<LoadCtx*>(ctx);
     return c->m->loadElement(c->p, tensor, index);
   }
+  // Inline: a call's offsets and key are mostly one of the fast kinds.
+  [[gnu::always_inline]] int64_t eval(const Proc& pr, const FastExpr& e) {
+    if (e.kind == FastExpr::Kind::Const) [[likely]]
+      return e.c;  // most dispatch keys (none given) and many offsets
+    const int64_t* vars = pr.vars.data();
+    int64_t out;
+    switch (e.kind) {
+      case FastExpr::Kind::Const: return e.c;
+      case FastExpr::Kind::Var: return vars[e.var];
+      case FastExpr::Kind::Add:
+        if (!__builtin_add_overflow(vars[e.var], e.c, &out)) return out;
+        break;
+      case FastExpr::Kind::Sub:
+        if (!__builtin_sub_overflow(vars[e.var], e.c, &out)) return out;
+        break;
+      case FastExpr::Kind::Mul:
+        if (!__builtin_mul_overflow(vars[e.var], e.c, &out)) return out;
+        break;
+      case FastExpr::Kind::Div: return vars[e.var] / e.c;  // c is not 0 or -1
+      case FastExpr::Kind::Mod: return vars[e.var] % e.c;
+      case FastExpr::Kind::Eval: break;
+    }
+    return evalOutOfLine(pr, *e.code);
+  }
+  [[gnu::noinline]] int64_t evalOutOfLine(const Proc& pr, const Bytecode& e) { return eval(pr, e); }
   int64_t eval(const Proc& pr, const Bytecode& e) {
     // Before building the environment: most view offsets and dispatch keys are trivial.
     if (int64_t v; evalTrivialBytecode(e, pr.vars.data(), pr.vars.size(), v)) return v;
@@ -157,8 +252,37 @@ struct PlanInterpreter::Impl {
   // blocked process and the channel it waits on, each kernel still running on the host.
   void locate(DeadlockReport& r) const;
   PlanRunResult runLoop();  // PlanInterpreter::run without the host-deadlock locating
-  Step runCall(uint32_t p, Proc& pr, const PlanNode& call, TaskId* out, uint64_t* finish);
-  Step boundary(uint32_t p, Proc& pr, Frame& f);
+  // Call sites of the Call nodes under n, whose frame is at stack index `depth`;
+  // `seq` holds the stack indices of the seq frames around n's children.
+  void compileSites(const PlanNode& n, const Proc& pr, uint32_t depth, std::vector<uint32_t>& seq);
+  void compileSite(const PlanNode& call, const Proc& pr, const std::vector<uint32_t>& seq);
+  CallSite& site(const PlanNode& call) {
+    auto it = siteOf.find(&call);
+    PTO_INTERNAL_ASSERT(it != siteOf.end(), "call node without a call site");
+    return sites[it->second];
+  }
+  CallSite& site(Frame& f, const PlanNode& call) {
+    if (f.siteNode != &call) {
+      f.site = &site(call);
+      f.siteNode = &call;
+    }
+    return *f.site;
+  }
+  Step runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish);
+  Step issueCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish);
+  [[gnu::noinline]] void checkSiteStack(const Proc& pr, CallSite& s);
+  // Between two children/iterations of a seq frame: later tasks wait for all earlier
+  // ones (one earlier task is its own join; more get a structural join task).
+  Step boundary(uint32_t p, Proc& pr, Frame& f) {
+    if (f.collected.size() > 1) return boundaryJoin(p, pr, f);
+    if (!f.collected.empty()) f.prevJoin = f.collected[0];
+    f.collected.clear();
+    f.boundaryPending = false;
+    return Step::Acted;
+  }
+  Step boundaryJoin(uint32_t p, Proc& pr, Frame& f);
+  Step foldJoins(uint32_t p, Proc& pr);
+  std::optional<Step> loopOfOneCall(uint32_t p, Proc& pr, Frame& f);
   void finishProcess(uint32_t p);
   void slotLoad(uint32_t p, Proc& pr, const PlanNode& n);
   // The view's box; its unfolded offsets go to lo[0, rank) if given (kMaxTensorRank long).
