@@ -179,8 +179,8 @@ namespace {
 // dtype resolved once, outside the loop (decodeRun / encodeRun), not a switch per element.
 template <Code C>
 double loadAs(const std::byte* p) {
-  if constexpr (C == Code::F16) return f16ToDouble(load<uint16_t>(p));
-  else if constexpr (C == Code::BF16) return bf16ToDouble(load<uint16_t>(p));
+  if constexpr (C == Code::F16) return decodeSmallFloat<5, 10>(load<uint16_t>(p));
+  else if constexpr (C == Code::BF16) return decodeSmallFloat<8, 7>(load<uint16_t>(p));
   else if constexpr (C == Code::F32) return load<float>(p);
   else if constexpr (C == Code::F64) return load<double>(p);
   else if constexpr (C == Code::I8) return load<int8_t>(p);
@@ -196,8 +196,8 @@ double loadAs(const std::byte* p) {
 
 template <Code C>
 void storeAs(std::byte* p, double v) {
-  if constexpr (C == Code::F16) store(p, f16FromDouble(v));
-  else if constexpr (C == Code::BF16) store(p, bf16FromDouble(v));
+  if constexpr (C == Code::F16) store(p, encodeSmallFloat<5, 10>(v));
+  else if constexpr (C == Code::BF16) store(p, encodeSmallFloat<8, 7>(v));
   else if constexpr (C == Code::F32) store(p, static_cast<float>(v));
   else if constexpr (C == Code::F64) store(p, v);
   else if constexpr (C == Code::I8) store(p, toInt<int8_t>(v));
