@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "Golden.h"
+#include "Matmul.h"
 
 namespace pto::wsp::golden {
 namespace {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "Golden.h"
+#include "Matmul.h"
 
 namespace pto::wsp::golden {
 namespace {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "Golden.h"
+#include "Matmul.h"
 
 namespace pto::wsp::golden {
 namespace {

@@ -27,11 +27,38 @@ namespace {
 // rounding (and costs a few instructions instead of frexp / ldexp / nearbyint calls:
 // references and input generation encode every element).
 template <int ebits, int mbits>
-uint16_t encodeSmallFloat(double v) {
+uint16_t encodeSmallFloatSlow(uint64_t a, uint16_t signBit);
+
+template <int ebits, int mbits>
+inline uint16_t encodeSmallFloat(double v) {
   const uint64_t b = std::bit_cast<uint64_t>(v);
   const uint16_t signBit = uint16_t((b >> 63) << (ebits + mbits));
   constexpr uint32_t expAllOnes = (1u << ebits) - 1;
   const uint64_t a = b & ~(uint64_t(1) << 63);
+  constexpr int bias = (1 << (ebits - 1)) - 1;
+  constexpr int emin = 1 - bias;
+  constexpr int kShift = 52 - mbits;  // double mantissa bits below the target's last place
+  // Fast path, the values of nearly every element: a normal target exponent. Rounding
+  // the magnitude's bits at kShift (add half an ulp minus one, plus the kept lsb: ties
+  // to even) carries into the exponent field when the mantissa overflows; rebiasing the
+  // exponent then gives the pattern, and a carry out of the largest binade reads as inf.
+  constexpr uint64_t kMinNormal = uint64_t(emin + 1023) << 52;
+  constexpr uint64_t kAboveMax = uint64_t(int(expAllOnes) - bias + 1023) << 52;  // 2^(emax + 1)
+  if (a >= kMinNormal && a < kAboveMax) {
+    const uint64_t r = (a + ((uint64_t(1) << (kShift - 1)) - 1) + ((a >> kShift) & 1)) >> kShift;
+    const uint64_t bits = r - (uint64_t(1023 - bias) << mbits);
+    return uint16_t(signBit | std::min<uint64_t>(bits, uint64_t(expAllOnes) << mbits));
+  }
+  return encodeSmallFloatSlow<ebits, mbits>(a, signBit);
+}
+
+// Zero, subnormal, overflowing, infinite and NaN results (encodeSmallFloat's rare cases).
+template <int ebits, int mbits>
+[[gnu::noinline]] uint16_t encodeSmallFloatSlow(uint64_t a, uint16_t signBit) {
+  constexpr uint32_t expAllOnes = (1u << ebits) - 1;
+  constexpr int bias = (1 << (ebits - 1)) - 1;
+  constexpr int emin = 1 - bias;
+  constexpr int kShift = 52 - mbits;
   constexpr uint64_t kInfBits = uint64_t(0x7ff) << 52;
   if (a > kInfBits) return uint16_t(signBit | (expAllOnes << mbits) | (1u << (mbits - 1)));  // NaN
   if (a == kInfBits) return uint16_t(signBit | (expAllOnes << mbits));
@@ -40,21 +67,15 @@ uint16_t encodeSmallFloat(double v) {
   if (dexp == 0) return signBit;
   const uint64_t sig = (a & ((uint64_t(1) << 52) - 1)) | (uint64_t(1) << 52);  // v = sig * 2^(e - 52)
   const int e = dexp - 1023;
-  constexpr int bias = (1 << (ebits - 1)) - 1;
-  constexpr int emin = 1 - bias;
   if (e + bias >= int(expAllOnes)) return uint16_t(signBit | (expAllOnes << mbits));  // overflow
-  // Units of the target's last place at exponent max(e, emin): normal or subnormal.
-  const int shift = 52 - mbits + (e < emin ? emin - e : 0);
+  // Otherwise e < emin (the fast path took every normal exponent): a subnormal result,
+  // in units of the smallest subnormal 2^(emin - mbits).
+  const int shift = kShift + (emin - e);
   if (shift > 63) return signBit;  // below a quarter of the smallest subnormal
   uint64_t q = sig >> shift;
   const uint64_t rem = sig & ((uint64_t(1) << shift) - 1), half = uint64_t(1) << (shift - 1);
-  q += uint64_t(rem > half) | (uint64_t(rem == half) & q & 1);  // branch-free: random data rounds either way
-  // A subnormal's q is its whole pattern (q == 2^mbits is the smallest normal); a normal's
-  // exponent field is added to q minus its implicit one, so a carry of the rounding into
-  // the next binade lands in the exponent.
-  const uint64_t bits = e < emin ? q : (uint64_t(e + bias) << mbits) + (q - (uint64_t(1) << mbits));
-  if (bits >= (uint64_t(expAllOnes) << mbits)) return uint16_t(signBit | (expAllOnes << mbits));  // rounded up to inf
-  return uint16_t(signBit | bits);
+  q += uint64_t(rem > half) | (uint64_t(rem == half) & q & 1);  // ties to even
+  return uint16_t(signBit | q);  // q == 2^mbits (rounded up) is the smallest normal's pattern
 }
 
 // Exact: a normal's fields move into a double's, a subnormal is mant * 2^(1 - bias - mbits)
@@ -66,17 +87,19 @@ double decodeSmallFloat(uint16_t bits) {
   const uint64_t sign = uint64_t(bits >> (ebits + mbits)) << 63;
   const uint32_t field = (bits >> mbits) & expAllOnes;
   const uint64_t mant = bits & ((1u << mbits) - 1);
+  if (field - 1 < expAllOnes - 1) {  // normal (field 0 wraps around): rebias the exponent
+    const uint64_t mag = bits & ((1u << (ebits + mbits)) - 1);
+    return std::bit_cast<double>(sign | ((mag << (52 - mbits)) + (uint64_t(1023 - bias) << 52)));
+  }
   if (field == expAllOnes) {
     const double v = mant ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
     return sign ? -v : v;
   }
-  if (field == 0) {
-    constexpr double kUlp = bias == 15 ? 0x1p-24 : 0x1p-133;  // 2^(1 - bias - mbits)
-    static_assert((bias == 15 && mbits == 10) || (bias == 127 && mbits == 7), "binary16 or bfloat16");
-    const double v = double(mant) * kUlp;
-    return sign ? -v : v;
-  }
-  return std::bit_cast<double>(sign | (uint64_t(int(field) - bias + 1023) << 52) | (mant << (52 - mbits)));
+  // field == 0: zero or subnormal
+  constexpr double kUlp = bias == 15 ? 0x1p-24 : 0x1p-133;  // 2^(1 - bias - mbits)
+  static_assert((bias == 15 && mbits == 10) || (bias == 127 && mbits == 7), "binary16 or bfloat16");
+  const double v = double(mant) * kUlp;
+  return sign ? -v : v;
 }
 
 enum class Kind { Float, Signed, Unsigned, Bool };
@@ -309,55 +332,6 @@ std::vector<const Golden*> allGoldens() {
   return out;  // std::map keeps them sorted by module name
 }
 
-// --- matmul -------------------------------------------------------------------------------------
-std::vector<double> matmul(const std::vector<double>& a, const std::vector<double>& b, size_t n, size_t k, size_t m) {
-  if (a.size() != n * k || b.size() != k * m)
-    throw std::invalid_argument("golden: matmul of " + std::to_string(a.size()) + " and " + std::to_string(b.size()) +
-                                " elements as " + std::to_string(n) + "x" + std::to_string(k) + " * " +
-                                std::to_string(k) + "x" + std::to_string(m));
-  std::vector<double> c(n * m);
-  // Two rows by eight columns of c in named accumulators (16 doubles: 8 SSE2 registers),
-  // so each loaded element of b serves two rows and nothing is stored until the end; an
-  // array of accumulators would live in memory at -O2.
-  const auto rows = [&](size_t i, size_t r) {  // r = 1 or 2 rows starting at row i
-    const double* a0 = a.data() + i * k;
-    const double* a1 = a.data() + (i + r - 1) * k;
-    double* c0 = c.data() + i * m;
-    double* c1 = c.data() + (i + r - 1) * m;
-    size_t j = 0;
-    for (; j + 8 <= m; j += 8) {
-      double x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
-      double y0 = 0, y1 = 0, y2 = 0, y3 = 0, y4 = 0, y5 = 0, y6 = 0, y7 = 0;
-      const double* bp = b.data() + j;
-      for (size_t p = 0; p < k; ++p, bp += m) {
-        const double u = a0[p], v = a1[p];
-        x0 += u * bp[0], x1 += u * bp[1], x2 += u * bp[2], x3 += u * bp[3];
-        x4 += u * bp[4], x5 += u * bp[5], x6 += u * bp[6], x7 += u * bp[7];
-        y0 += v * bp[0], y1 += v * bp[1], y2 += v * bp[2], y3 += v * bp[3];
-        y4 += v * bp[4], y5 += v * bp[5], y6 += v * bp[6], y7 += v * bp[7];
-      }
-      // Row i + 1 (or row i again when r == 1, the same values) first, then row i.
-      c1[j] = y0, c1[j + 1] = y1, c1[j + 2] = y2, c1[j + 3] = y3;
-      c1[j + 4] = y4, c1[j + 5] = y5, c1[j + 6] = y6, c1[j + 7] = y7;
-      c0[j] = x0, c0[j + 1] = x1, c0[j + 2] = x2, c0[j + 3] = x3;
-      c0[j + 4] = x4, c0[j + 5] = x5, c0[j + 6] = x6, c0[j + 7] = x7;
-    }
-    for (; j < m; ++j) {
-      double x = 0, y = 0;
-      for (size_t p = 0; p < k; ++p) {
-        x += a0[p] * b[p * m + j];
-        y += a1[p] * b[p * m + j];
-      }
-      c1[j] = y;
-      c0[j] = x;
-    }
-  };
-  size_t i = 0;
-  for (; i + 2 <= n; i += 2) rows(i, 2);
-  if (i < n) rows(i, 1);
-  return c;
-}
-
 // --- random data ----------------------------------------------------------------------------------
 namespace {
 uint64_t splitmix64(uint64_t& state) {
@@ -380,12 +354,12 @@ void fillRandom(HostTensor& t, std::string_view name, uint64_t seed) {
   double chunk[1024];  // values drawn a chunk at a time, encoded by one typed loop
   for (size_t first = 0; first < n; first += std::size(chunk)) {
     const size_t len = std::min(n - first, std::size(chunk));
-    for (size_t i = 0; i < len; ++i) {
-      const uint64_t r = splitmix64(state);
-      chunk[i] = d.kind == Kind::Float ? double(r >> 11) * 0x1p-53 * 2.0 - 1.0
-                 : d.kind == Kind::Bool ? double(r & 1)
-                                        : double(r % 8);
-    }
+    if (d.kind == Kind::Float)
+      for (size_t i = 0; i < len; ++i) chunk[i] = double(int64_t(splitmix64(state) >> 11)) * 0x1p-53 * 2.0 - 1.0;
+    else if (d.kind == Kind::Bool)
+      for (size_t i = 0; i < len; ++i) chunk[i] = double(int64_t(splitmix64(state) & 1));
+    else
+      for (size_t i = 0; i < len; ++i) chunk[i] = double(int64_t(splitmix64(state) % 8));
     encode(t, d, first, len, chunk);
   }
 }

@@ -79,12 +79,6 @@ struct Registrar {
 const Golden* findGolden(std::string_view module);
 std::vector<const Golden*> allGoldens();  // sorted by module name
 
-// c[n x m] = a[n x k] * b[k x m] in double, row-major. Every element is summed over p
-// in ascending order from 0, so it is bit-identical to the textbook triple loop; the
-// loop is blocked over columns so it runs from registers (references multiply matrices
-// of 10^5 elements on every run).
-std::vector<double> matmul(const std::vector<double>& a, const std::vector<double>& b, size_t n, size_t k, size_t m);
-
 // Deterministic data: uniform in [-1, 1) for floats, [0, 8) for integers, seeded by
 // seed and the tensor name (same data on every machine).
 void fillRandom(HostTensor& t, std::string_view name, uint64_t seed = 1);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "Golden.h"
+#include "Matmul.h"
 
 namespace pto::wsp::golden {
 namespace {

@@ -2,6 +2,7 @@
 // exhaustive oracle, host tensor conversions, matmul, deterministic random data and
 // compare() messages.
 #include "Golden.h"
+#include "Matmul.h"
 
 #include <gtest/gtest.h>
 
