@@ -1,11 +1,13 @@
 // Independent reference for examples/attention: O[h] = softmax(Q[h] K[h]^T / 8) V[h] in
 // double, with the two f16 roundings the kernel performs (probabilities before the
-// second matmul, the output) mimicked through HostTensor::set.
+// second matmul, the output) mimicked by the f16 store (HostTensor::assign).
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <vector>
 
 #include "Golden.h"
+#include "Matmul.h"
 
 namespace pto::wsp::golden {
 namespace {
@@ -18,29 +20,32 @@ TensorSet compute(const TensorSet& in) {
   const std::vector<double> q = in.at("Q").toDoubles();
   const std::vector<double> k = in.at("K").toDoubles();
   const std::vector<double> v = in.at("V").toDoubles();
-  HostTensor o = HostTensor::make("f16", {kHeads, kSeq, kDim});
   const double scale = 1.0 / std::sqrt(static_cast<double>(kDim));
-  std::vector<double> p(kSeq);
+  constexpr size_t kHead = static_cast<size_t>(kSeq) * kDim;  // elements of one head
+  std::vector<double> out(kHeads * kHead);
   for (int h = 0; h < kHeads; ++h) {
-    const size_t base = static_cast<size_t>(h) * kSeq * kDim;
+    const auto head = [&](const std::vector<double>& t) {
+      return std::vector<double>(t.begin() + static_cast<std::ptrdiff_t>(h * kHead),
+                                 t.begin() + static_cast<std::ptrdiff_t>((h + 1) * kHead));
+    };
+    const std::vector<double> qh = head(q), vh = head(v);
+    std::vector<double> kt(kHead);  // K of the head transposed: scores are Q K^T
+    for (int j = 0; j < kSeq; ++j)
+      for (int c = 0; c < kDim; ++c) kt[c * kSeq + j] = k[h * kHead + j * kDim + c];
+    std::vector<double> p = matmul(qh, kt, kSeq, kDim, kSeq);  // each dot summed in index order
     for (int i = 0; i < kSeq; ++i) {
+      double* pi = p.data() + static_cast<size_t>(i) * kSeq;
       double mx = -INFINITY;
-      for (int j = 0; j < kSeq; ++j) {
-        double s = 0;
-        for (int c = 0; c < kDim; ++c) s += q[base + i * kDim + c] * k[base + j * kDim + c];
-        p[j] = s * scale;
-        mx = std::max(mx, p[j]);
-      }
+      for (int j = 0; j < kSeq; ++j) mx = std::max(mx, pi[j] = pi[j] * scale);
       double sum = 0;
-      for (int j = 0; j < kSeq; ++j) sum += (p[j] = std::exp(p[j] - mx));
-      for (int j = 0; j < kSeq; ++j) p[j] = roundF16(p[j] / sum);
-      for (int c = 0; c < kDim; ++c) {
-        double acc = 0;
-        for (int j = 0; j < kSeq; ++j) acc += p[j] * v[base + j * kDim + c];
-        o.set(base + i * kDim + c, acc);
-      }
+      for (int j = 0; j < kSeq; ++j) sum += (pi[j] = std::exp(pi[j] - mx));
+      for (int j = 0; j < kSeq; ++j) pi[j] = roundF16(pi[j] / sum);
     }
+    const std::vector<double> oh = matmul(p, vh, kSeq, kSeq, kDim);
+    std::copy(oh.begin(), oh.end(), out.begin() + static_cast<std::ptrdiff_t>(h * kHead));
   }
+  HostTensor o = HostTensor::make("f16", {kHeads, kSeq, kDim});
+  o.assign(out);
   return {{"O", o}};
 }
 

@@ -6,9 +6,11 @@
 // 128 tokens, rounds it and scales it by exp(m_chunk - max) afterwards.
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <vector>
 
 #include "Golden.h"
+#include "Matmul.h"
 
 namespace pto::wsp::golden {
 namespace {
@@ -21,34 +23,41 @@ TensorSet compute(const TensorSet& in) {
   const std::vector<double> q = in.at("Q").toDoubles();
   const std::vector<double> k = in.at("K").toDoubles();
   const std::vector<double> v = in.at("V").toDoubles();
-  HostTensor o = HostTensor::make("f16", {kHeads, kRows, kDim});
   const double scale = 1.0 / std::sqrt(static_cast<double>(kDim));
-  std::vector<double> s(kLen);
+  constexpr size_t kKv = static_cast<size_t>(kLen) * kDim, kQ = static_cast<size_t>(kRows) * kDim;
+  std::vector<double> out(kHeads * kQ), kt(kKv);
   for (int h = 0; h < kHeads; ++h) {
-    const size_t kv = static_cast<size_t>(h) * kLen * kDim;
+    const auto slice = [](const std::vector<double>& t, size_t at, size_t len) {
+      return std::vector<double>(t.begin() + static_cast<std::ptrdiff_t>(at),
+                                 t.begin() + static_cast<std::ptrdiff_t>(at + len));
+    };
+    const size_t kv = static_cast<size_t>(h) * kKv;
+    for (int j = 0; j < kLen; ++j)  // K of the head transposed: the scores are Q K^T
+      for (int c = 0; c < kDim; ++c) kt[static_cast<size_t>(c) * kLen + j] = k[kv + static_cast<size_t>(j) * kDim + c];
+    // Every dot product below is summed in index order (matmul), as a plain loop would.
+    std::vector<double> s = matmul(slice(q, h * kQ, kQ), kt, kRows, kDim, kLen);
+    std::vector<double> sums(kRows);
     for (int r = 0; r < kRows; ++r) {
-      const size_t qi = (static_cast<size_t>(h) * kRows + r) * kDim;
-      for (int j = 0; j < kLen; ++j) {
-        double dot = 0;
-        for (int c = 0; c < kDim; ++c) dot += q[qi + c] * k[kv + static_cast<size_t>(j) * kDim + c];
-        s[j] = dot * scale;
-      }
-      const double mx = *std::max_element(s.begin(), s.end());
+      double* sr = s.data() + static_cast<size_t>(r) * kLen;
+      for (int j = 0; j < kLen; ++j) sr[j] *= scale;
+      const double mx = *std::max_element(sr, sr + kLen);
       double sum = 0;
-      std::vector<double> acc(kDim, 0.0);
       for (int c0 = 0; c0 < kLen; c0 += kChunk) {
-        const double mc = *std::max_element(s.begin() + c0, s.begin() + c0 + kChunk);
+        const double mc = *std::max_element(sr + c0, sr + c0 + kChunk);
         const double w = std::exp(mc - mx);  // the combine's rescale factor of this chunk
         for (int j = c0; j < c0 + kChunk; ++j) {
-          const double e = std::exp(s[j] - mc);
+          const double e = std::exp(sr[j] - mc);
           sum += w * e;
-          const double pe = w * roundF16(e);
-          for (int c = 0; c < kDim; ++c) acc[c] += pe * v[kv + static_cast<size_t>(j) * kDim + c];
+          sr[j] = w * roundF16(e);  // the weight of V row j
         }
       }
-      for (int c = 0; c < kDim; ++c) o.set(qi + c, acc[c] / sum);
+      sums[r] = sum;
     }
+    const std::vector<double> acc = matmul(s, slice(v, kv, kKv), kRows, kLen, kDim);
+    for (size_t i = 0; i < kQ; ++i) out[h * kQ + i] = acc[i] / sums[i / kDim];
   }
+  HostTensor o = HostTensor::make("f16", {kHeads, kRows, kDim});
+  o.assign(out);
   return {{"O", o}};
 }
 

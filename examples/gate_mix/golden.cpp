@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "Golden.h"
+#include "Matmul.h"
 
 namespace pto::wsp::golden {
 namespace {
@@ -13,31 +14,22 @@ double gelu(double v) { return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); }
 double silu(double v) { return v / (1.0 + std::exp(-v)); }
 
 TensorSet compute(const TensorSet& in) {
-  const HostTensor& x = in.at("X");
-  const HostTensor& wg = in.at("Wg");
-  const HostTensor& w0 = in.at("W0");
-  const HostTensor& w1 = in.at("W1");
-  const size_t tokens = static_cast<size_t>(x.shape[0]);
-  const size_t d = static_cast<size_t>(x.shape[1]);
-  const size_t n = static_cast<size_t>(w0.shape[1]);
-  HostTensor y = HostTensor::make("f16", {x.shape[0], w0.shape[1]});
+  const HostTensor& xt = in.at("X");
+  const size_t tokens = static_cast<size_t>(xt.shape[0]);
+  const size_t d = static_cast<size_t>(xt.shape[1]);
+  const size_t n = static_cast<size_t>(in.at("W0").shape[1]);
+  const std::vector<double> x = xt.toDoubles();
+  const std::vector<double> s = matmul(x, in.at("Wg").toDoubles(), tokens, d, 2);
+  const std::vector<double> a = matmul(x, in.at("W0").toDoubles(), tokens, d, n);
+  const std::vector<double> b = matmul(x, in.at("W1").toDoubles(), tokens, d, n);
+  std::vector<double> yv(tokens * n);
   for (size_t r = 0; r < tokens; ++r) {
-    double s0 = 0, s1 = 0;
-    for (size_t k = 0; k < d; ++k) {
-      s0 += x.get(r * d + k) * wg.get(k * 2 + 0);
-      s1 += x.get(r * d + k) * wg.get(k * 2 + 1);
-    }
-    const double g1 = 1.0 / (1.0 + std::exp(s0 - s1));  // softmax over two scores
+    const double g1 = 1.0 / (1.0 + std::exp(s[r * 2] - s[r * 2 + 1]));  // softmax over two scores
     const double g0 = 1.0 - g1;
-    for (size_t j = 0; j < n; ++j) {
-      double a = 0, b = 0;
-      for (size_t k = 0; k < d; ++k) {
-        a += x.get(r * d + k) * w0.get(k * n + j);
-        b += x.get(r * d + k) * w1.get(k * n + j);
-      }
-      y.set(r * n + j, g0 * gelu(a) + g1 * silu(b));
-    }
+    for (size_t j = 0; j < n; ++j) yv[r * n + j] = g0 * gelu(a[r * n + j]) + g1 * silu(b[r * n + j]);
   }
+  HostTensor y = HostTensor::make("f16", {xt.shape[0], static_cast<int64_t>(n)});
+  y.assign(yv);
   return {{"Y", y}};
 }
 

@@ -4,6 +4,7 @@
 #include "Golden.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace pto::wsp::golden {
 
@@ -19,48 +21,85 @@ namespace pto::wsp::golden {
 namespace {
 
 // Rounds a double straight to a small IEEE-style format (ebits exponent, mbits mantissa)
-// with round-to-nearest-even. Going through float first would round twice, which is
-// wrong for values just above a half-way point of the target format.
-uint16_t encodeSmallFloat(double v, int ebits, int mbits) {
-  const uint16_t signBit = std::signbit(v) ? uint16_t(1u << (ebits + mbits)) : uint16_t(0);
-  const uint32_t expAllOnes = (1u << ebits) - 1;
-  if (std::isnan(v)) return uint16_t(signBit | (expAllOnes << mbits) | (1u << (mbits - 1)));
-  const double a = std::fabs(v);
-  if (std::isinf(a)) return uint16_t(signBit | (expAllOnes << mbits));
-  if (a == 0) return signBit;
-  const int bias = (1 << (ebits - 1)) - 1;
-  const int emin = 1 - bias;
-  int e = 0;
-  std::frexp(a, &e);  // a = f * 2^e, f in [0.5, 1): unbiased exponent of 1.x form is e - 1
-  int exp = std::max(e - 1, emin);
-  // Scaling by a power of two is exact, so nearbyint (round-half-even by default) sees
-  // the exact value in units of the target's last place.
-  double q = std::nearbyint(std::ldexp(a, mbits - exp));
-  if (q >= std::ldexp(1.0, mbits + 1)) {  // rounding carried into the next binade
-    q /= 2;
-    ++exp;
+// with round-to-nearest-even, on the double's bit pattern. Going through float first
+// would round twice, which is wrong for values just above a half-way point of the
+// target format; integer arithmetic keeps every bit of the double until the one
+// rounding (and costs a few instructions instead of frexp / ldexp / nearbyint calls:
+// references and input generation encode every element).
+template <int ebits, int mbits>
+uint16_t encodeSmallFloatSlow(uint64_t a, uint16_t signBit);
+
+template <int ebits, int mbits>
+inline uint16_t encodeSmallFloat(double v) {
+  const uint64_t b = std::bit_cast<uint64_t>(v);
+  const uint16_t signBit = uint16_t((b >> 63) << (ebits + mbits));
+  constexpr uint32_t expAllOnes = (1u << ebits) - 1;
+  const uint64_t a = b & ~(uint64_t(1) << 63);
+  constexpr int bias = (1 << (ebits - 1)) - 1;
+  constexpr int emin = 1 - bias;
+  constexpr int kShift = 52 - mbits;  // double mantissa bits below the target's last place
+  // Fast path, the values of nearly every element: a normal target exponent. Rounding
+  // the magnitude's bits at kShift (add half an ulp minus one, plus the kept lsb: ties
+  // to even) carries into the exponent field when the mantissa overflows; rebiasing the
+  // exponent then gives the pattern, and a carry out of the largest binade reads as inf.
+  constexpr uint64_t kMinNormal = uint64_t(emin + 1023) << 52;
+  constexpr uint64_t kAboveMax = uint64_t(int(expAllOnes) - bias + 1023) << 52;  // 2^(emax + 1)
+  if (a >= kMinNormal && a < kAboveMax) {
+    const uint64_t r = (a + ((uint64_t(1) << (kShift - 1)) - 1) + ((a >> kShift) & 1)) >> kShift;
+    const uint64_t bits = r - (uint64_t(1023 - bias) << mbits);
+    return uint16_t(signBit | std::min<uint64_t>(bits, uint64_t(expAllOnes) << mbits));
   }
-  const uint64_t qi = static_cast<uint64_t>(q);
-  const uint64_t implicitOne = uint64_t(1) << mbits;
-  if (qi < implicitOne) return uint16_t(signBit | qi);  // subnormal (exp == emin)
-  const int field = exp + bias;
-  if (field >= int(expAllOnes)) return uint16_t(signBit | (expAllOnes << mbits));  // overflow
-  return uint16_t(signBit | (uint32_t(field) << mbits) | uint32_t(qi - implicitOne));
+  return encodeSmallFloatSlow<ebits, mbits>(a, signBit);
 }
 
-double decodeSmallFloat(uint16_t bits, int ebits, int mbits) {
-  const bool neg = (bits >> (ebits + mbits)) & 1u;
-  const uint32_t field = (bits >> mbits) & ((1u << ebits) - 1);
-  const uint32_t mant = bits & ((1u << mbits) - 1);
-  const int bias = (1 << (ebits - 1)) - 1;
-  double v;
-  if (field == (1u << ebits) - 1)
-    v = mant ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
-  else if (field == 0)
-    v = std::ldexp(double(mant), 1 - bias - mbits);
-  else
-    v = std::ldexp(double(mant | (1u << mbits)), int(field) - bias - mbits);
-  return neg ? -v : v;
+// Zero, subnormal, overflowing, infinite and NaN results (encodeSmallFloat's rare cases).
+template <int ebits, int mbits>
+[[gnu::noinline]] uint16_t encodeSmallFloatSlow(uint64_t a, uint16_t signBit) {
+  constexpr uint32_t expAllOnes = (1u << ebits) - 1;
+  constexpr int bias = (1 << (ebits - 1)) - 1;
+  constexpr int emin = 1 - bias;
+  constexpr int kShift = 52 - mbits;
+  constexpr uint64_t kInfBits = uint64_t(0x7ff) << 52;
+  if (a > kInfBits) return uint16_t(signBit | (expAllOnes << mbits) | (1u << (mbits - 1)));  // NaN
+  if (a == kInfBits) return uint16_t(signBit | (expAllOnes << mbits));
+  const int dexp = static_cast<int>(a >> 52);
+  // Zero, and double subnormals (< 2^-1022): far below half the smallest target subnormal.
+  if (dexp == 0) return signBit;
+  const uint64_t sig = (a & ((uint64_t(1) << 52) - 1)) | (uint64_t(1) << 52);  // v = sig * 2^(e - 52)
+  const int e = dexp - 1023;
+  if (e + bias >= int(expAllOnes)) return uint16_t(signBit | (expAllOnes << mbits));  // overflow
+  // Otherwise e < emin (the fast path took every normal exponent): a subnormal result,
+  // in units of the smallest subnormal 2^(emin - mbits).
+  const int shift = kShift + (emin - e);
+  if (shift > 63) return signBit;  // below a quarter of the smallest subnormal
+  uint64_t q = sig >> shift;
+  const uint64_t rem = sig & ((uint64_t(1) << shift) - 1), half = uint64_t(1) << (shift - 1);
+  q += uint64_t(rem > half) | (uint64_t(rem == half) & q & 1);  // ties to even
+  return uint16_t(signBit | q);  // q == 2^mbits (rounded up) is the smallest normal's pattern
+}
+
+// Exact: a normal's fields move into a double's, a subnormal is mant * 2^(1 - bias - mbits)
+// (a product by a power of two, exact in double).
+template <int ebits, int mbits>
+double decodeSmallFloat(uint16_t bits) {
+  constexpr int bias = (1 << (ebits - 1)) - 1;
+  constexpr uint32_t expAllOnes = (1u << ebits) - 1;
+  const uint64_t sign = uint64_t(bits >> (ebits + mbits)) << 63;
+  const uint32_t field = (bits >> mbits) & expAllOnes;
+  const uint64_t mant = bits & ((1u << mbits) - 1);
+  if (field - 1 < expAllOnes - 1) {  // normal (field 0 wraps around): rebias the exponent
+    const uint64_t mag = bits & ((1u << (ebits + mbits)) - 1);
+    return std::bit_cast<double>(sign | ((mag << (52 - mbits)) + (uint64_t(1023 - bias) << 52)));
+  }
+  if (field == expAllOnes) {
+    const double v = mant ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+    return sign ? -v : v;
+  }
+  // field == 0: zero or subnormal
+  constexpr double kUlp = bias == 15 ? 0x1p-24 : 0x1p-133;  // 2^(1 - bias - mbits)
+  static_assert((bias == 15 && mbits == 10) || (bias == 127 && mbits == 7), "binary16 or bfloat16");
+  const double v = double(mant) * kUlp;
+  return sign ? -v : v;
 }
 
 enum class Kind { Float, Signed, Unsigned, Bool };
@@ -134,24 +173,10 @@ T toInt(double v) {
 
 }  // namespace
 
-uint16_t f16FromDouble(double v) { return encodeSmallFloat(v, 5, 10); }
-namespace {
-// Every 16-bit pattern decoded once (512 KiB per format, on first use): references read
-// f16 / bf16 elements one by one, and the ldexp-based decode cost ~75 instructions each.
-template <int E, int M>
-const std::vector<double>& decodeTable() {
-  static const std::vector<double> table = [] {
-    std::vector<double> t(size_t{1} << 16);
-    for (uint32_t b = 0; b < t.size(); ++b) t[b] = decodeSmallFloat(static_cast<uint16_t>(b), E, M);
-    return t;
-  }();
-  return table;
-}
-}  // namespace
-
-double f16ToDouble(uint16_t bits) { return decodeTable<5, 10>()[bits]; }
-uint16_t bf16FromDouble(double v) { return encodeSmallFloat(v, 8, 7); }
-double bf16ToDouble(uint16_t bits) { return decodeTable<8, 7>()[bits]; }
+uint16_t f16FromDouble(double v) { return encodeSmallFloat<5, 10>(v); }
+double f16ToDouble(uint16_t bits) { return decodeSmallFloat<5, 10>(bits); }
+uint16_t bf16FromDouble(double v) { return encodeSmallFloat<8, 7>(v); }
+double bf16ToDouble(uint16_t bits) { return decodeSmallFloat<8, 7>(bits); }
 
 // --- HostTensor ---------------------------------------------------------------------------------
 HostTensor HostTensor::make(std::string dtype, std::vector<int64_t> shape) {
@@ -173,74 +198,101 @@ size_t HostTensor::numel() const {
 size_t HostTensor::elemBytes() const { return info(dtype).bytes; }
 
 namespace {
-double loadAs(Code c, const std::byte* p) {
-  switch (c) {
-    case Code::F16: return f16ToDouble(load<uint16_t>(p));
-    case Code::BF16: return bf16ToDouble(load<uint16_t>(p));
-    case Code::F32: return load<float>(p);
-    case Code::F64: return load<double>(p);
-    case Code::I8: return load<int8_t>(p);
-    case Code::I16: return load<int16_t>(p);
-    case Code::I32: return load<int32_t>(p);
-    case Code::I64: return double(load<int64_t>(p));
-    case Code::U8: return load<uint8_t>(p);
-    case Code::U16: return load<uint16_t>(p);
-    case Code::U32: return load<uint32_t>(p);
-    case Code::U64: return double(load<uint64_t>(p));
-    case Code::Bool: break;
-  }
-  return load<uint8_t>(p) != 0 ? 1.0 : 0.0;
+// Element conversions by dtype code, as templates so that a whole-tensor loop has the
+// dtype resolved once, outside the loop (decodeRun / encodeRun), not a switch per element.
+template <Code C>
+double loadAs(const std::byte* p) {
+  if constexpr (C == Code::F16) return decodeSmallFloat<5, 10>(load<uint16_t>(p));
+  else if constexpr (C == Code::BF16) return decodeSmallFloat<8, 7>(load<uint16_t>(p));
+  else if constexpr (C == Code::F32) return load<float>(p);
+  else if constexpr (C == Code::F64) return load<double>(p);
+  else if constexpr (C == Code::I8) return load<int8_t>(p);
+  else if constexpr (C == Code::I16) return load<int16_t>(p);
+  else if constexpr (C == Code::I32) return load<int32_t>(p);
+  else if constexpr (C == Code::I64) return double(load<int64_t>(p));
+  else if constexpr (C == Code::U8) return load<uint8_t>(p);
+  else if constexpr (C == Code::U16) return load<uint16_t>(p);
+  else if constexpr (C == Code::U32) return load<uint32_t>(p);
+  else if constexpr (C == Code::U64) return double(load<uint64_t>(p));
+  else return load<uint8_t>(p) != 0 ? 1.0 : 0.0;  // Bool
 }
 
-// Elements [0, n) of t with its dtype resolved once (the per-element loops of compare
-// and toDoubles).
-struct Elements {
-  const std::byte* data;
-  size_t bytes;
-  Code code;
-  Elements(const HostTensor& t, size_t n) {
-    const DTypeInfo& d = info(t.dtype);
-    if (n * d.bytes > t.bytes.size()) throw std::out_of_range("golden: element index out of range");
-    data = t.bytes.data();
-    bytes = d.bytes;
-    code = d.code;
-  }
-  double operator[](size_t i) const { return loadAs(code, data + i * bytes); }
-};
+template <Code C>
+void storeAs(std::byte* p, double v) {
+  if constexpr (C == Code::F16) store(p, encodeSmallFloat<5, 10>(v));
+  else if constexpr (C == Code::BF16) store(p, encodeSmallFloat<8, 7>(v));
+  else if constexpr (C == Code::F32) store(p, static_cast<float>(v));
+  else if constexpr (C == Code::F64) store(p, v);
+  else if constexpr (C == Code::I8) store(p, toInt<int8_t>(v));
+  else if constexpr (C == Code::I16) store(p, toInt<int16_t>(v));
+  else if constexpr (C == Code::I32) store(p, toInt<int32_t>(v));
+  else if constexpr (C == Code::I64) store(p, toInt<int64_t>(v));
+  else if constexpr (C == Code::U8) store(p, toInt<uint8_t>(v));
+  else if constexpr (C == Code::U16) store(p, toInt<uint16_t>(v));
+  else if constexpr (C == Code::U32) store(p, toInt<uint32_t>(v));
+  else if constexpr (C == Code::U64) store(p, toInt<uint64_t>(v));
+  else store(p, uint8_t(v != 0 && !std::isnan(v)));  // Bool
+}
+
+template <Code C>
+void decodeRun(const std::byte* p, double* out, size_t n) {
+  constexpr size_t bytes = kDTypes[static_cast<size_t>(C)].bytes;
+  for (size_t i = 0; i < n; ++i) out[i] = loadAs<C>(p + i * bytes);
+}
+template <Code C>
+void encodeRun(std::byte* p, const double* in, size_t n) {
+  constexpr size_t bytes = kDTypes[static_cast<size_t>(C)].bytes;
+  for (size_t i = 0; i < n; ++i) storeAs<C>(p + i * bytes, in[i]);
+}
+
+using DecodeFn = void (*)(const std::byte*, double*, size_t);
+using EncodeFn = void (*)(std::byte*, const double*, size_t);
+template <size_t... I>
+constexpr std::array<DecodeFn, sizeof...(I)> decoders(std::index_sequence<I...>) {
+  return {decodeRun<static_cast<Code>(I)>...};
+}
+template <size_t... I>
+constexpr std::array<EncodeFn, sizeof...(I)> encoders(std::index_sequence<I...>) {
+  return {encodeRun<static_cast<Code>(I)>...};
+}
+constexpr size_t kNumCodes = std::size(kDTypes);
+constexpr auto kDecode = decoders(std::make_index_sequence<kNumCodes>{});
+constexpr auto kEncode = encoders(std::make_index_sequence<kNumCodes>{});
+static_assert([] {
+  for (size_t i = 0; i < kNumCodes; ++i)
+    if (static_cast<size_t>(kDTypes[i].code) != i) return false;
+  return true;
+}(), "kDTypes is indexed by Code");
+
+// Elements [first, first + n) of t as doubles into out, bounds checked.
+void decode(const HostTensor& t, const DTypeInfo& d, size_t first, size_t n, double* out) {
+  if ((first + n) * d.bytes > t.bytes.size()) throw std::out_of_range("golden: element index out of range");
+  kDecode[static_cast<size_t>(d.code)](t.bytes.data() + first * d.bytes, out, n);
+}
+void encode(HostTensor& t, const DTypeInfo& d, size_t first, size_t n, const double* in) {
+  if ((first + n) * d.bytes > t.bytes.size()) throw std::out_of_range("golden: element index out of range");
+  kEncode[static_cast<size_t>(d.code)](t.bytes.data() + first * d.bytes, in, n);
+}
 }  // namespace
 
 double HostTensor::get(size_t i) const {
-  const DTypeInfo& d = info(dtype);
-  if ((i + 1) * d.bytes > bytes.size()) throw std::out_of_range("golden: element index out of range");
-  return loadAs(d.code, bytes.data() + i * d.bytes);
+  double v;
+  decode(*this, info(dtype), i, 1, &v);
+  return v;
 }
 
-void HostTensor::set(size_t i, double v) {
-  const DTypeInfo& d = info(dtype);
-  if ((i + 1) * d.bytes > bytes.size()) throw std::out_of_range("golden: element index out of range");
-  std::byte* p = bytes.data() + i * d.bytes;
-  switch (d.code) {
-    case Code::F16: return store(p, f16FromDouble(v));
-    case Code::BF16: return store(p, bf16FromDouble(v));
-    case Code::F32: return store(p, static_cast<float>(v));
-    case Code::F64: return store(p, v);
-    case Code::I8: return store(p, toInt<int8_t>(v));
-    case Code::I16: return store(p, toInt<int16_t>(v));
-    case Code::I32: return store(p, toInt<int32_t>(v));
-    case Code::I64: return store(p, toInt<int64_t>(v));
-    case Code::U8: return store(p, toInt<uint8_t>(v));
-    case Code::U16: return store(p, toInt<uint16_t>(v));
-    case Code::U32: return store(p, toInt<uint32_t>(v));
-    case Code::U64: return store(p, toInt<uint64_t>(v));
-    case Code::Bool: break;
-  }
-  store(p, uint8_t(v != 0 && !std::isnan(v)));
+void HostTensor::set(size_t i, double v) { encode(*this, info(dtype), i, 1, &v); }
+
+void HostTensor::assign(const std::vector<double>& values) {
+  if (values.size() != numel())
+    throw std::invalid_argument("golden: assign of " + std::to_string(values.size()) + " values to a tensor of " +
+                                std::to_string(numel()) + " elements");
+  encode(*this, info(dtype), 0, values.size(), values.data());
 }
 
 std::vector<double> HostTensor::toDoubles() const {
   std::vector<double> out(numel());
-  const Elements e(*this, out.size());
-  for (size_t i = 0; i < out.size(); ++i) out[i] = e[i];
+  decode(*this, info(dtype), 0, out.size(), out.data());
   return out;
 }
 
@@ -297,22 +349,18 @@ uint64_t fnv1a(std::string_view s) {
 
 void fillRandom(HostTensor& t, std::string_view name, uint64_t seed) {
   uint64_t state = fnv1a(name) ^ (seed * 0x9e3779b97f4a7c15ull);
-  const Kind kind = info(t.dtype).kind;
+  const DTypeInfo& d = info(t.dtype);
   const size_t n = t.numel();
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t r = splitmix64(state);
-    switch (kind) {
-      case Kind::Float:
-        t.set(i, double(r >> 11) * 0x1p-53 * 2.0 - 1.0);
-        break;
-      case Kind::Signed:
-      case Kind::Unsigned:
-        t.set(i, double(r % 8));
-        break;
-      case Kind::Bool:
-        t.set(i, double(r & 1));
-        break;
-    }
+  double chunk[1024];  // values drawn a chunk at a time, encoded by one typed loop
+  for (size_t first = 0; first < n; first += std::size(chunk)) {
+    const size_t len = std::min(n - first, std::size(chunk));
+    if (d.kind == Kind::Float)
+      for (size_t i = 0; i < len; ++i) chunk[i] = double(int64_t(splitmix64(state) >> 11)) * 0x1p-53 * 2.0 - 1.0;
+    else if (d.kind == Kind::Bool)
+      for (size_t i = 0; i < len; ++i) chunk[i] = double(int64_t(splitmix64(state) & 1));
+    else
+      for (size_t i = 0; i < len; ++i) chunk[i] = double(int64_t(splitmix64(state) % 8));
+    encode(t, d, first, len, chunk);
   }
 }
 
@@ -372,30 +420,44 @@ CheckResult compare(const TensorSet& got, const TensorSet& want, Tolerance tol) 
     double worstExcess = -1;
     size_t worst = 0;
     double worstErr = 0, worstAllowed = 0;
-    const Elements ge(g, n), we(w, n);
-    for (size_t i = 0; i < n; ++i) {
-      const double gv = ge[i], wv = we[i];
-      double err = 0;
-      bool ok;
-      if (std::isnan(wv) || std::isnan(gv)) {
-        ok = std::isnan(wv) && std::isnan(gv);
-        err = ok ? 0 : std::numeric_limits<double>::infinity();
-      } else if (gv == wv) {  // also equal infinities
-        ok = true;
-      } else {
-        err = std::fabs(gv - wv);
-        ok = err <= tol.atol + tol.rtol * std::fabs(wv);
-      }
-      const double allowed = std::isinf(wv) ? 0 : tol.atol + tol.rtol * std::fabs(wv);
-      if (!std::isinf(err)) maxErr = std::max(maxErr, err);
-      if (!ok) {
-        ++bad;
-        const double excess = err - allowed;
-        if (excess > worstExcess || std::isnan(excess)) {
-          worstExcess = std::isnan(excess) ? std::numeric_limits<double>::infinity() : excess;
-          worst = i;
-          worstErr = err;
-          worstAllowed = allowed;
+    const DTypeInfo &gd = info(g.dtype), &wd = info(w.dtype);
+    double gbuf[1024], wbuf[1024];  // a chunk of both tensors decoded by typed loops
+    for (size_t first = 0; first < n; first += std::size(gbuf)) {
+      const size_t len = std::min(n - first, std::size(gbuf));
+      decode(g, gd, first, len, gbuf);
+      decode(w, wd, first, len, wbuf);
+      for (size_t c = 0; c < len; ++c) {
+        const double gv = gbuf[c], wv = wbuf[c];
+        // The common case first: within tolerance, both finite (NaN compares false; an
+        // infinite error is within an infinite allowance, as below, but not a max error).
+        const double allowed = tol.atol + tol.rtol * std::fabs(wv);
+        const double diff = std::fabs(gv - wv);
+        if (diff <= allowed) {
+          if (!std::isinf(diff)) maxErr = std::max(maxErr, diff);
+          continue;
+        }
+        double err = 0;
+        bool ok;
+        if (std::isnan(wv) || std::isnan(gv)) {
+          ok = std::isnan(wv) && std::isnan(gv);
+          err = ok ? 0 : std::numeric_limits<double>::infinity();
+        } else if (gv == wv) {  // also equal infinities
+          ok = true;
+        } else {
+          err = std::fabs(gv - wv);
+          ok = err <= allowed;
+        }
+        const double allowedHere = std::isinf(wv) ? 0 : allowed;
+        if (!std::isinf(err)) maxErr = std::max(maxErr, err);
+        if (!ok) {
+          ++bad;
+          const double excess = err - allowedHere;
+          if (excess > worstExcess || std::isnan(excess)) {
+            worstExcess = std::isnan(excess) ? std::numeric_limits<double>::infinity() : excess;
+            worst = first + c;
+            worstErr = err;
+            worstAllowed = allowedHere;
+          }
         }
       }
     }

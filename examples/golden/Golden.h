@@ -40,7 +40,10 @@ struct HostTensor {
   // truncated toward zero and saturated). Independent of the tile library.
   double get(size_t i) const;
   void set(size_t i, double v);
+  // Every element at once, dtype resolved once (what references use: get / set resolve
+  // it per call). assign's values.size() must be numel().
   std::vector<double> toDoubles() const;
+  void assign(const std::vector<double>& values);
 };
 using TensorSet = std::map<std::string, HostTensor>;  // by tensor name
 

@@ -1,6 +1,6 @@
 // Independent reference for examples/llama_block: one decoder block in double, with the
 // f16 roundings the kernels perform (normalised activations, q/k/v, probabilities,
-// attention output, MLP activation, Y) mimicked through HostTensor::set. H is stored in
+// attention output, MLP activation, Y) mimicked by f16ToDouble(f16FromDouble(v)). H is stored in
 // f32, so it is rounded to f32.
 #include <algorithm>
 #include <cmath>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "Golden.h"
+#include "Matmul.h"
 
 namespace pto::wsp::golden {
 namespace {
@@ -20,17 +21,6 @@ using Mat = std::vector<double>;  // row-major
 double roundF16(double v) { return f16ToDouble(f16FromDouble(v)); }
 void roundAllF16(Mat& m) {
   for (double& v : m) v = roundF16(v);
-}
-
-// c[n x m] = a[n x k] * b[k x m]
-Mat matmul(const Mat& a, const Mat& b, int n, int k, int m) {
-  Mat c(static_cast<size_t>(n) * m, 0.0);
-  for (int i = 0; i < n; ++i)
-    for (int p = 0; p < k; ++p) {
-      const double av = a[static_cast<size_t>(i) * k + p];
-      for (int j = 0; j < m; ++j) c[static_cast<size_t>(i) * m + j] += av * b[static_cast<size_t>(p) * m + j];
-    }
-  return c;
 }
 
 // x / sqrt(mean(x^2) + eps) * w per row, then f16 as the kernels cast before the matmuls
@@ -47,26 +37,32 @@ Mat rmsnormF16(const Mat& x, const Mat& w) {
 }
 
 // Causal attention of one head: columns [hd*64, hd*64+64) of q/k/v -> same columns of a.
+// Scores and P V are matmuls of the head's columns (each dot product still summed in
+// index order).
 void attentionHead(const Mat& q, const Mat& k, const Mat& v, const Mat& mask, int hd, Mat& a) {
   const int c0 = hd * kHeadDim;
-  std::vector<double> p(kSeq);
+  Mat qh(static_cast<size_t>(kSeq) * kHeadDim), kt(qh.size()), vh(qh.size());  // kt: K_h transposed
+  for (int i = 0; i < kSeq; ++i)
+    for (int c = 0; c < kHeadDim; ++c) {
+      qh[i * kHeadDim + c] = q[i * kModel + c0 + c];
+      kt[c * kSeq + i] = k[i * kModel + c0 + c];
+      vh[i * kHeadDim + c] = v[i * kModel + c0 + c];
+    }
+  Mat p = matmul(qh, kt, kSeq, kHeadDim, kSeq);
   for (int i = 0; i < kSeq; ++i) {
+    double* pi = p.data() + static_cast<size_t>(i) * kSeq;
     double mx = -INFINITY;
     for (int j = 0; j < kSeq; ++j) {
-      double s = 0;
-      for (int c = 0; c < kHeadDim; ++c) s += q[i * kModel + c0 + c] * k[j * kModel + c0 + c];
-      p[j] = s / std::sqrt(static_cast<double>(kHeadDim)) + mask[i * kSeq + j];
-      mx = std::max(mx, p[j]);
+      pi[j] = pi[j] / std::sqrt(static_cast<double>(kHeadDim)) + mask[i * kSeq + j];
+      mx = std::max(mx, pi[j]);
     }
     double sum = 0;
-    for (int j = 0; j < kSeq; ++j) sum += (p[j] = std::exp(p[j] - mx));
-    for (int j = 0; j < kSeq; ++j) p[j] = roundF16(p[j] / sum);
-    for (int c = 0; c < kHeadDim; ++c) {
-      double acc = 0;
-      for (int j = 0; j < kSeq; ++j) acc += p[j] * v[j * kModel + c0 + c];
-      a[i * kModel + c0 + c] = acc;
-    }
+    for (int j = 0; j < kSeq; ++j) sum += (pi[j] = std::exp(pi[j] - mx));
+    for (int j = 0; j < kSeq; ++j) pi[j] = roundF16(pi[j] / sum);
   }
+  const Mat ah = matmul(p, vh, kSeq, kSeq, kHeadDim);
+  for (int i = 0; i < kSeq; ++i)
+    for (int c = 0; c < kHeadDim; ++c) a[i * kModel + c0 + c] = ah[i * kHeadDim + c];
 }
 
 TensorSet compute(const TensorSet& in) {
@@ -92,8 +88,10 @@ TensorSet compute(const TensorSet& in) {
   for (size_t i = 0; i < g.size(); ++i) act[i] = g[i] / (1.0 + std::exp(-g[i])) * u[i];
   roundAllF16(act);
   const Mat dn = matmul(act, get("Wd"), kSeq, kHidden, kModel);
+  Mat yv(dn.size());
+  for (size_t i = 0; i < dn.size(); ++i) yv[i] = h[i] + dn[i];
   HostTensor y = HostTensor::make("f16", {kSeq, kModel});
-  for (size_t i = 0; i < dn.size(); ++i) y.set(i, h[i] + dn[i]);
+  y.assign(yv);
   return {{"Y", y}};
 }
 
@@ -104,13 +102,16 @@ TensorSet compute(const TensorSet& in) {
 void prepare(TensorSet& in) {
   auto scale = [&](const char* name, double s) {
     HostTensor& t = in.at(name);
-    for (size_t i = 0; i < t.numel(); ++i) t.set(i, t.get(i) * s);
+    Mat v = t.toDoubles();
+    for (double& e : v) e *= s;
+    t.assign(v);
   };
   for (const char* w : {"Wq", "Wk", "Wv", "Wo", "Wg", "Wu"}) scale(w, 1.0 / std::sqrt(double{kModel}));
   scale("Wd", 1.0 / std::sqrt(double{kHidden}));
-  HostTensor& m = in.at("Mask");
+  Mat mask(static_cast<size_t>(kSeq) * kSeq);
   for (int i = 0; i < kSeq; ++i)
-    for (int j = 0; j < kSeq; ++j) m.set(static_cast<size_t>(i) * kSeq + j, j <= i ? 0.0 : -INFINITY);
+    for (int j = 0; j < kSeq; ++j) mask[static_cast<size_t>(i) * kSeq + j] = j <= i ? 0.0 : -INFINITY;
+  in.at("Mask").assign(mask);
 }
 
 // Cycles and tolerance: derived in examples/llama_block/README.md.

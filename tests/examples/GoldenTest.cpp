@@ -1,12 +1,18 @@
-// The golden machinery itself: f16/bf16 encodings against known bit patterns, host
-// tensor conversions, deterministic random data and compare() messages.
+// The golden machinery itself: f16/bf16 encodings against known bit patterns and an
+// exhaustive oracle, host tensor conversions, matmul, deterministic random data and
+// compare() messages.
 #include "Golden.h"
+#include "Matmul.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 namespace pto::wsp::golden {
 namespace {
@@ -71,6 +77,94 @@ TEST(GoldenBf16, KnownEncodings) {
     if ((b & 0x7F80) == 0x7F80) continue;
     ASSERT_EQ(bf16FromDouble(bf16ToDouble(uint16_t(b))), b) << std::hex << b;
   }
+}
+
+// The textbook conversion, through frexp / ldexp / nearbyint in double: the oracle the
+// bit-level conversions are checked against.
+uint16_t oracleEncode(double v, int ebits, int mbits) {
+  const uint16_t signBit = std::signbit(v) ? uint16_t(1u << (ebits + mbits)) : uint16_t(0);
+  const uint32_t expAllOnes = (1u << ebits) - 1;
+  if (std::isnan(v)) return uint16_t(signBit | (expAllOnes << mbits) | (1u << (mbits - 1)));
+  const double a = std::fabs(v);
+  if (std::isinf(a)) return uint16_t(signBit | (expAllOnes << mbits));
+  if (a == 0) return signBit;
+  const int bias = (1 << (ebits - 1)) - 1;
+  int e = 0;
+  std::frexp(a, &e);
+  int exp = std::max(e - 1, 1 - bias);
+  double q = std::nearbyint(std::ldexp(a, mbits - exp));
+  if (q >= std::ldexp(1.0, mbits + 1)) q /= 2, ++exp;
+  const uint64_t qi = static_cast<uint64_t>(q);
+  if (qi < (uint64_t(1) << mbits)) return uint16_t(signBit | qi);
+  if (exp + bias >= int(expAllOnes)) return uint16_t(signBit | (expAllOnes << mbits));
+  return uint16_t(signBit | (uint32_t(exp + bias) << mbits) | uint32_t(qi - (uint64_t(1) << mbits)));
+}
+double oracleDecode(uint16_t bits, int ebits, int mbits) {
+  const uint32_t field = (bits >> mbits) & ((1u << ebits) - 1), mant = bits & ((1u << mbits) - 1);
+  const int bias = (1 << (ebits - 1)) - 1;
+  double v = field == (1u << ebits) - 1 ? (mant ? std::nan("") : std::numeric_limits<double>::infinity())
+             : field == 0               ? std::ldexp(double(mant), 1 - bias - mbits)
+                                        : std::ldexp(double(mant | (1u << mbits)), int(field) - bias - mbits);
+  return (bits >> (ebits + mbits)) & 1 ? -v : v;
+}
+
+// Every pattern decodes as the oracle does, and every value that matters for rounding
+// (each representable value, each half-way point between neighbours, one double ulp
+// either side of both, the same scaled far below the smallest subnormal and beyond
+// the largest finite) encodes as the oracle does.
+void checkFormat(int ebits, int mbits, uint16_t (*enc)(double), double (*dec)(uint16_t)) {
+  const uint32_t signShift = uint32_t(ebits + mbits), expAllOnes = (1u << ebits) - 1;
+  std::vector<double> values = {0.0, -0.0, std::numeric_limits<double>::denorm_min(), 1e-300, 1e300,
+                                std::numeric_limits<double>::infinity(), std::nan("")};
+  for (uint32_t b = 0; b < 0x10000; ++b) {
+    const uint16_t bits = uint16_t(b);
+    const double d = dec(bits), o = oracleDecode(bits, ebits, mbits);
+    ASSERT_TRUE(std::isnan(o) ? std::isnan(d) : std::bit_cast<uint64_t>(d) == std::bit_cast<uint64_t>(o))
+        << std::hex << b;
+    if (((b >> mbits) & expAllOnes) == expAllOnes || (b >> signShift)) continue;  // positive finite only
+    const double next = oracleDecode(uint16_t(b + 1), ebits, mbits);  // inf after the largest finite
+    const double mid = std::isinf(next) ? d + (d - oracleDecode(uint16_t(b - 1), ebits, mbits)) / 2 : (d + next) / 2;
+    for (double v : {d, mid})
+      for (double w : {v, std::nextafter(v, 0.0), std::nextafter(v, INFINITY)})
+        values.insert(values.end(), {w, -w, w * 0x1p-40, w * 0x1p+40});
+  }
+  for (double v : values) ASSERT_EQ(enc(v), oracleEncode(v, ebits, mbits)) << v;
+}
+
+TEST(GoldenF16, MatchesOracleOnEveryPatternAndHalfWayPoint) { checkFormat(5, 10, f16FromDouble, f16ToDouble); }
+TEST(GoldenBf16, MatchesOracleOnEveryPatternAndHalfWayPoint) { checkFormat(8, 7, bf16FromDouble, bf16ToDouble); }
+
+TEST(GoldenHostTensor, AssignAndToDoublesEveryDtype) {
+  const std::vector<double> v = {-2.5, -1, 0, 0.1, 1, 3.75, 300};
+  for (const char* dt : {"f16", "bf16", "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "bool"}) {
+    HostTensor a = HostTensor::make(dt, {int64_t(v.size())}), b = a;
+    a.assign(v);
+    for (size_t i = 0; i < v.size(); ++i) b.set(i, v[i]);
+    EXPECT_EQ(a.bytes, b.bytes) << dt;  // assign is set on every element
+    const std::vector<double> d = a.toDoubles();
+    for (size_t i = 0; i < v.size(); ++i) EXPECT_EQ(d[i], a.get(i)) << dt << " " << i;
+  }
+  HostTensor t = HostTensor::make("f32", {2, 2});
+  EXPECT_THROW(t.assign({1, 2, 3}), std::invalid_argument);
+}
+
+TEST(GoldenMatmul, BitIdenticalToTheTripleLoop) {
+  // Odd sizes exercise the row and column tails; inputs spanning magnitudes make any
+  // change of summation order visible in the last bits.
+  for (auto [n, k, m] : {std::array<size_t, 3>{1, 1, 1}, {3, 5, 11}, {2, 7, 8}, {5, 64, 17}, {4, 33, 24}}) {
+    std::vector<double> a(n * k), b(k * m);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = std::sin(double(i) + 1) * std::pow(10.0, double(i % 7) - 3);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(double(i) * 0.7) * std::pow(10.0, double(i % 5) - 2);
+    const std::vector<double> c = matmul(a, b, n, k, m);
+    ASSERT_EQ(c.size(), n * m);
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < m; ++j) {
+        double acc = 0;
+        for (size_t p = 0; p < k; ++p) acc += a[i * k + p] * b[p * m + j];
+        ASSERT_EQ(std::bit_cast<uint64_t>(c[i * m + j]), std::bit_cast<uint64_t>(acc)) << n << "x" << k << "x" << m;
+      }
+  }
+  EXPECT_THROW(matmul({1, 2}, {1, 2, 3}, 1, 2, 2), std::invalid_argument);
 }
 
 TEST(GoldenHostTensor, ConvertsAndSaturates) {
@@ -175,6 +269,31 @@ TEST(GoldenCompare, MissingAndMisshapedTensors) {
   CheckResult shape = compare({{"Y", f32({2, 1}, {1, 1})}}, {{"Y", f32({1, 2}, {1, 1})}}, {});
   EXPECT_FALSE(shape.ok);
   EXPECT_EQ(shape.summary, "check FAILED: Y has shape 2x1, expected 1x2");
+}
+
+TEST(GoldenCompare, WorstElementAcrossChunks) {
+  // compare decodes a chunk of elements at a time: the worst one is found (and named by
+  // its index) past the first chunk, and every mismatch is counted.
+  const size_t n = 5000;
+  std::vector<double> w(n), g(n);
+  for (size_t i = 0; i < n; ++i) w[i] = g[i] = double(i % 97) / 8;
+  g[1500] += 0.5;
+  g[4321] += 2;
+  g[4999] += 1;
+  HostTensor gt = HostTensor::make("f32", {int64_t(n)}), wt = gt;
+  gt.assign(g);
+  wt.assign(w);
+  CheckResult r = compare({{"Y", gt}}, {{"Y", wt}}, {0, 0.25});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.index, 4321u);
+  EXPECT_EQ(r.mismatches, 3u);
+  EXPECT_EQ(r.maxError, 2);
+  // An infinite expected value with a relative tolerance allows any value, as before;
+  // its infinite error is not a max error.
+  const double inf = std::numeric_limits<double>::infinity();
+  CheckResult i = compare({{"Y", f32({2}, {5, 1.0625})}}, {{"Y", f32({2}, {inf, 1})}}, {0.1, 0});
+  EXPECT_TRUE(i.ok);
+  EXPECT_EQ(i.maxError, 0.0625);
 }
 
 TEST(GoldenCompare, ComparesAcrossDtypes) {

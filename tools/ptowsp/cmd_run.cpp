@@ -31,6 +31,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -321,9 +322,26 @@ int runRun(const RunOptions& o) {
   // and are loaded after it, unchanged.
   if (g.golden && g.golden->prepare) g.golden->prepare(tensors.all);
   loadInputFiles(tensors, spec);
-  golden::TensorSet goldenInputs;  // copied before the run overwrites inouts
-  if (g.golden || ascend)
-    for (const std::string& name : tensors.inputs) goldenInputs[name] = tensors.all.at(name);
+  golden::TensorSet ascendInputs;  // copied before the run overwrites inouts
+  if (ascend)
+    for (const std::string& name : tensors.inputs) ascendInputs[name] = tensors.all.at(name);
+  // The expected outputs, computed before the run from the inputs alone (so no copy of
+  // them is kept, and a kernel that overwrites an input cannot move its own reference):
+  // the other tensors are set aside while compute runs.
+  std::optional<golden::TensorSet> want;
+  if (g.golden && !o.dryRun) {
+    std::vector<golden::TensorSet::node_type> others;
+    for (auto it = tensors.all.begin(); it != tensors.all.end();) {
+      const bool input = std::find(tensors.inputs.begin(), tensors.inputs.end(), it->first) != tensors.inputs.end();
+      if (input) {
+        ++it;
+        continue;
+      }
+      others.push_back(tensors.all.extract(it++));
+    }
+    want = g.golden->compute(tensors.all);
+    for (auto& n : others) tensors.all.insert(std::move(n));
+  }
 
   for (auto& [name, t] : tensors.all) p.bind(name, t.bytes.data(), t.bytes.size());
   p.setThreads(o.threads);
@@ -359,7 +377,7 @@ int runRun(const RunOptions& o) {
     CompileOptions copts = cliCompileOptions("cpu_sim", o.arch.empty() ? "ascend910b" : o.arch, o.cacheDir);
     copts.sourceDir = std::filesystem::absolute(o.file).parent_path();
     copts.workload = o.workload;
-    runAscend(*asc, o, module, values, copts, tensors, goldenInputs, g, p.warnings());
+    runAscend(*asc, o, module, values, copts, tensors, ascendInputs, g, p.warnings());
   }
   if (!o.recordSlots.empty()) writeSlotReplay(o.recordSlots, p);
   if (!o.outputs.empty() && !o.dryRun) {
@@ -368,11 +386,11 @@ int runRun(const RunOptions& o) {
   }
 
   if (g.golden) {
-    if (!o.dryRun) {
-      golden::TensorSet want = g.golden->compute(goldenInputs);
+    if (want) {
+      // The outputs are moved, not copied: nothing reads them after the check.
       golden::TensorSet got;
-      for (const std::string& name : tensors.outputs) got[name] = tensors.all.at(name);
-      g.values = golden::compare(got, want, g.golden->tol);
+      for (const std::string& name : tensors.outputs) got.insert(tensors.all.extract(name));
+      g.values = golden::compare(got, *want, g.golden->tol);
     }
     if (g.golden->expectedCycles == 0) {
       g.cyclesNote = "the golden gives no expected cycles";
