@@ -12,6 +12,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -272,6 +273,17 @@ std::pair<double, double> bestTimes(FA&& fa, FB&& fb, int reps, double minSec) {
   }
   return {ba, bb};
 }
+// The same for any number of functions, sampled round-robin.
+template <class... F>
+std::array<double, sizeof...(F)> bestTimesN(int reps, double minSec, F&... fs) {
+  std::array<double, sizeof...(F)> best;
+  best.fill(1e30);
+  for (int r = 0; r < reps; ++r) {
+    size_t i = 0;
+    ((best[i] = std::min(best[i], sampleOnce(fs, minSec)), ++i), ...);
+  }
+  return best;
+}
 
 // C[S,S] = A x B, all row-major, assembled from TM x TN x TK tiles: per C tile, loop
 // over k loading A and B tiles from global memory, accumulate, store C once.
@@ -301,9 +313,39 @@ void tiledMatmul(const float* A, const float* B, float* C, int S, MatmulTiles<TM
     }
 }
 
+// The two halves of tiledMatmul, timed apart to show where its time goes: only the tile
+// copies (loads and stores, same order), and only the matmul calls on tiles that stay
+// loaded (cache-resident, as they are after their loads).
+template <int TM, int TN, int TK>
+void tiledCopiesOnly(const float* A, const float* B, float* C, int S, MatmulTiles<TM, TN, TK>& w) {
+  for (int i0 = 0; i0 < S; i0 += TM)
+    for (int j0 = 0; j0 < S; j0 += TN) {
+      for (int k0 = 0; k0 < S; k0 += TK) {
+        pt::load(*w.a, pt::rowMajor(A, S).offset(i0, k0));
+        pt::load(*w.b, pt::rowMajor(B, S).offset(k0, j0));
+        benchmark::ClobberMemory();
+      }
+      pt::store(pt::rowMajor(C, S).offset(i0, j0), *w.c);
+    }
+}
+template <int TM, int TN, int TK>
+void residentMatmuls(int S, MatmulTiles<TM, TN, TK>& w) {
+  for (int i0 = 0; i0 < S; i0 += TM)
+    for (int j0 = 0; j0 < S; j0 += TN)
+      for (int k0 = 0; k0 < S; k0 += TK) {
+        if (k0 == 0)
+          pt::matmul(*w.c, *w.a, *w.b);
+        else
+          pt::matmulAcc(*w.c, *w.a, *w.b);
+        benchmark::DoNotOptimize(w.c->data);
+        benchmark::ClobberMemory();
+      }
+}
+
 struct MatmulResult {
   double oursGf, blasGf;
   double maxErr;
+  double oursMs = 0, copiesMs = 0, residentGf = 0;  // breakdown (S >= 512 only)
 };
 
 template <int TM, int TN, int TK>
@@ -316,18 +358,26 @@ MatmulResult compareMatmul(int S, int reps) {
   const double flops = 2.0 * S * S * S;
   const double minSec = S >= 512 ? 0.3 : 0.05;
   MatmulTiles<TM, TN, TK> tiles;
-  const auto [tOurs, tBlas] = bestTimes(
-      [&] { tiledMatmul<TM, TN, TK>(A.p, B.p, C.p, S, tiles); },
-      [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, S, S, S, 1.0f, A.p, S, B.p, S, 0.0f,
-                    R.p, S);
-      },
-      reps, minSec);
+  auto ours = [&] { tiledMatmul<TM, TN, TK>(A.p, B.p, C.p, S, tiles); };
+  auto blas = [&] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, S, S, S, 1.0f, A.p, S, B.p, S, 0.0f, R.p, S);
+  };
+  MatmulResult res{};
+  if (S >= 512) {
+    AlignedArray<float> scratch(size_t(S) * S);
+    auto copies = [&] { tiledCopiesOnly<TM, TN, TK>(A.p, B.p, scratch.p, S, tiles); };
+    auto resident = [&] { residentMatmuls<TM, TN, TK>(S, tiles); };
+    const auto t = bestTimesN(reps, minSec, ours, blas, copies, resident);
+    ours();  // C from the tiled product (the breakdown runs overwrote the tiles)
+    res = {flops / t[0] / 1e9, flops / t[1] / 1e9, 0, t[0] * 1e3, t[2] * 1e3, flops / t[3] / 1e9};
+  } else {
+    const auto [tOurs, tBlas] = bestTimes(ours, blas, reps, minSec);
+    res = {flops / tOurs / 1e9, flops / tBlas / 1e9, 0};
+  }
   // Correctness: |ours - sgemm| relative to the magnitude of the dot product terms
   // (inputs in [-1, 1]: bound S * 2^-24 * sum|a*b| <= S * 2^-24 * S).
-  double maxErr = 0;
-  for (size_t i = 0; i < C.n; ++i) maxErr = std::max(maxErr, double(std::fabs(C.p[i] - R.p[i])));
-  return {flops / tOurs / 1e9, flops / tBlas / 1e9, maxErr};
+  for (size_t i = 0; i < C.n; ++i) res.maxErr = std::max(res.maxErr, double(std::fabs(C.p[i] - R.p[i])));
+  return res;
 }
 
 template <int TM, int TN, int TK>
@@ -337,6 +387,9 @@ bool reportMatmul(const char* label, int S, int reps) {
   std::printf("matmul_%d ours %.1f GFLOP/s openblas %.1f GFLOP/s ratio %.2f (tiles %s, max|ours-sgemm| %.2e, bound %.2e: %s)\n",
               S, r.oursGf, r.blasGf, r.oursGf / r.blasGf, label, r.maxErr, bound,
               r.maxErr <= bound ? "ok" : "MISMATCH");
+  if (r.oursMs > 0)
+    std::printf("  breakdown: ours %.2f ms; tile copies alone %.2f ms; matmul calls on resident tiles alone %.2f ms (%.1f GFLOP/s)\n",
+                r.oursMs, r.copiesMs, 2.0 * S * S * S / r.residentGf / 1e6, r.residentGf);
   std::fflush(stdout);
   return r.maxErr <= bound;
 }

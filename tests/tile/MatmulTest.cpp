@@ -1,6 +1,7 @@
 // Tile matmul against a double-precision reference, for f32/f16/bf16 inputs, with and
 // without accumulator, over shapes that exercise every micro-kernel edge case (M not a
-// multiple of 12, N not a multiple of 16/32, K beyond the 256-deep k-pass).
+// multiple of the 14-row block, tails merged into the last block or not, N not a multiple
+// of 16/32, K beyond the 256-deep k-pass).
 //
 // Tolerance: the f16/bf16 inputs widen exactly to f32, so every case is an f32 dot
 // product of length K (+ the accumulator): |got - want| <= (K+2) * 2^-24 * sum_k |a*b|
@@ -67,6 +68,42 @@ TEST(Matmul, F32Shapes) {
   checkMatmul<float, float, 64, 64, 64>();
   checkMatmul<float, float, 128, 128, 128>();
   checkMatmul<float, float, 11, 16, 513>();
+  // Row blocking: 16 = 8 + 8 and 30 = 14 + 8 + 8 (2-row tail merged and split), 32 =
+  // 14 + 9 + 9, 20 = 10 + 10, 21 = 14 + 7 (tail kept), 256 = 17 x 14 + 9 + 9.
+  checkMatmul<float, float, 16, 32, 16>();
+  checkMatmul<float, float, 30, 40, 20>();
+  checkMatmul<float, float, 32, 32, 33>();
+  checkMatmul<float, float, 20, 17, 8>();
+  checkMatmul<float, float, 21, 64, 9>();
+  checkMatmul<float, float, 256, 48, 260>();
+}
+
+// Every element of C is one sequential sum over k, whatever row block of the micro-kernel
+// computes it: a row of a blocked product equals, bit for bit, the 1-row product of that
+// row. Generated kernels' results (and the examples' goldens) therefore do not depend on
+// the blocking.
+template <int M, int N, int K>
+void checkRowsMatchOneRowProducts() {
+  SCOPED_TRACE("M=" + std::to_string(M) + " N=" + std::to_string(N) + " K=" + std::to_string(K));
+  auto a = std::make_unique<Tile<float, M, K>>();
+  auto b = std::make_unique<Tile<float, K, N>>();
+  auto c = std::make_unique<Tile<float, M, N>>();
+  randomFill(*a, -1.0, 1.0, 31 + M);
+  randomFill(*b, -1.0, 1.0, 32 + N);
+  pt::matmul(*c, *a, *b);
+  Tile<float, 1, K> row;
+  Tile<float, 1, N> one;
+  for (int i = 0; i < M; ++i) {
+    for (int k = 0; k < K; ++k) row(0, k) = (*a)(i, k);
+    pt::matmul(one, row, *b);
+    for (int j = 0; j < N; ++j) ASSERT_EQ((*c)(i, j), one(0, j)) << where("", i, j);
+  }
+}
+
+TEST(Matmul, ResultsDoNotDependOnRowBlocking) {
+  checkRowsMatchOneRowProducts<128, 64, 128>();
+  checkRowsMatchOneRowProducts<30, 40, 300>();
+  checkRowsMatchOneRowProducts<64, 256, 256>();
 }
 
 TEST(Matmul, HalfInputs) {

@@ -24,7 +24,9 @@ namespace impl {
 inline constexpr int kKc = 256;
 
 #if defined(PTO_TILE_HAVE_AVX512)
-inline constexpr int kMr = 12;  // rows of C per micro-kernel (12 x 2 zmm accumulators)
+// Rows of C per micro-kernel: 14 x 2 zmm accumulators, 2 B vectors and the broadcast A
+// element use 31 of the 32 vector registers.
+inline constexpr int kMr = 14;
 inline constexpr int kNv = 2;   // 16-float vectors per row of the C block
 
 // C[0:MR, 0:16*(NV-1)+REM] (+)= A[0:MR, 0:KB] x B[0:KB, ...]. LDx are row strides.
@@ -71,28 +73,44 @@ PTO_TILE_INLINE void microAvx512(float* PTO_TILE_RESTRICT c, const float* PTO_TI
     }
 }
 
-// One k-pass of depth KB over the whole C tile.
-template <int M, int N, int K, int KB>
-PTO_TILE_INLINE void gemmPassAvx512(float* c, const float* a, const float* b, bool accumulate) {
+// Rows [0, MR) of C for one k-pass of depth KB: the full column blocks, then the masked
+// remainder block (N not a multiple of 16*kNv).
+template <int MR, int N, int K, int KB>
+PTO_TILE_INLINE void rowBlockAvx512(float* c, const float* a, const float* b, int j, bool accumulate) {
   constexpr int NR = 16 * kNv;
   constexpr int NFull = N / NR * NR;
   constexpr int NRem = N - NFull;
-  constexpr int MFull = M / kMr * kMr;
-  constexpr int MRem = M - MFull;
-  for (int j = 0; j < NFull; j += NR) {
-    for (int i = 0; i < MFull; i += kMr)
-      microAvx512<kMr, kNv, 16, KB, K, N, N>(c + i * N + j, a + i * K, b + j, accumulate);
-    if constexpr (MRem > 0)
-      microAvx512<MRem, kNv, 16, KB, K, N, N>(c + MFull * N + j, a + MFull * K, b + j, accumulate);
-  }
-  if constexpr (NRem > 0) {
+  if (j < NFull) {
+    microAvx512<MR, kNv, 16, KB, K, N, N>(c + j, a, b + j, accumulate);
+  } else if constexpr (NRem > 0) {
     constexpr int NV = (NRem + 15) / 16;
     constexpr int REM = NRem - (NV - 1) * 16;
-    for (int i = 0; i < MFull; i += kMr)
-      microAvx512<kMr, NV, REM, KB, K, N, N>(c + i * N + NFull, a + i * K, b + NFull, accumulate);
-    if constexpr (MRem > 0)
-      microAvx512<MRem, NV, REM, KB, K, N, N>(c + MFull * N + NFull, a + MFull * K, b + NFull,
-                                              accumulate);
+    microAvx512<MR, NV, REM, KB, K, N, N>(c + j, a, b + j, accumulate);
+  }
+}
+
+// One k-pass of depth KB over the whole C tile: per column block (its B panel stays in
+// L1), every row block. Row blocks have kMr rows; a short tail (fewer than kMr/2 rows,
+// e.g. 2 of 128 or 4 of 64 with 12-row blocks) is merged with the last full block and the
+// pair split in halves (128 = 8 x 14 + 8 + 8), since a block of 2-4 rows has too few
+// accumulators to hide the FMA latency. The k order of every C element is the same
+// whatever the blocking, so results do not depend on it.
+template <int M, int N, int K, int KB>
+PTO_TILE_INLINE void gemmPassAvx512(float* c, const float* a, const float* b, bool accumulate) {
+  constexpr int kBlocks = M / kMr;
+  constexpr int kTail = M % kMr;
+  constexpr bool kMerge = kBlocks > 0 && kTail > 0 && kTail < kMr / 2;
+  constexpr int kFullRows = (kMerge ? kBlocks - 1 : kBlocks) * kMr;
+  constexpr int kLeft = M - kFullRows;  // rows after the full blocks (0, kTail or kMr + kTail)
+  constexpr int kFirst = kMerge ? kLeft / 2 : kLeft;
+  for (int j = 0; j < N; j += 16 * kNv) {
+    for (int i = 0; i < kFullRows; i += kMr)
+      rowBlockAvx512<kMr, N, K, KB>(c + i * N, a + i * K, b, j, accumulate);
+    if constexpr (kFirst > 0)
+      rowBlockAvx512<kFirst, N, K, KB>(c + kFullRows * N, a + kFullRows * K, b, j, accumulate);
+    if constexpr (kLeft - kFirst > 0)
+      rowBlockAvx512<kLeft - kFirst, N, K, KB>(c + (kFullRows + kFirst) * N,
+                                                a + (kFullRows + kFirst) * K, b, j, accumulate);
   }
 }
 #endif
