@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace pto::wsp::rt {
@@ -184,15 +185,22 @@ struct Engine::Impl {
   void hostDeadlock(ProcessId p, const char* during);
   void streamTrace(TaskId id);
   void resolvePending();
-  // The issue path, one instantiation per (host sink, observed) chosen at construction.
-  // One instantiation per (host sink, observed, Blocked throws) is chosen at
-  // construction: plain function pointers, no per-task branch on what is fixed for the run.
-  using IssueFn = IssueStatus (*)(Impl&, ProcessId, const TaskDesc&, TaskTimes&);
-  IssueFn tryIssueFn = nullptr;  // Blocked: returned, with blockedRes / blockedMin
-  IssueFn issueFn = nullptr;     // Blocked: DeadlockError of a single stream
+  // The issue path: one instantiation per (host sink, observed, Blocked throws) is chosen
+  // at construction: plain function pointers, no per-task branch on what is fixed for the
+  // run. Each returns the API's result itself (built once, in the caller's return slot:
+  // no zero-filled result to overwrite).
+  template <bool kThrow>
+  using IssueRet = std::conditional_t<kThrow, TaskTimes, IssueResult>;
+  using TryIssueFn = IssueResult (*)(Impl&, ProcessId, const TaskDesc&);
+  using IssueFn = TaskTimes (*)(Impl&, ProcessId, const TaskDesc&);
+  TryIssueFn tryIssueFn = nullptr;  // Blocked: returned
+  IssueFn issueFn = nullptr;        // Blocked: DeadlockError of a single stream
   void chooseIssue();
   template <bool kHost, bool kSeen, bool kThrow>
-  static IssueStatus issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTimes& out);
+  static IssueRet<kThrow> issueT(Impl& m, ProcessId p, const TaskDesc& t);
+  // The general path's result as the API's (out of line: the fast path's frame stays small).
+  template <bool kHost, bool kSeen, bool kThrow>
+  [[gnu::noinline]] static IssueRet<kThrow> issueGeneralRet(Impl& m, ProcessId p, const TaskDesc& t, int64_t pickedW);
   // Everything else; pickedW >= 0: the worker the fast path already asked the policy for.
   template <bool kHost, bool kSeen, bool kThrow>
   [[gnu::noinline]] static IssueStatus issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, TaskTimes& out,

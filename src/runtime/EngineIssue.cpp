@@ -167,19 +167,35 @@ void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32
 // full ready queue or pool) go to the general path before anything is committed. Same
 // numbers as the general path, in fewer steps.
 template <bool kHost, bool kSeen, bool kThrow>
-IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTimes& out) {
+Engine::Impl::IssueRet<kThrow> Engine::Impl::issueGeneralRet(Impl& m, ProcessId p, const TaskDesc& t,
+                                                            int64_t pickedW) {
+  IssueRet<kThrow> res;
+  if constexpr (kThrow) {
+    issueGeneral<kHost, kSeen, kThrow>(m, p, t, res, pickedW);
+  } else {
+    res.status = issueGeneral<kHost, kSeen, kThrow>(m, p, t, res.task, pickedW);
+    if (res.status == IssueStatus::Blocked) {
+      res.blockedOn = m.blockedRes;
+      res.minimalCapacity = m.blockedMin;
+    }
+  }
+  return res;
+}
+
+template <bool kHost, bool kSeen, bool kThrow>
+Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t) {
   const abi::ScheduleConfig& sc = m.cfg.schedule;
   const std::span<const TaskId> deps = t.deps;
   const size_t nd = deps.size();
   if ((t.heapBytes | static_cast<uint64_t>(t.structural)) != 0 || p >= m.numProcs ||
       t.args.size() > abi::kMaxTaskArgs) [[unlikely]]
-    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, -1);
+    return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
   const bool hasRegions = !t.regions.empty();
   uint64_t needTmap = 0;
   if (hasRegions) {
     for (const Region& r : t.regions) needTmap += m.tmap.cellsOf(r);  // validates too
     if (needTmap > sc.tensorMapCapacity) [[unlikely]]
-      return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, -1);
+      return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
   }
   const TaskId seq = m.tail;
   uint32_t w = 0;
@@ -199,22 +215,24 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
   while (sh < pend && ring[sh & mask].retire <= t0) ++sh;
   while (seq - sh + 1 > sc.taskWindow) {
     if (sh >= pend) [[unlikely]]
-      return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+      return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
     t0 = std::max(t0, ring[sh & mask].retire);
     ++sh;
   }
   if (needTmap != 0 &&
       m.totTmap - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].cumTmap) + needTmap > sc.tensorMapCapacity)
       [[unlikely]]
-    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+    return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
   const TaskId shHeap = sh;  // the heap is looked at between the window and the ready queue
   ReadyQ& q = m.readyQs[w];
   uint64_t qh = q.head;
   const uint64_t qTail = q.tail;
   while (qh != qTail && q.starts[qh & q.mask] <= t0) ++qh;
   if (qTail - qh >= sc.readyQueueCapacity) [[unlikely]]
-    return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
-  while (sh < pend && ring[sh & mask].retire <= t0) ++sh;
+    return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
+  // Without a window stall the first scan already stopped at t0 (a stall raises t0).
+  if (t0 != tIssue)
+    while (sh < pend && ring[sh & mask].retire <= t0) ++sh;
   // Dependencies (see the general path): stamped, counted and their finish taken at once.
   TaskId minProd = sh;
   if constexpr (kHost) {
@@ -236,20 +254,24 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
   size_t pn = m.preds.n;
   m.preds.reserveMore(nd);
   TaskId* const pb = m.preds.buf.get();
-  for (size_t i = 0; i < nd; ++i) {
-    const TaskId d = deps[i];
+  auto addDep = [&](TaskId d) PTO_INLINE {
     // Validated here (nothing is committed yet; the stamps of this task are undone).
     if (d >= seq) [[unlikely]]
       m.rejectStampedDeps(p, t, stamp);
-    if (d < minProd) continue;
+    if (d < minProd) return;
     Rec& pr = ring[d & mask];
-    if (pr.seen == stamp) continue;
+    if (pr.seen == stamp) return;
     pr.seen = stamp;
     pb[pn++] = d;
     if (!kHost || d >= sh) {
       ++nDeps;
       ready = std::max(ready, pr.finish);
     }
+  };
+  if (nd == 1) {  // a chain's edge: no loop to keep registers for
+    addDep(deps[0]);
+  } else {
+    for (size_t i = 0; i < nd; ++i) addDep(deps[i]);
   }
   m.preds.n = pn;
   // A full dep-list pool: retire as in the general path; an open scope in the way (or
@@ -259,12 +281,12 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
       [[unlikely]] {
     if (nDeps > sc.depListCapacity) {
       m.unstampPreds(stamp);
-      return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+      return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
     }
     do {
       if (sh >= pend) {
         m.unstampPreds(stamp);
-        return issueGeneral<kHost, kSeen, kThrow>(m, p, t, out, w);
+        return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
       }
       do {
         if (ring[sh & mask].seen == stamp) --nDeps;  // stamped = one of T's preds (>= sh here)
@@ -285,13 +307,18 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
     heapOff = 0;
     m.heapHead = 0;
   }
+  RunStats& st = m.st;
   if (sh != sh0) {
     const Rec& last = ring[(sh - 1) & mask];
     m.baseTmap = last.cumTmap;
     m.baseDeps = last.cumDeps;
     m.baseHeap = last.cumHeap;
     m.semHead = sh;
+  } else {  // the window only fills when nothing retired (tail - semHead <= its mark otherwise)
+    auto& h = st.at(Resource::TaskRing).highWater;
+    h = std::max(h, seq + 1 - sh);
   }
+  const bool qPopped = qh != q.head;
   q.head = qh;
   while (seq - m.popHead >= sc.taskWindow) m.popPhysical<kHost || kSeen>();
   if (hasRegions) {
@@ -303,18 +330,10 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
   if (nDeps != 0) ready += sc.syncLatency;
   const uint64_t start = std::max({t0, ready, m.workerFree[w]});
   const uint64_t finish = start + t.cycles;
-  out.id = seq;
-  out.worker = w;
-  out.issue = t0;
-  out.ready = ready;
-  out.start = start;
-  out.finish = finish;
-  out.heapOffset = m.cfg.heapReserved + heapOff;
-  out.numDeps = static_cast<uint32_t>(nDeps);
-  m.maxFinish = std::max(m.maxFinish, finish);
+  // maxFinish is not kept here: a worker's free time is its latest finish, and stats()
+  // takes the maximum over the workers.
   m.workerFree[w] = finish;
   P.time = t0;
-  RunStats& st = m.st;
   if (needTmap != 0) {
     m.totTmap += needTmap;
     auto& h = st.at(Resource::TensorMapPool).highWater;
@@ -325,18 +344,16 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
     auto& h = st.at(Resource::DepListPool).highWater;
     h = std::max(h, m.totDeps - m.baseDeps);
   }
-  {
-    auto& h = st.at(Resource::TaskRing).highWater;
-    h = std::max(h, seq + 1 - sh);
-  }
 
   Rec& r = ring[seq & mask];
   m.commitRec<kHost || kSeen>(r, seq, finish, p, P, stamp, pend);
   if (start > t0) {
     q.starts[qTail & q.mask] = start;
     q.tail = qTail + 1;
-    auto& h = st.at(Resource::ReadyQueue).highWater;
-    h = std::max(h, qTail + 1 - qh);
+    if (!qPopped) {  // after a pop the queue is no longer than it was
+      auto& h = st.at(Resource::ReadyQueue).highWater;
+      h = std::max(h, qTail + 1 - qh);
+    }
   }
   WorkerStats& ws = st.workers[w];
   ++ws.tasks;
@@ -364,10 +381,13 @@ IssueStatus Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t, TaskTi
                         ((finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
   const uint64_t tl = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
   m.timeline = tl ^ (tl >> 29);
-  if constexpr (kSeen) m.publish(p, t, out, r, sh, dataPreds);
+  const TaskTimes tt{seq, w, t0, ready, start, finish, m.cfg.heapReserved + heapOff, static_cast<uint32_t>(nDeps)};
+  if constexpr (kSeen) m.publish(p, t, tt, r, sh, dataPreds);
   if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
   (void)dataPreds;
-  return IssueStatus::Issued;
+  // A prvalue: built in the caller's return slot, no zero-filled result to overwrite.
+  if constexpr (kThrow) return tt;
+  else return IssueResult{IssueStatus::Issued, tt, Resource::TaskRing, 0};
 }
 
 void Engine::Impl::chooseIssue() {
@@ -381,21 +401,10 @@ void Engine::Impl::chooseIssue() {
   }
 }
 
-IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
-  Impl& m = *impl_;
-  IssueResult res;
-  res.status = m.tryIssueFn(m, p, t, res.task);
-  if (res.status == IssueStatus::Blocked) {
-    res.blockedOn = m.blockedRes;
-    res.minimalCapacity = m.blockedMin;
-  }
-  return res;
-}
+IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) { return impl_->tryIssueFn(*impl_, p, t); }
 
 TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) {
-  TaskTimes out;
-  impl_->issueFn(*impl_, p, t, out);  // a Blocked issue throws
-  return out;
+  return impl_->issueFn(*impl_, p, t);  // a Blocked issue throws
 }
 
 // A Blocked issue() of a single stream: only a scope end could free the resource.

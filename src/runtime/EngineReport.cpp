@@ -17,7 +17,8 @@ RunStats Engine::stats() const {
   RunStats s = m.st;
   s.tasks = m.tail;  // every issued task is a kernel task or a join
   s.kernelTasks = m.tail - s.joins;
-  s.totalCycles = m.maxFinish;
+  s.totalCycles = m.maxFinish;  // the general path's; a worker's free time is its latest finish
+  for (uint64_t f : m.workerFree) s.totalCycles = std::max(s.totalCycles, f);
   for (const Proc& P : m.procs) s.totalCycles = std::max(s.totalCycles, P.time);
   for (auto& w : s.workers)
     w.utilisation = s.totalCycles ? static_cast<double>(w.busyCycles) / s.totalCycles : 0.0;
