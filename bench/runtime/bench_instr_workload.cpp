@@ -5,6 +5,8 @@
 //   bench_instr_workload VARIANT N
 //     engine-chain        Engine dry run, chain by explicit edges
 //     engine-chain-tmap   Engine dry run, chain by a ReadWrite tile (TensorMap)
+//     engine-chain-prof   engine-chain watched by a Profiler (what `ptowsp run` adds)
+//     engine-chain-tmap-prof  engine-chain-tmap watched by a Profiler
 //     engine-fan-tmap     Engine dry run, fan-out/fan-in blocks of 1000 by regions
 //     engine-exec-chain   Engine + HostExecutor (1 worker), chain by explicit edges
 //     exec-chain          HostExecutor alone (1 worker), chain by explicit edges
@@ -12,6 +14,7 @@
 // --separate-threads): the worker's spinning depends on scheduling, the submitting
 // thread's work does not. Every run checks its own result (tasks issued / run).
 #include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/runtime/Profile.h"
 #include "pto/wsp/runtime/host/HostExecutor.h"
 
 #include <fmt/format.h>
@@ -44,9 +47,10 @@ void check(uint64_t got, uint64_t want, const char* what) {
   if (got != want) fail(fmt::format("{} {}, expected {}", what, got, want));
 }
 
-uint64_t engineChain(uint64_t n, bool tmap, rt::TaskSink* sink) {
+uint64_t engineChain(uint64_t n, bool tmap, rt::TaskSink* sink, rt::TaskObserver* obs = nullptr) {
   rt::EngineConfig c;
   c.sink = sink;
+  c.observer = obs;
   rt::Engine eng(c);
   const rt::Region r = rt::Region::box2d(0, 0, 0, 16, 16, rt::Access::ReadWrite);
   rt::TaskId dep[1];
@@ -127,6 +131,12 @@ int main(int argc, char** argv) {
     done = engineChain(n, false, nullptr);
   } else if (v == "engine-chain-tmap") {
     done = engineChain(n, true, nullptr);
+  } else if (v == "engine-chain-tmap-prof") {
+    rt::Profiler prof(1, 1, 16384, 0);
+    done = engineChain(n, true, nullptr, &prof);
+  } else if (v == "engine-chain-prof") {
+    rt::Profiler prof(1, 1, 16384, 0);
+    done = engineChain(n, false, nullptr, &prof);
   } else if (v == "engine-fan-tmap") {
     done = engineFanTmap(n);
   } else if (v == "engine-exec-chain") {

@@ -215,7 +215,22 @@ struct Engine::Impl {
   uint64_t blockedMin = 0;
   uint32_t pickWorker(TaskId seq, const TaskDesc& t);
   PredSum collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp);
-  void publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r, TaskId depFrom, uint32_t dataPreds);
+  void publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r);
+  bool hasExtras = false;  // cfg.trace || cfg.traceWriter
+  // What a run sees of a committed task: the progress counter and the observer's event
+  // built in place (no call of their own), then the traces (publish) when configured.
+  PTO_INLINE void notify(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r, TaskId depFrom,
+                         uint32_t dataPreds) {
+    if (cfg.progress && (out.id & (kProgressEvery - 1)) == 0) [[unlikely]]
+      cfg.progress->store(out.id, std::memory_order_relaxed);
+    if (TaskObserver* o = cfg.observer)
+      o->onIssue({.id = out.id, .kernel = t.kernel, .worker = out.worker, .process = p, .structural = t.structural,
+                  .cycles = t.cycles, .issue = out.issue, .ready = out.ready, .start = out.start,
+                  .finish = out.finish, .preds = preds.span(), .depFrom = depFrom, .dataPreds = dataPreds,
+                  .seqDeps = t.seqDeps});
+    if (hasExtras) [[unlikely]]
+      publish(p, t, out, r);
+  }
   void submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd);
   [[noreturn]] void rejectTask(ProcessId p, const TaskDesc& t, uint64_t needTmap) const;
   [[noreturn]] void rejectDeps(const TaskDesc& t, uint64_t nDeps) const;

@@ -109,18 +109,11 @@ PredSum Engine::Impl::collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId
   return s;
 }
 
-// What a run sees besides the numbers (observer, trace, trace writer, progress), after
-// the task is committed.
-void Engine::Impl::publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r, TaskId depFrom,
-                           uint32_t dataPreds) {
+// What a run sees besides the numbers, the observer and the progress counter (trace,
+// trace writer), after the task is committed; only called when one is configured.
+void Engine::Impl::publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r) {
   const TaskId seq = out.id;
   const uint32_t w = out.worker;
-  if (cfg.progress && (seq & (kProgressEvery - 1)) == 0) cfg.progress->store(seq, std::memory_order_relaxed);
-  if (cfg.observer)
-    cfg.observer->onIssue({.id = seq, .kernel = t.kernel, .worker = w, .process = p, .structural = t.structural,
-                           .cycles = t.cycles, .issue = out.issue, .ready = out.ready, .start = out.start,
-                           .finish = out.finish, .preds = preds.span(), .depFrom = depFrom,
-                           .dataPreds = dataPreds, .seqDeps = t.seqDeps});
   if (cfg.trace && !t.structural && traceRecs.size() < std::min<size_t>(cfg.traceCapacity, kStreamOnly)) {
     r.traceIdx = static_cast<uint32_t>(traceRecs.size());
     traceRecs.push_back({seq, t.kernel, w, p, 0, out.issue, out.start, out.finish, 0, 0});
@@ -382,7 +375,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const 
   const uint64_t tl = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
   m.timeline = tl ^ (tl >> 29);
   const TaskTimes tt{seq, w, t0, ready, start, finish, m.cfg.heapReserved + heapOff, static_cast<uint32_t>(nDeps)};
-  if constexpr (kSeen) m.publish(p, t, tt, r, sh, dataPreds);
+  if constexpr (kSeen) m.notify(p, t, tt, r, sh, dataPreds);
   if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
   (void)dataPreds;
   // A prvalue: built in the caller's return slot, no zero-filled result to overwrite.
@@ -391,6 +384,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const 
 }
 
 void Engine::Impl::chooseIssue() {
+  hasExtras = cfg.trace || cfg.traceWriter;
   const bool seen = cfg.observer || cfg.trace || cfg.traceWriter || cfg.progress;
   if (cfg.sink) {
     tryIssueFn = seen ? &issueT<true, true, false> : &issueT<true, false, false>;

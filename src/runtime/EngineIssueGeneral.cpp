@@ -306,7 +306,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
                         ((finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
   const uint64_t tl = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
   m.timeline = tl ^ (tl >> 29);
-  if constexpr (kSeen) m.publish(p, t, out, r, depFrom, dataPreds);
+  if constexpr (kSeen) m.notify(p, t, out, r, depFrom, dataPreds);
   if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
   (void)depFrom;
   (void)dataPreds;
