@@ -41,6 +41,8 @@ Engine::Engine(const EngineConfig& cfg) {
   m.policy = std::move(policy);
   m.owner = this;
   m.chooseIssue();
+  tryIssueFn_ = m.tryIssueFn;
+  issueFn_ = m.issueFn;
   uint64_t rs = std::bit_ceil(uint64_t{cfg.schedule.taskWindow});
   m.ring.resize(rs);
   if (cfg.traceWriter) m.traceRing.resize(rs);

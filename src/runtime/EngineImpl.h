@@ -198,6 +198,8 @@ struct Engine::Impl {
   void chooseIssue();
   template <bool kHost, bool kSeen, bool kThrow>
   static IssueRet<kThrow> issueT(Impl& m, ProcessId p, const TaskDesc& t);
+  template <bool kHost, bool kSeen, bool kThrow, bool kRegions>
+  PTO_INLINE inline static IssueRet<kThrow> issueFast(Impl& m, ProcessId p, const TaskDesc& t);
   // The general path's result as the API's (out of line: the fast path's frame stays small).
   template <bool kHost, bool kSeen, bool kThrow>
   [[gnu::noinline]] static IssueRet<kThrow> issueGeneralRet(Impl& m, ProcessId p, const TaskDesc& t, int64_t pickedW);

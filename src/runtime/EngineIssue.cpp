@@ -175,17 +175,25 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueGeneralRet(Impl& m, ProcessId 
   return res;
 }
 
+// A task with regions and one without each get their own copy of the fast path
+// (kRegions): without regions, none of the TensorMap's values take registers.
 template <bool kHost, bool kSeen, bool kThrow>
 Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t) {
+  if (t.regions.empty()) return issueFast<kHost, kSeen, kThrow, false>(m, p, t);
+  return issueFast<kHost, kSeen, kThrow, true>(m, p, t);
+}
+
+template <bool kHost, bool kSeen, bool kThrow, bool kRegions>
+inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, const TaskDesc& t) {
   const abi::ScheduleConfig& sc = m.cfg.schedule;
   const std::span<const TaskId> deps = t.deps;
   const size_t nd = deps.size();
   if ((t.heapBytes | static_cast<uint64_t>(t.structural)) != 0 || p >= m.numProcs ||
       t.args.size() > abi::kMaxTaskArgs) [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
-  const bool hasRegions = !t.regions.empty();
+  constexpr bool hasRegions = kRegions;
   uint64_t needTmap = 0;
-  if (hasRegions) {
+  if constexpr (hasRegions) {
     for (const Region& r : t.regions) needTmap += m.tmap.cellsOf(r);  // validates too
     if (needTmap > sc.tensorMapCapacity) [[unlikely]]
       return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
@@ -212,7 +220,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const 
     t0 = std::max(t0, ring[sh & mask].retire);
     ++sh;
   }
-  if (needTmap != 0 &&
+  if (hasRegions && needTmap != 0 &&
       m.totTmap - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].cumTmap) + needTmap > sc.tensorMapCapacity)
       [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
@@ -238,7 +246,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const 
   const uint32_t stamp = static_cast<uint32_t>(seq);
   uint64_t nDeps = 0, ready = 0;
   m.preds.n = 0;
-  if (hasRegions) {
+  if constexpr (hasRegions) {
     const PredSum s = m.collectDataPreds(t, minProd, sh, stamp);
     nDeps = s.count;
     ready = s.ready;
@@ -314,7 +322,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const 
   const bool qPopped = qh != q.head;
   q.head = qh;
   while (seq - m.popHead >= sc.taskWindow) m.popPhysical<kHost || kSeen>();
-  if (hasRegions) {
+  if constexpr (hasRegions) {
     while (m.tmap.used() + needTmap > sc.tensorMapCapacity) m.popPhysical<kHost || kSeen>();
     const uint64_t* bucket = m.bucketScratch.data();
     for (const Region& r : t.regions) bucket = m.tmap.insertValidated(r, seq, bucket);
@@ -327,7 +335,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const 
   // takes the maximum over the workers.
   m.workerFree[w] = finish;
   P.time = t0;
-  if (needTmap != 0) {
+  if (hasRegions && needTmap != 0) {
     m.totTmap += needTmap;
     auto& h = st.at(Resource::TensorMapPool).highWater;
     h = std::max(h, m.totTmap - m.baseTmap);
@@ -393,12 +401,6 @@ void Engine::Impl::chooseIssue() {
     tryIssueFn = seen ? &issueT<false, true, false> : &issueT<false, false, false>;
     issueFn = seen ? &issueT<false, true, true> : &issueT<false, false, true>;
   }
-}
-
-IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) { return impl_->tryIssueFn(*impl_, p, t); }
-
-TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) {
-  return impl_->issueFn(*impl_, p, t);  // a Blocked issue throws
 }
 
 // A Blocked issue() of a single stream: only a scope end could free the resource.

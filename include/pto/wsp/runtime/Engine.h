@@ -194,6 +194,13 @@ class Engine {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  // The issue path chosen for this Engine's configuration (docs/runtime.md, "The issue
+  // path"), called from the inline issue() / tryIssue(): one indirect call per task.
+  IssueResult (*tryIssueFn_)(Impl&, ProcessId, const TaskDesc&) = nullptr;
+  TaskTimes (*issueFn_)(Impl&, ProcessId, const TaskDesc&) = nullptr;
 };
+
+inline IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) { return tryIssueFn_(*impl_, p, t); }
+inline TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) { return issueFn_(*impl_, p, t); }
 
 }  // namespace pto::wsp::rt
