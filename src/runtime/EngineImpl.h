@@ -55,13 +55,17 @@ struct Proc {
   std::vector<ScopeRec> scopes;
 };
 
-// Per worker FIFO of start times of tasks dispatched to it and not started yet.
-struct ReadyQ {
+// Per worker FIFO of start times of tasks dispatched to it and not started yet, and the
+// worker's statistics (RunStats::workers is filled from them by stats()): one line per
+// worker, so the issue path computes one address for both.
+struct alignas(64) ReadyQ {
   std::vector<uint64_t> starts;
   uint64_t head = 0, tail = 0, mask = 0;
+  uint64_t tasks = 0, busyCycles = 0;  // WorkerStats
   uint64_t size() const { return tail - head; }
   uint64_t front() const { return starts[head & mask]; }
 };
+static_assert(sizeof(ReadyQ) == 64, "a worker's queue and statistics are one cache line");
 
 // The producers of the task being issued (unordered): a bare buffer, because a push on
 // the issue path must be a store, not a call.
@@ -150,6 +154,22 @@ struct Engine::Impl {
     PTO_INTERNAL_ASSERT(popHead < semHead, "popping task {} before it retired (semHead {})", popHead, semHead);
     tmap.releaseBefore(rec(popHead).eidEnd);
     ++popHead;
+  }
+  // Makes room in the ring for task seq (its window holds retired tasks only). Dry and
+  // without a trace writer, the tasks leave at once: entry ids grow with the task, so
+  // releasing the last one's TensorMap entries releases all of theirs.
+  template <bool kMaybeHost>
+  PTO_INLINE void popWindow(TaskId seq) {
+    const uint64_t window = cfg.schedule.taskWindow;
+    if (seq - popHead < window) return;
+    if (kMaybeHost && (cfg.sink || cfg.traceWriter)) {
+      while (seq - popHead >= window) popPhysicalHost();
+      return;
+    }
+    const TaskId np = seq - window + 1;
+    PTO_INTERNAL_ASSERT(np <= semHead, "popping task {} before it retired (semHead {})", np - 1, semHead);
+    tmap.releaseBefore(rec(np - 1).eidEnd);
+    popHead = np;
   }
   // Fills the record of the task just issued as seq, and settles its retire time when
   // nothing is pending before it and no scope holds it. Shared by both issue paths.

@@ -245,16 +245,20 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   }
   const uint32_t stamp = static_cast<uint32_t>(seq);
   uint64_t nDeps = 0, ready = 0;
-  m.preds.n = 0;
+  // The producers list is read by the observer, the host and the TensorMap's walk; an
+  // unwatched dry task without regions only needs the stamps (the rare paths below find
+  // its producers again among its deps: those >= minProd carry this task's stamp).
+  constexpr bool kList = kHost || kSeen || kRegions;
+  if constexpr (kList) m.preds.n = 0;
   if constexpr (hasRegions) {
     const PredSum s = m.collectDataPreds(t, minProd, sh, stamp);
     nDeps = s.count;
     ready = s.ready;
   }
-  const auto dataPreds = static_cast<uint32_t>(m.preds.n);
-  size_t pn = m.preds.n;
-  m.preds.reserveMore(nd);
-  TaskId* const pb = m.preds.buf.get();
+  const auto dataPreds = kList ? static_cast<uint32_t>(m.preds.n) : 0;
+  size_t pn = kList ? m.preds.n : 0;
+  if constexpr (kList) m.preds.reserveMore(nd);
+  TaskId* const pb = kList ? m.preds.buf.get() : nullptr;
   auto addDep = [&](TaskId d) PTO_INLINE {
     // Validated here (nothing is committed yet; the stamps of this task are undone).
     if (d >= seq) [[unlikely]]
@@ -263,7 +267,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
     Rec& pr = ring[d & mask];
     if (pr.seen == stamp) return;
     pr.seen = stamp;
-    pb[pn++] = d;
+    if constexpr (kList) pb[pn++] = d;
     if (!kHost || d >= sh) {
       ++nDeps;
       ready = std::max(ready, pr.finish);
@@ -274,19 +278,27 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   } else {
     for (size_t i = 0; i < nd; ++i) addDep(deps[i]);
   }
-  m.preds.n = pn;
+  if constexpr (kList) m.preds.n = pn;
+  auto unstamp = [&] {
+    if constexpr (kList) {
+      m.unstampPreds(stamp);
+    } else {
+      for (TaskId d : deps)
+        if (d >= minProd && ring[d & mask].seen == stamp) ring[d & mask].seen = stamp - 1;
+    }
+  };
   // A full dep-list pool: retire as in the general path; an open scope in the way (or
   // a task larger than the pool) is the general path's to report.
   const uint64_t tDeps = t0;
   if (m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
       [[unlikely]] {
     if (nDeps > sc.depListCapacity) {
-      m.unstampPreds(stamp);
+      unstamp();
       return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
     }
     do {
       if (sh >= pend) {
-        m.unstampPreds(stamp);
+        unstamp();
         return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
       }
       do {
@@ -296,8 +308,13 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
       } while (sh < pend && ring[sh & mask].retire <= t0);
     } while (m.totDeps - ring[(sh - 1) & mask].cumDeps + nDeps > sc.depListCapacity);
     ready = 0;
-    for (TaskId d : m.preds.span())
-      if (d >= sh) ready = std::max(ready, ring[d & mask].finish);
+    if constexpr (kList) {
+      for (TaskId d : m.preds.span())
+        if (d >= sh) ready = std::max(ready, ring[d & mask].finish);
+    } else {
+      for (TaskId d : deps)
+        if (d >= sh && ring[d & mask].seen == stamp) ready = std::max(ready, ring[d & mask].finish);
+    }
   }
 
   // --- commit ----------------------------------------------------------------------------
@@ -321,7 +338,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   }
   const bool qPopped = qh != q.head;
   q.head = qh;
-  while (seq - m.popHead >= sc.taskWindow) m.popPhysical<kHost || kSeen>();
+  m.popWindow<kHost || kSeen>(seq);
   if constexpr (hasRegions) {
     while (m.tmap.used() + needTmap > sc.tensorMapCapacity) m.popPhysical<kHost || kSeen>();
     const uint64_t* bucket = m.bucketScratch.data();
@@ -356,9 +373,8 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
       h = std::max(h, qTail + 1 - qh);
     }
   }
-  WorkerStats& ws = st.workers[w];
-  ++ws.tasks;
-  ws.busyCycles += t.cycles;
+  ++q.tasks;
+  q.busyCycles += t.cycles;
   // Only the task window (up to tDeps) and the dep-list pool (after it) can have stalled it.
   m.lastStall = -1;
   if (tDeps > tIssue) {

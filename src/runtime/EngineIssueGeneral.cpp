@@ -281,9 +281,8 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
     ++st.joins;
   } else {
     m.workerFree[w] = finish;
-    WorkerStats& ws = st.workers[w];
-    ++ws.tasks;
-    ws.busyCycles += cycles;
+    ++q.tasks;
+    q.busyCycles += cycles;
     if (start > t0) {
       q.starts[q.tail++ & q.mask] = start;
       highWater(Resource::ReadyQueue, q.tail - qh);

@@ -20,6 +20,10 @@ RunStats Engine::stats() const {
   s.totalCycles = m.maxFinish;  // the general path's; a worker's free time is its latest finish
   for (uint64_t f : m.workerFree) s.totalCycles = std::max(s.totalCycles, f);
   for (const Proc& P : m.procs) s.totalCycles = std::max(s.totalCycles, P.time);
+  for (size_t i = 0; i < s.workers.size(); ++i) {
+    s.workers[i].tasks = m.readyQs[i].tasks;
+    s.workers[i].busyCycles = m.readyQs[i].busyCycles;
+  }
   for (auto& w : s.workers)
     w.utilisation = s.totalCycles ? static_cast<double>(w.busyCycles) / s.totalCycles : 0.0;
   s.timelineHash = hash64(&m.timeline, sizeof m.timeline, m.tail);
