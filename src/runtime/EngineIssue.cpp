@@ -398,13 +398,31 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
                         ((finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
   const uint64_t tl = (m.timeline ^ line) * 0x9e3779b97f4a7c15ull;
   m.timeline = tl ^ (tl >> 29);
-  const TaskTimes tt{seq, w, t0, ready, start, finish, m.cfg.heapReserved + heapOff, static_cast<uint32_t>(nDeps)};
-  if constexpr (kSeen) m.notify(p, t, tt, r, sh, dataPreds);
-  if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
+  // The result is built once, in the caller's return slot (each lambda returns its one
+  // named object), and the observer reads it there: no zero fill, no copy.
+  const uint64_t heapOffset = m.cfg.heapReserved + heapOff;
+  auto done = [&](const TaskTimes& o) PTO_INLINE {
+    if constexpr (kSeen) m.notify(p, t, o, r, sh, dataPreds);
+    if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
+    (void)o;
+  };
   (void)dataPreds;
-  // A prvalue: built in the caller's return slot, no zero-filled result to overwrite.
-  if constexpr (kThrow) return tt;
-  else return IssueResult{IssueStatus::Issued, tt, Resource::TaskRing, 0};
+  if constexpr (kThrow) {
+    return [&]() PTO_INLINE {
+      TaskTimes o{seq, w, t0, ready, start, finish, heapOffset, static_cast<uint32_t>(nDeps)};
+      done(o);
+      return o;
+    }();
+  } else {
+    return [&]() PTO_INLINE {
+      IssueResult o{IssueStatus::Issued,
+                    {seq, w, t0, ready, start, finish, heapOffset, static_cast<uint32_t>(nDeps)},
+                    Resource::TaskRing,
+                    0};
+      done(o.task);
+      return o;
+    }();
+  }
 }
 
 void Engine::Impl::chooseIssue() {
