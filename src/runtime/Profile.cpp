@@ -15,9 +15,10 @@ Profiler::Profiler(uint32_t numKernels, uint32_t numWorkers, uint32_t taskWindow
   const uint64_t ring = std::bit_ceil(std::max<uint64_t>(taskWindow, 1));
   mask_ = ring - 1;
   kernels_.resize(numKernels);
-  for (KernelProfile& k : kernels_) k.workerTasks.assign(numWorkers, 0);
+  kernelWorker_.assign(uint64_t{numKernels} * numWorkers, 0);
   pathLen_.assign(ring, 0);
   keepKernels_ = ring * std::max<uint64_t>(numKernels, 1) <= kMaxPathCells;
+  rows_ = keepKernels_ && numKernels != 0;
   if (keepKernels_) {
     pathTasks_.assign(ring * numKernels, 0);
     pathCycles_.assign(ring * numKernels, 0);
@@ -35,68 +36,80 @@ void copyRow(const T* from, T* to, uint32_t n) {
 }  // namespace
 
 void Profiler::onIssue(const IssuedTask& t) {
-  const bool counted = !t.structural && t.kernel < numKernels_;
+  const uint32_t nk = numKernels_;
+  const bool counted = !t.structural && t.kernel < nk;
   if (counted) {
     KernelProfile& k = kernels_[t.kernel];
     ++k.tasks;
     k.cycles += t.cycles;
-    if (t.worker < numWorkers_) ++k.workerTasks[t.worker];
+    if (t.worker < numWorkers_) ++kernelWorker_[uint64_t{t.kernel} * numWorkers_ + t.worker];
   }
   // The longest path ending at t extends its longest semantic producer's (ties: the
-  // older producer, so the result does not depend on the producers' order).
-  uint64_t from = ~uint64_t{0}, len = 0;
-  bool hasDeps = false;
+  // older producer, so the result does not depend on the producers' order). The first
+  // semantic producer always wins (len 0, from ~0), so `from` also says whether t has one.
+  constexpr uint64_t kNone = ~uint64_t{0};
+  uint64_t from = kNone, len = 0;
+  const uint64_t* const pathLen = pathLen_.data();
   for (uint64_t d : t.preds) {
     if (d < t.depFrom) continue;
-    PTO_INTERNAL_ASSERT(d < t.id && t.id - d <= mask_, "producer {} of task {} is outside the profile ring", d,
-                        t.id);
-    hasDeps = true;
-    const uint64_t l = pathLen_[d & mask_];
-    if (from == ~uint64_t{0} || l > len || (l == len && d < from)) {
+    // d < t.id && t.id - d <= mask_, in one unsigned compare
+    PTO_INTERNAL_ASSERT(t.id - d - 1 < mask_, "producer {} of task {} is outside the profile ring", d, t.id);
+    const uint64_t l = pathLen[d & mask_];
+    if (l > len || (l == len && d < from)) {
       from = d;
       len = l;
     }
   }
-  len += t.cycles + (hasDeps && !t.structural ? syncLatency_ : 0);
+  len += t.cycles + (from != kNone && !t.structural ? syncLatency_ : 0);
   const uint64_t slot = t.id & mask_;
   pathLen_[slot] = len;
-  const bool rows = keepKernels_ && numKernels_;
-  if (rows) {
+  if (rows_) {
     // The best path's kernel counts stay in its ring row until the row is reused (a
     // chain finds a new best at every task: copying it out each time cost more than
     // the rest of this function).
     if (bestInRing_ && (bestTask_ & mask_) == slot) {
-      copyRow(&pathTasks_[slot * numKernels_], bestTasks_.data(), numKernels_);
-      copyRow(&pathCycles_[slot * numKernels_], bestCycles_.data(), numKernels_);
+      copyRow(&pathTasks_[slot * nk], bestTasks_.data(), nk);
+      copyRow(&pathCycles_[slot * nk], bestCycles_.data(), nk);
       bestInRing_ = false;
     }
-    uint32_t* row = &pathTasks_[slot * numKernels_];
-    uint64_t* crow = &pathCycles_[slot * numKernels_];
-    if (from != ~uint64_t{0}) {
-      copyRow(&pathTasks_[(from & mask_) * numKernels_], row, numKernels_);
-      copyRow(&pathCycles_[(from & mask_) * numKernels_], crow, numKernels_);
-    } else if (numKernels_ == 1) {
-      *row = 0;
-      *crow = 0;
+    uint32_t* row = &pathTasks_[slot * nk];
+    uint64_t* crow = &pathCycles_[slot * nk];
+    if (nk == 1) {  // one kernel: the row is one count and one sum
+      uint32_t n = from != kNone ? pathTasks_[from & mask_] : 0;
+      uint64_t c = from != kNone ? pathCycles_[from & mask_] : 0;
+      if (counted) {
+        ++n;
+        c += t.cycles;
+      }
+      *row = n;
+      *crow = c;
     } else {
-      std::fill_n(row, numKernels_, 0);
-      std::fill_n(crow, numKernels_, 0);
-    }
-    if (counted) {
-      ++row[t.kernel];
-      crow[t.kernel] += t.cycles;
+      if (from != kNone) {
+        copyRow(&pathTasks_[(from & mask_) * nk], row, nk);
+        copyRow(&pathCycles_[(from & mask_) * nk], crow, nk);
+      } else {
+        std::fill_n(row, nk, 0);
+        std::fill_n(crow, nk, 0);
+      }
+      if (counted) {
+        ++row[t.kernel];
+        crow[t.kernel] += t.cycles;
+      }
     }
   }
-  if (bestTask_ == ~uint64_t{0} || len > best_) {
+  if (bestTask_ == kNone || len > best_) {
     best_ = len;
     bestTask_ = t.id;
-    bestInRing_ = rows;
+    bestInRing_ = rows_;
   }
 }
 
 RunProfile Profiler::profile() const {
   RunProfile p;
   p.kernels = kernels_;
+  for (uint32_t k = 0; k < numKernels_; ++k)
+    p.kernels[k].workerTasks.assign(kernelWorker_.begin() + uint64_t{k} * numWorkers_,
+                                    kernelWorker_.begin() + uint64_t{k + 1} * numWorkers_);
   p.critical.cycles = best_;
   p.critical.kernelsKnown = keepKernels_;
   if (keepKernels_) {
