@@ -218,7 +218,7 @@ struct Engine::Impl {
   void chooseIssue();
   template <bool kHost, bool kSeen, bool kThrow>
   static IssueRet<kThrow> issueT(Impl& m, ProcessId p, const TaskDesc& t);
-  template <bool kHost, bool kSeen, bool kThrow, bool kRegions>
+  template <bool kHost, bool kSeen, bool kThrow, bool kRegions, bool kOne>
   PTO_INLINE inline static IssueRet<kThrow> issueFast(Impl& m, ProcessId p, const TaskDesc& t);
   // The general path's result as the API's (out of line: the fast path's frame stays small).
   template <bool kHost, bool kSeen, bool kThrow>
@@ -239,6 +239,7 @@ struct Engine::Impl {
   PredSum collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp);
   void publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r);
   bool hasExtras = false;  // cfg.trace || cfg.traceWriter
+  bool oneWorker = false;  // cfg.schedule.workers == 1
   // What a run sees of a committed task: the progress counter and the observer's event
   // built in place (no call of their own), then the traces (publish) when configured.
   PTO_INLINE void notify(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r, TaskId depFrom,

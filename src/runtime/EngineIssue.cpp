@@ -177,13 +177,18 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueGeneralRet(Impl& m, ProcessId 
 
 // A task with regions and one without each get their own copy of the fast path
 // (kRegions): without regions, none of the TensorMap's values take registers.
+// A single worker (kOne) is also a copy of its own: worker 0 is then a constant.
 template <bool kHost, bool kSeen, bool kThrow>
 Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t) {
-  if (t.regions.empty()) return issueFast<kHost, kSeen, kThrow, false>(m, p, t);
-  return issueFast<kHost, kSeen, kThrow, true>(m, p, t);
+  if (m.oneWorker) {
+    if (t.regions.empty()) return issueFast<kHost, kSeen, kThrow, false, true>(m, p, t);
+    return issueFast<kHost, kSeen, kThrow, true, true>(m, p, t);
+  }
+  if (t.regions.empty()) return issueFast<kHost, kSeen, kThrow, false, false>(m, p, t);
+  return issueFast<kHost, kSeen, kThrow, true, false>(m, p, t);
 }
 
-template <bool kHost, bool kSeen, bool kThrow, bool kRegions>
+template <bool kHost, bool kSeen, bool kThrow, bool kRegions, bool kOne>
 inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, const TaskDesc& t) {
   const abi::ScheduleConfig& sc = m.cfg.schedule;
   const std::span<const TaskId> deps = t.deps;
@@ -200,7 +205,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   }
   const TaskId seq = m.tail;
   uint32_t w = 0;
-  if (sc.workers != 1) {  // malformed tasks are rejected before the policy sees them
+  if (!kOne) {  // malformed tasks are rejected before the policy sees them
     for (size_t i = 0; i < nd; ++i)
       if (deps[i] >= seq) [[unlikely]]
         m.rejectTask(p, t, 0);
@@ -376,12 +381,12 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   ++q.tasks;
   q.busyCycles += t.cycles;
   // Only the task window (up to tDeps) and the dep-list pool (after it) can have stalled it.
-  m.lastStall = -1;
+  int lastStall = -1;
   if (tDeps > tIssue) {
     ResourceStats& rs = st.at(Resource::TaskRing);
     ++rs.stalls;
     rs.stallCycles += tDeps - tIssue;
-    m.lastStall = static_cast<int>(Resource::TaskRing);
+    lastStall = static_cast<int>(Resource::TaskRing);
     if constexpr (kSeen)
       if (m.cfg.traceWriter) m.cfg.traceWriter->addStall(Resource::TaskRing, p, seq, tIssue, tDeps - tIssue);
   }
@@ -389,10 +394,11 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
     ResourceStats& rs = st.at(Resource::DepListPool);
     ++rs.stalls;
     rs.stallCycles += t0 - tDeps;
-    m.lastStall = static_cast<int>(Resource::DepListPool);
+    lastStall = static_cast<int>(Resource::DepListPool);
     if constexpr (kSeen)
       if (m.cfg.traceWriter) m.cfg.traceWriter->addStall(Resource::DepListPool, p, seq, tDeps, t0 - tDeps);
   }
+  m.lastStall = lastStall;
   const uint64_t line = (seq * 0x9e3779b97f4a7c15ull) ^ (((uint64_t{t.kernel} << 32) | w) * 0xc2b2ae3d27d4eb4full) ^
                         (t0 * 0x165667b19e3779f9ull) ^ (start * 0xd6e8feb86659fd93ull) ^
                         ((finish + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
@@ -427,6 +433,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
 
 void Engine::Impl::chooseIssue() {
   hasExtras = cfg.trace || cfg.traceWriter;
+  oneWorker = cfg.schedule.workers == 1;
   const bool seen = cfg.observer || cfg.trace || cfg.traceWriter || cfg.progress;
   if (cfg.sink) {
     tryIssueFn = seen ? &issueT<true, true, false> : &issueT<true, false, false>;
