@@ -129,11 +129,14 @@ class TensorMap {
     uint64_t cells;
   };
   using Cells = std::array<int64_t, kMaxRank>;  // read below the rank only
-  // Box of entry `eid` overlaps r (same tensor and rank assumed).
+  // Box of entry `eid` overlaps r (same tensor and rank assumed). kRank: r.rank if it
+  // is known at compile time (1 or 2: no rank tests per entry), else 0.
+  template <uint32_t kRank = 0>
   bool overlaps(const Entry& e, uint64_t eid, const Region& r) const {
-    for (uint32_t d = 0; d < kInlineDims && d < r.rank; ++d)
+    const uint32_t rank = kRank != 0 ? kRank : r.rank;
+    for (uint32_t d = 0; d < kInlineDims && d < rank; ++d)
       if (!(e.lo[d] < r.hi[d] && r.lo[d] < e.hi[d])) return false;
-    if (r.rank > kInlineDims) {
+    if (kRank == 0 && rank > kInlineDims) {
       const ExtBox& x = ext_[eid & poolMask_];
       for (uint32_t d = kInlineDims; d < r.rank; ++d)
         if (!(x.lo[d - kInlineDims] < r.hi[d] && r.lo[d] < x.hi[d - kInlineDims])) return false;
@@ -141,10 +144,12 @@ class TensorMap {
     return true;
   }
   // Box of entry `eid` lies inside r's box (same tensor and rank assumed).
+  template <uint32_t kRank = 0>
   bool within(const Entry& e, uint64_t eid, const Region& r) const {
-    for (uint32_t d = 0; d < kInlineDims && d < r.rank; ++d)
+    const uint32_t rank = kRank != 0 ? kRank : r.rank;
+    for (uint32_t d = 0; d < kInlineDims && d < rank; ++d)
       if (e.lo[d] < r.lo[d] || e.hi[d] > r.hi[d]) return false;
-    if (r.rank > kInlineDims) {
+    if (kRank == 0 && rank > kInlineDims) {
       const ExtBox& x = ext_[eid & poolMask_];
       for (uint32_t d = kInlineDims; d < r.rank; ++d)
         if (x.lo[d - kInlineDims] < r.lo[d] || x.hi[d - kInlineDims] > r.hi[d]) return false;
@@ -237,12 +242,12 @@ class TensorMap {
   template <class F>
   static void forEachCell(uint8_t rank, const Cells& c0, const Cells& c1, F&& f);
   // Walks one chain from `eid`, newest first, reporting r's conflicts.
-  template <class F>
+  template <uint32_t kRank, class F>
   [[gnu::always_inline]] void walkChain(uint64_t eid, const Region& r, F& f, TaskId minTask) const {
     while (eid >= oldestEid_) {
       const Entry& e = pool_[eid & poolMask_];
       if (e.task < minTask) break;
-      if (e.tensor == r.tensor && overlaps(e, eid, r)) f(e.task, e.writes);
+      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) f(e.task, e.writes);
       eid = e.next;
     }
   }
@@ -250,8 +255,13 @@ class TensorMap {
   template <class F>
   [[gnu::always_inline]] void walkCell(const Region& r, uint64_t key, F& f, TaskId minTask) const {
     const uint64_t b = key & bucketMask_;
-    walkChain(wHeads_[b], r, f, minTask);
-    if (r.writes()) walkChain(rHeads_[b], r, f, minTask);
+    if (r.rank == 2) {  // the usual tile
+      walkChain<2>(wHeads_[b], r, f, minTask);
+      if (r.writes()) walkChain<2>(rHeads_[b], r, f, minTask);
+    } else {
+      walkChain<0>(wHeads_[b], r, f, minTask);
+      if (r.writes()) walkChain<0>(rHeads_[b], r, f, minTask);
+    }
   }
   // Conflicts of a region covering several cells; their keys are appended to wideKeys_.
   template <class F>
@@ -262,8 +272,13 @@ class TensorMap {
   [[gnu::always_inline]] void insertCell(const Region& r, uint64_t key, TaskId seq) {
     const uint64_t b = key & bucketMask_;
     if (r.writes()) {  // shadow covered entries of both chains (see the header)
-      unlinkCovered(wHeads_[b], key, r);
-      unlinkCovered(rHeads_[b], key, r);
+      if (r.rank == 2) {
+        unlinkCovered<2>(wHeads_[b], key, r);
+        unlinkCovered<2>(rHeads_[b], key, r);
+      } else {
+        unlinkCovered<0>(wHeads_[b], key, r);
+        unlinkCovered<0>(rHeads_[b], key, r);
+      }
     }
     pushEntry(r, key, seq);
   }
@@ -295,13 +310,14 @@ class TensorMap {
   // up to the first it does not cover. Entries of other cells that share the bucket are
   // skipped, not a stop: otherwise the hash and the table size (which sizes the bucket
   // table) would decide the dependency counts, a semantic number.
+  template <uint32_t kRank>
   [[gnu::always_inline]] void unlinkCovered(uint64_t& chainHead, uint64_t key, const Region& r) {
     uint64_t* link = &chainHead;
     while (*link >= oldestEid_) {  // kNone (0) never is
       Entry& o = pool_[*link & poolMask_];
       if (o.cell != key) {
         link = &o.next;
-      } else if (o.tensor == r.tensor && within(o, *link, r)) {
+      } else if (o.tensor == r.tensor && within<kRank>(o, *link, r)) {
         *link = o.next;
       } else {
         break;
