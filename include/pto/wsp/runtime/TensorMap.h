@@ -191,36 +191,39 @@ class TensorMap {
     if (r.tensor < numGrains_ && r.rank != 0) {
       Grain& g = grains_[r.tensor];
       if (g.rank == r.rank) {
-        bool same = g.memoValid;
-        for (uint8_t d = 0; d < r.rank; ++d) same &= (r.lo[d] == g.memoLo[d]) & (r.hi[d] == g.memoHi[d]);
-        if (same) {
-          p.key = g.memoKey;
-          p.cells = 1;
-          return 1;
-        }
-        Cells c0;
-        bool single = true;
-        for (uint8_t d = 0; d < r.rank; ++d) {
-          // lo < hi first: hi - 1 is then no overflow.
-          single = single && r.lo[d] >= 0 && r.lo[d] < r.hi[d];
-          if (!single) break;
-          c0[d] = g.cell(r.lo[d], d);
-          single = c0[d] == g.cell(r.hi[d] - 1, d);
-        }
-        if (single) {
-          p.key = cellKey(g, c0);
-          p.cells = 1;
-          for (uint8_t d = 0; d < r.rank; ++d) {
-            g.memoLo[d] = r.lo[d];
-            g.memoHi[d] = r.hi[d];
-          }
-          g.memoKey = p.key;
-          g.memoValid = true;
-          return 1;
-        }
+        if (r.rank == 2 ? planSingle<2>(r, g, p) : planSingle<0>(r, g, p)) return 1;
       }
     }
     return cellsOfSlow(r, p);
+  }
+  // planRegion of a region of grain g's rank (kRank if nonzero) if it is well formed and
+  // covers one cell; false otherwise.
+  template <uint32_t kRank>
+  [[gnu::always_inline]] bool planSingle(const Region& r, Grain& g, RegionPlan& p) {
+    const uint32_t rank = kRank != 0 ? kRank : r.rank;
+    bool same = g.memoValid;
+    for (uint32_t d = 0; d < rank; ++d) same &= (r.lo[d] == g.memoLo[d]) & (r.hi[d] == g.memoHi[d]);
+    if (same) {
+      p.key = g.memoKey;
+      p.cells = 1;
+      return true;
+    }
+    Cells c0;
+    for (uint32_t d = 0; d < rank; ++d) {
+      // lo < hi first: hi - 1 is then no overflow.
+      if (r.lo[d] < 0 || r.lo[d] >= r.hi[d]) return false;
+      c0[d] = g.cell(r.lo[d], static_cast<uint8_t>(d));
+      if (c0[d] != g.cell(r.hi[d] - 1, static_cast<uint8_t>(d))) return false;
+    }
+    p.key = cellKey(g, c0);
+    p.cells = 1;
+    for (uint32_t d = 0; d < rank; ++d) {
+      g.memoLo[d] = r.lo[d];
+      g.memoHi[d] = r.hi[d];
+    }
+    g.memoKey = p.key;
+    g.memoValid = true;
+    return true;
   }
   static uint64_t mix(uint64_t x) {  // splitmix64 finaliser
     x ^= x >> 30;
