@@ -400,11 +400,17 @@ void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
   if (first + n > wideCap_) growWide(first + n);
   const bool qWrites = r.writes();
   uint64_t* const keys = wideKeys_.get();
-  forEachCell(r.rank, c0, c1, [&](const Cells& cell) {
-    const uint64_t key = cellKey(g, cell);
-    __builtin_prefetch(&wHeads_[key & bucketMask_]);
-    if (qWrites) __builtin_prefetch(&rHeads_[key & bucketMask_]);
-    keys[wideN_++] = key;
+  // cellKey of each cell, the hash of the leading dimensions computed once per row.
+  const uint8_t last = static_cast<uint8_t>(r.rank - 1);
+  forEachCell(last, c0, c1, [&](const Cells& lead) {
+    uint64_t h = g.seed;
+    for (uint8_t d = 0; d < last; ++d) h = mix(h ^ static_cast<uint64_t>(lead[d]) ^ (uint64_t{d} << 56));
+    for (int64_t c = c0[last]; c <= c1[last]; ++c) {
+      const uint64_t key = mix(h ^ static_cast<uint64_t>(c) ^ (uint64_t{last} << 56));
+      __builtin_prefetch(&wHeads_[key & bucketMask_]);
+      if (qWrites) __builtin_prefetch(&rHeads_[key & bucketMask_]);
+      keys[wideN_++] = key;
+    }
   });
   constexpr uint64_t kAhead = 8;
   auto prefetchHeads = [&](uint64_t i) {
