@@ -129,7 +129,6 @@ struct Engine::Impl {
   std::vector<TraceRecord> traceRing;  // cfg.traceWriter: records of the tasks in the ring
   PredBuf preds;                    // producers of the task being issued (unordered)
   std::vector<TaskId> predScratch;  // awaitRegion's producers
-  std::vector<uint64_t> bucketScratch;  // TensorMap buckets of its regions' cells
   uint64_t startNs = 0;
   bool drained = false;
   bool hostStalled = false;  // the host watchdog fired (a DeadlockError was thrown)

@@ -89,23 +89,26 @@ void Engine::Impl::unstampPreds(uint32_t stamp) {
 // Producers found through the task's regions (the TensorMap), >= minProd; those >=
 // depFrom are semantic deps. Out of line: the conflict walk's callback would otherwise
 // pin the issue path's locals in memory.
+// The callback is inlined into every chain walk; a full list grows out of line.
+[[gnu::noinline]] static void growPreds(PredBuf& b) { b.grow(b.n + 1); }
+
 PredSum Engine::Impl::collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp) {
   PredSum s;
-  bucketScratch.clear();
-  for (const Region& r : t.regions)
-    tmap.forEachConflict(
-        r,
-        [&](TaskId prod, bool) {
-          Rec& pr = rec(prod);
-          if (pr.seen == stamp) return;
-          pr.seen = stamp;
-          preds.pushChecked(prod);
-          if (prod >= depFrom) {
-            ++s.count;
-            s.ready = std::max(s.ready, pr.finish);
-          }
-        },
-        minProd, &bucketScratch);
+  tmap.queryTask(
+      t.regions,
+      [&](TaskId prod, bool) PTO_INLINE {
+        Rec& pr = rec(prod);
+        if (pr.seen == stamp) return;
+        pr.seen = stamp;
+        if (preds.n == preds.cap) [[unlikely]]
+          growPreds(preds);
+        preds.push(prod);
+        if (prod >= depFrom) {
+          ++s.count;
+          s.ready = std::max(s.ready, pr.finish);
+        }
+      },
+      minProd);
   return s;
 }
 
@@ -199,7 +202,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   constexpr bool hasRegions = kRegions;
   uint64_t needTmap = 0;
   if constexpr (hasRegions) {
-    for (const Region& r : t.regions) needTmap += m.tmap.cellsOf(r);  // validates too
+    needTmap = m.tmap.cellsOfTask(t.regions);  // validates too
     if (needTmap > sc.tensorMapCapacity) [[unlikely]]
       return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
   }
@@ -346,8 +349,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   m.popWindow<kHost || kSeen>(seq);
   if constexpr (hasRegions) {
     while (m.tmap.used() + needTmap > sc.tensorMapCapacity) m.popPhysical<kHost || kSeen>();
-    const uint64_t* bucket = m.bucketScratch.data();
-    for (const Region& r : t.regions) bucket = m.tmap.insertValidated(r, seq, bucket);
+    m.tmap.insertTask(t.regions, seq);  // the cells collectDataPreds looked up
   }
 
   if (nDeps != 0) ready += sc.syncLatency;

@@ -42,7 +42,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
     if (deps[i] >= seq) [[unlikely]]
       m.rejectTask(p, t, 0);
   uint64_t needTmap = 0;
-  for (const Region& r : t.regions) needTmap += m.tmap.cellsOf(r);  // validates too
+  needTmap = m.tmap.cellsOfTask(t.regions);  // validates too
   if (needTmap > sc.tensorMapCapacity || heapBytes > m.taskHeap ||
       (structural && (cycles != 0 || t.fn != nullptr))) [[unlikely]]
     m.rejectTask(p, t, needTmap);
@@ -252,10 +252,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
   m.maxFinish = std::max(m.maxFinish, finish);
   P.time = t0;
 
-  if (hasRegions) {
-    const uint64_t* bucket = m.bucketScratch.data();
-    for (const Region& r : t.regions) bucket = m.tmap.insertValidated(r, seq, bucket);
-  }
+  if (hasRegions) m.tmap.insertTask(t.regions, seq);  // the cells collectDataPreds looked up
   auto highWater = [&](Resource res, uint64_t v) PTO_INLINE {
     auto& h = st.at(res).highWater;
     h = std::max(h, v);

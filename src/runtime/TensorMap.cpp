@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
+#include <limits>
 #include <cstdlib>
 #include <new>
 
@@ -38,7 +40,10 @@ const TensorMap::Grain& TensorMap::grainFor(const Region& r) {
   if (r.tensor >= kMaxTensorId)
     throw UserError(makeError({}, fmt::format("tensor id {} out of range", r.tensor))
                         .help(fmt::format("tensor ids must be < {}", kMaxTensorId)));
-  if (r.tensor >= grains_.size()) grains_.resize(std::max<size_t>(r.tensor + 1, grains_.size() * 2));
+  if (r.tensor >= grains_.size()) {
+    grains_.resize(std::max<size_t>(r.tensor + 1, grains_.size() * 2));
+    numGrains_ = grains_.size();
+  }
   Grain& g = grains_[r.tensor];
   if (g.rank == 0) {
     g.rank = r.rank;
@@ -82,7 +87,8 @@ void TensorMap::setGrain(uint32_t tensor, std::span<const int64_t> grain) {
   grainFor(r);
 }
 
-uint64_t TensorMap::cellsOfSlow(const Region& r) {
+uint64_t TensorMap::cellsOfSlow(const Region& r, RegionPlan& p) {
+  p.cells = 0;
   if (r.rank == 0 || r.rank > kMaxRank)
     throw UserError(makeError({}, fmt::format("region of tensor {} has rank {}", r.tensor, r.rank))
                         .help(fmt::format("rank must be 1..{}", kMaxRank)));
@@ -93,92 +99,53 @@ uint64_t TensorMap::cellsOfSlow(const Region& r) {
                           .help("bounds must satisfy 0 <= lo <= hi"));
     if (r.lo[d] == r.hi[d]) return 0;
   }
-  const Grain& g = grainFor(r);
+  grainFor(r);
+  Grain& g = grains_[r.tensor];  // grainFor may have grown grains_
+  Cells c0;
   uint64_t n = 1;
   for (uint8_t d = 0; d < r.rank; ++d) {
-    uint64_t k = static_cast<uint64_t>(g.cell(r.hi[d] - 1, d) - g.cell(r.lo[d], d) + 1);
+    c0[d] = g.cell(r.lo[d], d);
+    uint64_t k = static_cast<uint64_t>(g.cell(r.hi[d] - 1, d) - c0[d] + 1);
     n = (n > (uint64_t{1} << 40) / k) ? (uint64_t{1} << 40) : n * k;
   }
+  if (n == 1) p.key = cellKey(g, c0);  // a first region of its tensor
+  p.cells = n;
   return n;
 }
 
-void TensorMap::insert(const Region& r, TaskId seq) {
-  uint64_t n = cellsOf(r);
-  if (n == 0) return;
-  PTO_INTERNAL_ASSERT(used() + n <= capacity_, "tensormap overflow: used {} + {} > {}", used(), n,
-                      capacity_);
-  insertValidated(r, seq);
+void TensorMap::growRegions(size_t n) {
+  regPlan_ = std::make_unique_for_overwrite<RegionPlan[]>(std::max<size_t>(n, 2 * regCap_));
+  regCap_ = std::max<size_t>(n, 2 * regCap_);
 }
 
-const uint64_t* TensorMap::insertValidated(const Region& r, TaskId seq, const uint64_t* buckets) {
-  // Only an empty region can be of a tensor never seen (cellsOf learns any other's
-  // grain); it registers nothing.
-  if (r.tensor >= grains_.size()) return buckets;
-  Grain& g = grains_[r.tensor];
-  // Emptiness, cell range and single-cell test in one pass.
-  std::array<int64_t, kMaxRank> c0{}, c1;  // c1 is read below rank only
-  bool single = true;
-  for (uint8_t d = 0; d < r.rank; ++d) {
-    if (r.lo[d] == r.hi[d]) return buckets;
-    c0[d] = g.cell(r.lo[d], d);
-    c1[d] = g.cell(r.hi[d] - 1, d);
-    single &= c0[d] == c1[d];
+void TensorMap::growWide(uint64_t need) {
+  const uint64_t c = std::max<uint64_t>({need, 2 * wideCap_, 1024});
+  auto k = std::make_unique_for_overwrite<uint64_t[]>(c);
+  std::copy(wideKeys_.get(), wideKeys_.get() + wideN_, k.get());
+  wideKeys_ = std::move(k);
+  wideCap_ = c;
+}
+
+void TensorMap::insert(const Region& r, TaskId seq) {
+  const uint64_t n = cellsOfTask({&r, 1});
+  if (n == 0) return;
+  PTO_INTERNAL_ASSERT(used() + n <= capacity_, "tensormap overflow: used {} + {} > {}", used(), n, capacity_);
+  wideN_ = 0;
+  auto none = [](TaskId, bool) {};
+  if (n > 1) queryWide(r, none, std::numeric_limits<TaskId>::max());  // its keys; walks nothing
+  insertTask({&r, 1}, seq);
+}
+
+void TensorMap::insertPlanned(std::span<const Region> rs, TaskId seq) {
+  const uint64_t* key = wideKeys_.get();
+  for (size_t i = 0; i < rs.size(); ++i) {
+    const RegionPlan& p = regPlan_[i];
+    if (p.cells == 1) {
+      insertCell(rs[i], p.key, seq);
+    } else {
+      for (uint64_t k = 0; k < p.cells; ++k) insertCell(rs[i], *key++, seq);
+    }
   }
-  const bool writes = r.writes();
-  auto live = [&](uint64_t eid) { return eid >= oldestEid_; };  // kNone (0) never is
-  auto covered = [&](uint64_t eid) {
-    const Entry& o = pool_[eid & poolMask_];
-    return o.tensor == r.tensor && within(o, eid, r);
-  };
-  // Shadowing per cell: unlink the newest entries of this cell that the writer covers,
-  // up to the first it does not cover. Entries of other cells that share the bucket are
-  // skipped, not a stop: otherwise the hash and the table size (which sizes the bucket
-  // table) would decide the dependency counts, a semantic number.
-  auto unlinkCovered = [&](uint64_t& chainHead, uint64_t key) {
-    uint64_t* link = &chainHead;
-    while (live(*link)) {
-      Entry& o = pool_[*link & poolMask_];
-      if (o.cell != key) {
-        link = &o.next;
-      } else if (covered(*link)) {
-        *link = o.next;
-      } else {
-        break;
-      }
-    }
-  };
-  auto insertCell = [&](const std::array<int64_t, kMaxRank>& cell) __attribute__((always_inline)) {
-    const uint64_t key = buckets ? *buckets++ : cellKey(g, cell);
-    const uint64_t b = key & bucketMask_;
-    uint64_t& head = writes ? wHeads_[b] : rHeads_[b];
-    if (writes) {  // shadow covered entries of both chains (see the header)
-      unlinkCovered(head, key);
-      unlinkCovered(rHeads_[b], key);
-    }
-    PTO_INTERNAL_ASSERT(used() < capacity_, "tensormap overflow at capacity {}", capacity_);
-    Entry& e = pool_[nextEid_ & poolMask_];
-    e.next = head;
-    e.task = seq;
-    e.tensor = r.tensor;
-    e.rank = r.rank;
-    e.writes = writes;
-    e.cell = key;
-    for (uint32_t d = 0; d < kInlineDims; ++d) {
-      e.lo[d] = r.lo[d];
-      e.hi[d] = r.hi[d];
-    }
-    if (r.rank > kInlineDims) {
-      ExtBox& x = ext_[nextEid_ & poolMask_];
-      for (uint32_t d = kInlineDims; d < kMaxRank; ++d) {
-        x.lo[d - kInlineDims] = r.lo[d];
-        x.hi[d - kInlineDims] = r.hi[d];
-      }
-    }
-    head = nextEid_++;
-  };
-  if (single) insertCell(c0);
-  else forEachCell(r.rank, c0, c1, insertCell);
-  return buckets;
 }
 
 }  // namespace pto::wsp::rt

@@ -3,12 +3,14 @@
 // and single-cell regions, with writers that never cover each other (no shadowing, so
 // every overlapping live entry must be reported).
 #include "pto/wsp/runtime/TensorMap.h"
+#include "pto/wsp/support/Diagnostic.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 namespace pto::wsp::rt {
@@ -169,6 +171,97 @@ TEST(TensorMap, ShadowingIndependentOfBucketCount) {
           overlapping += all.size();
         }
   EXPECT_LT(reported, overlapping) << "shadowing dropped nothing";
+}
+
+// A task's regions through cellsOfTask / queryTask / insertTask (each region's cells
+// and bucket key planned once, memoised per tensor) report exactly what the
+// per-region calls report, in the same order, and register the same entries: random
+// tasks of 1-3 regions (single tiles, repeated boxes, unaligned and wide boxes, empty
+// ones) on tensors of rank 1-4, some grains not powers of two, in a small map whose
+// 64 buckets are shared by many cells.
+TEST(TensorMap, TaskCallsMatchPerRegionCalls) {
+  std::mt19937_64 rng(11);
+  TensorMap task(48), single(48);
+  const uint8_t ranks[4] = {2, 1, 3, 4};
+  const int64_t grains[4][4] = {{4, 4}, {8}, {2, 3, 2}, {2, 2, 2, 2}};
+  for (uint32_t t = 0; t < 4; ++t) {
+    task.setGrain(t, std::span<const int64_t>(grains[t], ranks[t]));
+    single.setGrain(t, std::span<const int64_t>(grains[t], ranks[t]));
+  }
+  TaskId next = 0;
+  size_t reported = 0;
+  for (int i = 0; i < 3000; ++i) {
+    Region rs[3];
+    const size_t n = 1 + rng() % 3;
+    for (size_t k = 0; k < n; ++k) {
+      const uint32_t t = static_cast<uint32_t>(rng() % 4);
+      const Access mode = rng() % 3 == 0 ? Access::Read : (rng() % 2 ? Access::Write : Access::ReadWrite);
+      Region r;
+      r.tensor = t;
+      r.rank = ranks[t];
+      r.mode = mode;
+      for (uint8_t d = 0; d < r.rank; ++d) {
+        const int64_t g = grains[t][d];
+        const uint64_t kind = rng() % 8;
+        if (kind < 5) {  // one tile (often the same one again)
+          r.lo[d] = g * static_cast<int64_t>(rng() % 2);
+          r.hi[d] = r.lo[d] + g;
+        } else if (kind < 7) {  // unaligned, possibly wide
+          r.lo[d] = static_cast<int64_t>(rng() % static_cast<uint64_t>(3 * g));
+          r.hi[d] = r.lo[d] + 1 + static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * g));
+        } else {  // empty
+          r.lo[d] = r.hi[d] = g;
+        }
+      }
+      rs[k] = r;
+    }
+    const std::span<const Region> regions(rs, n);
+    uint64_t need = 0;
+    for (const Region& r : regions) need += single.cellsOf(r);
+    ASSERT_EQ(task.cellsOfTask(regions), need) << "task " << i;
+    if (need > task.capacity()) continue;
+    // Entries retire in FIFO order, like the Engine's ring: drop the oldest tasks' ones.
+    while (task.used() + need > task.capacity()) {
+      task.releaseBefore(task.nextEntryId() - task.capacity() + need);
+      single.releaseBefore(single.nextEntryId() - single.capacity() + need);
+    }
+    ASSERT_EQ(task.cellsOfTask(regions), need);  // re-planned after the (no-op) checks above
+    const TaskId minTask = next > 40 ? next - 40 : 0;
+    std::vector<std::pair<TaskId, bool>> a, b;
+    task.queryTask(regions, [&](TaskId p, bool w) { a.emplace_back(p, w); }, minTask);
+    for (const Region& r : regions) single.forEachConflict(r, [&](TaskId p, bool w) { b.emplace_back(p, w); }, minTask);
+    ASSERT_EQ(a, b) << "task " << i;
+    reported += a.size();
+    task.insertTask(regions, next);
+    for (const Region& r : regions) single.insert(r, next);
+    ASSERT_EQ(task.used(), single.used());
+    ++next;
+  }
+  EXPECT_GT(reported, 1000u) << "the random tasks hardly conflict";
+}
+
+// The per-tensor memo of the last single-cell box never lets a bad region through.
+TEST(TensorMap, MemoisedBoxKeepsValidation) {
+  TensorMap tm(64);
+  const Region ok = Region::box2d(0, 0, 0, 16, 16, Access::ReadWrite);
+  EXPECT_EQ(tm.cellsOf(ok), 1u);
+  EXPECT_EQ(tm.cellsOf(ok), 1u);  // memo hit
+  Region bad = ok;
+  bad.lo[0] = -16;
+  bad.hi[0] = 0;
+  EXPECT_THROW(tm.cellsOf(bad), UserError);
+  bad = ok;
+  bad.hi[1] = -1;
+  EXPECT_THROW(tm.cellsOf(bad), UserError);
+  Region rank1 = ok;
+  rank1.rank = 1;
+  EXPECT_THROW(tm.cellsOf(rank1), UserError);
+  Region wide = ok;
+  wide.hi[1] = 48;
+  EXPECT_EQ(tm.cellsOf(wide), 3u);
+  Region other = ok;  // same box, another tensor: its own grain and memo
+  other.tensor = 1;
+  EXPECT_EQ(tm.cellsOf(other), 1u);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #pragma once
 
 #include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/support/Assert.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -41,34 +42,54 @@ class TensorMap {
   // Entries needed to register `r` (cells it covers; learns the grain if new).
   // Throws UserError for malformed regions.
   uint64_t cellsOf(const Region& r) {
-    // Fast path (the issue path calls this per region): a well-formed single-cell
-    // region of a tensor whose grain is known; anything else takes the full check.
-    if (r.rank >= 1 && r.rank <= kMaxRank && r.tensor < grains_.size()) {
-      const Grain& g = grains_[r.tensor];
-      if (g.rank == r.rank) {
-        bool single = true;
-        for (uint8_t d = 0; d < r.rank; ++d)
-          single = single && r.lo[d] >= 0 && r.lo[d] < r.hi[d] && g.cell(r.lo[d], d) == g.cell(r.hi[d] - 1, d);
-        if (single) return 1;
+    RegionPlan p;
+    return planRegion(r, p);
+  }
+  // An issue of one task, in three steps on the same regions `rs` (nothing else
+  // registered in between): cellsOfTask (entries needed, validates, learns grains),
+  // queryTask (conflicts), insertTask (registers). Each region's cell range and bucket
+  // key are computed once, by cellsOfTask, and reused by the other two.
+  [[gnu::always_inline]] uint64_t cellsOfTask(std::span<const Region> rs) {
+    if (rs.size() > regCap_) [[unlikely]]
+      growRegions(rs.size());
+    uint64_t n = 0;
+    for (size_t i = 0; i < rs.size(); ++i) n += planRegion(rs[i], regPlan_[i]);
+    planCells_ = n;
+    return n;
+  }
+  // Calls f(TaskId producer, bool producerWrites) for every live entry overlapping a
+  // region of rs that conflicts with its mode (reads -> earlier writers; writes ->
+  // earlier readers and writers), region by region, cells last dimension fastest,
+  // newest entry first. A producer can be reported more than once. Producers older than
+  // `minTask` are skipped (cheaply: a chain is ordered newest first, so its walk stops
+  // at the first one).
+  template <class F>
+  [[gnu::always_inline]] void queryTask(std::span<const Region> rs, F&& f, TaskId minTask) {
+    wideN_ = 0;
+    for (size_t i = 0; i < rs.size(); ++i) {
+      const RegionPlan& p = regPlan_[i];
+      if (p.cells == 1) [[likely]] {
+        walkCell(rs[i], p.key, f, minTask);
+      } else if (p.cells != 0) {
+        queryWide(rs[i], f, minTask);
       }
     }
-    return cellsOfSlow(r);
   }
-  // Calls f(TaskId producer, bool producerWrites) for every live entry overlapping `r`
-  // that conflicts with r's mode (r reads -> earlier writers; r writes -> earlier
-  // readers and writers). A producer can be reported more than once. Producers older
-  // than `minTask` are skipped (cheaply: a chain is ordered newest first, so its walk
-  // stops at the first one). If `buckets` is given, the bucket of every cell visited
-  // is appended to it, for an insertValidated of the same region that follows.
+  // Registers the regions for task `seq`; requires used() + cellsOfTask(rs) <= capacity().
+  [[gnu::always_inline]] void insertTask(std::span<const Region> rs, TaskId seq) {
+    PTO_INTERNAL_ASSERT(used() + planCells_ <= capacity_, "tensormap overflow: used {} + {} > {}", used(),
+                        planCells_, capacity_);
+    if (rs.size() == 1 && regPlan_[0].cells == 1) [[likely]] {
+      insertCell(rs[0], regPlan_[0].key, seq);
+    } else {
+      insertPlanned(rs, seq);
+    }
+  }
+  // The same for one region: conflicts of `r` (any region; an unknown tensor has none)
+  // and registering `r` (requires used() + cellsOf(r) <= capacity()).
   template <class F>
-  void forEachConflict(const Region& r, F&& f, TaskId minTask = 0,
-                       std::vector<uint64_t>* buckets = nullptr);
-  // Registers `r` for task `seq`; requires used() + cellsOf(r) <= capacity().
+  void forEachConflict(const Region& r, F&& f, TaskId minTask = 0);
   void insert(const Region& r, TaskId seq);
-  // Same, for a region cellsOf() already accepted (skips re-validation). `buckets`, if
-  // given, are the ones forEachConflict recorded for `r` (saves re-hashing); returns
-  // the position after them.
-  const uint64_t* insertValidated(const Region& r, TaskId seq, const uint64_t* buckets = nullptr);
 
   uint64_t used() const { return nextEid_ - oldestEid_; }
   uint64_t capacity() const { return capacity_; }
@@ -99,11 +120,23 @@ class TensorMap {
     int64_t lo[kMaxRank - kInlineDims], hi[kMaxRank - kInlineDims];
   };
   static_assert(sizeof(Entry) == 64, "a TensorMap entry is one cache line");
-  // Box of entry `eid` overlaps r (same tensor and rank assumed).
+  // What cellsOfTask found for one region: the entries it needs and, for one cell, its
+  // key (a wide region's keys are computed by its query).
+  // What cellsOfTask found for one region: the entries it needs and, for one cell, its
+  // key (a wide region's keys are computed by its query).
+  struct RegionPlan {
+    uint64_t key;
+    uint64_t cells;
+  };
+  using Cells = std::array<int64_t, kMaxRank>;  // read below the rank only
+  // Box of entry `eid` overlaps r (same tensor and rank assumed). kRank: r.rank if it
+  // is known at compile time (1 or 2: no rank tests per entry), else 0.
+  template <uint32_t kRank = 0>
   bool overlaps(const Entry& e, uint64_t eid, const Region& r) const {
-    for (uint32_t d = 0; d < kInlineDims && d < r.rank; ++d)
+    const uint32_t rank = kRank != 0 ? kRank : r.rank;
+    for (uint32_t d = 0; d < kInlineDims && d < rank; ++d)
       if (!(e.lo[d] < r.hi[d] && r.lo[d] < e.hi[d])) return false;
-    if (r.rank > kInlineDims) {
+    if (kRank == 0 && rank > kInlineDims) {
       const ExtBox& x = ext_[eid & poolMask_];
       for (uint32_t d = kInlineDims; d < r.rank; ++d)
         if (!(x.lo[d - kInlineDims] < r.hi[d] && r.lo[d] < x.hi[d - kInlineDims])) return false;
@@ -111,10 +144,12 @@ class TensorMap {
     return true;
   }
   // Box of entry `eid` lies inside r's box (same tensor and rank assumed).
+  template <uint32_t kRank = 0>
   bool within(const Entry& e, uint64_t eid, const Region& r) const {
-    for (uint32_t d = 0; d < kInlineDims && d < r.rank; ++d)
+    const uint32_t rank = kRank != 0 ? kRank : r.rank;
+    for (uint32_t d = 0; d < kInlineDims && d < rank; ++d)
       if (e.lo[d] < r.lo[d] || e.hi[d] > r.hi[d]) return false;
-    if (r.rank > kInlineDims) {
+    if (kRank == 0 && rank > kInlineDims) {
       const ExtBox& x = ext_[eid & poolMask_];
       for (uint32_t d = kInlineDims; d < r.rank; ++d)
         if (x.lo[d - kInlineDims] < r.lo[d] || x.hi[d - kInlineDims] > r.hi[d]) return false;
@@ -126,9 +161,12 @@ class TensorMap {
     std::array<int64_t, kMaxRank> g{};
     std::array<int8_t, kMaxRank> shift{};  // log2(g) if g is a power of two, else -1
     uint64_t seed = 0;                     // mix(tensor + golden): bucket hash prefix
-    // cellKey memo for this tensor (tasks touching several tensors keep one each).
-    std::array<int64_t, kMaxRank> memoCell{};
-    uint64_t memoKey = ~uint64_t{0};       // ~0: no memo yet
+    // The last single-cell box planned on this tensor and its key: a chain of tasks on
+    // one tile plans the same box over and over (its cells and the mix chain, ~20
+    // cycles per rank, are then not recomputed).
+    Cells memoLo{}, memoHi{};
+    uint64_t memoKey = 0;
+    bool memoValid = false;
     // Cell index of coordinate x >= 0 in dimension d (a shift for the usual
     // power-of-two tiles: a 64-bit division costs ~40 cycles).
     int64_t cell(int64_t x, uint8_t d) const { return shift[d] >= 0 ? x >> shift[d] : x / g[d]; }
@@ -144,7 +182,49 @@ class TensorMap {
   static Heads zeroedHeads(uint64_t n);
 
   const Grain& grainFor(const Region& r);
-  uint64_t cellsOfSlow(const Region& r);
+  uint64_t cellsOfSlow(const Region& r, RegionPlan& p);
+  // Cells of r (validated) and, for one cell, its key.
+  [[gnu::always_inline]] uint64_t planRegion(const Region& r, RegionPlan& p) {
+    // Fast path: a well-formed single-cell region of a tensor whose grain is known (a
+    // known grain has rank >= 1, so equal ranks are in range); anything else takes the
+    // full check.
+    if (r.tensor < numGrains_ && r.rank != 0) {
+      Grain& g = grains_[r.tensor];
+      if (g.rank == r.rank) {
+        if (r.rank == 2 ? planSingle<2>(r, g, p) : planSingle<0>(r, g, p)) return 1;
+      }
+    }
+    return cellsOfSlow(r, p);
+  }
+  // planRegion of a region of grain g's rank (kRank if nonzero) if it is well formed and
+  // covers one cell; false otherwise.
+  template <uint32_t kRank>
+  [[gnu::always_inline]] bool planSingle(const Region& r, Grain& g, RegionPlan& p) {
+    const uint32_t rank = kRank != 0 ? kRank : r.rank;
+    bool same = g.memoValid;
+    for (uint32_t d = 0; d < rank; ++d) same &= (r.lo[d] == g.memoLo[d]) & (r.hi[d] == g.memoHi[d]);
+    if (same) {
+      p.key = g.memoKey;
+      p.cells = 1;
+      return true;
+    }
+    Cells c0;
+    for (uint32_t d = 0; d < rank; ++d) {
+      // lo < hi first: hi - 1 is then no overflow.
+      if (r.lo[d] < 0 || r.lo[d] >= r.hi[d]) return false;
+      c0[d] = g.cell(r.lo[d], static_cast<uint8_t>(d));
+      if (c0[d] != g.cell(r.hi[d] - 1, static_cast<uint8_t>(d))) return false;
+    }
+    p.key = cellKey(g, c0);
+    p.cells = 1;
+    for (uint32_t d = 0; d < rank; ++d) {
+      g.memoLo[d] = r.lo[d];
+      g.memoHi[d] = r.hi[d];
+    }
+    g.memoKey = p.key;
+    g.memoValid = true;
+    return true;
+  }
   static uint64_t mix(uint64_t x) {  // splitmix64 finaliser
     x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9ull;
@@ -153,25 +233,101 @@ class TensorMap {
     x ^= x >> 31;
     return x;
   }
-  // Bucket of a cell of a tensor with grain g. The last answer per tensor is memoised:
-  // an issue hashes each cell twice (conflict query, then insert), and a chain of tasks on one
-  // tile hashes the same cell over and over (the mix chain is ~20 cycles per rank).
   // 64-bit key of a cell of a tensor with grain g; its bucket is key & bucketMask_.
   // Entries remember their key, so shadowing can tell another cell's entry that shares
   // the bucket from its own cell's: which entries collide is then not semantic.
-  uint64_t cellKey(Grain& g, const std::array<int64_t, kMaxRank>& cell) const {
-    if (g.memoKey != ~uint64_t{0} && cell == g.memoCell) return g.memoKey;
+  static uint64_t cellKey(const Grain& g, const Cells& cell) {
     uint64_t h = g.seed;
-    for (uint8_t d = 0; d < g.rank; ++d)
-      h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
-    g.memoCell = cell;
-    g.memoKey = h;
+    for (uint8_t d = 0; d < g.rank; ++d) h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
     return h;
   }
   // f(cell) for every cell of the box [c0, c1] (inclusive), last dimension fastest.
   template <class F>
-  static void forEachCell(uint8_t rank, const std::array<int64_t, kMaxRank>& c0,
-                          const std::array<int64_t, kMaxRank>& c1, F&& f);
+  static void forEachCell(uint8_t rank, const Cells& c0, const Cells& c1, F&& f);
+  // Walks one chain from `eid`, newest first, reporting r's conflicts.
+  template <uint32_t kRank, class F>
+  [[gnu::always_inline]] void walkChain(uint64_t eid, const Region& r, F& f, TaskId minTask) const {
+    while (eid >= oldestEid_) {
+      const Entry& e = pool_[eid & poolMask_];
+      if (e.task < minTask) break;
+      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) f(e.task, e.writes);
+      eid = e.next;
+    }
+  }
+  // Conflicts of r in the cell of `key`: its writers, and its readers if r writes.
+  template <class F>
+  [[gnu::always_inline]] void walkCell(const Region& r, uint64_t key, F& f, TaskId minTask) const {
+    const uint64_t b = key & bucketMask_;
+    if (r.rank == 2) {  // the usual tile
+      walkChain<2>(wHeads_[b], r, f, minTask);
+      if (r.writes()) walkChain<2>(rHeads_[b], r, f, minTask);
+    } else {
+      walkChain<0>(wHeads_[b], r, f, minTask);
+      if (r.writes()) walkChain<0>(rHeads_[b], r, f, minTask);
+    }
+  }
+  // Conflicts of a region covering several cells; their keys are appended to wideKeys_.
+  template <class F>
+  void queryWide(const Region& r, F& f, TaskId minTask);
+  void growRegions(size_t n);
+  void growWide(uint64_t need);
+  // Registers region r in the cell of `key`, shadowing (see the header comment).
+  [[gnu::always_inline]] void insertCell(const Region& r, uint64_t key, TaskId seq) {
+    const uint64_t b = key & bucketMask_;
+    if (r.writes()) {  // shadow covered entries of both chains (see the header)
+      if (r.rank == 2) {
+        unlinkCovered<2>(wHeads_[b], key, r);
+        unlinkCovered<2>(rHeads_[b], key, r);
+      } else {
+        unlinkCovered<0>(wHeads_[b], key, r);
+        unlinkCovered<0>(rHeads_[b], key, r);
+      }
+    }
+    pushEntry(r, key, seq);
+  }
+  // A new entry for r at the head of its chain in the cell of `key`.
+  [[gnu::always_inline]] void pushEntry(const Region& r, uint64_t key, TaskId seq) {
+    const bool writes = r.writes();
+    uint64_t& head = writes ? wHeads_[key & bucketMask_] : rHeads_[key & bucketMask_];
+    Entry& e = pool_[nextEid_ & poolMask_];
+    e.next = head;
+    e.task = seq;
+    e.tensor = r.tensor;
+    e.rank = r.rank;
+    e.writes = writes;
+    e.cell = key;
+    for (uint32_t d = 0; d < kInlineDims; ++d) {
+      e.lo[d] = r.lo[d];
+      e.hi[d] = r.hi[d];
+    }
+    if (r.rank > kInlineDims) {
+      ExtBox& x = ext_[nextEid_ & poolMask_];
+      for (uint32_t d = kInlineDims; d < kMaxRank; ++d) {
+        x.lo[d - kInlineDims] = r.lo[d];
+        x.hi[d - kInlineDims] = r.hi[d];
+      }
+    }
+    head = nextEid_++;
+  }
+  // Shadowing per cell: unlink the newest entries of this cell that the writer covers,
+  // up to the first it does not cover. Entries of other cells that share the bucket are
+  // skipped, not a stop: otherwise the hash and the table size (which sizes the bucket
+  // table) would decide the dependency counts, a semantic number.
+  template <uint32_t kRank>
+  [[gnu::always_inline]] void unlinkCovered(uint64_t& chainHead, uint64_t key, const Region& r) {
+    uint64_t* link = &chainHead;
+    while (*link >= oldestEid_) {  // kNone (0) never is
+      Entry& o = pool_[*link & poolMask_];
+      if (o.cell != key) {
+        link = &o.next;
+      } else if (o.tensor == r.tensor && within<kRank>(o, *link, r)) {
+        *link = o.next;
+      } else {
+        break;
+      }
+    }
+  }
+  void insertPlanned(std::span<const Region> rs, TaskId seq);
 
   uint64_t capacity_;
   uint64_t poolMask_;
@@ -181,15 +337,21 @@ class TensorMap {
   Heads wHeads_;                   // newest writer entry id per bucket, or kNone
   Heads rHeads_;                   // newest reader entry id per bucket, or kNone
   std::vector<Grain> grains_;      // by tensor id
-  std::vector<uint64_t> wideScratch_;  // buckets of a wide query without a caller list
+  size_t numGrains_ = 0;           // grains_.size()
+  // The task being issued: what cellsOfTask found per region, and the cell keys of its
+  // wide regions in query order (for insertTask).
+  std::unique_ptr<RegionPlan[]> regPlan_;
+  size_t regCap_ = 0;
+  uint64_t planCells_ = 0;
+  std::unique_ptr<uint64_t[]> wideKeys_;
+  uint64_t wideN_ = 0, wideCap_ = 0;
   uint64_t nextEid_ = 1;
   uint64_t oldestEid_ = 1;
 };
 
 template <class F>
-void TensorMap::forEachCell(uint8_t rank, const std::array<int64_t, kMaxRank>& c0,
-                            const std::array<int64_t, kMaxRank>& c1, F&& f) {
-  std::array<int64_t, kMaxRank> c = c0;
+void TensorMap::forEachCell(uint8_t rank, const Cells& c0, const Cells& c1, F&& f) {
+  Cells c = c0;
   for (;;) {
     f(c);
     int d = static_cast<int>(rank) - 1;
@@ -202,15 +364,12 @@ void TensorMap::forEachCell(uint8_t rank, const std::array<int64_t, kMaxRank>& c
 }
 
 template <class F>
-void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
-                                std::vector<uint64_t>* buckets) {
-  if (r.rank == 0 || r.tensor >= grains_.size()) return;
-  Grain& g = grains_[r.tensor];
+void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask) {
+  if (r.rank == 0 || r.tensor >= numGrains_) return;
+  const Grain& g = grains_[r.tensor];
   // Never seen (grain rank 0) or a rank mismatch (diagnosed by cellsOf on insert).
   if (g.rank != r.rank) return;
-  // Bounds check, cell range and single-cell test in one pass (the usual query is one
-  // tile: it computes its cell once).
-  std::array<int64_t, kMaxRank> c0{}, c1;  // c1 is read below rank only
+  Cells c0, c1;
   bool single = true;
   for (uint8_t d = 0; d < r.rank; ++d) {
     if (r.lo[d] >= r.hi[d]) return;
@@ -218,44 +377,44 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
     c1[d] = g.cell(r.hi[d] - 1, d);
     single &= c0[d] == c1[d];
   }
-  const bool qWrites = r.writes();
-  auto walk = [&](uint64_t key) __attribute__((always_inline)) {
-    const uint64_t b = key & bucketMask_;
-    for (int chain = 0; chain < (qWrites ? 2 : 1); ++chain) {
-      uint64_t eid = chain == 0 ? wHeads_[b] : rHeads_[b];
-      while (eid >= oldestEid_) {
-        const Entry& e = pool_[eid & poolMask_];
-        // A wide region's entries have consecutive ids, one per cell: the walk of the
-        // neighbouring cell (typically the next task's) will want the next one.
-        __builtin_prefetch(&pool_[(eid + 1) & poolMask_]);
-        if (e.task < minTask) break;
-        if (e.tensor == r.tensor && overlaps(e, eid, r)) f(e.task, e.writes);
-        eid = e.next;
-      }
-    }
-  };
-  if (single) {
-    const uint64_t key = cellKey(g, c0);
-    if (buckets) buckets->push_back(key);
-    walk(key);
-    return;
+  wideN_ = 0;
+  if (single) walkCell(r, cellKey(g, c0), f, minTask);
+  else queryWide(r, f, minTask);
+}
+
+// A wide region (a reduction reading a row of tiles): the walks of its cells are
+// independent, so first collect the keys (prefetching the chain heads), then walk them
+// while prefetching the head entries a few cells ahead. The bucket and entry loads are
+// cache misses; this overlaps them instead of serialising them.
+template <class F>
+void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
+  const Grain& g = grains_[r.tensor];
+  Cells c0, c1;
+  uint64_t n = 1;
+  for (uint8_t d = 0; d < r.rank; ++d) {
+    c0[d] = g.cell(r.lo[d], d);
+    c1[d] = g.cell(r.hi[d] - 1, d);
+    n *= static_cast<uint64_t>(c1[d] - c0[d] + 1);
   }
-  // A wide region (a reduction reading a row of tiles): the walks of its cells are
-  // independent, so first collect the buckets (prefetching the chain heads), then walk
-  // them while prefetching the head entries a few cells ahead. The bucket and entry
-  // loads are cache misses; this overlaps them instead of serialising them.
-  std::vector<uint64_t>& bs = buckets ? *buckets : wideScratch_;
-  const size_t first = buckets ? bs.size() : 0;
-  if (!buckets) bs.clear();
-  forEachCell(r.rank, c0, c1, [&](const std::array<int64_t, kMaxRank>& cell) {
-    const uint64_t key = cellKey(g, cell);
-    __builtin_prefetch(&wHeads_[key & bucketMask_]);
-    if (qWrites) __builtin_prefetch(&rHeads_[key & bucketMask_]);
-    bs.push_back(key);
+  const uint64_t first = wideN_;
+  if (first + n > wideCap_) growWide(first + n);
+  const bool qWrites = r.writes();
+  uint64_t* const keys = wideKeys_.get();
+  // cellKey of each cell, the hash of the leading dimensions computed once per row.
+  const uint8_t last = static_cast<uint8_t>(r.rank - 1);
+  forEachCell(last, c0, c1, [&](const Cells& lead) {
+    uint64_t h = g.seed;
+    for (uint8_t d = 0; d < last; ++d) h = mix(h ^ static_cast<uint64_t>(lead[d]) ^ (uint64_t{d} << 56));
+    for (int64_t c = c0[last]; c <= c1[last]; ++c) {
+      const uint64_t key = mix(h ^ static_cast<uint64_t>(c) ^ (uint64_t{last} << 56));
+      __builtin_prefetch(&wHeads_[key & bucketMask_]);
+      if (qWrites) __builtin_prefetch(&rHeads_[key & bucketMask_]);
+      keys[wideN_++] = key;
+    }
   });
-  constexpr size_t kAhead = 8;
-  auto prefetchHeads = [&](size_t i) {
-    const uint64_t b = bs[i] & bucketMask_;
+  constexpr uint64_t kAhead = 8;
+  auto prefetchHeads = [&](uint64_t i) {
+    const uint64_t b = keys[i] & bucketMask_;
     const uint64_t w = wHeads_[b];
     if (w >= oldestEid_) __builtin_prefetch(&pool_[w & poolMask_]);
     if (qWrites) {
@@ -263,11 +422,11 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask,
       if (rd >= oldestEid_) __builtin_prefetch(&pool_[rd & poolMask_]);
     }
   };
-  const size_t n = bs.size();
-  for (size_t i = first; i < n && i < first + kAhead; ++i) prefetchHeads(i);
-  for (size_t i = first; i < n; ++i) {
-    if (i + kAhead < n) prefetchHeads(i + kAhead);
-    walk(bs[i]);
+  const uint64_t end = wideN_;
+  for (uint64_t i = first; i < end && i < first + kAhead; ++i) prefetchHeads(i);
+  for (uint64_t i = first; i < end; ++i) {
+    if (i + kAhead < end) prefetchHeads(i + kAhead);
+    walkCell(r, keys[i], f, minTask);
   }
 }
 
