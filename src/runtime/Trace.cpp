@@ -343,14 +343,24 @@ void ChromeTraceWriter::add(const TraceRecord& r) {
   p = putUint(p, r.issue);
   const auto issueLen = static_cast<size_t>(p - issue);
   p = put(p, ",\"start_cycle\":");
+  char* const start = p;
   if (r.start == r.issue && issueLen <= 16) {  // a task that did not wait: the same digits
     std::memcpy(p, issue, 16);
     p += issueLen;
   } else {
     p = putUint(p, r.start);
   }
+  const auto startLen = static_cast<size_t>(p - start);
   p = put(p, ",\"finish_cycle\":");
-  p = putUint(p, r.finish);
+  // A short task ends within the same 10^4 cycles: start's digits but the last four.
+  if (r.start >= 10000 && startLen <= 16 && r.finish / 10000 == r.start / 10000) {
+    std::memcpy(p, start, 16);
+    p += startLen;
+    const auto low = static_cast<uint32_t>(quadBits(static_cast<uint32_t>(r.finish % 10000)));
+    std::memcpy(p - 4, &low, 4);
+  } else {
+    p = putUint(p, r.finish);
+  }
   if (host) {
     p = put(p, ",\"host_start_ns\":");
     p = putUint(p, r.hostStartNs);
