@@ -99,7 +99,6 @@ class ChromeTraceWriter {
 
   TraceExportOptions opts_;
   Output out_;
-  std::vector<std::string> quoted_;  // JSON-escaped kernel names
   std::vector<bool> hostTrack_;      // host threads already named
   std::vector<bool> stallTrack_;     // (process, resource) stall tracks already named
   uint32_t numWorkers_ = 0;
