@@ -8,8 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace pto::wsp::rt {
 namespace {
@@ -67,6 +70,68 @@ TEST(ChromeTraceWriter, StreamsInBoundedChunks) {
   EXPECT_NE(doc.find("{\"name\":\"k1\",\"cat\":\"task\",\"ph\":\"X\",\"pid\":0,\"tid\":0,\"ts\":19999,\"dur\":1,"
                      "\"args\":{\"task\":19999,"),
             std::string::npos);
+}
+
+// The reference text of one task event, from std::to_string: ts/dur at `mhz` (0 = one
+// "us" per cycle) are the picoseconds, rounded as the writer does, printed as a decimal
+// without trailing zeros.
+std::string referenceTime(uint64_t c, double mhz) {
+  if (mhz == 0) return std::to_string(c);
+  const auto ps = static_cast<uint64_t>(static_cast<double>(c) * (1.0 / mhz) * 1e6 + 0.5);
+  std::string s = std::to_string(ps / 1000000);
+  if (const uint64_t frac = ps % 1000000; frac != 0) {
+    std::string f = std::to_string(frac);
+    f = std::string(6 - f.size(), '0') + f;
+    while (f.back() == '0') f.pop_back();
+    s += "." + f;
+  }
+  return s;
+}
+
+std::string referenceEvent(const TraceRecord& r, const std::vector<std::string>& names, double mhz) {
+  const auto n = [](uint64_t v) { return std::to_string(v); };
+  return ",\n{\"name\":\"" + names[r.kernel] + "\",\"cat\":\"task\",\"ph\":\"X\",\"pid\":0,\"tid\":" + n(r.worker) +
+         ",\"ts\":" + referenceTime(r.start, mhz) + ",\"dur\":" + referenceTime(r.finish - r.start, mhz) +
+         ",\"args\":{\"task\":" + n(r.task) + ",\"kernel\":" + n(r.kernel) + ",\"process\":" + n(r.process) +
+         ",\"cycles\":" + n(r.finish - r.start) + ",\"issue_cycle\":" + n(r.issue) + ",\"start_cycle\":" +
+         n(r.start) + ",\"finish_cycle\":" + n(r.finish) + "}}";
+}
+
+// Numbers of every digit count (both sides of each power of ten), task ids counting
+// up across 9 -> 10, 999 -> 1000 and UINT64_MAX -> 0 and jumping, events that repeat
+// or change their kernel, worker, process and duration, and device times at a
+// fractional clock: each event equals the one built from std::to_string.
+TEST(ChromeTraceWriter, NumbersMatchToString) {
+  std::vector<uint64_t> values = {0, 1, 9, UINT32_MAX, uint64_t{UINT32_MAX} + 1, UINT64_MAX - 1, UINT64_MAX};
+  for (uint64_t p = 10; p <= 10000000000000000000ull; p *= 10) {
+    values.insert(values.end(), {p - 1, p, p + 1, p + p / 2});
+    if (p > UINT64_MAX / 10) break;
+  }
+  std::vector<uint64_t> tasks;
+  for (uint64_t t = 0; t < 1100; ++t) tasks.push_back(t);
+  tasks.insert(tasks.end(), {99999, 100000, 5, 6, UINT64_MAX - 1, UINT64_MAX, 0, 1, 999999999999, 1000000000000});
+  const std::vector<std::string> names = {"mm", "add"};
+  for (const double mhz : {0.0, 1800.0, 1100.0}) {
+    TraceExportOptions o;
+    o.kernelNames = names;
+    o.cyclesPerMicrosecond = mhz == 0 ? 1.0 : mhz;
+    std::string doc, empty;
+    ChromeTraceWriter w(3, o, [&](std::string_view s) { doc += s; });
+    ChromeTraceWriter e(3, o, [&](std::string_view s) { empty += s; });
+    e.finish();
+    std::string expected = empty.substr(0, empty.size() - 4);  // the header, without "\n]}\n"
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      const uint64_t a = values[i % values.size()], b = values[(i / 3) % values.size()];
+      const uint64_t start = std::min(a, b), finish = i % 4 == 0 ? start : std::max(a, b);
+      const TraceRecord r{tasks[i], static_cast<uint32_t>(i / 7 % 2), static_cast<uint32_t>(i % 3),
+                          static_cast<uint32_t>(i / 5 % 2), 0, i % 2 ? start : a / 2, start, finish, 0, 0};
+      if (mhz != 0 && static_cast<double>(finish) / mhz * 1e6 >= 1.8e19) continue;  // the double form
+      w.add(r);
+      expected += referenceEvent(r, names, mhz);
+    }
+    w.finish();
+    EXPECT_EQ(doc, expected + "\n]}\n") << "clock " << mhz;
+  }
 }
 
 // Names longer than a chunk arrive whole.

@@ -79,18 +79,26 @@ class ChromeTraceWriter {
   uint64_t records() const { return records_; }
 
  private:
+  // A prebuilt run of text, padded so that it can be copied in fixed-size blocks.
+  struct Seg {
+    uint32_t off = 0, len = 0;
+  };
   void flush();
   // Room for `bytes` more characters at cur_ (flushes, or grows for an outsized name).
   char* reserve(size_t bytes);
   void append(std::string_view s);
-  char* name(char* p, uint32_t kernel) const;
+  Seg addSeg(std::string_view text);
+  char* putSeg(char* p, Seg s) const;
+  char* prefix(char* p, const std::vector<Seg>& segs, uint32_t kernel, std::string_view rest) const;
   char* time(char* p, double cycles) const;
   char* cycles(char* p, uint64_t c) const;
+  bool bumpTask();
+  void buildDur(uint64_t dur);
+  void buildArgs(uint32_t kernel, uint32_t process, uint64_t dur);
   void nameHostTrack(uint32_t thread);
 
   TraceExportOptions opts_;
   Output out_;
-  std::vector<std::string> quoted_;  // JSON-escaped kernel names
   std::vector<bool> hostTrack_;      // host threads already named
   std::vector<bool> stallTrack_;     // (process, resource) stall tracks already named
   uint32_t numWorkers_ = 0;
@@ -104,6 +112,23 @@ class ChromeTraceWriter {
   bool unitScale_ = true;  // cycles are printed as integers
   uint64_t records_ = 0;
   bool finished_ = false;
+  // The text every task of a kernel (on a worker) shares, formatted once: most of an
+  // event is the same as the previous one's, and formatting numbers is what costs.
+  std::vector<char> segText_;
+  std::vector<Seg> taskPrefix_, hostPrefix_;  // by kernel: `,\n{"name":...,"tid":`
+  std::vector<Seg> workerTs_;                 // by worker: `W,"ts":`
+  // `,"dur":D,"args":{"task":` of the last duration, and `,"kernel":K,"process":P,
+  // "cycles":C,"issue_cycle":` of the last (kernel, process, duration).
+  uint64_t durKey_ = 0;
+  uint32_t argsKernel_ = 0, argsProcess_ = 0;
+  uint64_t argsDur_ = 0;
+  bool durValid_ = false, argsValid_ = false;
+  uint32_t durLen_ = 0, argsLen_ = 0;
+  uint64_t lastTask_ = 0;
+  uint32_t taskLen_ = 0;  // 0: no task written yet
+  alignas(16) char taskText_[24] = {};
+  alignas(16) char durText_[64] = {};
+  alignas(16) char argsText_[96] = {};
 };
 
 }  // namespace pto::wsp::rt
