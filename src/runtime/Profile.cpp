@@ -19,6 +19,7 @@ Profiler::Profiler(uint32_t numKernels, uint32_t numWorkers, uint32_t taskWindow
   pathLen_.assign(ring, 0);
   keepKernels_ = ring * std::max<uint64_t>(numKernels, 1) <= kMaxPathCells;
   rows_ = keepKernels_ && numKernels != 0;
+  one_ = rows_ && numKernels == 1;
   if (keepKernels_) {
     pathTasks_.assign(ring * numKernels, 0);
     pathCycles_.assign(ring * numKernels, 0);
@@ -35,7 +36,56 @@ void copyRow(const T* from, T* to, uint32_t n) {
 }
 }  // namespace
 
+// A plan of one kernel issues nothing but that kernel's tasks and joins: its tasks take a
+// path of their own, with the general one's results, that needs few enough registers to
+// leave the rest of the function (and its stack frame) out of the common call.
 void Profiler::onIssue(const IssuedTask& t) {
+  if (!one_ || t.kernel != 0 || t.structural) [[unlikely]]
+    return onIssueAny(t);
+  KernelProfile& k = kernels_[0];
+  ++k.tasks;
+  k.cycles += t.cycles;
+  if (t.worker < numWorkers_) ++kernelWorker_[t.worker];
+  constexpr uint64_t kNone = ~uint64_t{0};
+  uint64_t from = kNone, len = 0;
+  const uint64_t mask = mask_;
+  uint64_t* const pathLen = pathLen_.data();
+  for (uint64_t d : t.preds) {
+    if (d < t.depFrom) continue;
+    PTO_INTERNAL_ASSERT(t.id - d - 1 < mask, "producer {} of task {} is outside the profile ring", d, t.id);
+    const uint64_t l = pathLen[d & mask];
+    if (l > len || (l == len && d < from)) {
+      from = d;
+      len = l;
+    }
+  }
+  uint32_t* const tasks = pathTasks_.data();
+  uint64_t* const cycles = pathCycles_.data();
+  uint32_t n = 1;
+  uint64_t c = t.cycles;
+  if (from != kNone) {
+    len += syncLatency_;
+    n += tasks[from & mask];
+    c += cycles[from & mask];
+  }
+  len += t.cycles;
+  const uint64_t slot = t.id & mask;
+  pathLen[slot] = len;
+  if (bestInRing_ && (bestTask_ & mask) == slot) [[unlikely]] {
+    bestTasks_[0] = tasks[slot];
+    bestCycles_[0] = cycles[slot];
+    bestInRing_ = false;
+  }
+  tasks[slot] = n;
+  cycles[slot] = c;
+  if (bestTask_ == kNone || len > best_) {
+    best_ = len;
+    bestTask_ = t.id;
+    bestInRing_ = true;
+  }
+}
+
+void Profiler::onIssueAny(const IssuedTask& t) {
   const uint32_t nk = numKernels_;
   const bool counted = !t.structural && t.kernel < nk;
   if (counted) {

@@ -64,12 +64,14 @@ class Profiler final : public TaskObserver {
   RunProfile profile() const;  // kernels and critical path; channels are the interpreter's
 
  private:
+  [[gnu::noinline]] void onIssueAny(const IssuedTask& t);
   uint32_t numKernels_, numWorkers_;
   uint64_t syncLatency_;
   uint64_t mask_;
   std::vector<KernelProfile> kernels_;  // tasks and cycles (workers: kernelWorker_)
   std::vector<uint64_t> kernelWorker_;  // tasks by kernel x worker, one flat array
   bool rows_ = false;                   // keepKernels_ && numKernels_ != 0
+  bool one_ = false;                    // rows_ && numKernels_ == 1: onIssue's own path
   std::vector<uint64_t> pathLen_;      // ring: longest path ending at the task
   std::vector<uint32_t> pathTasks_;    // ring x kernels, when kept
   std::vector<uint64_t> pathCycles_;
