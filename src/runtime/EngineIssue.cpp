@@ -79,8 +79,7 @@ void Engine::Impl::unstampPreds(uint32_t stamp) {
 }
 
 [[gnu::noinline]] uint32_t Engine::Impl::pickWorker(TaskId seq, const TaskDesc& t) {
-  DispatchContext ctx{seq, t.dispatchKey, t.kernel, workerFree};
-  const uint32_t w = policy->pick(ctx);
+  const uint32_t w = policy->pickFor(seq, t.dispatchKey, t.kernel, workerFree);
   PTO_INTERNAL_ASSERT(w < cfg.schedule.workers, "policy {} picked worker {} of {}", policy->name(), w,
                       cfg.schedule.workers);
   return w;

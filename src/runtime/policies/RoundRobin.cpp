@@ -5,16 +5,9 @@ namespace pto::wsp::rt {
 namespace {
 class RoundRobin final : public DispatchPolicy {
  public:
-  explicit RoundRobin(uint32_t w) : DispatchPolicy(w) {}
+  explicit RoundRobin(uint32_t w) : DispatchPolicy(w, /*cyclic=*/true) {}
   std::string_view name() const override { return "round_robin"; }
-  uint32_t pick(const DispatchContext&) override {
-    uint32_t w = next_;
-    next_ = next_ + 1 == numWorkers() ? 0 : next_ + 1;
-    return w;
-  }
-
- private:
-  uint32_t next_ = 0;
+  uint32_t pick(const DispatchContext&) override { return nextCyclic(); }
 };
 }  // namespace
 

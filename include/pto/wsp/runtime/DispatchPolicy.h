@@ -32,12 +32,26 @@ class DispatchPolicy {
   // Returns a worker index in [0, numWorkers()).
   virtual uint32_t pick(const DispatchContext& ctx) = 0;
   uint32_t numWorkers() const { return workers_; }
+  // pick(), for the Engine's issue of every task: a cyclic policy's next worker needs no
+  // context, so it is chosen here, inline, without building one or a virtual call.
+  uint32_t pickFor(uint64_t seq, uint64_t key, uint32_t kernel, std::span<const uint64_t> workerFree) {
+    if (cyclic_) return nextCyclic();
+    return pick({seq, key, kernel, workerFree});
+  }
 
  protected:
-  explicit DispatchPolicy(uint32_t workers) : workers_(workers) {}
+  explicit DispatchPolicy(uint32_t workers, bool cyclic = false) : workers_(workers), cyclic_(cyclic) {}
+  // Task i of the stream to worker i mod W: the counter of a policy built cyclic.
+  uint32_t nextCyclic() {
+    const uint32_t w = next_;
+    next_ = next_ + 1 == workers_ ? 0 : next_ + 1;
+    return w;
+  }
 
  private:
   uint32_t workers_;
+  bool cyclic_;
+  uint32_t next_ = 0;
 };
 
 using DispatchFactory = std::function<std::unique_ptr<DispatchPolicy>(uint32_t workers)>;
