@@ -64,6 +64,12 @@ struct SiteDim {
   bool checked = false;  // the tensor has this dim: bounds-checked against `bound`
   int64_t extent = 0, bound = 0;
   int64_t stride = 0;  // elements (0: the tensor has no stride for this dim)
+  // A plain site's (CallSite::plain) dims are walked flat, each adding its part to its
+  // view's base word: the word is its view's first dim's base (tensor memory plus the
+  // constant dims' bytes; 0 without memory) plus offset x strideBytes per dim.
+  uint32_t region = 0, word = 0;
+  bool first = false;
+  uint64_t wordBase = 0, strideBytes = 0;
 };
 
 // A kernel parameter of a call site: a scalar argument word, or a view (its region and
@@ -102,6 +108,9 @@ struct CallSite {
   std::vector<uint64_t> args;   // argument words
   TaskDesc desc;                // kernel, fn, args, regions, seqDeps: the same every call
   bool stackChecked = false;    // seqFrames checked against the stack (first call)
+  // Views only, none folded, no seq frame around: the call's values are its dims alone,
+  // and its task has no deps (issuePlain).
+  bool plain = false;
 };
 
 struct Frame {
@@ -270,6 +279,8 @@ struct PlanInterpreter::Impl {
   }
   Step runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish);
   Step issueCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish);
+  Step issuePlain(uint32_t p, Proc& pr, CallSite& s);
+  [[gnu::noinline, gnu::cold]] Step blockedCall(Proc& pr, const CallSite& s, const IssueResult& res);
   [[gnu::noinline]] void checkSiteStack(const Proc& pr, CallSite& s);
   // Between two children/iterations of a seq frame: later tasks wait for all earlier
   // ones (one earlier task is its own join; more get a structural join task).
@@ -283,6 +294,7 @@ struct PlanInterpreter::Impl {
   Step boundaryJoin(uint32_t p, Proc& pr, Frame& f);
   Step foldJoins(uint32_t p, Proc& pr);
   std::optional<Step> loopOfOneCall(uint32_t p, Proc& pr, Frame& f);
+  std::optional<Step> loopOfPlainCall(uint32_t p, Proc& pr, Frame& f, CallSite& s);
   void finishProcess(uint32_t p);
   void slotLoad(uint32_t p, Proc& pr, const PlanNode& n);
   // The view's box; its unfolded offsets go to lo[0, rank) if given (kMaxTensorRank long).

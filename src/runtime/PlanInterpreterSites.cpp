@@ -141,6 +141,21 @@ void PlanInterpreter::Impl::compileSite(const PlanNode& n, const Proc& pr, const
     word += 3;
   }
   s.dispatchKey = FastExpr::of(n.dispatchKey, numVars);
+  s.plain = s.scalars.empty() && s.seqFrames.empty();
+  for (const SiteParam& sp : s.params) {
+    s.plain &= !sp.fold;
+    for (uint32_t i = sp.firstDim; i < sp.firstDim + sp.numDims; ++i) {
+      SiteDim& dm = s.dims[i];
+      dm.region = sp.index;
+      dm.word = sp.word;
+      dm.first = i == sp.firstDim;
+      if (sp.base) {
+        const auto eb = static_cast<uint64_t>(sp.elemBytes);
+        dm.wordBase = reinterpret_cast<uint64_t>(sp.base) + static_cast<uint64_t>(sp.constOff) * eb;
+        dm.strideBytes = static_cast<uint64_t>(dm.stride) * eb;
+      }
+    }
+  }
   s.desc.kernel = n.kernel;
   s.desc.fn = s.kb.fn;
   s.desc.seqDeps = true;
@@ -207,14 +222,7 @@ void PlanInterpreter::Impl::checkSiteStack(const Proc& pr, CallSite& s) {
   d.deps = {s.deps.data(), dep};
   d.dispatchKey = static_cast<uint64_t>(eval(pr, s.dispatchKey));
   IssueResult res = eng.tryIssue(p, d);
-  if (res.status == IssueStatus::Blocked) {
-    pr.blockedOnEngine = true;
-    pr.blockedRes = res.blockedOn;
-    pr.blockedMinimal = res.minimalCapacity;
-    pr.waitsOn = fmt::format("{} full, held until an open scope ends (issuing kernel '{}')",
-                             resourceName(res.blockedOn), s.kernel->name);
-    return Step::Blocked;
-  }
+  if (res.status == IssueStatus::Blocked) return blockedCall(pr, s, res);
   for (uint32_t i : s.seqFrames) {
     Frame& f = pr.stack[i];
     f.collected.push_back(res.task.id);
@@ -237,8 +245,43 @@ void PlanInterpreter::Impl::checkSiteStack(const Proc& pr, CallSite& s) {
   return Step::Acted;
 }
 
+Step PlanInterpreter::Impl::blockedCall(Proc& pr, const CallSite& s, const IssueResult& res) {
+  pr.blockedOnEngine = true;
+  pr.blockedRes = res.blockedOn;
+  pr.blockedMinimal = res.minimalCapacity;
+  pr.waitsOn = fmt::format("{} full, held until an open scope ends (issuing kernel '{}')",
+                           resourceName(res.blockedOn), s.kernel->name);
+  return Step::Blocked;
+}
+
 Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish) {
   return issueCall(p, pr, s, out, finish);
+}
+
+// issueCall of a plain site: its dims in order (the same values, checks and first
+// error), the cycles, the key; nothing to collect, and no observer context.
+[[gnu::always_inline]] inline Step PlanInterpreter::Impl::issuePlain(uint32_t p, Proc& pr, CallSite& s) {
+  if (!s.stackChecked) checkSiteStack(pr, s);
+  uint64_t* const args = s.args.data();
+  Region* const regions = s.regions.data();
+  for (const SiteDim& dm : s.dims) {
+    const int64_t l = eval(pr, dm.off);
+    const int64_t h = l + dm.extent;
+    Region& r = regions[dm.region];
+    if (dm.checked && (l < 0 || h > dm.bound))
+      throwViewOutOfBounds(plan.tensors[r.tensor].name, dm.dim, l, h, dm.bound);
+    r.lo[dm.dim] = l;
+    r.hi[dm.dim] = h;
+    uint64_t& w = args[dm.word];
+    w = (dm.first ? dm.wordBase : w) + static_cast<uint64_t>(l) * dm.strideBytes;
+  }
+  TaskDesc& d = s.desc;
+  d.cycles = s.kb.cycles ? s.kb.cycles(args, static_cast<uint32_t>(s.args.size())) : s.kernel->cost;
+  d.dispatchKey = static_cast<uint64_t>(eval(pr, s.dispatchKey));  // deps: none, ever
+  IssueResult res = eng.tryIssue(p, d);
+  if (res.status == IssueStatus::Blocked) [[unlikely]]
+    return blockedCall(pr, s, res);
+  return Step::Acted;
 }
 
 // The iterations of a loop frame (entered) whose body is one call, in a lone process,
@@ -249,6 +292,7 @@ std::optional<Step> PlanInterpreter::Impl::loopOfOneCall(uint32_t p, Proc& pr, F
   const PlanNode& n = *f.node;
   const PlanNode& c = n.children[0];
   CallSite& s = site(f, c);
+  if (s.plain && !f.seqFrame && n.value.code.empty() && !context) return loopOfPlainCall(p, pr, f, s);
   int64_t* var = &pr.vars[n.var];
   for (;;) {
     if (f.idx == 1) {  // iteration done
@@ -273,6 +317,39 @@ std::optional<Step> PlanInterpreter::Impl::loopOfOneCall(uint32_t p, Proc& pr, F
     f.idx = 1;
     if (cfg.cancel != nullptr && cfg.cancel->load(std::memory_order_relaxed)) return Step::Acted;
     if (pr.foldDue && foldJoins(p, pr) == Step::Blocked) return Step::Blocked;
+  }
+}
+
+// loopOfOneCall of a plain call in a parallel loop whose variable is its iteration: the
+// same frame states at every return (a Blocked call, a cancel, a fold), fewer steps
+// between the calls.
+std::optional<Step> PlanInterpreter::Impl::loopOfPlainCall(uint32_t p, Proc& pr, Frame& f, CallSite& s) {
+  const PlanNode& n = *f.node;
+  const PlanNode& c = n.children[0];
+  int64_t* const var = &pr.vars[n.var];
+  if (f.idx == 1) {  // iteration done
+    ++f.iter;
+    f.idx = 0;
+    f.iterStarted = false;
+  }
+  for (;;) {
+    if (f.iter >= f.extent) return std::nullopt;
+    if (!f.iterStarted) {
+      *var = f.iter;
+      f.iterStarted = true;
+    }
+    pr.callNode = &c;
+    if (const Step st = issuePlain(p, pr, s); st != Step::Acted) return st;
+    pr.callNode = nullptr;
+    const bool cancelled = cfg.cancel != nullptr && cfg.cancel->load(std::memory_order_relaxed);
+    if (cancelled || pr.foldDue) [[unlikely]] {
+      f.idx = 1;
+      if (cancelled) return Step::Acted;
+      if (foldJoins(p, pr) == Step::Blocked) return Step::Blocked;
+      f.idx = 0;
+    }
+    ++f.iter;
+    f.iterStarted = false;
   }
 }
 

@@ -39,6 +39,21 @@ PlanNode tileOf(uint32_t var) {  // 16 distinct tiles, var % 16
   return call(B(BytecodeOp::Mul, B(BytecodeOp::Mod, V(var), C(4)), C(16)),
               B(BytecodeOp::Mul, B(BytecodeOp::Mod, B(BytecodeOp::Div, V(var), C(4)), C(4)), C(16)), V(var));
 }
+// Kernel 1 "copy": an In tile of tensor 0 and an Out tile of tensor 1 (64x64 int32
+// "out"), no scalar: a call site whose values are its views' dims alone.
+Plan plainPlan() {
+  Plan p = basePlan();
+  p.tensors.push_back({"out", 0, 4, {64, 64}, {64, 1}, 64 * 64 * 4, false});
+  p.kernels.push_back({"copy", {{ParamKind::In, 16, 16, 0}, {ParamKind::Out, 16, 16, 0}}, 1, 10});
+  return p;
+}
+PlanNode copyCall(Bytecode inRow, Bytecode outRow, Bytecode outCol) {
+  PlanNode n;
+  n.kind = NodeKind::Call;
+  n.kernel = 1;
+  n.views = {{0, {std::move(inRow), C(16)}, {16, 16}}, {1, {std::move(outRow), std::move(outCol)}, {16, 16}}};
+  return n;
+}
 PlanNode loop(Bytecode extent, std::vector<PlanNode> body, LoopKind k, uint32_t var) {
   PlanNode n;
   n.kind = NodeKind::Loop;
@@ -81,6 +96,17 @@ TEST(PlanCallSite, SequentialLoopOfOneCallMatchesStepping) {
   Plan p = basePlan();
   p.processes.push_back({"main", {loop(C(300), {tileOf(0)}, LoopKind::Sequential, 0)}, 1});
   expectSoloMatchesShared(p, {.workers = 4}, 300, 0);  // each iteration's task is its join
+}
+
+TEST(PlanCallSite, ParallelLoopOfAPlainCallMatchesStepping) {
+  // copy(in[i % 4 * 16][16], out[i % 4 * 16][i / 4 % 4 * 16]): reads shared by four
+  // tasks, 16 distinct output tiles.
+  Plan p = plainPlan();
+  const Bytecode row = B(BytecodeOp::Mul, B(BytecodeOp::Mod, V(0), C(4)), C(16));
+  const Bytecode col = B(BytecodeOp::Mul, B(BytecodeOp::Mod, B(BytecodeOp::Div, V(0), C(4)), C(4)), C(16));
+  p.processes.push_back({"main", {loop(C(200), {copyCall(row, row, col)}, LoopKind::Parallel, 0)}, 1});
+  expectSoloMatchesShared(p, {.workers = 4}, 200, 0);
+  expectSoloMatchesShared(p, {.workers = 4, .taskWindow = 16}, 200, 0);
 }
 
 TEST(PlanCallSite, FoldsOfLongSeqFramesMatchStepping) {
@@ -159,6 +185,13 @@ TEST(PlanCallSite, ErrorsComeAtTheSameCallAfterTheSameTasks) {
     EXPECT_THAT(errorAfter(p, &tasks), HasSubstr("integer overflow"));
     EXPECT_EQ(tasks, 2u);
   }
+  {  // the same in a parallel loop of a call with views only: the out view's column
+    Plan p = plainPlan();
+    p.processes.push_back(
+        {"main", {loop(C(4), {copyCall(V(0), C(0), B(BytecodeOp::Mul, V(0), C(32)))}, LoopKind::Parallel, 0)}, 1});
+    EXPECT_THAT(errorAfter(p, &tasks), HasSubstr("view of tensor 'out' is out of bounds in dim 1: [64, 80) of 64"));
+    EXPECT_EQ(tasks, 2u);
+  }
   {  // a division by zero in the dispatch key, after the view's bounds were fine
     Plan p = basePlan();
     p.processes.push_back({"main", {call(C(0), C(0)), call(C(0), C(0), B(BytecodeOp::Div, V(0), C(0)))}, 1});
@@ -197,6 +230,36 @@ TEST(PlanCallSite, ArgumentWordsFollowTheOffsets) {
   ASSERT_EQ(seen.size(), 6u);
   for (size_t i = 0; i < 6; ++i)
     EXPECT_EQ(seen[i], reinterpret_cast<uint64_t>(&buf[(i * 16 % 64) * 64 + 16])) << i;
+}
+
+TEST(PlanCallSite, ArgumentWordsOfAPlainCall) {
+  // copy(in[i][16], out[i * 16 % 64][i]) with only `out` in memory: the in view's base
+  // word stays 0, the out view's is &out[i * 16 % 64][i].
+  static std::vector<uint64_t> seen;
+  seen.clear();
+  Plan p = plainPlan();
+  p.processes.push_back(
+      {"main",
+       {loop(C(6), {copyCall(V(0), B(BytecodeOp::Mod, B(BytecodeOp::Mul, V(0), C(16)), C(64)), V(0))},
+             LoopKind::Parallel, 0)},
+       1});
+  std::vector<int32_t> out(64 * 64);
+  PlanRunConfig cfg{.engine = {.schedule = {.workers = 2}}};
+  cfg.kernels = {{}, {nullptr, [](const uint64_t* a, uint32_t n) -> uint64_t {
+                        EXPECT_EQ(n, 6u);
+                        EXPECT_EQ(a[0], 0u);
+                        EXPECT_EQ(a[1], 64u);
+                        EXPECT_EQ(a[2], 1u);
+                        seen.push_back(a[3]);
+                        EXPECT_EQ(a[4], 64u);
+                        EXPECT_EQ(a[5], 1u);
+                        return 10;
+                      }}};
+  cfg.tensorBase = {nullptr, out.data()};
+  ASSERT_TRUE(PlanInterpreter(p, std::move(cfg)).run().ok);
+  ASSERT_EQ(seen.size(), 6u);
+  for (size_t i = 0; i < 6; ++i)
+    EXPECT_EQ(seen[i], reinterpret_cast<uint64_t>(&out[(i * 16 % 64) * 64 + i])) << i;
 }
 
 }  // namespace
