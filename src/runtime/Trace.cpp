@@ -145,12 +145,7 @@ void metaName(std::string& s, const char* what, uint32_t pid, const uint32_t* ti
 // several times cheaper per event than the shortest round-trip double. The fraction is
 // written whole (zero-padded), then its trailing zeros are dropped.
 template <int Digits>
-char* putFixed(char* p, uint64_t v) {
-  static_assert(Digits == 3 || Digits == 6);
-  constexpr uint64_t kScale = Digits == 3 ? 1000 : 1000000;
-  const uint64_t ip = v / kScale;
-  p = putUint(p, ip);
-  const auto frac = static_cast<uint32_t>(v - ip * kScale);
+char* putFraction(char* p, uint32_t frac) {
   if (frac == 0) return p;
   *p++ = '.';
   const uint64_t w = lastDigits(frac, Digits);
@@ -158,6 +153,15 @@ char* putFixed(char* p, uint64_t v) {
   const uint64_t x = w ^ (0x3030303030303030ull >> (64 - 8 * Digits));
   const auto zeros = static_cast<unsigned>(std::countl_zero(x) - (64 - 8 * Digits)) / 8;
   return putWord(p, w, Digits - zeros);
+}
+
+template <int Digits>
+char* putFixed(char* p, uint64_t v) {
+  static_assert(Digits == 3 || Digits == 6);
+  constexpr uint64_t kScale = Digits == 3 ? 1000 : 1000000;
+  const uint64_t ip = v / kScale;
+  p = putUint(p, ip);
+  return putFraction<Digits>(p, static_cast<uint32_t>(v - ip * kScale));
 }
 
 }  // namespace
@@ -253,6 +257,33 @@ inline char* ChromeTraceWriter::time(char* p, double cycles) const {
   return std::to_chars(p, p + 32, cycles * scale_).ptr;
 }
 
+// time() of a task's start: consecutive tasks mostly start within the same microsecond,
+// whose digits are kept from the last start.
+inline char* ChromeTraceWriter::startTime(char* p, uint64_t start) {
+  const double cycles = static_cast<double>(start);
+  const double ps = cycles * scale_ * 1e6;
+  if (!(ps < 1.8e19)) [[unlikely]]
+    return std::to_chars(p, p + 32, cycles * scale_).ptr;
+  const auto v = static_cast<uint64_t>(ps + 0.5);
+  const uint64_t us = v / 1000000;
+  if (us != startUs_.value) startUs_.len = static_cast<uint32_t>(putUint(startUs_.text, startUs_.value = us) - startUs_.text);
+  std::memcpy(p, startUs_.text, 16);  // < 1.8e13 us: at most 14 digits
+  return putFraction<6>(p + startUs_.len, static_cast<uint32_t>(v - us * 1000000));
+}
+
+// putUint of a cycle: the digits above the last four are mostly the last issue's.
+inline char* ChromeTraceWriter::issueCycle(char* p, uint64_t c) {
+  if (c < 10000) return putUint(p, c);
+  const uint64_t high = c / 10000;
+  if (high != issueHigh_.value)
+    issueHigh_.len = static_cast<uint32_t>(putUint(issueHigh_.text, issueHigh_.value = high) - issueHigh_.text);
+  std::memcpy(p, issueHigh_.text, 16);  // < 1.9e15: at most 16 digits
+  p += issueHigh_.len;
+  const auto low = static_cast<uint32_t>(quadBits(static_cast<uint32_t>(c - high * 10000)));
+  std::memcpy(p, &low, 4);
+  return p + 4;
+}
+
 inline char* ChromeTraceWriter::cycles(char* p, uint64_t c) const {
   return unitScale_ ? putUint(p, c) : time(p, static_cast<double>(c));
 }
@@ -306,7 +337,7 @@ void ChromeTraceWriter::add(const TraceRecord& r) {
     p = putUint(p, r.worker);
     p = put(p, ",\"ts\":");
   }
-  p = unitScale_ ? putUint(p, r.start) : time(p, static_cast<double>(r.start));
+  p = unitScale_ ? putUint(p, r.start) : startTime(p, r.start);
   if (!durValid_ || dur != durKey_) buildDur(dur);
   std::memcpy(p, durText_, sizeof durText_);
   p += durLen_;
@@ -325,7 +356,7 @@ void ChromeTraceWriter::add(const TraceRecord& r) {
   std::memcpy(p, argsText_, sizeof argsText_);
   p += argsLen_;
   char* const issue = p;
-  p = putUint(p, r.issue);
+  p = issueCycle(p, r.issue);
   const auto issueLen = static_cast<size_t>(p - issue);
   p = put(p, ",\"start_cycle\":");
   char* const start = p;

@@ -134,6 +134,36 @@ TEST(ChromeTraceWriter, NumbersMatchToString) {
   }
 }
 
+// Runs of tasks whose issue cycles and start times share their leading digits (the
+// writer keeps those from the last task), across 10^4, a new digit count, a step back
+// and a jump: each event equals the one built from std::to_string.
+TEST(ChromeTraceWriter, ConsecutiveTasksMatchToString) {
+  std::vector<uint64_t> issues;
+  for (const uint64_t from : {uint64_t{9000}, uint64_t{99990000}, uint64_t{999999999990000}, uint64_t{12345678}})
+    for (uint64_t i = 0; i < 300; ++i) issues.push_back(from + 180 * i);
+  issues.insert(issues.end(), {5, 123456789, 123446789, UINT64_MAX / 2, UINT64_MAX / 2 + 1, 40000, 40001});
+  const std::vector<std::string> names = {"mm"};
+  for (const double mhz : {0.0, 1800.0, 1100.0}) {
+    TraceExportOptions o;
+    o.kernelNames = names;
+    o.cyclesPerMicrosecond = mhz == 0 ? 1.0 : mhz;
+    std::string doc, empty;
+    ChromeTraceWriter w(2, o, [&](std::string_view s) { doc += s; });
+    ChromeTraceWriter e(2, o, [&](std::string_view s) { empty += s; });
+    e.finish();
+    std::string expected = empty.substr(0, empty.size() - 4);
+    for (size_t i = 0; i < issues.size(); ++i) {
+      const uint64_t start = issues[i] + (i % 3 == 0 ? 7 : 0);
+      const TraceRecord r{i, 0, static_cast<uint32_t>(i % 2), 0, 0, issues[i], start, start + 10, 0, 0};
+      if (mhz != 0 && static_cast<double>(r.finish) / mhz * 1e6 >= 1.8e19) continue;  // the double form
+      w.add(r);
+      expected += referenceEvent(r, names, mhz);
+    }
+    w.finish();
+    EXPECT_EQ(doc, expected + "\n]}\n") << "clock " << mhz;
+  }
+}
+
 // Names longer than a chunk arrive whole.
 TEST(ChromeTraceWriter, KeepsNamesLongerThanAChunk) {
   TraceExportOptions o;

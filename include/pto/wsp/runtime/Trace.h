@@ -91,6 +91,8 @@ class ChromeTraceWriter {
   char* putSeg(char* p, Seg s) const;
   char* prefix(char* p, const std::vector<Seg>& segs, uint32_t kernel, std::string_view rest) const;
   char* time(char* p, double cycles) const;
+  char* startTime(char* p, uint64_t start);
+  char* issueCycle(char* p, uint64_t c);
   char* cycles(char* p, uint64_t c) const;
   bool bumpTask();
   void buildDur(uint64_t dur);
@@ -126,6 +128,14 @@ class ChromeTraceWriter {
   uint32_t durLen_ = 0, argsLen_ = 0;
   uint64_t lastTask_ = 0;
   uint32_t taskLen_ = 0;  // 0: no task written yet
+  // The digits of a number that consecutive tasks mostly share: the microseconds of
+  // the last start, and an issue cycle but its last four digits.
+  struct Digits {
+    uint64_t value = ~uint64_t{0};
+    uint32_t len = 0;
+    alignas(16) char text[24] = {};
+  };
+  Digits startUs_, issueHigh_;
   alignas(16) char taskText_[24] = {};
   alignas(16) char durText_[64] = {};
   alignas(16) char argsText_[96] = {};
