@@ -413,6 +413,7 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
   for (CallSite& s : m.sites) {  // the sites' buffers no longer move
     s.desc.args = s.args;
     s.desc.regions = s.regions;
+    m.linkPlainDims(s);
   }
   // A channel nobody produces never closes: its consumers block and the run reports a
   // deadlock naming it, rather than silently skipping the consume.

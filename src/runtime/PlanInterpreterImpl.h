@@ -64,10 +64,15 @@ struct SiteDim {
   bool checked = false;  // the tensor has this dim: bounds-checked against `bound`
   int64_t extent = 0, bound = 0;
   int64_t stride = 0;  // elements (0: the tensor has no stride for this dim)
-  // A plain site's (CallSite::plain) dims are walked flat, each adding its part to its
-  // view's base word: the word is its view's first dim's base (tensor memory plus the
-  // constant dims' bytes; 0 without memory) plus offset x strideBytes per dim.
-  uint32_t region = 0, word = 0;
+  // A plain site's (CallSite::plain) dims are walked flat, each writing its region's
+  // bounds and adding its part to its view's base word: the word is its view's first
+  // dim's base (tensor memory plus the constant dims' bytes; 0 without memory) plus
+  // offset x strideBytes per dim. The pointers are into the site's own regions and
+  // argument words (set by linkPlainDims once every site is compiled).
+  int64_t *lo = nullptr, *hi = nullptr;
+  uint64_t* word = nullptr;
+  uint32_t view = 0, wordIndex = 0;  // what they point to: CallSite::regions / args
+  uint32_t tensor = 0;
   bool first = false;
   uint64_t wordBase = 0, strideBytes = 0;
 };
@@ -280,6 +285,11 @@ struct PlanInterpreter::Impl {
   Step runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish);
   Step issueCall(uint32_t p, Proc& pr, CallSite& s, TaskId* out, uint64_t* finish);
   Step issuePlain(uint32_t p, Proc& pr, CallSite& s);
+  static void linkPlainDims(CallSite& s);
+  // Out of line: the tensor's name would otherwise keep the plan in a register.
+  [[noreturn, gnu::cold, gnu::noinline]] void throwDimOutOfBounds(const SiteDim& dm, int64_t lo, int64_t hi) const {
+    throwViewOutOfBounds(plan.tensors[dm.tensor].name, dm.dim, lo, hi, dm.bound);
+  }
   [[gnu::noinline, gnu::cold]] Step blockedCall(Proc& pr, const CallSite& s, const IssueResult& res);
   [[gnu::noinline]] void checkSiteStack(const Proc& pr, CallSite& s);
   // Between two children/iterations of a seq frame: later tasks wait for all earlier

@@ -146,8 +146,9 @@ void PlanInterpreter::Impl::compileSite(const PlanNode& n, const Proc& pr, const
     s.plain &= !sp.fold;
     for (uint32_t i = sp.firstDim; i < sp.firstDim + sp.numDims; ++i) {
       SiteDim& dm = s.dims[i];
-      dm.region = sp.index;
-      dm.word = sp.word;
+      dm.view = sp.index;
+      dm.wordIndex = sp.word;
+      dm.tensor = s.regions[sp.index].tensor;
       dm.first = i == sp.firstDim;
       if (sp.base) {
         const auto eb = static_cast<uint64_t>(sp.elemBytes);
@@ -258,23 +259,28 @@ Step PlanInterpreter::Impl::runCall(uint32_t p, Proc& pr, CallSite& s, TaskId* o
   return issueCall(p, pr, s, out, finish);
 }
 
-// issueCall of a plain site: its dims in order (the same values, checks and first
-// error), the cycles, the key; nothing to collect, and no observer context.
+void PlanInterpreter::Impl::linkPlainDims(CallSite& s) {
+  if (!s.plain) return;
+  for (SiteDim& dm : s.dims) {
+    dm.lo = &s.regions[dm.view].lo[dm.dim];
+    dm.hi = &s.regions[dm.view].hi[dm.dim];
+    dm.word = &s.args[dm.wordIndex];
+  }
+}
+
+// issueCall of a plain site whose stack was checked: its dims in order (the same values,
+// checks and first error), the cycles, the key; nothing to collect, no observer context.
 [[gnu::always_inline]] inline Step PlanInterpreter::Impl::issuePlain(uint32_t p, Proc& pr, CallSite& s) {
-  if (!s.stackChecked) checkSiteStack(pr, s);
-  uint64_t* const args = s.args.data();
-  Region* const regions = s.regions.data();
   for (const SiteDim& dm : s.dims) {
     const int64_t l = eval(pr, dm.off);
     const int64_t h = l + dm.extent;
-    Region& r = regions[dm.region];
-    if (dm.checked && (l < 0 || h > dm.bound))
-      throwViewOutOfBounds(plan.tensors[r.tensor].name, dm.dim, l, h, dm.bound);
-    r.lo[dm.dim] = l;
-    r.hi[dm.dim] = h;
-    uint64_t& w = args[dm.word];
-    w = (dm.first ? dm.wordBase : w) + static_cast<uint64_t>(l) * dm.strideBytes;
+    if (dm.checked && (l < 0 || h > dm.bound)) [[unlikely]]
+      throwDimOutOfBounds(dm, l, h);
+    *dm.lo = l;
+    *dm.hi = h;
+    *dm.word = (dm.first ? dm.wordBase : *dm.word) + static_cast<uint64_t>(l) * dm.strideBytes;
   }
+  uint64_t* const args = s.args.data();
   TaskDesc& d = s.desc;
   d.cycles = s.kb.cycles ? s.kb.cycles(args, static_cast<uint32_t>(s.args.size())) : s.kernel->cost;
   d.dispatchKey = static_cast<uint64_t>(eval(pr, s.dispatchKey));  // deps: none, ever
@@ -332,12 +338,13 @@ std::optional<Step> PlanInterpreter::Impl::loopOfPlainCall(uint32_t p, Proc& pr,
     f.idx = 0;
     f.iterStarted = false;
   }
+  if (f.iter >= f.extent) return std::nullopt;
+  if (!s.stackChecked) checkSiteStack(pr, s);
+  if (!f.iterStarted) {
+    *var = f.iter;
+    f.iterStarted = true;
+  }
   for (;;) {
-    if (f.iter >= f.extent) return std::nullopt;
-    if (!f.iterStarted) {
-      *var = f.iter;
-      f.iterStarted = true;
-    }
     pr.callNode = &c;
     if (const Step st = issuePlain(p, pr, s); st != Step::Acted) return st;
     pr.callNode = nullptr;
@@ -348,8 +355,12 @@ std::optional<Step> PlanInterpreter::Impl::loopOfPlainCall(uint32_t p, Proc& pr,
       if (foldJoins(p, pr) == Step::Blocked) return Step::Blocked;
       f.idx = 0;
     }
-    ++f.iter;
-    f.iterStarted = false;
+    // The next iteration starts at once (iterStarted stays set).
+    if (++f.iter >= f.extent) {
+      f.iterStarted = false;
+      return std::nullopt;
+    }
+    *var = f.iter;
   }
 }
 
