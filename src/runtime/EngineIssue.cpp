@@ -211,7 +211,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
     for (size_t i = 0; i < nd; ++i)
       if (deps[i] >= seq) [[unlikely]]
         m.rejectTask(p, t, 0);
-    w = m.pickWorker(seq, t);
+    w = m.policy->cyclic() ? m.policy->nextCyclic() : m.pickWorker(seq, t);
   }
   Rec* const ring = m.ring.data();
   const uint64_t mask = m.ringMask;

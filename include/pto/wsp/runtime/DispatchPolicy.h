@@ -38,15 +38,16 @@ class DispatchPolicy {
     if (cyclic_) return nextCyclic();
     return pick({seq, key, kernel, workerFree});
   }
-
- protected:
-  explicit DispatchPolicy(uint32_t workers, bool cyclic = false) : workers_(workers), cyclic_(cyclic) {}
+  bool cyclic() const { return cyclic_; }
   // Task i of the stream to worker i mod W: the counter of a policy built cyclic.
   uint32_t nextCyclic() {
     const uint32_t w = next_;
     next_ = next_ + 1 == workers_ ? 0 : next_ + 1;
     return w;
   }
+
+ protected:
+  explicit DispatchPolicy(uint32_t workers, bool cyclic = false) : workers_(workers), cyclic_(cyclic) {}
 
  private:
   uint32_t workers_;
