@@ -36,11 +36,19 @@ void copyRow(const T* from, T* to, uint32_t n) {
 }
 }  // namespace
 
-// A plan of one kernel issues nothing but that kernel's tasks and joins: its tasks take a
-// path of their own, with the general one's results, that needs few enough registers to
-// leave the rest of the function (and its stack frame) out of the common call.
+namespace {
+// Out of line: the message's formatting would give the one-kernel path a stack frame.
+[[noreturn, gnu::cold, gnu::noinline]] void outsideRing(uint64_t d, uint64_t id) {
+  PTO_UNREACHABLE("producer {} of task {} is outside the profile ring", d, id);
+}
+}  // namespace
+
+// A plan of one kernel issues nothing but that kernel's tasks and joins: its tasks with
+// at most one producer (a grid's, a chain's) take a path of their own, with the general
+// one's results, that needs few enough registers to leave the rest of the function (and
+// its stack frame) out of the common call.
 void Profiler::onIssue(const IssuedTask& t) {
-  if (!one_ || t.kernel != 0 || t.structural) [[unlikely]]
+  if (!one_ || t.kernel != 0 || t.structural || t.preds.size() > 1) [[unlikely]]
     return onIssueAny(t);
   KernelProfile& k = kernels_[0];
   ++k.tasks;
@@ -50,14 +58,11 @@ void Profiler::onIssue(const IssuedTask& t) {
   uint64_t from = kNone, len = 0;
   const uint64_t mask = mask_;
   uint64_t* const pathLen = pathLen_.data();
-  for (uint64_t d : t.preds) {
-    if (d < t.depFrom) continue;
-    PTO_INTERNAL_ASSERT(t.id - d - 1 < mask, "producer {} of task {} is outside the profile ring", d, t.id);
-    const uint64_t l = pathLen[d & mask];
-    if (l > len || (l == len && d < from)) {
-      from = d;
-      len = l;
-    }
+  if (!t.preds.empty() && t.preds[0] >= t.depFrom) {  // the only producer is the longest path's
+    from = t.preds[0];
+    if (t.id - from - 1 >= mask) [[unlikely]]  // from < t.id && t.id - from <= mask, in one compare
+      outsideRing(from, t.id);
+    len = pathLen[from & mask];
   }
   uint32_t* const tasks = pathTasks_.data();
   uint64_t* const cycles = pathCycles_.data();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,35 @@ TEST(Profiler, BestPathSurvivesItsRingRowBeingReused) {
   EXPECT_EQ(p.critical.cycles, 201u);
   EXPECT_EQ(p.critical.kernelTasks, (std::vector<uint64_t>{2, 0}));
   EXPECT_EQ(p.critical.kernelCycles, (std::vector<uint64_t>{201, 0}));
+}
+
+// A plan of one kernel takes its own path for tasks of at most one producer: the same
+// profile as a Profiler that knows a second (unused) kernel and takes the general path,
+// over tasks of 0 to 3 producers (some retired, below depFrom), joins, ties between
+// producers, a ring of 8 reused many times and a best path whose row is reused.
+TEST(Profiler, OneKernelMatchesTheGeneralPath) {
+  Profiler one(1, 3, 8, 4), two(2, 3, 8, 4);
+  uint64_t x = 12345;
+  auto next = [&] { return x = x * 6364136223846793005ull + 1442695040888963407ull, x >> 33; };
+  for (uint64_t id = 0; id < 2000; ++id) {
+    std::vector<uint64_t> preds;
+    const uint64_t n = id == 0 ? 0 : next() % 4;
+    for (uint64_t i = 0; i < n; ++i) preds.push_back(id - 1 - next() % std::min<uint64_t>(id, 7));
+    const bool join = next() % 9 == 0;
+    const IssuedTask t{.id = id, .kernel = 0, .worker = static_cast<uint32_t>(next() % 4), .structural = join,
+                       .cycles = join ? 0 : next() % 3 * 50, .preds = preds, .depFrom = id < 5 ? 0 : id - 5};
+    one.onIssue(t);
+    two.onIssue(t);
+  }
+  const RunProfile a = one.profile(), b = two.profile();
+  EXPECT_EQ(a.critical.cycles, b.critical.cycles);
+  EXPECT_EQ(a.critical.tasks, b.critical.tasks);
+  EXPECT_EQ(a.critical.kernelTasks[0], b.critical.kernelTasks[0]);
+  EXPECT_EQ(a.critical.kernelCycles[0], b.critical.kernelCycles[0]);
+  EXPECT_EQ(a.kernels[0].tasks, b.kernels[0].tasks);
+  EXPECT_EQ(a.kernels[0].cycles, b.kernels[0].cycles);
+  EXPECT_EQ(a.kernels[0].workerTasks, b.kernels[0].workerTasks);
+  EXPECT_GT(a.critical.tasks, 10u);
 }
 
 TEST(Profiler, HugeWindowTimesKernelsDropsOnlyThePerKernelPath) {
