@@ -62,11 +62,14 @@ inline constexpr int kGKc = 128;   // depth of one k pass: a 128 x 64 panel is 3
 // C[0:MR, 0:16*(NV-1)+REM] (+)= A[0:MR, 0:KB] x B[0:KB, ...] for one panel. A and C are
 // read in place (row strides lda, ldc). B comes from the packed panel (row stride 16*NV),
 // or, with kPack, from global rows (stride ldb), each vector also stored into the panel
-// for the blocks below (masked-off lanes as zeros).
+// for the blocks below (masked-off lanes as zeros). Without kPack, one cache line every
+// second k step of the next panel's global rows is prefetched: pfLines lines from pf
+// (kGNv lines per row).
 template <int MR, int NV, int REM, int KB, bool kPack>
 PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc, const float* PTO_TILE_RESTRICT a,
                                  std::ptrdiff_t lda, float* PTO_TILE_RESTRICT panel,
-                                 const float* PTO_TILE_RESTRICT b, std::ptrdiff_t ldb, bool accumulate) {
+                                 const float* PTO_TILE_RESTRICT b, std::ptrdiff_t ldb, bool accumulate,
+                                 const float* pf = nullptr, int pfLines = 0) {
   constexpr int PS = 16 * NV;
   constexpr simd::Mask16 kLast = REM == 16 ? simd::Mask16(0xFFFF) : simd::Mask16((1u << REM) - 1u);
   simd::F32x16 acc[MR][NV];
@@ -85,6 +88,10 @@ PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc,
   }
 #pragma GCC unroll 2
   for (int k = 0; k < KB; ++k) {
+    if (!kPack && (k & 1) == 0 && (k >> 1) < pfLines) {
+      const int line = k >> 1;
+      __builtin_prefetch(pf + (line / kGNv) * ldb + (line % kGNv) * 16, 0, 2);
+    }
     simd::F32x16 bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
@@ -117,46 +124,68 @@ PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc,
 // Every row block of one panel for one k pass. Blocks have kGMr rows; a tail of 1 or 2
 // rows is merged with the last full block and the pair split in halves (128 = 20 x 6 +
 // 4 + 4), as in the tile kernel: a 1-2 row block has too few accumulators to hide the FMA
-// latency. The first block packs the panel.
+// latency. The first block packs the panel from global B; the others prefetch the next
+// panel's KB global rows (`next`, or nullptr), an equal share each. Why: that block's B
+// loads stride 4 KiB+ through memory, one row per page, which the hardware prefetchers
+// do not follow, so without this the packing block waits on them (1024^3 with 64-row
+// tiles: 0.91 -> 0.96 of sgemm); spread over the whole panel, few are in flight at once.
+// (Prefetches never fault: lines past the view, e.g. of a shorter last pass, are harmless.)
 template <int M, int NV, int REM, int KB>
 PTO_TILE_INLINE void panelGlobal(float* c, std::ptrdiff_t ldc, const float* a, std::ptrdiff_t lda, float* panel,
-                                 const float* b, std::ptrdiff_t ldb, bool accumulate) {
+                                 const float* b, std::ptrdiff_t ldb, bool accumulate, const float* next) {
   constexpr int kBlocks = M / kGMr;
   constexpr int kTail = M % kGMr;
   constexpr bool kMerge = kBlocks > 0 && kTail > 0 && kTail < kGMr / 2;
   constexpr int kFullRows = (kMerge ? kBlocks - 1 : kBlocks) * kGMr;
   constexpr int kLeft = M - kFullRows;
   constexpr int kFirst = kMerge ? kLeft / 2 : kLeft;
+  // Blocks after the packing one, and the first row of block i's prefetch share.
+  constexpr int kRest = (kFullRows > 0 ? kFullRows / kGMr - 1 + (kFirst > 0) : 0) + (kLeft - kFirst > 0);
+  auto share = [&](int i, int& lines) -> const float* {
+    constexpr int kShares = kRest > 0 ? kRest : 1;
+    const int r0 = KB * i / kShares, r1 = KB * (i + 1) / kShares;
+    lines = next ? (r1 - r0) * kGNv : 0;
+    return next ? next + r0 * ldb : nullptr;
+  };
+  int blk = 0, lines = 0;
+  const float* pf = nullptr;
   if constexpr (kFullRows > 0) {
     microGlobal<kGMr, NV, REM, KB, true>(c, ldc, a, lda, panel, b, ldb, accumulate);
-    for (int i = kGMr; i < kFullRows; i += kGMr)
-      microGlobal<kGMr, NV, REM, KB, false>(c + i * ldc, ldc, a + i * lda, lda, panel, b, ldb, accumulate);
-    if constexpr (kFirst > 0)
+    for (int i = kGMr; i < kFullRows; i += kGMr) {
+      pf = share(blk++, lines);
+      microGlobal<kGMr, NV, REM, KB, false>(c + i * ldc, ldc, a + i * lda, lda, panel, b, ldb, accumulate, pf, lines);
+    }
+    if constexpr (kFirst > 0) {
+      pf = share(blk++, lines);
       microGlobal<kFirst, NV, REM, KB, false>(c + kFullRows * ldc, ldc, a + kFullRows * lda, lda, panel, b, ldb,
-                                              accumulate);
+                                              accumulate, pf, lines);
+    }
   } else {
     microGlobal<kFirst, NV, REM, KB, true>(c, ldc, a, lda, panel, b, ldb, accumulate);
   }
   if constexpr (kLeft - kFirst > 0) {
     constexpr int kRow = kFullRows + kFirst;
+    pf = share(blk, lines);
     microGlobal<kLeft - kFirst, NV, REM, KB, false>(c + kRow * ldc, ldc, a + kRow * lda, lda, panel, b, ldb,
-                                                    accumulate);
+                                                    accumulate, pf, lines);
   }
 }
 
 // One k pass of depth KB over all of C: panel by panel (the last one masked when N is
-// not a multiple of 64).
+// not a multiple of 64). nextPass: the next pass's B rows (nullptr after the last).
 template <int M, int N, int KB>
 PTO_TILE_INLINE void passGlobal(float* c, std::ptrdiff_t ldc, const float* a, std::ptrdiff_t lda, float* panel,
-                                const float* b, std::ptrdiff_t ldb, bool accumulate) {
+                                const float* b, std::ptrdiff_t ldb, bool accumulate, const float* nextPass) {
   constexpr int NR = 16 * kGNv;
   constexpr int NFull = N / NR * NR;
   for (int j = 0; j < NFull; j += NR)
-    panelGlobal<M, kGNv, 16, KB>(c + j, ldc, a, lda, panel, b + j, ldb, accumulate);
+    panelGlobal<M, kGNv, 16, KB>(c + j, ldc, a, lda, panel, b + j, ldb, accumulate,
+                                 j + NR < N ? b + j + NR : nextPass);
   if constexpr (N > NFull) {
     constexpr int NRem = N - NFull;
     constexpr int NV = (NRem + 15) / 16;
-    panelGlobal<M, NV, NRem - (NV - 1) * 16, KB>(c + NFull, ldc, a, lda, panel, b + NFull, ldb, accumulate);
+    panelGlobal<M, NV, NRem - (NV - 1) * 16, KB>(c + NFull, ldc, a, lda, panel, b + NFull, ldb, accumulate,
+                                                 nextPass);
   }
 }
 
@@ -169,9 +198,10 @@ template <int M, int N, int K>
   constexpr int KRem = K - KFull;
   alignas(64) float panel[(K < kGKc ? K : kGKc) * 16 * kGNv];
   for (int k0 = 0; k0 < KFull; k0 += kGKc)
-    passGlobal<M, N, kGKc>(c, ldc, a + k0, lda, panel, b + k0 * ldb, ldb, accumulate || k0 > 0);
+    passGlobal<M, N, kGKc>(c, ldc, a + k0, lda, panel, b + k0 * ldb, ldb, accumulate || k0 > 0,
+                           k0 + kGKc < K ? b + (k0 + kGKc) * ldb : nullptr);
   if constexpr (KRem > 0)
-    passGlobal<M, N, KRem>(c, ldc, a + KFull, lda, panel, b + KFull * ldb, ldb, accumulate || KFull > 0);
+    passGlobal<M, N, KRem>(c, ldc, a + KFull, lda, panel, b + KFull * ldb, ldb, accumulate || KFull > 0, nullptr);
 }
 #endif
 
