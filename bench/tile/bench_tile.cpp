@@ -1,9 +1,11 @@
 // Tile library benchmarks. Part 1 (Google Benchmark): throughput of each op class on
 // L1/L2-resident tiles. Part 2 (custom timing, best of several repetitions, printed as
 // one summary line per comparison):
-//   * matmul: C[S,S] = A[S,S] x B[S,S] for S = 64, 128, 1024, assembled from tiles
-//     (global loads/stores of the tiles included), against cblas_sgemm on one thread;
-//     the tile result is checked against sgemm's.
+//   * matmul: C[S,S] = A[S,S] x B[S,S] for S = 64, 128, 1024, assembled from the k-step
+//     kernel calls a generated program makes (the code the cpu_sim code generator emits
+//     for them), against cblas_sgemm on one thread and against the same kernels staged
+//     through local tiles; the result is checked against sgemm's and must equal the
+//     staged one bit for bit.
 //   * elementwise: c = a + b over whole arrays assembled from tile loads/add/stores,
 //     against a STREAM-style triad a = b + s*c in the same binary (12 bytes/element both).
 // Usage: bench_tile [--summary-only] [google-benchmark flags]
@@ -285,72 +287,61 @@ std::array<double, sizeof...(F)> bestTimesN(int reps, double minSec, F&... fs) {
   return best;
 }
 
-// C[S,S] = A x B, all row-major, assembled from TM x TN x TK tiles: per C tile, loop
-// over k loading A and B tiles from global memory, accumulate, store C once.
+// C[S,S] = A x B, all row-major, assembled from TM x TN x TK tiles as a generated
+// program computes it: per C tile, a P.seq loop over k of kernel calls, the first
+// `c = a x b` (load a; load b; matmul; store c) and the others `c += a x b` (load a;
+// load b; load c; matmul with acc; store c). Each call is what the cpu_sim code generator
+// emits for that kernel: one matmul_global between the views (MatmulStream.cpp).
+template <int TM, int TN, int TK>
+void tiledMatmul(const float* A, const float* B, float* C, int S) {
+  for (int i0 = 0; i0 < S; i0 += TM)
+    for (int j0 = 0; j0 < S; j0 += TN)
+      for (int k0 = 0; k0 < S; k0 += TK) {
+        const auto c = pt::rowMajor(C, S).offset(i0, j0);
+        const auto a = pt::rowMajor(A, S).offset(i0, k0);
+        const auto b = pt::rowMajor(B, S).offset(k0, j0);
+        if (k0 == 0)
+          pt::matmul_global<TM, TN, TK>(c, a, b);
+        else
+          pt::matmul_global<TM, TN, TK>(c, a, b, c);
+      }
+}
+
+// The same kernels staged through local tiles (what the code generator emits for a chain
+// whose tiles have other uses, and emitted for these kernels before matmul_global).
 template <int TM, int TN, int TK>
 struct MatmulTiles {  // local buffers, allocated once (uninitialised, like a scratchpad)
   std::unique_ptr<Tile<float, TM, TK>> a{new Tile<float, TM, TK>};
   std::unique_ptr<Tile<float, TK, TN>> b{new Tile<float, TK, TN>};
   std::unique_ptr<Tile<float, TM, TN>> c{new Tile<float, TM, TN>};
 };
-
 template <int TM, int TN, int TK>
-void tiledMatmul(const float* A, const float* B, float* C, int S, MatmulTiles<TM, TN, TK>& w) {
-  auto& a = w.a;
-  auto& b = w.b;
-  auto& c = w.c;
-  for (int i0 = 0; i0 < S; i0 += TM)
-    for (int j0 = 0; j0 < S; j0 += TN) {
-      for (int k0 = 0; k0 < S; k0 += TK) {
-        pt::load(*a, pt::rowMajor(A, S).offset(i0, k0));
-        pt::load(*b, pt::rowMajor(B, S).offset(k0, j0));
-        if (k0 == 0)
-          pt::matmul(*c, *a, *b);
-        else
-          pt::matmulAcc(*c, *a, *b);
-      }
-      pt::store(pt::rowMajor(C, S).offset(i0, j0), *c);
-    }
-}
-
-// The two halves of tiledMatmul, timed apart to show where its time goes: only the tile
-// copies (loads and stores, same order), and only the matmul calls on tiles that stay
-// loaded (cache-resident, as they are after their loads).
-template <int TM, int TN, int TK>
-void tiledCopiesOnly(const float* A, const float* B, float* C, int S, MatmulTiles<TM, TN, TK>& w) {
-  for (int i0 = 0; i0 < S; i0 += TM)
-    for (int j0 = 0; j0 < S; j0 += TN) {
-      for (int k0 = 0; k0 < S; k0 += TK) {
-        pt::load(*w.a, pt::rowMajor(A, S).offset(i0, k0));
-        pt::load(*w.b, pt::rowMajor(B, S).offset(k0, j0));
-        benchmark::ClobberMemory();
-      }
-      pt::store(pt::rowMajor(C, S).offset(i0, j0), *w.c);
-    }
-}
-template <int TM, int TN, int TK>
-void residentMatmuls(int S, MatmulTiles<TM, TN, TK>& w) {
+void stagedMatmul(const float* A, const float* B, float* C, int S, MatmulTiles<TM, TN, TK>& w) {
   for (int i0 = 0; i0 < S; i0 += TM)
     for (int j0 = 0; j0 < S; j0 += TN)
       for (int k0 = 0; k0 < S; k0 += TK) {
-        if (k0 == 0)
+        pt::load(*w.a, pt::rowMajor(A, S).offset(i0, k0));
+        pt::load(*w.b, pt::rowMajor(B, S).offset(k0, j0));
+        if (k0 == 0) {
           pt::matmul(*w.c, *w.a, *w.b);
-        else
+        } else {
+          pt::load(*w.c, pt::rowMajor(static_cast<const float*>(C), S).offset(i0, j0));
           pt::matmulAcc(*w.c, *w.a, *w.b);
-        benchmark::DoNotOptimize(w.c->data);
-        benchmark::ClobberMemory();
+        }
+        pt::store(pt::rowMajor(C, S).offset(i0, j0), *w.c);
       }
 }
 
 struct MatmulResult {
-  double oursGf, blasGf;
+  double oursGf, blasGf, stagedGf;
   double maxErr;
-  double oursMs = 0, copiesMs = 0, residentGf = 0;  // breakdown (S >= 512 only)
+  bool identical;  // ours == staged, bit for bit
 };
 
 template <int TM, int TN, int TK>
 MatmulResult compareMatmul(int S, int reps) {
-  AlignedArray<float> A(size_t(S) * S), B(size_t(S) * S), C(size_t(S) * S), R(size_t(S) * S);
+  AlignedArray<float> A(size_t(S) * S), B(size_t(S) * S), C(size_t(S) * S), R(size_t(S) * S),
+      D(size_t(S) * S);
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> d(-1, 1);
   for (size_t i = 0; i < A.n; ++i) A.p[i] = d(rng);
@@ -358,22 +349,14 @@ MatmulResult compareMatmul(int S, int reps) {
   const double flops = 2.0 * S * S * S;
   const double minSec = S >= 512 ? 0.3 : 0.05;
   MatmulTiles<TM, TN, TK> tiles;
-  auto ours = [&] { tiledMatmul<TM, TN, TK>(A.p, B.p, C.p, S, tiles); };
+  auto ours = [&] { tiledMatmul<TM, TN, TK>(A.p, B.p, C.p, S); };
   auto blas = [&] {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, S, S, S, 1.0f, A.p, S, B.p, S, 0.0f, R.p, S);
   };
-  MatmulResult res{};
-  if (S >= 512) {
-    AlignedArray<float> scratch(size_t(S) * S);
-    auto copies = [&] { tiledCopiesOnly<TM, TN, TK>(A.p, B.p, scratch.p, S, tiles); };
-    auto resident = [&] { residentMatmuls<TM, TN, TK>(S, tiles); };
-    const auto t = bestTimesN(reps, minSec, ours, blas, copies, resident);
-    ours();  // C from the tiled product (the breakdown runs overwrote the tiles)
-    res = {flops / t[0] / 1e9, flops / t[1] / 1e9, 0, t[0] * 1e3, t[2] * 1e3, flops / t[3] / 1e9};
-  } else {
-    const auto [tOurs, tBlas] = bestTimes(ours, blas, reps, minSec);
-    res = {flops / tOurs / 1e9, flops / tBlas / 1e9, 0};
-  }
+  auto staged = [&] { stagedMatmul<TM, TN, TK>(A.p, B.p, D.p, S, tiles); };
+  const auto t = bestTimesN(reps, minSec, ours, blas, staged);
+  MatmulResult res{flops / t[0] / 1e9, flops / t[1] / 1e9, flops / t[2] / 1e9, 0,
+                   std::memcmp(C.p, D.p, C.n * sizeof(float)) == 0};
   // Correctness: |ours - sgemm| relative to the magnitude of the dot product terms
   // (inputs in [-1, 1]: bound S * 2^-24 * sum|a*b| <= S * 2^-24 * S).
   for (size_t i = 0; i < C.n; ++i) res.maxErr = std::max(res.maxErr, double(std::fabs(C.p[i] - R.p[i])));
@@ -384,14 +367,13 @@ template <int TM, int TN, int TK>
 bool reportMatmul(const char* label, int S, int reps) {
   const MatmulResult r = compareMatmul<TM, TN, TK>(S, reps);
   const double bound = 2.0 * S * 0x1p-24 * S;
-  std::printf("matmul_%d ours %.1f GFLOP/s openblas %.1f GFLOP/s ratio %.2f (tiles %s, max|ours-sgemm| %.2e, bound %.2e: %s)\n",
-              S, r.oursGf, r.blasGf, r.oursGf / r.blasGf, label, r.maxErr, bound,
-              r.maxErr <= bound ? "ok" : "MISMATCH");
-  if (r.oursMs > 0)
-    std::printf("  breakdown: ours %.2f ms; tile copies alone %.2f ms; matmul calls on resident tiles alone %.2f ms (%.1f GFLOP/s)\n",
-                r.oursMs, r.copiesMs, 2.0 * S * S * S / r.residentGf / 1e6, r.residentGf);
+  const bool ok = r.maxErr <= bound && r.identical;
+  std::printf("matmul_%d ours %.1f GFLOP/s openblas %.1f GFLOP/s ratio %.2f (tiles %s, max|ours-sgemm| %.2e, bound %.2e; "
+              "staged %.1f GFLOP/s, %s: %s)\n",
+              S, r.oursGf, r.blasGf, r.oursGf / r.blasGf, label, r.maxErr, bound, r.stagedGf,
+              r.identical ? "same bits" : "DIFFERENT bits", ok ? "ok" : "MISMATCH");
   std::fflush(stdout);
-  return r.maxErr <= bound;
+  return ok;
 }
 
 // STREAM triad a = b + s*c; the split keeps GCC's -O2 vectoriser happy (see Config.h).

@@ -1,5 +1,7 @@
 #include "pto/wsp/lower/KernelCodegen.h"
 
+#include "MatmulStream.h"
+
 #include "pto/wsp/cost/KernelCost.h"
 #include "pto/wsp/support/Assert.h"
 #include "pto/wsp/support/Hash.h"
@@ -142,6 +144,8 @@ class Emitter {
   // load / op index whose code that store's call replaces -> that store index.
   std::map<size_t, size_t> streamOpOf_;
   std::map<size_t, size_t> streamedInto_;
+  // Matmul chains (MatmulStream.h): store index -> its chain.
+  std::map<size_t, detail::MatmulStream> matmulStreamOf_;
 };
 
 void Emitter::header() {
@@ -236,7 +240,7 @@ std::string Emitter::scalar(const TileInst& inst, const TileType& target) const 
 // the params' dtype and shape equal to the tiles', and no store between the first load
 // and the chain's store (the loads then read the same memory at the store's position).
 // Tiles at or above the stack limit are left staged: the library's fallback for
-// overlapping views stages on the stack.
+// overlapping views stages on the stack. Then the matmul chains (MatmulStream.h).
 void Emitter::planStreams() {
   std::map<std::string, size_t, std::less<>> def, uses;
   for (size_t i = 0; i < k_.body.size(); ++i) {
@@ -285,10 +289,20 @@ void Emitter::planStreams() {
     streamedInto_[o] = s;
     for (size_t l : loads) streamedInto_[l] = s;
   }
+  for (detail::MatmulStream& chain : detail::findMatmulStreams(k_)) {
+    streamedInto_[chain.matmul] = chain.store;
+    for (size_t l : chain.loads) streamedInto_[l] = chain.store;
+    const size_t s = chain.store;
+    matmulStreamOf_.emplace(s, std::move(chain));
+  }
 }
 
 // The streamed call for store `index` (planStreams), or false when it stores a tile.
 bool Emitter::streamedStore(size_t index, const TileInst& st) {
+  if (auto mm = matmulStreamOf_.find(index); mm != matmulStreamOf_.end()) {
+    line(detail::matmulStreamCall(mm->second, paramVar_));
+    return true;
+  }
   auto it = streamOpOf_.find(index);
   if (it == streamOpOf_.end()) return false;
   const TileInst& inst = k_.body[it->second];

@@ -232,6 +232,57 @@ TEST(KernelCodegen, LoadOpStoreChainsStreamBetweenGlobalViews) {
   EXPECT_EQ(count(text, "// streamed by [3]"), 3u) << text;
 }
 
+// load, load, [load,] matmul, store with single-use tiles: one matmul_global call.
+TEST(KernelCodegen, MatmulChainsStreamBetweenGlobalViews) {
+  KernelMaker m("gemm");
+  m.tile("a", ParamDir::In, {64, 32, DType::F16})
+      .tile("b", ParamDir::In, {32, 48, DType::F16})
+      .tile("c", ParamDir::InOut, {64, 48, DType::F32})
+      .tile("d", ParamDir::Out, {64, 48, DType::F32});
+  m.store("c", m.op(TileOpKind::Matmul, {m.load("a"), m.load("b"), m.load("c")}));
+  m.store("d", m.op(TileOpKind::Matmul, {m.load("a"), m.load("b")}));
+  const std::string text = emitCpuKernel(m.build(), hostArch());
+  EXPECT_NE(text.find("pto::tile::matmul_global<64, 48, 32>(g2_c, g0_a, g1_b, g2_c);"), std::string::npos) << text;
+  EXPECT_NE(text.find("pto::tile::matmul_global<64, 48, 32>(g3_d, g0_a, g1_b);"), std::string::npos) << text;
+  EXPECT_EQ(count(text, "pto::tile::Tile<"), 0u) << text;
+  EXPECT_EQ(count(text, "// streamed by [4]"), 4u) << text;
+  EXPECT_EQ(count(text, "// streamed by [8]"), 3u) << text;
+}
+
+// A matmul whose operand or result has another use, or with a store between its loads
+// and its store, stays staged.
+TEST(KernelCodegen, MatmulChainsThatCannotStreamStayStaged) {
+  {
+    KernelMaker m("reuse");
+    m.tile("a", ParamDir::In, {8, 8, DType::F32}).tile("y", ParamDir::Out, {8, 8, DType::F32});
+    const std::string a = m.load("a");
+    m.store("y", m.op(TileOpKind::Matmul, {a, a}));
+    EXPECT_EQ(count(emitCpuKernel(m.build(), hostArch()), "_global<"), 0u);
+  }
+  {
+    KernelMaker m("store_between");
+    m.tile("a", ParamDir::InOut, {8, 8, DType::F32})
+        .tile("b", ParamDir::In, {8, 8, DType::F32})
+        .tile("y", ParamDir::Out, {8, 8, DType::F32});
+    const std::string a = m.load("a");
+    const std::string b = m.load("b");
+    m.store("a", m.op(TileOpKind::Exp, {m.load("b")}));
+    m.store("y", m.op(TileOpKind::Matmul, {a, b}));
+    EXPECT_EQ(count(emitCpuKernel(m.build(), hostArch()), "_global<"), 0u);
+  }
+  {
+    KernelMaker m("result_reused");
+    m.tile("a", ParamDir::In, {8, 8, DType::F32})
+        .tile("b", ParamDir::In, {8, 8, DType::F32})
+        .tile("y", ParamDir::Out, {8, 8, DType::F32})
+        .tile("z", ParamDir::Out, {8, 8, DType::F32});
+    const std::string p = m.op(TileOpKind::Matmul, {m.load("a"), m.load("b")});
+    m.store("y", p);
+    m.store("z", m.op(TileOpKind::Exp, {p}));
+    EXPECT_EQ(count(emitCpuKernel(m.build(), hostArch()), "_global<"), 0u);
+  }
+}
+
 // What must stay staged: a tile with a second use, a store between a load and the chain's
 // store (the load must read memory before it), broadcast operands, big tiles.
 TEST(KernelCodegen, ChainsThatCannotStreamStayStaged) {

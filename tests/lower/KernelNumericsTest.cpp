@@ -179,6 +179,21 @@ ir::Kernel streamed() {
   return m.build();
 }
 
+// Matmul chains the code generator streams (matmul_global): an accumulating k step into
+// an inout tile, and a product of f16 tiles into an out tile.
+ir::Kernel matmulStreamed() {
+  KernelMaker m("mmstream");
+  m.tile("a", ParamDir::In, {12, 40, DType::F32})
+      .tile("b", ParamDir::In, {40, 70, DType::F32})
+      .tile("c", ParamDir::InOut, {12, 70, DType::F32})
+      .tile("ha", ParamDir::In, {5, 24, DType::F16})
+      .tile("hb", ParamDir::In, {24, 9, DType::F16})
+      .tile("d", ParamDir::Out, {5, 9, DType::F32});
+  m.store("c", m.op(TileOpKind::Matmul, {m.load("a"), m.load("b"), m.load("c")}));
+  m.store("d", m.op(TileOpKind::Matmul, {m.load("ha"), m.load("hb")}));
+  return m.build();
+}
+
 // ---- ABI argument words ----
 struct Args {
   std::vector<uint64_t> w;
@@ -206,7 +221,7 @@ void expectNear(double got, double want, double rel, const std::string& what) {
 class KernelNumerics : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    kernels_ = {rmsnorm(), matmulAcc(), softmax(), topk(), unary(), misc(), binops(), streamed()};
+    kernels_ = {rmsnorm(), matmulAcc(), softmax(), topk(), unary(), misc(), binops(), streamed(), matmulStreamed()};
     dir_ = std::filesystem::path(PTO_WSP_BINARY_DIR) / "lower_test_cache";
     try {
       artifact::CompilerConfig cfg;
@@ -542,6 +557,43 @@ TEST_F(KernelNumerics, StreamedChainsMatchTheStagedSemantics) {
       EXPECT_EQ(s[i], a0[i] - 1.5f) << i;
     }
   }
+}
+
+// Every element is one fused multiply-add chain over k from the accumulator (the tile
+// library's matmul contract, whatever the blocking), so std::fma in order is exact.
+TEST_F(KernelNumerics, StreamedMatmulChainsAreFmaChainsOverK) {
+  using pto::tile::f16;
+  const auto k = std::find_if(kernels_.begin(), kernels_.end(), [](const ir::Kernel& x) { return x.name == "mmstream"; });
+  ASSERT_NE(k, kernels_.end());
+  const std::string text = emitCpuKernel(*k, hostArch());
+  size_t calls = 0;
+  for (size_t p = text.find("matmul_global<"); p != std::string::npos; p = text.find("matmul_global<", p + 1)) ++calls;
+  ASSERT_EQ(calls, 2u) << text;
+  constexpr int lda = 48, ldc = 80;
+  std::vector<float> a(12 * lda), b(40 * 70), c(12 * ldc), d(5 * 9, NAN);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = std::sin(0.37f * static_cast<float>(i));
+  for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(0.11f * static_cast<float>(i)) * 2.0f;
+  for (size_t i = 0; i < c.size(); ++i) c[i] = 0.5f * static_cast<float>(i % 9) - 2.0f;
+  std::vector<f16> ha(5 * 24), hb(24 * 9);
+  for (size_t i = 0; i < ha.size(); ++i) ha[i] = f16::fromFloat(0.1f * static_cast<float>(i % 17) - 0.8f);
+  for (size_t i = 0; i < hb.size(); ++i) hb[i] = f16::fromFloat(1.0f - 0.07f * static_cast<float>(i % 13));
+  const std::vector<float> c0 = c;
+  Args args;
+  args.tile(a.data(), lda).tile(b.data(), 70).tile(c.data(), ldc).tile(ha.data(), 24).tile(hb.data(), 9).tile(d.data(), 9);
+  run("mmstream", args);
+  for (int i = 0; i < 12; ++i)
+    for (int j = 0; j < ldc; ++j) {
+      float want = c0[i * ldc + j];
+      if (j < 70)
+        for (int kk = 0; kk < 40; ++kk) want = std::fma(a[i * lda + kk], b[kk * 70 + j], want);
+      ASSERT_EQ(c[i * ldc + j], want) << i << "," << j;  // columns 70..79 untouched
+    }
+  for (int i = 0; i < 5; ++i)
+    for (int j = 0; j < 9; ++j) {
+      float want = 0.0f;
+      for (int kk = 0; kk < 24; ++kk) want = std::fma(ha[i * 24 + kk].toFloat(), hb[kk * 9 + j].toFloat(), want);
+      ASSERT_EQ(d[i * 9 + j], want) << i << "," << j;
+    }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <memory>
+#include <vector>
 
 #include "TileTestUtil.h"
 #include "pto/wsp/tile/TileLib.h"
@@ -49,6 +50,25 @@ TEST(GenericPath, MatmulAndSqrt) {
   for (int i = 2; i < 21; ++i) EXPECT_EQ(d.data[i], std::sqrt(s.data[i]));
   pt::rsqrt(d, s);
   for (int i = 2; i < 21; ++i) EXPECT_EQ(d.data[i], 1.0f / std::sqrt(s.data[i]));
+}
+
+// matmul_global stages every operand on this path: the tile matmul's result, bit for bit.
+TEST(GenericPath, MatmulGlobalIsTheStagedChain) {
+  constexpr int M = 9, N = 20, K = 33, ld = 40;
+  std::vector<float> A(M * ld), B(K * ld), C(M * ld, 0.5f);
+  for (size_t i = 0; i < A.size(); ++i) A[i] = static_cast<float>(i % 13) * 0.37f - 2.0f;
+  for (size_t i = 0; i < B.size(); ++i) B[i] = static_cast<float>(i % 11) * 0.29f - 1.5f;
+  Tile<float, M, K> ta;
+  Tile<float, K, N> tb;
+  Tile<float, M, N> tc;
+  pt::load(ta, pt::rowMajor(static_cast<const float*>(A.data()), ld));
+  pt::load(tb, pt::rowMajor(static_cast<const float*>(B.data()), ld));
+  pt::load(tc, pt::rowMajor(static_cast<const float*>(C.data()), ld));
+  pt::matmulAcc(tc, ta, tb);
+  const auto vc = pt::rowMajor(C.data(), ld);
+  pt::matmul_global<M, N, K>(vc, pt::rowMajor(A.data(), ld), pt::rowMajor(B.data(), ld), vc);
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) ASSERT_EQ(C[i * ld + j], tc(i, j)) << where("", i, j);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "pto/wsp/tile/Elementwise.h"
 #include "pto/wsp/tile/Float16.h"
 #include "pto/wsp/tile/Matmul.h"
+#include "pto/wsp/tile/MatmulGlobal.h"
 #include "pto/wsp/tile/Reduce.h"
 #include "pto/wsp/tile/Sort.h"
 #include "pto/wsp/tile/Tile.h"
