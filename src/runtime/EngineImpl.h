@@ -161,11 +161,13 @@ struct Engine::Impl {
   PTO_INLINE void popWindow(TaskId seq) {
     const uint64_t window = cfg.schedule.taskWindow;
     if (seq - popHead < window) return;
-    if (kMaybeHost && (cfg.sink || cfg.traceWriter)) {
+    const TaskId np = seq - window + 1;
+    // With a sink and no trace, a pop only needs the host to have finished the task:
+    // known for all of them at once when the last is below the host watermark.
+    if (kMaybeHost && (cfg.sink || cfg.traceWriter) && (hasExtras || np > hostDone)) {
       while (seq - popHead >= window) popPhysicalHost();
       return;
     }
-    const TaskId np = seq - window + 1;
     PTO_INTERNAL_ASSERT(np <= semHead, "popping task {} before it retired (semHead {})", np - 1, semHead);
     tmap.releaseBefore(rec(np - 1).eidEnd);
     popHead = np;
