@@ -184,11 +184,11 @@ struct Engine::Impl {
     r.eidEnd = tmap.nextEntryId();
     if constexpr (kTraced) r.traceIdx = kNoTrace;  // read only by host times / trace
     r.seen = stamp;
-    r.process = p;
     tail = seq + 1;
     if (!P.scopes.empty()) [[unlikely]] {
       r.retire = 0;
       r.scope = P.scopes.back().serial;
+      r.process = p;  // only read for a record a scope holds
     } else {
       r.scope = 0;
       if (pend == seq) {  // nothing pending: it retires at its finish, in order
@@ -214,13 +214,12 @@ struct Engine::Impl {
   using IssueRet = std::conditional_t<kThrow, TaskTimes, IssueResult>;
   using TryIssueFn = IssueResult (*)(Impl&, ProcessId, const TaskDesc&);
   using IssueFn = TaskTimes (*)(Impl&, ProcessId, const TaskDesc&);
-  TryIssueFn tryIssueFn = nullptr;  // Blocked: returned
-  IssueFn issueFn = nullptr;        // Blocked: DeadlockError of a single stream
+  // [0]: for a task without regions, [1]: with some (Engine::issue picks).
+  TryIssueFn tryIssueFn[2] = {};  // Blocked: returned
+  IssueFn issueFn[2] = {};        // Blocked: DeadlockError of a single stream
   void chooseIssue();
-  template <bool kHost, bool kSeen, bool kThrow>
-  static IssueRet<kThrow> issueT(Impl& m, ProcessId p, const TaskDesc& t);
   template <bool kHost, bool kSeen, bool kThrow, bool kRegions, bool kOne>
-  PTO_INLINE inline static IssueRet<kThrow> issueFast(Impl& m, ProcessId p, const TaskDesc& t);
+  static IssueRet<kThrow> issueFast(Impl& m, ProcessId p, const TaskDesc& t);
   // The general path's result as the API's (out of line: the fast path's frame stays small).
   template <bool kHost, bool kSeen, bool kThrow>
   [[gnu::noinline]] static IssueRet<kThrow> issueGeneralRet(Impl& m, ProcessId p, const TaskDesc& t, int64_t pickedW);

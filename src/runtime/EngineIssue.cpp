@@ -179,20 +179,11 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueGeneralRet(Impl& m, ProcessId 
 }
 
 // A task with regions and one without each get their own copy of the fast path
-// (kRegions): without regions, none of the TensorMap's values take registers.
-// A single worker (kOne) is also a copy of its own: worker 0 is then a constant.
-template <bool kHost, bool kSeen, bool kThrow>
-Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t) {
-  if (m.oneWorker) {
-    if (t.regions.empty()) return issueFast<kHost, kSeen, kThrow, false, true>(m, p, t);
-    return issueFast<kHost, kSeen, kThrow, true, true>(m, p, t);
-  }
-  if (t.regions.empty()) return issueFast<kHost, kSeen, kThrow, false, false>(m, p, t);
-  return issueFast<kHost, kSeen, kThrow, true, false>(m, p, t);
-}
-
+// (kRegions, picked by Engine::issue): without regions, none of the TensorMap's values
+// take registers. A single worker (kOne, fixed for the run) is also a copy of its own:
+// worker 0 is then a constant.
 template <bool kHost, bool kSeen, bool kThrow, bool kRegions, bool kOne>
-inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, const TaskDesc& t) {
+Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, const TaskDesc& t) {
   const abi::ScheduleConfig& sc = m.cfg.schedule;
   const std::span<const TaskId> deps = t.deps;
   const size_t nd = deps.size();
@@ -437,12 +428,21 @@ void Engine::Impl::chooseIssue() {
   hasExtras = cfg.trace || cfg.traceWriter;
   oneWorker = cfg.schedule.workers == 1;
   const bool seen = cfg.observer || cfg.trace || cfg.traceWriter || cfg.progress;
-  if (cfg.sink) {
-    tryIssueFn = seen ? &issueT<true, true, false> : &issueT<true, false, false>;
-    issueFn = seen ? &issueT<true, true, true> : &issueT<true, false, true>;
+  auto pick = [&]<bool kOne, bool kRegions, int kI>() {
+    if (cfg.sink) {
+      tryIssueFn[kI] = seen ? &issueFast<true, true, false, kRegions, kOne> : &issueFast<true, false, false, kRegions, kOne>;
+      issueFn[kI] = seen ? &issueFast<true, true, true, kRegions, kOne> : &issueFast<true, false, true, kRegions, kOne>;
+    } else {
+      tryIssueFn[kI] = seen ? &issueFast<false, true, false, kRegions, kOne> : &issueFast<false, false, false, kRegions, kOne>;
+      issueFn[kI] = seen ? &issueFast<false, true, true, kRegions, kOne> : &issueFast<false, false, true, kRegions, kOne>;
+    }
+  };
+  if (oneWorker) {
+    pick.template operator()<true, false, 0>();
+    pick.template operator()<true, true, 1>();
   } else {
-    tryIssueFn = seen ? &issueT<false, true, false> : &issueT<false, false, false>;
-    issueFn = seen ? &issueT<false, true, true> : &issueT<false, false, true>;
+    pick.template operator()<false, false, 0>();
+    pick.template operator()<false, true, 1>();
   }
 }
 

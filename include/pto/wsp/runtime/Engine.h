@@ -195,12 +195,15 @@ class Engine {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   // The issue path chosen for this Engine's configuration (docs/runtime.md, "The issue
-  // path"), called from the inline issue() / tryIssue(): one indirect call per task.
-  IssueResult (*tryIssueFn_)(Impl&, ProcessId, const TaskDesc&) = nullptr;
-  TaskTimes (*issueFn_)(Impl&, ProcessId, const TaskDesc&) = nullptr;
+  // path"), called from the inline issue() / tryIssue(): one indirect call per task, to
+  // the copy for a task without regions ([0]) or with some ([1]).
+  IssueResult (*tryIssueFn_[2])(Impl&, ProcessId, const TaskDesc&) = {};
+  TaskTimes (*issueFn_[2])(Impl&, ProcessId, const TaskDesc&) = {};
 };
 
-inline IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) { return tryIssueFn_(*impl_, p, t); }
-inline TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) { return issueFn_(*impl_, p, t); }
+inline IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) {
+  return tryIssueFn_[!t.regions.empty()](*impl_, p, t);
+}
+inline TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) { return issueFn_[!t.regions.empty()](*impl_, p, t); }
 
 }  // namespace pto::wsp::rt
