@@ -219,7 +219,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     t0 = std::max(t0, ring[sh & mask].retire);
     ++sh;
   }
-  if (hasRegions && needTmap != 0 &&
+  if (hasRegions && needTmap != 0 && m.totTmap - m.baseTmap + needTmap > sc.tensorMapCapacity &&
       m.totTmap - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].cumTmap) + needTmap > sc.tensorMapCapacity)
       [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
@@ -289,7 +289,10 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   // A full dep-list pool: retire as in the general path; an open scope in the way (or
   // a task larger than the pool) is the general path's to report.
   const uint64_t tDeps = t0;
-  if (m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
+  // The committed base first: the base at sh is no smaller, so a pool that fits at the
+  // committed base fits at sh without reading the record.
+  if (m.totDeps - m.baseDeps + nDeps > sc.depListCapacity &&
+      m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
       [[unlikely]] {
     if (nDeps > sc.depListCapacity) {
       unstamp();

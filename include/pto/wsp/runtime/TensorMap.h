@@ -122,8 +122,6 @@ class TensorMap {
   static_assert(sizeof(Entry) == 64, "a TensorMap entry is one cache line");
   // What cellsOfTask found for one region: the entries it needs and, for one cell, its
   // key (a wide region's keys are computed by its query).
-  // What cellsOfTask found for one region: the entries it needs and, for one cell, its
-  // key (a wide region's keys are computed by its query).
   struct RegionPlan {
     uint64_t key;
     uint64_t cells;
