@@ -255,6 +255,7 @@ struct Engine::Impl {
       publish(p, t, out, r);
   }
   void submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd);
+  PTO_INLINE inline void submitHostBody(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd);
   [[noreturn]] void rejectTask(ProcessId p, const TaskDesc& t, uint64_t needTmap) const;
   [[noreturn]] void rejectDeps(const TaskDesc& t, uint64_t nDeps) const;
   [[noreturn]] void singleStreamDeadlock(ProcessId p, const TaskDesc& t, Resource blockedOn, uint64_t minimal) const;

@@ -131,7 +131,10 @@ void Engine::Impl::publish(ProcessId p, const TaskDesc& t, const TaskTimes& out,
 
 // Hands the committed task to the host executor with the producers it may still be
 // running (>= hostDone; unordered).
-void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd) {
+// Inline in the fast path (at its end, where few of its values are live); the general
+// path calls it out of line (submitHost).
+PTO_INLINE inline void Engine::Impl::submitHostBody(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w,
+                                                    TaskId minProd) {
   TaskId* const b = preds.buf.get();
   size_t k = preds.n;
   if (hostDone > minProd) {  // in place, branch-free: the observer has seen the whole list already
@@ -155,6 +158,10 @@ void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32
     [this, p, seq]() __attribute__((noinline, cold)) {
       hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
     }();
+}
+
+void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd) {
+  submitHostBody(p, t, seq, w, minProd);
 }
 
 // The fast path: a kernel task without heap bytes whose regions fit the TensorMap pool
@@ -405,7 +412,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   const uint64_t heapOffset = m.cfg.heapReserved + heapOff;
   auto done = [&](const TaskTimes& o) PTO_INLINE {
     if constexpr (kSeen) m.notify(p, t, o, r, sh, dataPreds);
-    if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
+    if constexpr (kHost) m.submitHostBody(p, t, seq, w, minProd);
     (void)o;
   };
   (void)dataPreds;
