@@ -81,6 +81,9 @@ class TensorMap {
                         planCells_, capacity_);
     if (rs.size() == 1 && regPlan_[0].cells == 1) [[likely]] {
       insertCell(rs[0], regPlan_[0].key, seq);
+    } else if (rs.size() == 2 && regPlan_[0].cells == 1 && regPlan_[1].cells == 1) {  // read a tile, write one
+      insertCell(rs[0], regPlan_[0].key, seq);
+      insertCell(rs[1], regPlan_[1].key, seq);
     } else {
       insertPlanned(rs, seq);
     }
