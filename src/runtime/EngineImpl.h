@@ -237,6 +237,8 @@ struct Engine::Impl {
   uint64_t blockedMin = 0;
   uint32_t pickWorker(TaskId seq, const TaskDesc& t);
   PredSum collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp);
+  PTO_INLINE inline auto predCollector(PredSum& s, TaskId depFrom, uint32_t stamp);
+  PTO_INLINE inline PredSum collectCellPreds(const Region& r, TaskId minProd, TaskId depFrom, uint32_t stamp);
   void publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r);
   bool hasExtras = false;  // cfg.trace || cfg.traceWriter
   bool oneWorker = false;  // cfg.schedule.workers == 1

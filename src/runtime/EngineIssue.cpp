@@ -92,23 +92,33 @@ void Engine::Impl::unstampPreds(uint32_t stamp) {
 // The callback is inlined into every chain walk; a full list grows out of line.
 [[gnu::noinline]] static void growPreds(PredBuf& b) { b.grow(b.n + 1); }
 
+// The callback of both walks: stamps a new producer, lists it, and counts the semantic
+// ones (>= depFrom) with their latest finish.
+PTO_INLINE inline auto Engine::Impl::predCollector(PredSum& s, TaskId depFrom, uint32_t stamp) {
+  return [this, &s, depFrom, stamp](TaskId prod, bool) PTO_INLINE {
+    Rec& pr = rec(prod);
+    if (pr.seen == stamp) return;
+    pr.seen = stamp;
+    if (preds.n == preds.cap) [[unlikely]]
+      growPreds(preds);
+    preds.push(prod);
+    if (prod >= depFrom) {
+      ++s.count;
+      s.ready = std::max(s.ready, pr.finish);
+    }
+  };
+}
+
 PredSum Engine::Impl::collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp) {
   PredSum s;
-  tmap.queryTask(
-      t.regions,
-      [&](TaskId prod, bool) PTO_INLINE {
-        Rec& pr = rec(prod);
-        if (pr.seen == stamp) return;
-        pr.seen = stamp;
-        if (preds.n == preds.cap) [[unlikely]]
-          growPreds(preds);
-        preds.push(prod);
-        if (prod >= depFrom) {
-          ++s.count;
-          s.ready = std::max(s.ready, pr.finish);
-        }
-      },
-      minProd);
+  tmap.queryTask(t.regions, predCollector(s, depFrom, stamp), minProd);
+  return s;
+}
+
+// A task of one single-cell region (a tile): one cell's walk, without the region loop.
+PredSum Engine::Impl::collectCellPreds(const Region& r, TaskId minProd, TaskId depFrom, uint32_t stamp) {
+  PredSum s;
+  tmap.queryOnlyCell(r, predCollector(s, depFrom, stamp), minProd);
   return s;
 }
 
@@ -257,7 +267,8 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   constexpr bool kList = kHost || kSeen || kRegions;
   if constexpr (kList) m.preds.n = 0;
   if constexpr (hasRegions) {
-    const PredSum s = m.collectDataPreds(t, minProd, sh, stamp);
+    const PredSum s = m.tmap.onlyCell(t.regions) ? m.collectCellPreds(t.regions[0], minProd, sh, stamp)
+                                                 : m.collectDataPreds(t, minProd, sh, stamp);
     nDeps = s.count;
     ready = s.ready;
   }

@@ -75,6 +75,13 @@ class TensorMap {
       }
     }
   }
+  // After cellsOfTask(rs): rs is one region covering one cell (a tile), whose conflicts
+  // queryOnlyCell(rs[0], ...) reports as queryTask(rs, ...) would.
+  bool onlyCell(std::span<const Region> rs) const { return rs.size() == 1 && regPlan_[0].cells == 1; }
+  template <class F>
+  [[gnu::always_inline]] void queryOnlyCell(const Region& r, F&& f, TaskId minTask) {
+    walkCell(r, regPlan_[0].key, f, minTask);
+  }
   // Registers the regions for task `seq`; requires used() + cellsOfTask(rs) <= capacity().
   [[gnu::always_inline]] void insertTask(std::span<const Region> rs, TaskId seq) {
     PTO_INTERNAL_ASSERT(used() + planCells_ <= capacity_, "tensormap overflow: used {} + {} > {}", used(),
