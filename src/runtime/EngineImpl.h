@@ -35,8 +35,10 @@ struct alignas(64) Rec {
   // Retire time once known (task < pendingFrom). Before that: the end time of the
   // scope that held it, once that scope ended (0 while it is open).
   uint64_t retire = 0;
-  uint64_t cumTmap = 0, cumDeps = 0, cumHeap = 0;  // running totals including this task
-  uint64_t eidEnd = 0;                             // TensorMap next id after its entries
+  uint64_t cumDeps = 0, cumHeap = 0;  // running totals including this task
+  // TensorMap next id after its entries: the pool's running total (every entry of a
+  // task is inserted at its issue, in issue order), so it needs no total of its own.
+  uint64_t eidEnd = 0;
   uint32_t traceIdx = kNoTrace;                    // index in traceRecs, if traced
   uint32_t scope = 0;                              // serial of the open scope holding it
   uint32_t process = 0;
@@ -113,8 +115,11 @@ struct Engine::Impl {
   TaskId hostDone = 0;
   TaskId hostPollAt = 0;   // next task id at which issue refreshes hostDone
   uint64_t lastRetire = 0;
-  uint64_t baseTmap = 0, baseDeps = 0, baseHeap = 0;  // totals released by retirement
-  uint64_t totTmap = 0, totDeps = 0, totHeap = 0;
+  uint64_t baseDeps = 0, baseHeap = 0;  // totals released by retirement
+  uint64_t totDeps = 0, totHeap = 0;
+  // The TensorMap pool's: the entry id end of the retired tasks (its total is
+  // tmap.nextEntryId(); ids start at 1).
+  uint64_t baseTmap = 1;
   uint64_t heapHead = 0;
   uint64_t taskHeap = 0;  // the arena after cfg.heapReserved: what tasks share
   uint64_t maxFinish = 0;
@@ -178,7 +183,6 @@ struct Engine::Impl {
   PTO_INLINE void commitRec(Rec& r, TaskId seq, uint64_t finish, ProcessId p, const Proc& P, uint32_t stamp,
                             TaskId pend) {
     r.finish = finish;
-    r.cumTmap = totTmap;
     r.cumDeps = totDeps;
     r.cumHeap = totHeap;
     r.eidEnd = tmap.nextEntryId();

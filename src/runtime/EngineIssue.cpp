@@ -236,8 +236,9 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     t0 = std::max(t0, ring[sh & mask].retire);
     ++sh;
   }
-  if (hasRegions && needTmap != 0 && m.totTmap - m.baseTmap + needTmap > sc.tensorMapCapacity &&
-      m.totTmap - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].cumTmap) + needTmap > sc.tensorMapCapacity)
+  if (hasRegions && needTmap != 0 && m.tmap.nextEntryId() - m.baseTmap + needTmap > sc.tensorMapCapacity &&
+      m.tmap.nextEntryId() - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].eidEnd) + needTmap >
+          sc.tensorMapCapacity)
       [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
   const TaskId shHeap = sh;  // the heap is looked at between the window and the ready queue
@@ -348,7 +349,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   RunStats& st = m.st;
   if (sh != sh0) {
     const Rec& last = ring[(sh - 1) & mask];
-    m.baseTmap = last.cumTmap;
+    m.baseTmap = last.eidEnd;
     m.baseDeps = last.cumDeps;
     m.baseHeap = last.cumHeap;
     m.semHead = sh;
@@ -372,9 +373,8 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   m.workerFree[w] = finish;
   P.time = t0;
   if (hasRegions && needTmap != 0) {
-    m.totTmap += needTmap;
     auto& h = st.at(Resource::TensorMapPool).highWater;
-    h = std::max(h, m.totTmap - m.baseTmap);
+    h = std::max(h, m.tmap.nextEntryId() - m.baseTmap);
   }
   if (nDeps != 0) {
     m.totDeps += nDeps;

@@ -46,7 +46,7 @@ uint64_t Engine::occupancy(Resource r) const {
   const Impl& m = *impl_;
   switch (r) {
     case Resource::TaskRing: return m.tail - m.semHead;
-    case Resource::TensorMapPool: return m.totTmap - m.baseTmap;
+    case Resource::TensorMapPool: return m.tmap.nextEntryId() - m.baseTmap;
     case Resource::DepListPool: return m.totDeps - m.baseDeps;
     case Resource::HeapArena: return m.heapInUse();
     case Resource::ReadyQueue: {
@@ -69,7 +69,7 @@ DeadlockReport Engine::resourceReport() const {
     switch (r) {
       case Resource::TaskRing: u.heldByScopes = m.tail - m.pendingFrom; break;
       case Resource::TensorMapPool:
-        u.heldByScopes = m.totTmap - m.cumBefore(m.pendingFrom, &Rec::cumTmap, m.baseTmap);
+        u.heldByScopes = m.tmap.nextEntryId() - m.cumBefore(m.pendingFrom, &Rec::eidEnd, m.baseTmap);
         break;
       case Resource::DepListPool:
         u.heldByScopes = m.totDeps - m.cumBefore(m.pendingFrom, &Rec::cumDeps, m.baseDeps);
