@@ -218,11 +218,11 @@ struct Engine::Impl {
   using IssueRet = std::conditional_t<kThrow, TaskTimes, IssueResult>;
   using TryIssueFn = IssueResult (*)(Impl&, ProcessId, const TaskDesc&);
   using IssueFn = TaskTimes (*)(Impl&, ProcessId, const TaskDesc&);
-  // [0]: for a task without regions, [1]: with some (Engine::issue picks).
-  TryIssueFn tryIssueFn[2] = {};  // Blocked: returned
-  IssueFn issueFn[2] = {};        // Blocked: DeadlockError of a single stream
+  // [k]: for a task of min(k, 2) regions (Engine::issue picks).
+  TryIssueFn tryIssueFn[3] = {};  // Blocked: returned
+  IssueFn issueFn[3] = {};        // Blocked: DeadlockError of a single stream
   void chooseIssue();
-  template <bool kHost, bool kSeen, bool kThrow, bool kRegions, bool kOne>
+  template <bool kHost, bool kSeen, bool kThrow, int kRegions, bool kOne>
   static IssueRet<kThrow> issueFast(Impl& m, ProcessId p, const TaskDesc& t);
   // The general path's result as the API's (out of line: the fast path's frame stays small).
   template <bool kHost, bool kSeen, bool kThrow>

@@ -195,11 +195,12 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueGeneralRet(Impl& m, ProcessId 
   return res;
 }
 
-// A task with regions and one without each get their own copy of the fast path
-// (kRegions, picked by Engine::issue): without regions, none of the TensorMap's values
-// take registers. A single worker (kOne, fixed for the run) is also a copy of its own:
+// A task without regions, with one and with several each get their own copy of the fast
+// path (kRegions = 0, 1, 2, picked by Engine::issue): without regions, none of the
+// TensorMap's values take registers; with one, the TensorMap's loops over the regions
+// are one step. A single worker (kOne, fixed for the run) is also a copy of its own:
 // worker 0 is then a constant.
-template <bool kHost, bool kSeen, bool kThrow, bool kRegions, bool kOne>
+template <bool kHost, bool kSeen, bool kThrow, int kRegions, bool kOne>
 Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, const TaskDesc& t) {
   const abi::ScheduleConfig& sc = m.cfg.schedule;
   const std::span<const TaskId> deps = t.deps;
@@ -207,10 +208,11 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   if ((t.heapBytes | static_cast<uint64_t>(t.structural)) != 0 || p >= m.numProcs ||
       t.args.size() > abi::kMaxTaskArgs) [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
-  constexpr bool hasRegions = kRegions;
+  constexpr bool hasRegions = kRegions != 0;
+  const std::span<const Region> regs = kRegions == 1 ? t.regions.first(1) : t.regions;
   uint64_t needTmap = 0;
   if constexpr (hasRegions) {
-    needTmap = m.tmap.cellsOfTask(t.regions);  // validates too
+    needTmap = m.tmap.cellsOfTask(regs);  // validates too
     if (needTmap > sc.tensorMapCapacity) [[unlikely]]
       return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
   }
@@ -265,11 +267,11 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   // The producers list is read by the observer, the host and the TensorMap's walk; an
   // unwatched dry task without regions only needs the stamps (the rare paths below find
   // its producers again among its deps: those >= minProd carry this task's stamp).
-  constexpr bool kList = kHost || kSeen || kRegions;
+  constexpr bool kList = kHost || kSeen || hasRegions;
   if constexpr (kList) m.preds.n = 0;
   if constexpr (hasRegions) {
-    const PredSum s = m.tmap.onlyCell(t.regions) ? m.collectCellPreds(t.regions[0], minProd, sh, stamp)
-                                                 : m.collectDataPreds(t, minProd, sh, stamp);
+    const PredSum s = m.tmap.onlyCell(regs) ? m.collectCellPreds(regs[0], minProd, sh, stamp)
+                                            : m.collectDataPreds(t, minProd, sh, stamp);
     nDeps = s.count;
     ready = s.ready;
   }
@@ -362,7 +364,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   m.popWindow<kHost || kSeen>(seq);
   if constexpr (hasRegions) {
     while (m.tmap.used() + needTmap > sc.tensorMapCapacity) m.popPhysical<kHost || kSeen>();
-    m.tmap.insertTask(t.regions, seq);  // the cells collectDataPreds looked up
+    m.tmap.insertTask(regs, seq);  // the cells collectDataPreds looked up
   }
 
   if (nDeps != 0) ready += sc.syncLatency;
@@ -449,7 +451,8 @@ void Engine::Impl::chooseIssue() {
   hasExtras = cfg.trace || cfg.traceWriter;
   oneWorker = cfg.schedule.workers == 1;
   const bool seen = cfg.observer || cfg.trace || cfg.traceWriter || cfg.progress;
-  auto pick = [&]<bool kOne, bool kRegions, int kI>() {
+  auto pick = [&]<bool kOne, int kRegions>() {
+    constexpr int kI = kRegions;
     if (cfg.sink) {
       tryIssueFn[kI] = seen ? &issueFast<true, true, false, kRegions, kOne> : &issueFast<true, false, false, kRegions, kOne>;
       issueFn[kI] = seen ? &issueFast<true, true, true, kRegions, kOne> : &issueFast<true, false, true, kRegions, kOne>;
@@ -459,11 +462,13 @@ void Engine::Impl::chooseIssue() {
     }
   };
   if (oneWorker) {
-    pick.template operator()<true, false, 0>();
-    pick.template operator()<true, true, 1>();
+    pick.template operator()<true, 0>();
+    pick.template operator()<true, 1>();
+    pick.template operator()<true, 2>();
   } else {
-    pick.template operator()<false, false, 0>();
-    pick.template operator()<false, true, 1>();
+    pick.template operator()<false, 0>();
+    pick.template operator()<false, 1>();
+    pick.template operator()<false, 2>();
   }
 }
 
