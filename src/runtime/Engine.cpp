@@ -41,7 +41,7 @@ Engine::Engine(const EngineConfig& cfg) {
   m.policy = std::move(policy);
   m.owner = this;
   m.chooseIssue();
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 4; ++i) {
     tryIssueFn_[i] = m.tryIssueFn[i];
     issueFn_[i] = m.issueFn[i];
   }

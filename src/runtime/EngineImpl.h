@@ -218,9 +218,9 @@ struct Engine::Impl {
   using IssueRet = std::conditional_t<kThrow, TaskTimes, IssueResult>;
   using TryIssueFn = IssueResult (*)(Impl&, ProcessId, const TaskDesc&);
   using IssueFn = TaskTimes (*)(Impl&, ProcessId, const TaskDesc&);
-  // [k]: for a task of min(k, 2) regions (Engine::issue picks).
-  TryIssueFn tryIssueFn[3] = {};  // Blocked: returned
-  IssueFn issueFn[3] = {};        // Blocked: DeadlockError of a single stream
+  // [k]: for a task of k regions, [3]: of more (Engine::issue picks).
+  TryIssueFn tryIssueFn[4] = {};  // Blocked: returned
+  IssueFn issueFn[4] = {};        // Blocked: DeadlockError of a single stream
   void chooseIssue();
   template <bool kHost, bool kSeen, bool kThrow, int kRegions, bool kOne>
   static IssueRet<kThrow> issueFast(Impl& m, ProcessId p, const TaskDesc& t);
@@ -242,7 +242,8 @@ struct Engine::Impl {
   uint32_t pickWorker(TaskId seq, const TaskDesc& t);
   PredSum collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp);
   PTO_INLINE inline auto predCollector(PredSum& s, TaskId depFrom, uint32_t stamp);
-  PTO_INLINE inline PredSum collectCellPreds(const Region& r, TaskId minProd, TaskId depFrom, uint32_t stamp);
+  PTO_INLINE inline PredSum collectCellPreds(const Region& r, TaskId minProd, TaskId depFrom, uint32_t stamp,
+                                             size_t i = 0);
   void publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r);
   bool hasExtras = false;  // cfg.trace || cfg.traceWriter
   bool oneWorker = false;  // cfg.schedule.workers == 1

@@ -115,10 +115,11 @@ PredSum Engine::Impl::collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId
   return s;
 }
 
-// A task of one single-cell region (a tile): one cell's walk, without the region loop.
-PredSum Engine::Impl::collectCellPreds(const Region& r, TaskId minProd, TaskId depFrom, uint32_t stamp) {
+// Region i of the task when it covers one cell (a tile): one cell's walk, without the
+// region loop of collectDataPreds.
+PredSum Engine::Impl::collectCellPreds(const Region& r, TaskId minProd, TaskId depFrom, uint32_t stamp, size_t i) {
   PredSum s;
-  tmap.queryOnlyCell(r, predCollector(s, depFrom, stamp), minProd);
+  tmap.queryCell(r, i, predCollector(s, depFrom, stamp), minProd);
   return s;
 }
 
@@ -195,10 +196,10 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueGeneralRet(Impl& m, ProcessId 
   return res;
 }
 
-// A task without regions, with one and with several each get their own copy of the fast
-// path (kRegions = 0, 1, 2, picked by Engine::issue): without regions, none of the
-// TensorMap's values take registers; with one, the TensorMap's loops over the regions
-// are one step. A single worker (kOne, fixed for the run) is also a copy of its own:
+// A task without regions, with one, with two and with more each get their own copy of
+// the fast path (kRegions = 0, 1, 2, 3, picked by Engine::issue): without regions, none
+// of the TensorMap's values take registers; with one or two, the TensorMap's loops over
+// the regions are unrolled. A single worker (kOne, fixed for the run) is also a copy of its own:
 // worker 0 is then a constant.
 template <bool kHost, bool kSeen, bool kThrow, int kRegions, bool kOne>
 Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, const TaskDesc& t) {
@@ -209,7 +210,9 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
       t.args.size() > abi::kMaxTaskArgs) [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
   constexpr bool hasRegions = kRegions != 0;
-  const std::span<const Region> regs = kRegions == 1 ? t.regions.first(1) : t.regions;
+  const std::span<const Region> regs = kRegions == 1   ? t.regions.first(1)
+                                       : kRegions == 2 ? t.regions.first(2)
+                                                       : t.regions;
   uint64_t needTmap = 0;
   if constexpr (hasRegions) {
     needTmap = m.tmap.cellsOfTask(regs);  // validates too
@@ -270,8 +273,17 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   constexpr bool kList = kHost || kSeen || hasRegions;
   if constexpr (kList) m.preds.n = 0;
   if constexpr (hasRegions) {
-    const PredSum s = m.tmap.onlyCell(regs) ? m.collectCellPreds(regs[0], minProd, sh, stamp)
-                                            : m.collectDataPreds(t, minProd, sh, stamp);
+    PredSum s;
+    if (kRegions == 1 && m.tmap.onlyCell(regs)) {
+      s = m.collectCellPreds(regs[0], minProd, sh, stamp);
+    } else if (kRegions == 2 && m.tmap.twoCells(regs)) {
+      s = m.collectCellPreds(regs[0], minProd, sh, stamp);
+      const PredSum s1 = m.collectCellPreds(regs[1], minProd, sh, stamp, 1);
+      s.count += s1.count;
+      s.ready = std::max(s.ready, s1.ready);
+    } else {
+      s = m.collectDataPreds(t, minProd, sh, stamp);
+    }
     nDeps = s.count;
     ready = s.ready;
   }
@@ -465,10 +477,12 @@ void Engine::Impl::chooseIssue() {
     pick.template operator()<true, 0>();
     pick.template operator()<true, 1>();
     pick.template operator()<true, 2>();
+    pick.template operator()<true, 3>();
   } else {
     pick.template operator()<false, 0>();
     pick.template operator()<false, 1>();
     pick.template operator()<false, 2>();
+    pick.template operator()<false, 3>();
   }
 }
 

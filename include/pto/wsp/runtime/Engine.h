@@ -197,10 +197,10 @@ class Engine {
   std::unique_ptr<Impl> impl_;
   // The issue path chosen for this Engine's configuration (docs/runtime.md, "The issue
   // path"), called from the inline issue() / tryIssue(): one indirect call per task, to
-  // the copy for a task without regions ([0]), with one ([1]) or with several ([2]).
-  IssueResult (*tryIssueFn_[3])(Impl&, ProcessId, const TaskDesc&) = {};
-  TaskTimes (*issueFn_[3])(Impl&, ProcessId, const TaskDesc&) = {};
-  static size_t issueCopy(const TaskDesc& t) { return std::min<size_t>(t.regions.size(), 2); }
+  // the copy for a task without regions ([0]), with one ([1]), two ([2]) or more ([3]).
+  IssueResult (*tryIssueFn_[4])(Impl&, ProcessId, const TaskDesc&) = {};
+  TaskTimes (*issueFn_[4])(Impl&, ProcessId, const TaskDesc&) = {};
+  static size_t issueCopy(const TaskDesc& t) { return std::min<size_t>(t.regions.size(), 3); }
 };
 
 inline IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) { return tryIssueFn_[issueCopy(t)](*impl_, p, t); }

@@ -75,12 +75,16 @@ class TensorMap {
       }
     }
   }
-  // After cellsOfTask(rs): rs is one region covering one cell (a tile), whose conflicts
-  // queryOnlyCell(rs[0], ...) reports as queryTask(rs, ...) would.
+  // After cellsOfTask(rs): rs is one region (two regions) each covering one cell (a
+  // tile); then queryCell(rs[i], i, ...) for each i in order reports what
+  // queryTask(rs, ...) would.
   bool onlyCell(std::span<const Region> rs) const { return rs.size() == 1 && regPlan_[0].cells == 1; }
+  bool twoCells(std::span<const Region> rs) const {
+    return rs.size() == 2 && regPlan_[0].cells == 1 && regPlan_[1].cells == 1;
+  }
   template <class F>
-  [[gnu::always_inline]] void queryOnlyCell(const Region& r, F&& f, TaskId minTask) {
-    walkCell(r, regPlan_[0].key, f, minTask);
+  [[gnu::always_inline]] void queryCell(const Region& r, size_t i, F&& f, TaskId minTask) {
+    walkCell(r, regPlan_[i].key, f, minTask);
   }
   // Registers the regions for task `seq`; requires used() + cellsOfTask(rs) <= capacity().
   [[gnu::always_inline]] void insertTask(std::span<const Region> rs, TaskId seq) {
