@@ -406,7 +406,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
       h = std::max(h, qTail + 1 - qh);
     }
   }
-  ++q.tasks;
+  if (!kOne) ++q.tasks;  // a lone worker runs every kernel task: stats() counts them
   q.busyCycles += t.cycles;
   // Only the task window (up to tDeps) and the dep-list pool (after it) can have stalled it.
   int lastStall = -1;

@@ -21,7 +21,7 @@ RunStats Engine::stats() const {
   for (uint64_t f : m.workerFree) s.totalCycles = std::max(s.totalCycles, f);
   for (const Proc& P : m.procs) s.totalCycles = std::max(s.totalCycles, P.time);
   for (size_t i = 0; i < s.workers.size(); ++i) {
-    s.workers[i].tasks = m.readyQs[i].tasks;
+    s.workers[i].tasks = m.oneWorker ? s.kernelTasks : m.readyQs[i].tasks;
     s.workers[i].busyCycles = m.readyQs[i].busyCycles;
   }
   for (auto& w : s.workers)
