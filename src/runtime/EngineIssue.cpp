@@ -376,7 +376,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   m.popWindow<kHost || kSeen>(seq);
   if constexpr (hasRegions) {
     while (m.tmap.used() + needTmap > sc.tensorMapCapacity) m.popPhysical<kHost || kSeen>();
-    m.tmap.insertTask(regs, seq);  // the cells collectDataPreds looked up
+    m.tmap.insertTaskWithRoom(regs, seq);  // the cells collectDataPreds looked up
   }
 
   if (nDeps != 0) ready += sc.syncLatency;

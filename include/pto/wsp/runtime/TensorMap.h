@@ -90,6 +90,10 @@ class TensorMap {
   [[gnu::always_inline]] void insertTask(std::span<const Region> rs, TaskId seq) {
     PTO_INTERNAL_ASSERT(used() + planCells_ <= capacity_, "tensormap overflow: used {} + {} > {}", used(),
                         planCells_, capacity_);
+    insertTaskWithRoom(rs, seq);
+  }
+  // The same, for a caller that has just made that room (the Engine's fast path).
+  [[gnu::always_inline]] void insertTaskWithRoom(std::span<const Region> rs, TaskId seq) {
     if (rs.size() == 1 && regPlan_[0].cells == 1) [[likely]] {
       insertCell(rs[0], regPlan_[0].key, seq);
     } else if (rs.size() == 2 && regPlan_[0].cells == 1 && regPlan_[1].cells == 1) {  // read a tile, write one
