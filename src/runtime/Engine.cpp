@@ -41,8 +41,10 @@ Engine::Engine(const EngineConfig& cfg) {
   m.policy = std::move(policy);
   m.owner = this;
   m.chooseIssue();
-  tryIssueFn_ = m.tryIssueFn;
-  issueFn_ = m.issueFn;
+  for (int i = 0; i < 4; ++i) {
+    tryIssueFn_[i] = m.tryIssueFn[i];
+    issueFn_[i] = m.issueFn[i];
+  }
   uint64_t rs = std::bit_ceil(uint64_t{cfg.schedule.taskWindow});
   m.ring.resize(rs);
   if (cfg.traceWriter) m.traceRing.resize(rs);

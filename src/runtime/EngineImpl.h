@@ -35,8 +35,10 @@ struct alignas(64) Rec {
   // Retire time once known (task < pendingFrom). Before that: the end time of the
   // scope that held it, once that scope ended (0 while it is open).
   uint64_t retire = 0;
-  uint64_t cumTmap = 0, cumDeps = 0, cumHeap = 0;  // running totals including this task
-  uint64_t eidEnd = 0;                             // TensorMap next id after its entries
+  uint64_t cumDeps = 0, cumHeap = 0;  // running totals including this task
+  // TensorMap next id after its entries: the pool's running total (every entry of a
+  // task is inserted at its issue, in issue order), so it needs no total of its own.
+  uint64_t eidEnd = 0;
   uint32_t traceIdx = kNoTrace;                    // index in traceRecs, if traced
   uint32_t scope = 0;                              // serial of the open scope holding it
   uint32_t process = 0;
@@ -113,8 +115,11 @@ struct Engine::Impl {
   TaskId hostDone = 0;
   TaskId hostPollAt = 0;   // next task id at which issue refreshes hostDone
   uint64_t lastRetire = 0;
-  uint64_t baseTmap = 0, baseDeps = 0, baseHeap = 0;  // totals released by retirement
-  uint64_t totTmap = 0, totDeps = 0, totHeap = 0;
+  uint64_t baseDeps = 0, baseHeap = 0;  // totals released by retirement
+  uint64_t totDeps = 0, totHeap = 0;
+  // The TensorMap pool's: the entry id end of the retired tasks (its total is
+  // tmap.nextEntryId(); ids start at 1).
+  uint64_t baseTmap = 1;
   uint64_t heapHead = 0;
   uint64_t taskHeap = 0;  // the arena after cfg.heapReserved: what tasks share
   uint64_t maxFinish = 0;
@@ -154,19 +159,21 @@ struct Engine::Impl {
     tmap.releaseBefore(rec(popHead).eidEnd);
     ++popHead;
   }
-  // Makes room in the ring for task seq (its window holds retired tasks only). Dry and
-  // without a trace writer, the tasks leave at once: entry ids grow with the task, so
-  // releasing the last one's TensorMap entries releases all of theirs.
+  // Makes room in the ring for task seq (its window holds retired tasks only: the fast
+  // path calls it once its window stall has retired them). Dry and without a trace
+  // writer, the tasks leave at once: entry ids grow with the task, so releasing the last
+  // one's TensorMap entries releases all of theirs.
   template <bool kMaybeHost>
   PTO_INLINE void popWindow(TaskId seq) {
     const uint64_t window = cfg.schedule.taskWindow;
     if (seq - popHead < window) return;
-    if (kMaybeHost && (cfg.sink || cfg.traceWriter)) {
+    const TaskId np = seq - window + 1;
+    // With a sink and no trace, a pop only needs the host to have finished the task:
+    // known for all of them at once when the last is below the host watermark.
+    if (kMaybeHost && (cfg.sink || cfg.traceWriter) && (hasExtras || np > hostDone)) {
       while (seq - popHead >= window) popPhysicalHost();
       return;
     }
-    const TaskId np = seq - window + 1;
-    PTO_INTERNAL_ASSERT(np <= semHead, "popping task {} before it retired (semHead {})", np - 1, semHead);
     tmap.releaseBefore(rec(np - 1).eidEnd);
     popHead = np;
   }
@@ -176,17 +183,16 @@ struct Engine::Impl {
   PTO_INLINE void commitRec(Rec& r, TaskId seq, uint64_t finish, ProcessId p, const Proc& P, uint32_t stamp,
                             TaskId pend) {
     r.finish = finish;
-    r.cumTmap = totTmap;
     r.cumDeps = totDeps;
     r.cumHeap = totHeap;
     r.eidEnd = tmap.nextEntryId();
     if constexpr (kTraced) r.traceIdx = kNoTrace;  // read only by host times / trace
     r.seen = stamp;
-    r.process = p;
     tail = seq + 1;
     if (!P.scopes.empty()) [[unlikely]] {
       r.retire = 0;
       r.scope = P.scopes.back().serial;
+      r.process = p;  // only read for a record a scope holds
     } else {
       r.scope = 0;
       if (pend == seq) {  // nothing pending: it retires at its finish, in order
@@ -212,13 +218,12 @@ struct Engine::Impl {
   using IssueRet = std::conditional_t<kThrow, TaskTimes, IssueResult>;
   using TryIssueFn = IssueResult (*)(Impl&, ProcessId, const TaskDesc&);
   using IssueFn = TaskTimes (*)(Impl&, ProcessId, const TaskDesc&);
-  TryIssueFn tryIssueFn = nullptr;  // Blocked: returned
-  IssueFn issueFn = nullptr;        // Blocked: DeadlockError of a single stream
+  // [k]: for a task of k regions, [3]: of more (Engine::issue picks).
+  TryIssueFn tryIssueFn[4] = {};  // Blocked: returned
+  IssueFn issueFn[4] = {};        // Blocked: DeadlockError of a single stream
   void chooseIssue();
-  template <bool kHost, bool kSeen, bool kThrow>
-  static IssueRet<kThrow> issueT(Impl& m, ProcessId p, const TaskDesc& t);
-  template <bool kHost, bool kSeen, bool kThrow, bool kRegions, bool kOne>
-  PTO_INLINE inline static IssueRet<kThrow> issueFast(Impl& m, ProcessId p, const TaskDesc& t);
+  template <bool kHost, bool kSeen, bool kThrow, int kRegions, bool kOne>
+  static IssueRet<kThrow> issueFast(Impl& m, ProcessId p, const TaskDesc& t);
   // The general path's result as the API's (out of line: the fast path's frame stays small).
   template <bool kHost, bool kSeen, bool kThrow>
   [[gnu::noinline]] static IssueRet<kThrow> issueGeneralRet(Impl& m, ProcessId p, const TaskDesc& t, int64_t pickedW);
@@ -236,6 +241,9 @@ struct Engine::Impl {
   uint64_t blockedMin = 0;
   uint32_t pickWorker(TaskId seq, const TaskDesc& t);
   PredSum collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp);
+  PTO_INLINE inline auto predCollector(PredSum& s, TaskId depFrom, uint32_t stamp);
+  PTO_INLINE inline PredSum collectCellPreds(const Region& r, TaskId minProd, TaskId depFrom, uint32_t stamp,
+                                             size_t i = 0);
   void publish(ProcessId p, const TaskDesc& t, const TaskTimes& out, Rec& r);
   bool hasExtras = false;  // cfg.trace || cfg.traceWriter
   bool oneWorker = false;  // cfg.schedule.workers == 1
@@ -254,6 +262,7 @@ struct Engine::Impl {
       publish(p, t, out, r);
   }
   void submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd);
+  PTO_INLINE inline void submitHostBody(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd);
   [[noreturn]] void rejectTask(ProcessId p, const TaskDesc& t, uint64_t needTmap) const;
   [[noreturn]] void rejectDeps(const TaskDesc& t, uint64_t nDeps) const;
   [[noreturn]] void singleStreamDeadlock(ProcessId p, const TaskDesc& t, Resource blockedOn, uint64_t minimal) const;

@@ -91,23 +91,34 @@ void Engine::Impl::unstampPreds(uint32_t stamp) {
 // The callback is inlined into every chain walk; a full list grows out of line.
 [[gnu::noinline]] static void growPreds(PredBuf& b) { b.grow(b.n + 1); }
 
+// The callback of both walks: stamps a new producer, lists it, and counts the semantic
+// ones (>= depFrom) with their latest finish.
+PTO_INLINE inline auto Engine::Impl::predCollector(PredSum& s, TaskId depFrom, uint32_t stamp) {
+  return [this, &s, depFrom, stamp](TaskId prod, bool) PTO_INLINE {
+    Rec& pr = rec(prod);
+    if (pr.seen == stamp) return;
+    pr.seen = stamp;
+    if (preds.n == preds.cap) [[unlikely]]
+      growPreds(preds);
+    preds.push(prod);
+    if (prod >= depFrom) {
+      ++s.count;
+      s.ready = std::max(s.ready, pr.finish);
+    }
+  };
+}
+
 PredSum Engine::Impl::collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp) {
   PredSum s;
-  tmap.queryTask(
-      t.regions,
-      [&](TaskId prod, bool) PTO_INLINE {
-        Rec& pr = rec(prod);
-        if (pr.seen == stamp) return;
-        pr.seen = stamp;
-        if (preds.n == preds.cap) [[unlikely]]
-          growPreds(preds);
-        preds.push(prod);
-        if (prod >= depFrom) {
-          ++s.count;
-          s.ready = std::max(s.ready, pr.finish);
-        }
-      },
-      minProd);
+  tmap.queryTask(t.regions, predCollector(s, depFrom, stamp), minProd);
+  return s;
+}
+
+// Region i of the task when it covers one cell (a tile): one cell's walk, without the
+// region loop of collectDataPreds.
+PredSum Engine::Impl::collectCellPreds(const Region& r, TaskId minProd, TaskId depFrom, uint32_t stamp, size_t i) {
+  PredSum s;
+  tmap.queryCell(r, i, predCollector(s, depFrom, stamp), minProd);
   return s;
 }
 
@@ -130,7 +141,10 @@ void Engine::Impl::publish(ProcessId p, const TaskDesc& t, const TaskTimes& out,
 
 // Hands the committed task to the host executor with the producers it may still be
 // running (>= hostDone; unordered).
-void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd) {
+// Inline in the fast path (at its end, where few of its values are live); the general
+// path calls it out of line (submitHost).
+PTO_INLINE inline void Engine::Impl::submitHostBody(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w,
+                                                    TaskId minProd) {
   TaskId* const b = preds.buf.get();
   size_t k = preds.n;
   if (hostDone > minProd) {  // in place, branch-free: the observer has seen the whole list already
@@ -156,6 +170,10 @@ void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32
     }();
 }
 
+void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd) {
+  submitHostBody(p, t, seq, w, minProd);
+}
+
 // The fast path: a kernel task without heap bytes whose regions fit the TensorMap pool
 // and whose deps fit the dep-list pool as they are (the common task of a stream). Only a
 // full task window can delay it; the rare cases (an open scope blocking the window, a
@@ -177,31 +195,26 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueGeneralRet(Impl& m, ProcessId 
   return res;
 }
 
-// A task with regions and one without each get their own copy of the fast path
-// (kRegions): without regions, none of the TensorMap's values take registers.
-// A single worker (kOne) is also a copy of its own: worker 0 is then a constant.
-template <bool kHost, bool kSeen, bool kThrow>
-Engine::Impl::IssueRet<kThrow> Engine::Impl::issueT(Impl& m, ProcessId p, const TaskDesc& t) {
-  if (m.oneWorker) {
-    if (t.regions.empty()) return issueFast<kHost, kSeen, kThrow, false, true>(m, p, t);
-    return issueFast<kHost, kSeen, kThrow, true, true>(m, p, t);
-  }
-  if (t.regions.empty()) return issueFast<kHost, kSeen, kThrow, false, false>(m, p, t);
-  return issueFast<kHost, kSeen, kThrow, true, false>(m, p, t);
-}
-
-template <bool kHost, bool kSeen, bool kThrow, bool kRegions, bool kOne>
-inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, const TaskDesc& t) {
+// A task without regions, with one, with two and with more each get their own copy of
+// the fast path (kRegions = 0, 1, 2, 3, picked by Engine::issue): without regions, none
+// of the TensorMap's values take registers; with one or two, the TensorMap's loops over
+// the regions are unrolled. A single worker (kOne, fixed for the run) is also a copy of its own:
+// worker 0 is then a constant.
+template <bool kHost, bool kSeen, bool kThrow, int kRegions, bool kOne>
+Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, const TaskDesc& t) {
   const abi::ScheduleConfig& sc = m.cfg.schedule;
   const std::span<const TaskId> deps = t.deps;
   const size_t nd = deps.size();
   if ((t.heapBytes | static_cast<uint64_t>(t.structural)) != 0 || p >= m.numProcs ||
       t.args.size() > abi::kMaxTaskArgs) [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
-  constexpr bool hasRegions = kRegions;
+  constexpr bool hasRegions = kRegions != 0;
+  const std::span<const Region> regs = kRegions == 1   ? t.regions.first(1)
+                                       : kRegions == 2 ? t.regions.first(2)
+                                                       : t.regions;
   uint64_t needTmap = 0;
   if constexpr (hasRegions) {
-    needTmap = m.tmap.cellsOfTask(t.regions);  // validates too
+    needTmap = m.tmap.cellsOfTask(regs);  // validates too
     if (needTmap > sc.tensorMapCapacity) [[unlikely]]
       return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
   }
@@ -227,8 +240,9 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
     t0 = std::max(t0, ring[sh & mask].retire);
     ++sh;
   }
-  if (hasRegions && needTmap != 0 &&
-      m.totTmap - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].cumTmap) + needTmap > sc.tensorMapCapacity)
+  if (hasRegions && needTmap != 0 && m.tmap.nextEntryId() - m.baseTmap + needTmap > sc.tensorMapCapacity &&
+      m.tmap.nextEntryId() - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].eidEnd) + needTmap >
+          sc.tensorMapCapacity)
       [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
   const TaskId shHeap = sh;  // the heap is looked at between the window and the ready queue
@@ -255,10 +269,20 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   // The producers list is read by the observer, the host and the TensorMap's walk; an
   // unwatched dry task without regions only needs the stamps (the rare paths below find
   // its producers again among its deps: those >= minProd carry this task's stamp).
-  constexpr bool kList = kHost || kSeen || kRegions;
+  constexpr bool kList = kHost || kSeen || hasRegions;
   if constexpr (kList) m.preds.n = 0;
   if constexpr (hasRegions) {
-    const PredSum s = m.collectDataPreds(t, minProd, sh, stamp);
+    PredSum s;
+    if (kRegions == 1 && m.tmap.onlyCell(regs)) {
+      s = m.collectCellPreds(regs[0], minProd, sh, stamp);
+    } else if (kRegions == 2 && m.tmap.twoCells(regs)) {
+      s = m.collectCellPreds(regs[0], minProd, sh, stamp);
+      const PredSum s1 = m.collectCellPreds(regs[1], minProd, sh, stamp, 1);
+      s.count += s1.count;
+      s.ready = std::max(s.ready, s1.ready);
+    } else {
+      s = m.collectDataPreds(t, minProd, sh, stamp);
+    }
     nDeps = s.count;
     ready = s.ready;
   }
@@ -297,7 +321,10 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   // A full dep-list pool: retire as in the general path; an open scope in the way (or
   // a task larger than the pool) is the general path's to report.
   const uint64_t tDeps = t0;
-  if (m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
+  // The committed base first: the base at sh is no smaller, so a pool that fits at the
+  // committed base fits at sh without reading the record.
+  if (m.totDeps - m.baseDeps + nDeps > sc.depListCapacity &&
+      m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
       [[unlikely]] {
     if (nDeps > sc.depListCapacity) {
       unstamp();
@@ -335,7 +362,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   RunStats& st = m.st;
   if (sh != sh0) {
     const Rec& last = ring[(sh - 1) & mask];
-    m.baseTmap = last.cumTmap;
+    m.baseTmap = last.eidEnd;
     m.baseDeps = last.cumDeps;
     m.baseHeap = last.cumHeap;
     m.semHead = sh;
@@ -348,7 +375,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   m.popWindow<kHost || kSeen>(seq);
   if constexpr (hasRegions) {
     while (m.tmap.used() + needTmap > sc.tensorMapCapacity) m.popPhysical<kHost || kSeen>();
-    m.tmap.insertTask(t.regions, seq);  // the cells collectDataPreds looked up
+    m.tmap.insertTaskWithRoom(regs, seq);  // the cells collectDataPreds looked up
   }
 
   if (nDeps != 0) ready += sc.syncLatency;
@@ -359,9 +386,8 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   m.workerFree[w] = finish;
   P.time = t0;
   if (hasRegions && needTmap != 0) {
-    m.totTmap += needTmap;
     auto& h = st.at(Resource::TensorMapPool).highWater;
-    h = std::max(h, m.totTmap - m.baseTmap);
+    h = std::max(h, m.tmap.nextEntryId() - m.baseTmap);
   }
   if (nDeps != 0) {
     m.totDeps += nDeps;
@@ -379,7 +405,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
       h = std::max(h, qTail + 1 - qh);
     }
   }
-  ++q.tasks;
+  if (!kOne) ++q.tasks;  // a lone worker runs every kernel task: stats() counts them
   q.busyCycles += t.cycles;
   // Only the task window (up to tDeps) and the dep-list pool (after it) can have stalled it.
   int lastStall = -1;
@@ -410,7 +436,7 @@ inline Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId
   const uint64_t heapOffset = m.cfg.heapReserved + heapOff;
   auto done = [&](const TaskTimes& o) PTO_INLINE {
     if constexpr (kSeen) m.notify(p, t, o, r, sh, dataPreds);
-    if constexpr (kHost) m.submitHost(p, t, seq, w, minProd);
+    if constexpr (kHost) m.submitHostBody(p, t, seq, w, minProd);
     (void)o;
   };
   (void)dataPreds;
@@ -436,12 +462,26 @@ void Engine::Impl::chooseIssue() {
   hasExtras = cfg.trace || cfg.traceWriter;
   oneWorker = cfg.schedule.workers == 1;
   const bool seen = cfg.observer || cfg.trace || cfg.traceWriter || cfg.progress;
-  if (cfg.sink) {
-    tryIssueFn = seen ? &issueT<true, true, false> : &issueT<true, false, false>;
-    issueFn = seen ? &issueT<true, true, true> : &issueT<true, false, true>;
+  auto pick = [&]<bool kOne, int kRegions>() {
+    constexpr int kI = kRegions;
+    if (cfg.sink) {
+      tryIssueFn[kI] = seen ? &issueFast<true, true, false, kRegions, kOne> : &issueFast<true, false, false, kRegions, kOne>;
+      issueFn[kI] = seen ? &issueFast<true, true, true, kRegions, kOne> : &issueFast<true, false, true, kRegions, kOne>;
+    } else {
+      tryIssueFn[kI] = seen ? &issueFast<false, true, false, kRegions, kOne> : &issueFast<false, false, false, kRegions, kOne>;
+      issueFn[kI] = seen ? &issueFast<false, true, true, kRegions, kOne> : &issueFast<false, false, true, kRegions, kOne>;
+    }
+  };
+  if (oneWorker) {
+    pick.template operator()<true, 0>();
+    pick.template operator()<true, 1>();
+    pick.template operator()<true, 2>();
+    pick.template operator()<true, 3>();
   } else {
-    tryIssueFn = seen ? &issueT<false, true, false> : &issueT<false, false, false>;
-    issueFn = seen ? &issueT<false, true, true> : &issueT<false, false, true>;
+    pick.template operator()<false, 0>();
+    pick.template operator()<false, 1>();
+    pick.template operator()<false, 2>();
+    pick.template operator()<false, 3>();
   }
 }
 

@@ -102,10 +102,11 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
   // An issue that adds nothing to a pool cannot overflow it (occupancy <= capacity).
   if (needTmap != 0) {
     tb = t0;
-    while (m.totTmap - m.baseTmap + needTmap > sc.tensorMapCapacity &&
-           m.totTmap - base(&Rec::cumTmap, m.baseTmap) + needTmap > sc.tensorMapCapacity)
+    const uint64_t totTmap = m.tmap.nextEntryId();
+    while (totTmap - m.baseTmap + needTmap > sc.tensorMapCapacity &&
+           totTmap - base(&Rec::eidEnd, m.baseTmap) + needTmap > sc.tensorMapCapacity)
       if (!retireOldest())
-        return blocked(Resource::TensorMapPool, m.totTmap - cumBefore(&Rec::cumTmap, m.baseTmap) + needTmap);
+        return blocked(Resource::TensorMapPool, totTmap - cumBefore(&Rec::eidEnd, m.baseTmap) + needTmap);
     stallOn(Resource::TensorMapPool, tb);
   }
   // Heap: a FIFO byte ring; a request that does not fit before the end wraps to 0 and
@@ -226,7 +227,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
   // --- commit ----------------------------------------------------------------------------
   if (sh != sh0) {
     const Rec& last = R(sh - 1);
-    m.baseTmap = last.cumTmap;
+    m.baseTmap = last.eidEnd;
     m.baseDeps = last.cumDeps;
     m.baseHeap = last.cumHeap;
     m.semHead = sh;
@@ -258,8 +259,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
     h = std::max(h, v);
   };
   if (needTmap != 0) {
-    m.totTmap += needTmap;
-    highWater(Resource::TensorMapPool, m.totTmap - m.baseTmap);
+    highWater(Resource::TensorMapPool, m.tmap.nextEntryId() - m.baseTmap);
   }
   if (nDeps != 0) {
     m.totDeps += nDeps;

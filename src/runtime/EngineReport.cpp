@@ -21,7 +21,7 @@ RunStats Engine::stats() const {
   for (uint64_t f : m.workerFree) s.totalCycles = std::max(s.totalCycles, f);
   for (const Proc& P : m.procs) s.totalCycles = std::max(s.totalCycles, P.time);
   for (size_t i = 0; i < s.workers.size(); ++i) {
-    s.workers[i].tasks = m.readyQs[i].tasks;
+    s.workers[i].tasks = m.oneWorker ? s.kernelTasks : m.readyQs[i].tasks;
     s.workers[i].busyCycles = m.readyQs[i].busyCycles;
   }
   for (auto& w : s.workers)
@@ -46,7 +46,7 @@ uint64_t Engine::occupancy(Resource r) const {
   const Impl& m = *impl_;
   switch (r) {
     case Resource::TaskRing: return m.tail - m.semHead;
-    case Resource::TensorMapPool: return m.totTmap - m.baseTmap;
+    case Resource::TensorMapPool: return m.tmap.nextEntryId() - m.baseTmap;
     case Resource::DepListPool: return m.totDeps - m.baseDeps;
     case Resource::HeapArena: return m.heapInUse();
     case Resource::ReadyQueue: {
@@ -69,7 +69,7 @@ DeadlockReport Engine::resourceReport() const {
     switch (r) {
       case Resource::TaskRing: u.heldByScopes = m.tail - m.pendingFrom; break;
       case Resource::TensorMapPool:
-        u.heldByScopes = m.totTmap - m.cumBefore(m.pendingFrom, &Rec::cumTmap, m.baseTmap);
+        u.heldByScopes = m.tmap.nextEntryId() - m.cumBefore(m.pendingFrom, &Rec::eidEnd, m.baseTmap);
         break;
       case Resource::DepListPool:
         u.heldByScopes = m.totDeps - m.cumBefore(m.pendingFrom, &Rec::cumDeps, m.baseDeps);

@@ -24,6 +24,7 @@
 #include "pto/wsp/runtime/TaskSink.h"
 #include "pto/wsp/runtime/Trace.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -195,12 +196,14 @@ class Engine {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   // The issue path chosen for this Engine's configuration (docs/runtime.md, "The issue
-  // path"), called from the inline issue() / tryIssue(): one indirect call per task.
-  IssueResult (*tryIssueFn_)(Impl&, ProcessId, const TaskDesc&) = nullptr;
-  TaskTimes (*issueFn_)(Impl&, ProcessId, const TaskDesc&) = nullptr;
+  // path"), called from the inline issue() / tryIssue(): one indirect call per task, to
+  // the copy for a task without regions ([0]), with one ([1]), two ([2]) or more ([3]).
+  IssueResult (*tryIssueFn_[4])(Impl&, ProcessId, const TaskDesc&) = {};
+  TaskTimes (*issueFn_[4])(Impl&, ProcessId, const TaskDesc&) = {};
+  static size_t issueCopy(const TaskDesc& t) { return std::min<size_t>(t.regions.size(), 3); }
 };
 
-inline IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) { return tryIssueFn_(*impl_, p, t); }
-inline TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) { return issueFn_(*impl_, p, t); }
+inline IssueResult Engine::tryIssue(ProcessId p, const TaskDesc& t) { return tryIssueFn_[issueCopy(t)](*impl_, p, t); }
+inline TaskTimes Engine::issue(const TaskDesc& t, ProcessId p) { return issueFn_[issueCopy(t)](*impl_, p, t); }
 
 }  // namespace pto::wsp::rt

@@ -75,12 +75,30 @@ class TensorMap {
       }
     }
   }
+  // After cellsOfTask(rs): rs is one region (two regions) each covering one cell (a
+  // tile); then queryCell(rs[i], i, ...) for each i in order reports what
+  // queryTask(rs, ...) would.
+  bool onlyCell(std::span<const Region> rs) const { return rs.size() == 1 && regPlan_[0].cells == 1; }
+  bool twoCells(std::span<const Region> rs) const {
+    return rs.size() == 2 && regPlan_[0].cells == 1 && regPlan_[1].cells == 1;
+  }
+  template <class F>
+  [[gnu::always_inline]] void queryCell(const Region& r, size_t i, F&& f, TaskId minTask) {
+    walkCell(r, regPlan_[i].key, f, minTask);
+  }
   // Registers the regions for task `seq`; requires used() + cellsOfTask(rs) <= capacity().
   [[gnu::always_inline]] void insertTask(std::span<const Region> rs, TaskId seq) {
     PTO_INTERNAL_ASSERT(used() + planCells_ <= capacity_, "tensormap overflow: used {} + {} > {}", used(),
                         planCells_, capacity_);
+    insertTaskWithRoom(rs, seq);
+  }
+  // The same, for a caller that has just made that room (the Engine's fast path).
+  [[gnu::always_inline]] void insertTaskWithRoom(std::span<const Region> rs, TaskId seq) {
     if (rs.size() == 1 && regPlan_[0].cells == 1) [[likely]] {
       insertCell(rs[0], regPlan_[0].key, seq);
+    } else if (rs.size() == 2 && regPlan_[0].cells == 1 && regPlan_[1].cells == 1) {  // read a tile, write one
+      insertCell(rs[0], regPlan_[0].key, seq);
+      insertCell(rs[1], regPlan_[1].key, seq);
     } else {
       insertPlanned(rs, seq);
     }
@@ -120,8 +138,6 @@ class TensorMap {
     int64_t lo[kMaxRank - kInlineDims], hi[kMaxRank - kInlineDims];
   };
   static_assert(sizeof(Entry) == 64, "a TensorMap entry is one cache line");
-  // What cellsOfTask found for one region: the entries it needs and, for one cell, its
-  // key (a wide region's keys are computed by its query).
   // What cellsOfTask found for one region: the entries it needs and, for one cell, its
   // key (a wide region's keys are computed by its query).
   struct RegionPlan {
