@@ -1,5 +1,6 @@
 #include "pto/wsp/lower/KernelCodegen.h"
 
+#include "KernelDefUse.h"
 #include "MatmulStream.h"
 
 #include "pto/wsp/cost/KernelCost.h"
@@ -242,27 +243,20 @@ std::string Emitter::scalar(const TileInst& inst, const TileType& target) const 
 // Tiles at or above the stack limit are left staged: the library's fallback for
 // overlapping views stages on the stack. Then the matmul chains (MatmulStream.h).
 void Emitter::planStreams() {
-  std::map<std::string, size_t, std::less<>> def, uses;
-  for (size_t i = 0; i < k_.body.size(); ++i) {
-    for (const std::string& o : k_.body[i].operands) ++uses[o];
-    for (const std::string& r : k_.body[i].results) def[r] = i;
-  }
-  auto tileParam = [&](const std::string& name) -> const ir::KernelParam* {
-    const ir::KernelParam* p = k_.findParam(name);
-    return p && p->isTile() ? p : nullptr;
-  };
+  const detail::KernelDefUse du(k_);
+  const auto& def = du.def;
   for (size_t s = 0; s < k_.body.size(); ++s) {
     const TileInst& st = k_.body[s];
     if (st.op != TileOpKind::Store || st.operands.size() != 1) continue;
     auto d = def.find(st.operands[0]);
-    if (d == def.end() || uses[st.operands[0]] != 1) continue;
+    if (d == def.end() || du.usesOf(st.operands[0]) != 1) continue;
     const size_t o = d->second;
     const TileInst& inst = k_.body[o];
     if (!ir::isBinaryElementwise(inst.op) || inst.results.size() != 1 || inst.resultTypes.size() != 1) continue;
     const bool scalarOp = inst.broadcast == ir::Broadcast::Scalar;
     if (inst.broadcast != ir::Broadcast::None && !scalarOp) continue;
     const TileType& t = inst.resultTypes[0];
-    const ir::KernelParam* out = tileParam(st.param);
+    const ir::KernelParam* out = du.tileParam(st.param);
     if (!out || !(out->tile == t)) continue;
     if (static_cast<uint64_t>(t.rows) * static_cast<uint64_t>(t.cols) * ir::dtypeBytes(t.dtype) >=
         opts_.stackTileLimitBytes)
@@ -272,9 +266,9 @@ void Emitter::planStreams() {
     std::vector<size_t> loads;
     for (const std::string& v : inst.operands) {
       auto l = def.find(v);
-      if (l == def.end() || uses[v] != 1) break;
+      if (l == def.end() || du.usesOf(v) != 1) break;
       const TileInst& ld = k_.body[l->second];
-      const ir::KernelParam* in = tileParam(ld.param);
+      const ir::KernelParam* in = du.tileParam(ld.param);
       if (ld.op != TileOpKind::Load || ld.resultTypes.size() != 1 || !(ld.resultTypes[0] == t) || !in ||
           !(in->tile == t))
         break;
@@ -289,7 +283,7 @@ void Emitter::planStreams() {
     streamedInto_[o] = s;
     for (size_t l : loads) streamedInto_[l] = s;
   }
-  for (detail::MatmulStream& chain : detail::findMatmulStreams(k_)) {
+  for (detail::MatmulStream& chain : detail::findMatmulStreams(du)) {
     streamedInto_[chain.matmul] = chain.store;
     for (size_t l : chain.loads) streamedInto_[l] = chain.store;
     const size_t s = chain.store;

@@ -1,5 +1,7 @@
 #include "MatmulStream.h"
 
+#include "KernelDefUse.h"
+
 #include "pto/wsp/support/Assert.h"
 
 #include <fmt/format.h>
@@ -11,26 +13,19 @@ namespace pto::wsp::lower::detail {
 using ir::TileInst;
 using ir::TileOpKind;
 
-std::vector<MatmulStream> findMatmulStreams(const ir::Kernel& k) {
-  std::map<std::string, size_t, std::less<>> def, uses;
-  for (size_t i = 0; i < k.body.size(); ++i) {
-    for (const std::string& o : k.body[i].operands) ++uses[o];
-    for (const std::string& r : k.body[i].results) def[r] = i;
-  }
-  auto tileParam = [&](const std::string& name) -> const ir::KernelParam* {
-    const ir::KernelParam* p = k.findParam(name);
-    return p && p->isTile() ? p : nullptr;
-  };
+std::vector<MatmulStream> findMatmulStreams(const KernelDefUse& du) {
+  const ir::Kernel& k = du.kernel;
+  const auto& def = du.def;
   std::vector<MatmulStream> out;
   for (size_t s = 0; s < k.body.size(); ++s) {
     const TileInst& st = k.body[s];
     if (st.op != TileOpKind::Store || st.operands.size() != 1) continue;
     auto d = def.find(st.operands[0]);
-    if (d == def.end() || uses[st.operands[0]] != 1) continue;
+    if (d == def.end() || du.usesOf(st.operands[0]) != 1) continue;
     const TileInst& mm = k.body[d->second];
     if (mm.op != TileOpKind::Matmul || mm.results.size() != 1 || mm.resultTypes.size() != 1) continue;
     if (mm.operands.size() != 2 && mm.operands.size() != 3) continue;
-    const ir::KernelParam* pc = tileParam(st.param);
+    const ir::KernelParam* pc = du.tileParam(st.param);
     if (!pc || !(pc->tile == mm.resultTypes[0])) continue;
     MatmulStream chain;
     chain.store = s;
@@ -38,9 +33,9 @@ std::vector<MatmulStream> findMatmulStreams(const ir::Kernel& k) {
     chain.out = st.param;
     for (const std::string& v : mm.operands) {
       auto l = def.find(v);
-      if (l == def.end() || uses[v] != 1) break;
+      if (l == def.end() || du.usesOf(v) != 1) break;
       const TileInst& ld = k.body[l->second];
-      const ir::KernelParam* p = tileParam(ld.param);
+      const ir::KernelParam* p = du.tileParam(ld.param);
       if (ld.op != TileOpKind::Load || ld.resultTypes.size() != 1 || !p || !(p->tile == ld.resultTypes[0])) break;
       chain.loads.push_back(l->second);
       chain.in.push_back(ld.param);

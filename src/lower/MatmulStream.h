@@ -16,6 +16,8 @@
 
 namespace pto::wsp::lower::detail {
 
+struct KernelDefUse;
+
 struct MatmulStream {
   size_t store = 0;           // body index of the chain's store
   size_t matmul = 0;          // ... of its matmul
@@ -25,12 +27,12 @@ struct MatmulStream {
   int64_t m = 0, n = 0, k = 0;
 };
 
-// Every chain of k's body that streams: each operand tile is a load used by that matmul
+// Every chain of the kernel's body (du.kernel) that streams: each operand tile is a load used by that matmul
 // only, loaded with its param's exact tile type; the result is used by one store to a
 // param of the result's tile type; no store lies between the first load and that store
 // (so the loads read the memory they read at their place). Any overlap between the
 // views is the library's to handle, at run time.
-std::vector<MatmulStream> findMatmulStreams(const ir::Kernel& k);
+std::vector<MatmulStream> findMatmulStreams(const KernelDefUse& du);
 
 // The chain's call; paramVar maps each param name to its C++ GlobalView variable.
 std::string matmulStreamCall(const MatmulStream& s, const std::map<std::string, std::string, std::less<>>& paramVar);
