@@ -232,29 +232,44 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   const TaskId sh0 = m.semHead, pend = m.pendingFrom;
   const uint64_t tIssue = P.time + sc.issueCycles;
   uint64_t t0 = tIssue;
-  TaskId sh = sh0;
-  while (sh < pend && ring[sh & mask].retire <= t0) ++sh;
-  while (seq - sh + 1 > sc.taskWindow) {
-    if (sh >= pend) [[unlikely]]
+  // Below pendingFrom a retire time is at least the one before it (each is the running
+  // maximum), so waiting for the window is waiting for the last task it must drop.
+  TaskId need = sh0;
+  if (seq - sh0 >= sc.taskWindow) {
+    need = seq + 1 - sc.taskWindow;
+    if (need > pend) [[unlikely]]
       return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
-    t0 = std::max(t0, ring[sh & mask].retire);
-    ++sh;
+    t0 = std::max(t0, ring[(need - 1) & mask].retire);
+  }
+  auto retiredFrom = [&](TaskId from) PTO_INLINE {
+    while (from < pend && ring[from & mask].retire <= t0) ++from;
+    return from;
+  };
+  // The pools are looked at the head after the window, before the ready queue: the
+  // stall's head, or (without one) the head of every task retired by tIssue.
+  TaskId sh, shW;
+  if (t0 != tIssue) {
+    shW = need;
+    sh = retiredFrom(need);
+  } else {
+    sh = shW = retiredFrom(sh0);
   }
   if (hasRegions && needTmap != 0 && m.tmap.nextEntryId() - m.baseTmap + needTmap > sc.tensorMapCapacity &&
-      m.tmap.nextEntryId() - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].eidEnd) + needTmap >
+      m.tmap.nextEntryId() - (shW == sh0 ? m.baseTmap : ring[(shW - 1) & mask].eidEnd) + needTmap >
           sc.tensorMapCapacity)
       [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
-  const TaskId shHeap = sh;  // the heap is looked at between the window and the ready queue
+  // A zero-byte task's heap offset: the head, or 0 once the arena is empty at shW.
+  uint64_t heapOff = m.heapHead;
+  if (heapOff != 0 &&
+      (m.totHeap == m.baseHeap || m.totHeap == (shW == sh0 ? m.baseHeap : ring[(shW - 1) & mask].cumHeap)))
+    heapOff = 0;
   ReadyQ& q = m.readyQs[w];
   uint64_t qh = q.head;
   const uint64_t qTail = q.tail;
   while (qh != qTail && q.starts[qh & q.mask] <= t0) ++qh;
   if (qTail - qh >= sc.readyQueueCapacity) [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
-  // Without a window stall the first scan already stopped at t0 (a stall raises t0).
-  if (t0 != tIssue)
-    while (sh < pend && ring[sh & mask].retire <= t0) ++sh;
   // Dependencies (see the general path): stamped, counted and their finish taken at once.
   TaskId minProd = sh;
   if constexpr (kHost) {
@@ -305,7 +320,17 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     }
   };
   if (nd == 1) {  // a chain's edge: no loop to keep registers for
-    addDep(deps[0]);
+    if constexpr (kList) {
+      addDep(deps[0]);
+    } else {  // a lone dep needs no stamp to deduplicate it: the rare paths below stamp it
+      const TaskId d = deps[0];
+      if (d >= seq) [[unlikely]]
+        m.rejectTask(p, t, 0);
+      if (d >= minProd) {
+        nDeps = 1;
+        ready = ring[d & mask].finish;
+      }
+    }
   } else {
     for (size_t i = 0; i < nd; ++i) addDep(deps[i]);
   }
@@ -321,11 +346,10 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   // A full dep-list pool: retire as in the general path; an open scope in the way (or
   // a task larger than the pool) is the general path's to report.
   const uint64_t tDeps = t0;
-  // The committed base first: the base at sh is no smaller, so a pool that fits at the
-  // committed base fits at sh without reading the record.
-  if (m.totDeps - m.baseDeps + nDeps > sc.depListCapacity &&
-      m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
+  if (m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
       [[unlikely]] {
+    if constexpr (!kList)
+      if (nd == 1 && nDeps != 0) ring[deps[0] & mask].seen = stamp;
     if (nDeps > sc.depListCapacity) {
       unstamp();
       return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
@@ -352,13 +376,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   }
 
   // --- commit ----------------------------------------------------------------------------
-  // A zero-byte task's heap offset: the head, or 0 once the arena is empty (at shHeap).
-  uint64_t heapOff = m.heapHead;
-  if (heapOff != 0 &&
-      (m.totHeap == m.baseHeap || m.totHeap == (shHeap == sh0 ? m.baseHeap : ring[(shHeap - 1) & mask].cumHeap))) {
-    heapOff = 0;
-    m.heapHead = 0;
-  }
+  m.heapHead = heapOff;  // unchanged, or 0 for an empty arena
   RunStats& st = m.st;
   if (sh != sh0) {
     const Rec& last = ring[(sh - 1) & mask];
