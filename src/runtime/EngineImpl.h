@@ -231,6 +231,14 @@ struct Engine::Impl {
   template <bool kHost, bool kSeen, bool kThrow>
   [[gnu::noinline]] static IssueStatus issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, TaskTimes& out,
                                                     int64_t pickedW);
+  struct DepStall {
+    TaskId sh = 0;
+    uint64_t t0 = 0, nDeps = 0, ready = 0;
+    bool ok = false;
+  };
+  template <bool kList>
+  [[gnu::cold, gnu::noinline]] DepStall depStall(const TaskDesc& t, TaskId sh, uint64_t t0, uint64_t nDeps,
+                                                 uint32_t stamp);
   const Engine* owner = nullptr;
   [[gnu::cold, gnu::noinline]] void issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint64_t minimal,
                                                  uint32_t stalled, const uint64_t* stallCycles, bool raise);

@@ -174,6 +174,47 @@ void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32
   submitHostBody(p, t, seq, w, minProd);
 }
 
+// The fast path's dep-list pool stall, from head sh (the producers' minProd when the
+// list is not kept): retires the oldest tasks until this task's edges fit; ok = false
+// (this task's stamps undone) when an open scope is in the way or the task is larger
+// than the pool.
+template <bool kList>
+Engine::Impl::DepStall Engine::Impl::depStall(const TaskDesc& t, TaskId sh, uint64_t t0, uint64_t nDeps,
+                                              uint32_t stamp) {
+  const uint64_t cap = cfg.schedule.depListCapacity;
+  const std::span<const TaskId> deps = t.deps;
+  const TaskId minProd = sh;
+  if constexpr (!kList)
+    if (deps.size() == 1 && nDeps != 0) rec(deps[0]).seen = stamp;  // the fast path left a lone dep unstamped
+  auto fail = [&] {
+    if constexpr (kList) {
+      unstampPreds(stamp);
+    } else {
+      for (TaskId d : deps)
+        if (d >= minProd && rec(d).seen == stamp) rec(d).seen = stamp - 1;
+    }
+    return DepStall{};
+  };
+  if (nDeps > cap) return fail();
+  do {
+    if (sh >= pendingFrom) return fail();
+    do {
+      if (rec(sh).seen == stamp) --nDeps;  // stamped = one of T's preds (>= sh here)
+      t0 = std::max(t0, rec(sh).retire);
+      ++sh;
+    } while (sh < pendingFrom && rec(sh).retire <= t0);
+  } while (totDeps - rec(sh - 1).cumDeps + nDeps > cap);
+  uint64_t ready = 0;
+  if constexpr (kList) {
+    for (TaskId d : preds.span())
+      if (d >= sh) ready = std::max(ready, rec(d).finish);
+  } else {
+    for (TaskId d : deps)
+      if (d >= sh && rec(d).seen == stamp) ready = std::max(ready, rec(d).finish);
+  }
+  return {sh, t0, nDeps, ready, true};
+}
+
 // The fast path: a kernel task without heap bytes whose regions fit the TensorMap pool
 // and whose deps fit the dep-list pool as they are (the common task of a stream). Only a
 // full task window can delay it; the rare cases (an open scope blocking the window, a
@@ -203,8 +244,6 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueGeneralRet(Impl& m, ProcessId 
 template <bool kHost, bool kSeen, bool kThrow, int kRegions, bool kOne>
 Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, const TaskDesc& t) {
   const abi::ScheduleConfig& sc = m.cfg.schedule;
-  const std::span<const TaskId> deps = t.deps;
-  const size_t nd = deps.size();
   if ((t.heapBytes | static_cast<uint64_t>(t.structural)) != 0 || p >= m.numProcs ||
       t.args.size() > abi::kMaxTaskArgs) [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, -1);
@@ -221,8 +260,8 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   const TaskId seq = m.tail;
   uint32_t w = 0;
   if (!kOne) {  // malformed tasks are rejected before the policy sees them
-    for (size_t i = 0; i < nd; ++i)
-      if (deps[i] >= seq) [[unlikely]]
+    for (TaskId d : t.deps)
+      if (d >= seq) [[unlikely]]
         m.rejectTask(p, t, 0);
     w = m.policy->cyclic() ? m.policy->nextCyclic() : m.pickWorker(seq, t);
   }
@@ -271,6 +310,8 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   if (qTail - qh >= sc.readyQueueCapacity) [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
   // Dependencies (see the general path): stamped, counted and their finish taken at once.
+  const std::span<const TaskId> deps = t.deps;
+  const size_t nd = deps.size();
   TaskId minProd = sh;
   if constexpr (kHost) {
     if (seq >= m.hostPollAt) {
@@ -335,43 +376,41 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     for (size_t i = 0; i < nd; ++i) addDep(deps[i]);
   }
   if constexpr (kList) m.preds.n = pn;
-  auto unstamp = [&] {
-    if constexpr (kList) {
-      m.unstampPreds(stamp);
-    } else {
-      for (TaskId d : deps)
-        if (d >= minProd && ring[d & mask].seen == stamp) ring[d & mask].seen = stamp - 1;
-    }
-  };
-  // A full dep-list pool: retire as in the general path; an open scope in the way (or
-  // a task larger than the pool) is the general path's to report.
+  // A full dep-list pool: retire as in the general path; an open scope in the way (or a
+  // task larger than the pool) is the general path's to report. A task of several
+  // regions (a reduction's, with many producers) fills the pool at every issue and
+  // retires inline; for the others it is rare, and out of line its values do not take
+  // the fast path's registers.
   const uint64_t tDeps = t0;
   if (m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
       [[unlikely]] {
-    if constexpr (!kList)
-      if (nd == 1 && nDeps != 0) ring[deps[0] & mask].seen = stamp;
-    if (nDeps > sc.depListCapacity) {
-      unstamp();
-      return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
-    }
-    do {
-      if (sh >= pend) {
+    if constexpr (kRegions >= 2) {
+      auto unstamp = [&] { m.unstampPreds(stamp); };
+      if (nDeps > sc.depListCapacity) {
         unstamp();
         return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
       }
       do {
-        if (ring[sh & mask].seen == stamp) --nDeps;  // stamped = one of T's preds (>= sh here)
-        t0 = std::max(t0, ring[sh & mask].retire);
-        ++sh;
-      } while (sh < pend && ring[sh & mask].retire <= t0);
-    } while (m.totDeps - ring[(sh - 1) & mask].cumDeps + nDeps > sc.depListCapacity);
-    ready = 0;
-    if constexpr (kList) {
+        if (sh >= pend) {
+          unstamp();
+          return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
+        }
+        do {
+          if (ring[sh & mask].seen == stamp) --nDeps;  // stamped = one of T's preds (>= sh here)
+          t0 = std::max(t0, ring[sh & mask].retire);
+          ++sh;
+        } while (sh < pend && ring[sh & mask].retire <= t0);
+      } while (m.totDeps - ring[(sh - 1) & mask].cumDeps + nDeps > sc.depListCapacity);
+      ready = 0;
       for (TaskId d : m.preds.span())
         if (d >= sh) ready = std::max(ready, ring[d & mask].finish);
     } else {
-      for (TaskId d : deps)
-        if (d >= sh && ring[d & mask].seen == stamp) ready = std::max(ready, ring[d & mask].finish);
+      const DepStall ds = m.depStall<kList>(t, sh, t0, nDeps, stamp);
+      if (!ds.ok) return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
+      sh = ds.sh;
+      t0 = ds.t0;
+      nDeps = ds.nDeps;
+      ready = ds.ready;
     }
   }
 
