@@ -163,14 +163,21 @@ struct Engine::Impl {
   // path calls it once its window stall has retired them). Dry and without a trace
   // writer, the tasks leave at once: entry ids grow with the task, so releasing the last
   // one's TensorMap entries releases all of theirs.
-  template <bool kMaybeHost>
+  // kHost / kSeen: the issue path's (a sink; an observer, trace, trace writer or progress).
+  template <bool kHost, bool kSeen>
   PTO_INLINE void popWindow(TaskId seq) {
     const uint64_t window = cfg.schedule.taskWindow;
     if (seq - popHead < window) return;
     const TaskId np = seq - window + 1;
     // With a sink and no trace, a pop only needs the host to have finished the task:
-    // known for all of them at once when the last is below the host watermark.
-    if (kMaybeHost && (cfg.sink || cfg.traceWriter) && (hasExtras || np > hostDone)) {
+    // known for all of them at once when the last is below the host watermark. Without a
+    // sink, only a trace writer needs each record (it streams them).
+    bool oneByOne = false;
+    if constexpr (kHost)
+      oneByOne = (kSeen && hasExtras) || np > hostDone;
+    else if constexpr (kSeen)
+      oneByOne = cfg.traceWriter != nullptr;
+    if (oneByOne) {
       while (seq - popHead >= window) popPhysicalHost();
       return;
     }
@@ -186,7 +193,9 @@ struct Engine::Impl {
     r.cumDeps = totDeps;
     r.cumHeap = totHeap;
     r.eidEnd = tmap.nextEntryId();
-    if constexpr (kTraced) r.traceIdx = kNoTrace;  // read only by host times / trace
+    // Only a traced run (kSeen) gives a record a trace index: otherwise every record keeps
+    // the kNoTrace it was built with.
+    if constexpr (kTraced) r.traceIdx = kNoTrace;
     r.seen = stamp;
     tail = seq + 1;
     if (!P.scopes.empty()) [[unlikely]] {

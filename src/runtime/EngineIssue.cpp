@@ -429,7 +429,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   }
   const bool qPopped = qh != q.head;
   q.head = qh;
-  m.popWindow<kHost || kSeen>(seq);
+  m.popWindow<kHost, kSeen>(seq);
   if constexpr (hasRegions) {
     while (m.tmap.used() + needTmap > sc.tensorMapCapacity) m.popPhysical<kHost || kSeen>();
     m.tmap.insertTaskWithRoom(regs, seq);  // the cells collectDataPreds looked up
@@ -453,7 +453,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   }
 
   Rec& r = ring[seq & mask];
-  m.commitRec<kHost || kSeen>(r, seq, finish, p, P, stamp, pend);
+  m.commitRec<kSeen>(r, seq, finish, p, P, stamp, pend);
   if (start > t0) {
     q.starts[qTail & q.mask] = start;
     q.tail = qTail + 1;

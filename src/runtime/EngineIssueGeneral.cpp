@@ -273,7 +273,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
   highWater(Resource::TaskRing, seq + 1 - sh);
 
   Rec& r = R(seq);
-  m.commitRec<kHost || kSeen>(r, seq, finish, p, P, stamp, pend);
+  m.commitRec<kSeen>(r, seq, finish, p, P, stamp, pend);
   if (structural) {
     ++st.joins;
   } else {
