@@ -174,6 +174,7 @@ void Engine::scopeBegin(ProcessId p) {
                         .help(fmt::format("raise {} to at least {} or nest fewer scopes", knobInfo(ScheduleKnob::ScopeDepth).name,
                                           P.scopes.size() + 1)));
   P.scopes.push_back({m.nextScope++, m.tail});
+  ++m.openScopes;
 }
 
 void Engine::scopeEnd(ProcessId p) {
@@ -184,6 +185,7 @@ void Engine::scopeEnd(ProcessId p) {
                         .help("pair every scope end with an earlier scope begin"));
   ScopeRec s = P.scopes.back();
   P.scopes.pop_back();
+  --m.openScopes;
   for (TaskId id = std::max(s.beginSeq, m.pendingFrom); id < m.tail; ++id) {
     Rec& r = m.rec(id);
     if (r.scope == s.serial) {

@@ -124,6 +124,7 @@ struct Engine::Impl {
   uint64_t taskHeap = 0;  // the arena after cfg.heapReserved: what tasks share
   uint64_t maxFinish = 0;
   uint32_t nextScope = 1;
+  uint32_t openScopes = 0;  // over all processes: while none is open, a commit skips its process's list
   std::vector<Proc> procs;
   std::vector<uint64_t> workerFree;
   std::vector<ReadyQ> readyQs;
@@ -198,7 +199,7 @@ struct Engine::Impl {
     if constexpr (kTraced) r.traceIdx = kNoTrace;
     r.seen = stamp;
     tail = seq + 1;
-    if (!P.scopes.empty()) [[unlikely]] {
+    if (openScopes != 0 && !P.scopes.empty()) [[unlikely]] {
       r.retire = 0;
       r.scope = P.scopes.back().serial;
       r.process = p;  // only read for a record a scope holds

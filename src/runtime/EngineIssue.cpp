@@ -446,7 +446,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     auto& h = st.at(Resource::TensorMapPool).highWater;
     h = std::max(h, m.tmap.nextEntryId() - m.baseTmap);
   }
-  if (nDeps != 0) {
+  {  // without edges the occupancy is at most the mark (it only grows by edges): no branch
     m.totDeps += nDeps;
     auto& h = st.at(Resource::DepListPool).highWater;
     h = std::max(h, m.totDeps - m.baseDeps);
