@@ -247,8 +247,8 @@ struct Engine::Impl {
     bool ok = false;
   };
   template <bool kList>
-  [[gnu::cold, gnu::noinline]] DepStall depStall(const TaskDesc& t, TaskId sh, uint64_t t0, uint64_t nDeps,
-                                                 uint32_t stamp);
+  [[gnu::cold, gnu::noinline]] DepStall depStall(const TaskDesc& t, TaskId sh, TaskId minProd, uint64_t t0,
+                                                 uint64_t nDeps, uint32_t stamp);
   const Engine* owner = nullptr;
   [[gnu::cold, gnu::noinline]] void issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint64_t minimal,
                                                  uint32_t stalled, const uint64_t* stallCycles, bool raise);

@@ -140,7 +140,7 @@ void Engine::Impl::publish(ProcessId p, const TaskDesc& t, const TaskTimes& out,
 }
 
 // Hands the committed task to the host executor with the producers it may still be
-// running (>= hostDone; unordered).
+// running (>= hostDone; unordered). Every listed producer is >= minProd.
 // Inline in the fast path (at its end, where few of its values are live); the general
 // path calls it out of line (submitHost).
 PTO_INLINE inline void Engine::Impl::submitHostBody(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w,
@@ -174,16 +174,15 @@ void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32
   submitHostBody(p, t, seq, w, minProd);
 }
 
-// The fast path's dep-list pool stall, from head sh (the producers' minProd when the
-// list is not kept): retires the oldest tasks until this task's edges fit; ok = false
-// (this task's stamps undone) when an open scope is in the way or the task is larger
-// than the pool.
+// The fast path's dep-list pool stall, from head sh: retires the oldest tasks until this
+// task's edges fit; ok = false (this task's stamps undone) when an open scope is in the
+// way or the task is larger than the pool. kList: the producers list holds every
+// producer the task stamped; otherwise they are its deps >= minProd that carry the stamp.
 template <bool kList>
-Engine::Impl::DepStall Engine::Impl::depStall(const TaskDesc& t, TaskId sh, uint64_t t0, uint64_t nDeps,
-                                              uint32_t stamp) {
+Engine::Impl::DepStall Engine::Impl::depStall(const TaskDesc& t, TaskId sh, TaskId minProd, uint64_t t0,
+                                              uint64_t nDeps, uint32_t stamp) {
   const uint64_t cap = cfg.schedule.depListCapacity;
   const std::span<const TaskId> deps = t.deps;
-  const TaskId minProd = sh;
   if constexpr (!kList)
     if (deps.size() == 1 && nDeps != 0) rec(deps[0]).seen = stamp;  // the fast path left a lone dep unstamped
   auto fail = [&] {
@@ -327,6 +326,11 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   // its producers again among its deps: those >= minProd carry this task's stamp).
   constexpr bool kList = kHost || kSeen || hasRegions;
   if constexpr (kList) m.preds.n = 0;
+  // Only the host reads the list of a task without regions nobody watches: it keeps the
+  // producers the host may still run (the rare paths find the others among the deps).
+  constexpr bool kHostList = kHost && !kSeen && !hasRegions;
+  [[maybe_unused]] TaskId listFrom = minProd;
+  if constexpr (kHostList) listFrom = std::max(minProd, m.hostDone);
   if constexpr (hasRegions) {
     PredSum s;
     if (kRegions == 1 && m.tmap.onlyCell(regs)) {
@@ -354,7 +358,11 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     Rec& pr = ring[d & mask];
     if (pr.seen == stamp) return;
     pr.seen = stamp;
-    if constexpr (kList) pb[pn++] = d;
+    if constexpr (kHostList) {
+      if (d >= listFrom) pb[pn++] = d;
+    } else if constexpr (kList) {
+      pb[pn++] = d;
+    }
     if (!kHost || d >= sh) {
       ++nDeps;
       ready = std::max(ready, pr.finish);
@@ -405,7 +413,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
       for (TaskId d : m.preds.span())
         if (d >= sh) ready = std::max(ready, ring[d & mask].finish);
     } else {
-      const DepStall ds = m.depStall<kList>(t, sh, t0, nDeps, stamp);
+      const DepStall ds = m.depStall<kList && !kHostList>(t, sh, minProd, t0, nDeps, stamp);
       if (!ds.ok) return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
       sh = ds.sh;
       t0 = ds.t0;
@@ -493,7 +501,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   const uint64_t heapOffset = m.cfg.heapReserved + heapOff;
   auto done = [&](const TaskTimes& o) PTO_INLINE {
     if constexpr (kSeen) m.notify(p, t, o, r, sh, dataPreds);
-    if constexpr (kHost) m.submitHostBody(p, t, seq, w, minProd);
+    if constexpr (kHost) m.submitHostBody(p, t, seq, w, listFrom);
     (void)o;
   };
   (void)dataPreds;
