@@ -369,13 +369,15 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     }
   };
   if (nd == 1) {  // a chain's edge: no loop to keep registers for
-    if constexpr (kList) {
+    if constexpr (kList && !kHostList) {
       addDep(deps[0]);
     } else {  // a lone dep needs no stamp to deduplicate it: the rare paths below stamp it
       const TaskId d = deps[0];
       if (d >= seq) [[unlikely]]
         m.rejectTask(p, t, 0);
-      if (d >= minProd) {
+      if constexpr (kHostList)
+        if (d >= listFrom) pb[pn++] = d;
+      if (d >= sh) {
         nDeps = 1;
         ready = ring[d & mask].finish;
       }
