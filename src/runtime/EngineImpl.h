@@ -257,7 +257,11 @@ struct Engine::Impl {
   uint32_t numProcs = 0;  // procs.size()
   Resource blockedRes = Resource::TaskRing;  // of the latest Blocked tryIssue
   uint64_t blockedMin = 0;
-  uint32_t pickWorker(TaskId seq, const TaskDesc& t);
+  // The worker of task seq: a cyclic policy's next one inline, any other's pick() out of line.
+  PTO_INLINE uint32_t pickWorker(TaskId seq, const TaskDesc& t) {
+    return policy->cyclic() ? policy->nextCyclic() : pickByContext(seq, t);
+  }
+  [[gnu::noinline]] uint32_t pickByContext(TaskId seq, const TaskDesc& t);
   PredSum collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp);
   PTO_INLINE inline auto predCollector(PredSum& s, TaskId depFrom, uint32_t stamp);
   PTO_INLINE inline PredSum collectCellPreds(const Region& r, TaskId minProd, TaskId depFrom, uint32_t stamp,

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 namespace pto::wsp::rt {
 
@@ -78,8 +79,8 @@ void Engine::Impl::unstampPreds(uint32_t stamp) {
                       .help(fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolDepList).name, nDeps)));
 }
 
-[[gnu::noinline]] uint32_t Engine::Impl::pickWorker(TaskId seq, const TaskDesc& t) {
-  const uint32_t w = policy->pickFor(seq, t.dispatchKey, t.kernel, workerFree);
+uint32_t Engine::Impl::pickByContext(TaskId seq, const TaskDesc& t) {
+  const uint32_t w = policy->pick({seq, t.dispatchKey, t.kernel, workerFree});
   PTO_INTERNAL_ASSERT(w < cfg.schedule.workers, "policy {} picked worker {} of {}", policy->name(), w,
                       cfg.schedule.workers);
   return w;
@@ -262,7 +263,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     for (TaskId d : t.deps)
       if (d >= seq) [[unlikely]]
         m.rejectTask(p, t, 0);
-    w = m.policy->cyclic() ? m.policy->nextCyclic() : m.pickWorker(seq, t);
+    w = m.pickWorker(seq, t);
   }
   Rec* const ring = m.ring.data();
   const uint64_t mask = m.ringMask;
@@ -528,28 +529,22 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
 void Engine::Impl::chooseIssue() {
   hasExtras = cfg.trace || cfg.traceWriter;
   oneWorker = cfg.schedule.workers == 1;
+  const bool host = cfg.sink != nullptr;
   const bool seen = cfg.observer || cfg.trace || cfg.traceWriter || cfg.progress;
-  auto pick = [&]<bool kOne, int kRegions>() {
-    constexpr int kI = kRegions;
-    if (cfg.sink) {
-      tryIssueFn[kI] = seen ? &issueFast<true, true, false, kRegions, kOne> : &issueFast<true, false, false, kRegions, kOne>;
-      issueFn[kI] = seen ? &issueFast<true, true, true, kRegions, kOne> : &issueFast<true, false, true, kRegions, kOne>;
-    } else {
-      tryIssueFn[kI] = seen ? &issueFast<false, true, false, kRegions, kOne> : &issueFast<false, false, false, kRegions, kOne>;
-      issueFn[kI] = seen ? &issueFast<false, true, true, kRegions, kOne> : &issueFast<false, false, true, kRegions, kOne>;
-    }
+  auto copy = [&]<bool kThrow, int kRegions, bool kOne>() {
+    return host ? (seen ? &issueFast<true, true, kThrow, kRegions, kOne> : &issueFast<true, false, kThrow, kRegions, kOne>)
+                : (seen ? &issueFast<false, true, kThrow, kRegions, kOne> : &issueFast<false, false, kThrow, kRegions, kOne>);
   };
-  if (oneWorker) {
-    pick.template operator()<true, 0>();
-    pick.template operator()<true, 1>();
-    pick.template operator()<true, 2>();
-    pick.template operator()<true, 3>();
-  } else {
-    pick.template operator()<false, 0>();
-    pick.template operator()<false, 1>();
-    pick.template operator()<false, 2>();
-    pick.template operator()<false, 3>();
-  }
+  auto pick = [&]<bool kOne, int... kRegions>(std::integer_sequence<int, kRegions...>) {
+    ((tryIssueFn[kRegions] = copy.template operator()<false, kRegions, kOne>(),
+      issueFn[kRegions] = copy.template operator()<true, kRegions, kOne>()),
+     ...);
+  };
+  constexpr auto kCopies = std::make_integer_sequence<int, 4>{};
+  if (oneWorker)
+    pick.template operator()<true>(kCopies);
+  else
+    pick.template operator()<false>(kCopies);
 }
 
 // A Blocked issue() of a single stream: only a scope end could free the resource.

@@ -32,16 +32,11 @@ class DispatchPolicy {
   // Returns a worker index in [0, numWorkers()).
   virtual uint32_t pick(const DispatchContext& ctx) = 0;
   uint32_t numWorkers() const { return workers_; }
-  // pick(), for the Engine's issue of every task: a cyclic policy's next worker needs no
-  // context, so it is chosen inline, without building one or a virtual call (the
-  // Engine's fast path asks cyclic() and takes nextCyclic() itself).
-  uint32_t pickFor(uint64_t seq, uint64_t key, uint32_t kernel, std::span<const uint64_t> workerFree) {
-    if (cyclic_) return nextCyclic();
-    return pick({seq, key, kernel, workerFree});
-  }
+  // A cyclic policy's next worker needs no context: the Engine's issue of every task asks
+  // cyclic() and takes nextCyclic() inline, without building one or a virtual call.
   bool cyclic() const { return cyclic_; }
   // Task i of the stream to worker i mod W: the counter of a policy built cyclic (the
-  // same one pick() and pickFor() advance).
+  // same one its pick() advances).
   uint32_t nextCyclic() {
     const uint32_t w = next_;
     next_ = next_ + 1 == workers_ ? 0 : next_ + 1;
