@@ -49,6 +49,7 @@ Engine::Engine(const EngineConfig& cfg) {
   m.ring.resize(rs);
   if (cfg.traceWriter) m.traceRing.resize(rs);
   m.ringMask = rs - 1;
+  m.preds.grow(1);  // the issue path lists a lone producer without a check
   m.procs.push_back(Proc{"main", 0, {}});
   m.numProcs = 1;
   m.workerFree.assign(cfg.schedule.workers, 0);

@@ -313,12 +313,14 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   const std::span<const TaskId> deps = t.deps;
   const size_t nd = deps.size();
   TaskId minProd = sh;
+  [[maybe_unused]] TaskId hostFrom = sh;  // the producers the host may still run are >= it
   if constexpr (kHost) {
     if (seq >= m.hostPollAt) {
       m.hostDone = std::max(m.hostDone, m.cfg.sink->finishedBelow());
       m.hostPollAt = seq + kHostPollEvery;
     }
-    minProd = std::min(sh, std::max(m.hostDone, m.popHead));
+    hostFrom = std::max(m.hostDone, m.popHead);
+    minProd = std::min(sh, hostFrom);
   }
   const uint32_t stamp = static_cast<uint32_t>(seq);
   uint64_t nDeps = 0, ready = 0;
@@ -326,12 +328,10 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   // unwatched dry task without regions only needs the stamps (the rare paths below find
   // its producers again among its deps: those >= minProd carry this task's stamp).
   constexpr bool kList = kHost || kSeen || hasRegions;
-  if constexpr (kList) m.preds.n = 0;
+  if constexpr (hasRegions) m.preds.n = 0;  // the walk appends to it
   // Only the host reads the list of a task without regions nobody watches: it keeps the
   // producers the host may still run (the rare paths find the others among the deps).
   constexpr bool kHostList = kHost && !kSeen && !hasRegions;
-  [[maybe_unused]] TaskId listFrom = minProd;
-  if constexpr (kHostList) listFrom = std::max(minProd, m.hostDone);
   if constexpr (hasRegions) {
     PredSum s;
     if (kRegions == 1 && m.tmap.onlyCell(regs)) {
@@ -347,9 +347,15 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     nDeps = s.count;
     ready = s.ready;
   }
-  const auto dataPreds = kList ? static_cast<uint32_t>(m.preds.n) : 0;
-  size_t pn = kList ? m.preds.n : 0;
-  if constexpr (kList) m.preds.reserveMore(nd);
+  const auto dataPreds = hasRegions ? static_cast<uint32_t>(m.preds.n) : 0;
+  size_t pn = hasRegions ? m.preds.n : 0;
+  // The list always holds one producer (the constructor sizes it): besides the walk's,
+  // only a longer dep list needs room.
+  if constexpr (hasRegions) {
+    m.preds.reserveMore(nd);
+  } else if constexpr (kList) {
+    if (nd > 1) m.preds.reserveMore(nd);
+  }
   TaskId* const pb = kList ? m.preds.buf.get() : nullptr;
   auto addDep = [&](TaskId d) PTO_INLINE {
     // Validated here (nothing is committed yet; the stamps of this task are undone).
@@ -360,7 +366,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     if (pr.seen == stamp) return;
     pr.seen = stamp;
     if constexpr (kHostList) {
-      if (d >= listFrom) pb[pn++] = d;
+      if (d >= hostFrom) pb[pn++] = d;
     } else if constexpr (kList) {
       pb[pn++] = d;
     }
@@ -377,7 +383,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
       if (d >= seq) [[unlikely]]
         m.rejectTask(p, t, 0);
       if constexpr (kHostList)
-        if (d >= listFrom) pb[pn++] = d;
+        if (d >= hostFrom) pb[pn++] = d;
       if (d >= sh) {
         nDeps = 1;
         ready = ring[d & mask].finish;
@@ -504,7 +510,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   const uint64_t heapOffset = m.cfg.heapReserved + heapOff;
   auto done = [&](const TaskTimes& o) PTO_INLINE {
     if constexpr (kSeen) m.notify(p, t, o, r, sh, dataPreds);
-    if constexpr (kHost) m.submitHostBody(p, t, seq, w, listFrom);
+    if constexpr (kHost) m.submitHostBody(p, t, seq, w, kHostList ? hostFrom : minProd);
     (void)o;
   };
   (void)dataPreds;
