@@ -538,8 +538,9 @@ void Engine::Impl::chooseIssue() {
   const bool host = cfg.sink != nullptr;
   const bool seen = cfg.observer || cfg.trace || cfg.traceWriter || cfg.progress;
   auto copy = [&]<bool kThrow, int kRegions, bool kOne>() {
-    return host ? (seen ? &issueFast<true, true, kThrow, kRegions, kOne> : &issueFast<true, false, kThrow, kRegions, kOne>)
-                : (seen ? &issueFast<false, true, kThrow, kRegions, kOne> : &issueFast<false, false, kThrow, kRegions, kOne>);
+    if (host)
+      return seen ? &issueFast<true, true, kThrow, kRegions, kOne> : &issueFast<true, false, kThrow, kRegions, kOne>;
+    return seen ? &issueFast<false, true, kThrow, kRegions, kOne> : &issueFast<false, false, kThrow, kRegions, kOne>;
   };
   auto pick = [&]<bool kOne, int... kRegions>(std::integer_sequence<int, kRegions...>) {
     ((tryIssueFn[kRegions] = copy.template operator()<false, kRegions, kOne>(),
