@@ -147,7 +147,9 @@ PTO_INLINE inline void Engine::Impl::submitHostBody(ProcessId p, const TaskDesc&
                                                     TaskId minProd) {
   TaskId* const b = preds.buf.get();
   size_t k = preds.n;
-  if (hostDone > minProd) {  // in place, branch-free: the observer has seen the whole list already
+  // A lone producer is handed over as it is: the executor probes its state anyway, so
+  // filtering it here would only add the loop's setup to every task of a chain.
+  if (k > 1 && hostDone > minProd) {  // in place, branch-free: the observer has seen the whole list already
     const TaskId done = hostDone;
     size_t kept = 0;
     for (size_t i = 0; i < k; ++i) {
