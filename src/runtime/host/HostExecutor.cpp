@@ -236,17 +236,19 @@ uint32_t HostExecutor::Impl::reserveDepEntries(const HostTask& t) {
 }
 
 // Ring occupancy high water: the span from the oldest unfinished task to s, which is
-// what the window must cover for submit never to wait. Sampled (every 64 tasks and on
-// every ring stall, where it is W) because scanning slots costs cache misses; sampleAt
-// is the first seq at which that condition can hold (retirePtr only grows).
+// what the window must cover for submit never to wait. Sampled (every kSampleEvery
+// tasks and on every ring stall, where it is W) because scanning slots costs cache
+// misses; sampleAt is the first seq at which that condition can hold (retirePtr only
+// grows).
 void HostExecutor::Impl::sampleRing(TaskSeq s) {
   // Every task up to the next sample gets a representable tag (submit does not check).
-  PTO_INTERNAL_ASSERT(s <= kMaxSeq - 64, "host executor: task seq {} beyond {}", s, kMaxSeq - 64);
-  if ((s & 63) == 0 || s + 1 - retirePtr >= W) {
+  PTO_INTERNAL_ASSERT(s <= kMaxSeq - kSampleEvery, "host executor: task seq {} beyond {}", s,
+                      kMaxSeq - kSampleEvery);
+  if ((s & (kSampleEvery - 1)) == 0 || s + 1 - retirePtr >= W) {
     scanFinished();
     ring.highWater = std::max<uint64_t>(ring.highWater, std::min<uint64_t>(W, s + 1 - retirePtr));
   }
-  sampleAt = std::min<TaskSeq>((s | 63) + 1, retirePtr + W - 1);
+  sampleAt = std::min<TaskSeq>((s | (kSampleEvery - 1)) + 1, retirePtr + W - 1);
   if (sampleAt <= s) sampleAt = s + 1;  // ring full: sample the next task again
 }
 
@@ -308,7 +310,12 @@ bool HostExecutor::Impl::registerPreds(const HostTask& t, uint32_t idx, uint32_t
 WaitStatus HostExecutor::Impl::finishSubmit(uint32_t idx, uint32_t hint, bool ready) {
   if (ready) pushFromOrchestrator(idx, hint);
   const TaskSeq s = next - 1;
-  if (s >= sampleAt) sampleRing(s);
+  if (s >= sampleAt) {
+    sampleRing(s);
+    // Returned entries are taken back at the same period (fastLeft covers it unless the
+    // pool is short), so a stream leaves the leaf path once per period, not twice.
+    refill();
+  }
   updateFastEnd();
   return WaitStatus::Ok;
 }
@@ -363,6 +370,18 @@ WaitStatus HostExecutor::Impl::submitGeneral(const HostTask& t) {
     rejectTask(t);
   const TaskSeq base = lapBase;
   const uint32_t idx = static_cast<uint32_t>(s - base);  // < W - 1: no wrap below
+  // The pred's slot: in this lap, or in the previous one while p is less than W back (it
+  // still holds p then: ring invariant, asserted on the general path); older preds have
+  // finished. Found before the fill so that the task's fields are all that stays live.
+  Slot* ps = nullptr;
+  TaskSeq p = 0;
+  if (np != 0) {
+    p = t.preds[0];
+    if (p >= s) [[unlikely]]
+      rejectTask(t);
+    const bool thisLap = p >= base;
+    if (thisLap || s - p < W) ps = &slots[thisLap ? p - base : p + W - base];
+  }
   Slot& slot = slots[idx];
   slot.seq = s;
   slot.fn = t.fn;
@@ -371,38 +390,28 @@ WaitStatus HostExecutor::Impl::submitGeneral(const HostTask& t) {
   slot.state.store(pack(s + 1, kEmpty), std::memory_order_relaxed);
   next = s + 1;
   bool ready = true;
-  if (np != 0) {
-    const TaskSeq p = t.preds[0];
-    if (p >= s) [[unlikely]]
-      rejectTask(t);
-    // Its slot is in this lap, or in the previous one while p is less than W back (it
-    // still holds p then: ring invariant, asserted on the general path); older preds
-    // have finished.
-    const bool thisLap = p >= base;
-    if (thisLap || s - p < W) {
-      Slot& ps = slots[thisLap ? p - base : p + W - base];
-      uint64_t cur = ps.state.load(std::memory_order_acquire);
-      if (headOf(cur) != kClosed) {
-        slot.pending.store(1, std::memory_order_relaxed);
-        const uint32_t e = freeHead;  // fastLeft >= 1 below fastEnd: the free list holds one
-        DepEntry& de = entries[e];
-        const uint32_t afterE = de.next;
-        de.succ = idx;
-        const uint64_t tag = pack(p + 1, 0);
-        do {
-          de.next = headOf(cur);
-          if (ps.state.compare_exchange_weak(cur, tag | e, std::memory_order_release,
-                                             std::memory_order_acquire)) {
-            ready = false;
-            break;
-          }
-        } while (headOf(cur) != kClosed);  // else finished meanwhile: already satisfied
-        if (ready) {
-          de.next = afterE;
-        } else {
-          freeHead = afterE;
-          if (--fastLeft == 0) fastEnd = 0;  // the next submit refills
+  if (ps != nullptr) {
+    uint64_t cur = ps->state.load(std::memory_order_acquire);
+    if (headOf(cur) != kClosed) {
+      slot.pending.store(1, std::memory_order_relaxed);
+      const uint32_t e = freeHead;  // fastLeft >= 1 below fastEnd: the free list holds one
+      DepEntry& de = entries[e];
+      const uint32_t afterE = de.next;
+      de.succ = idx;
+      const uint64_t tag = pack(p + 1, 0);
+      do {
+        de.next = headOf(cur);
+        if (ps->state.compare_exchange_weak(cur, tag | e, std::memory_order_release,
+                                            std::memory_order_acquire)) {
+          ready = false;
+          break;
         }
+      } while (headOf(cur) != kClosed);  // else finished meanwhile: already satisfied
+      if (ready) {
+        de.next = afterE;
+      } else {
+        freeHead = afterE;
+        if (--fastLeft == 0) fastEnd = 0;  // the next submit refills
       }
     }
   }

@@ -230,6 +230,7 @@ struct HostExecutor::Impl {
   uint32_t freeCount = 0;
   uint32_t fastLeft = 0;
   static constexpr uint32_t kRefillEvery = 256;
+  static constexpr uint64_t kSampleEvery = 256;  // ring high-water period (a power of two)
   uint32_t freeTotal() const { return freeCount + fastLeft; }
   void grantFast() {
     fastLeft = std::min(freeCount, kRefillEvery);
