@@ -3,6 +3,7 @@
 // are in HostWorker.cpp.
 #include "HostExecutorImpl.h"
 
+#include "pto/wsp/runtime/Engine.h"
 #include "pto/wsp/support/Assert.h"
 
 #include <fmt/format.h>
@@ -204,6 +205,10 @@ void HostExecutor::Impl::rejectTask(const HostTask& t) const {
   PTO_UNREACHABLE("host executor: task {} rejected", t.seq);
 }
 
+void HostExecutor::Impl::rejectPred(TaskSeq s, TaskSeq p) const {
+  PTO_UNREACHABLE("host executor: task {} depends on later task {}", s, p);
+}
+
 void HostExecutor::Impl::slotMismatch(TaskSeq p, uint64_t state) const {
   PTO_UNREACHABLE("host executor: slot of task {} holds {}", p, tagOf(state));
 }
@@ -356,37 +361,36 @@ WaitStatus HostExecutor::Impl::submitGeneral(const HostTask& t) {
 // common task of a stream): plain stores into the slot and, when the pred is still
 // running, one CAS on its state, which is also what tells its finishing worker about
 // the new successor. Anything else goes, before anything is mutated, to the general
-// path: fastEnd bounds the seqs for which the ring slot is known free, no ring sample is
-// due, the slot is not its lap's last and a dep entry is at hand. The one rare end
-// (ready now) goes to finishSubmit. Every call out is a tail call, so this path saves
-// no registers.
-[[gnu::always_inline]] inline WaitStatus HostExecutor::Impl::submit(const HostTask& t) {
-  const TaskSeq s = t.seq;
-  const size_t np = t.preds.size();
-  if (s != next || np > 1 || s >= fastEnd) [[unlikely]]
-    return submitGeneral(t);  // s <= kMaxSeq is checked by sampleRing, ahead of time
-  const uint32_t na = t.numArgs;
-  if (na != 0 && (na > abi::kMaxTaskArgs || t.args == nullptr)) [[unlikely]]
-    rejectTask(t);
+// path (`general`, which also rejects malformed tasks with their message; a pred that is
+// not earlier is rejected here): fastEnd
+// bounds the seqs for which the ring slot is known free, no ring sample is due, the
+// slot is not its lap's last and a dep entry is at hand. The one rare end (ready now)
+// goes to finishSubmit. Every call out is a tail call, so this path saves no registers.
+template <class General>
+[[gnu::always_inline]] inline WaitStatus HostExecutor::Impl::submitLeaf(TaskSeq s, bool hasPred, TaskSeq p,
+                                                                        pto_kernel_fn fn, const uint64_t* args,
+                                                                        uint32_t na, uint32_t worker,
+                                                                        General&& general) {
+  if (s != next || s >= fastEnd || (na != 0 && (na > abi::kMaxTaskArgs || args == nullptr)))
+      [[unlikely]]
+    return general();  // s <= kMaxSeq is checked by sampleRing, ahead of time
   const TaskSeq base = lapBase;
   const uint32_t idx = static_cast<uint32_t>(s - base);  // < W - 1: no wrap below
   // The pred's slot: in this lap, or in the previous one while p is less than W back (it
   // still holds p then: ring invariant, asserted on the general path); older preds have
   // finished. Found before the fill so that the task's fields are all that stays live.
   Slot* ps = nullptr;
-  TaskSeq p = 0;
-  if (np != 0) {
-    p = t.preds[0];
+  if (hasPred) {
     if (p >= s) [[unlikely]]
-      rejectTask(t);
+      rejectPred(s, p);
     const bool thisLap = p >= base;
     if (thisLap || s - p < W) ps = &slots[thisLap ? p - base : p + W - base];
   }
   Slot& slot = slots[idx];
   slot.seq = s;
-  slot.fn = t.fn;
+  slot.fn = fn;
   slot.numArgs = na;
-  if (na != 0) copyArgs(argsOf(idx), t.args, na);
+  if (na != 0) copyArgs(argsOf(idx), args, na);
   slot.state.store(pack(s + 1, kEmpty), std::memory_order_relaxed);
   next = s + 1;
   bool ready = true;
@@ -416,8 +420,25 @@ WaitStatus HostExecutor::Impl::submitGeneral(const HostTask& t) {
     }
   }
   if (ready) [[unlikely]]
-    return finishSubmit(idx, t.worker, true);
+    return finishSubmit(idx, worker, true);
   return WaitStatus::Ok;
+}
+
+[[gnu::always_inline]] inline WaitStatus HostExecutor::Impl::submit(const HostTask& t) {
+  const size_t np = t.preds.size();
+  if (np > 1) return submitGeneral(t);
+  return submitLeaf(t.seq, np != 0, np != 0 ? t.preds[0] : 0, t.fn, t.args, t.numArgs, t.worker,
+                    [&] { return submitGeneral(t); });
+}
+
+WaitStatus HostExecutor::Impl::submitOneGeneral(const TaskDesc& d, TaskSeq s, TaskSeq pred, uint32_t worker) {
+  const HostTask t{.seq = s,
+                   .fn = d.fn,
+                   .args = d.args.data(),
+                   .numArgs = static_cast<uint32_t>(d.args.size()),
+                   .preds = {&pred, pred == kNoPred ? 0u : 1u},
+                   .worker = worker};
+  return submitGeneral(t);
 }
 
 void HostExecutor::Impl::scanFinished() {
@@ -481,11 +502,10 @@ WaitStatus HostExecutor::Impl::waitFinished(TaskSeq s) {
 }
 
 WaitStatus HostExecutor::Impl::drain() {
-  while (retirePtr < next) {
-    if (!isFinished(retirePtr) && waitFinished(retirePtr) == WaitStatus::Stalled)
-      return WaitStatus::Stalled;
-    ++retirePtr;
-  }
+  // One wait per run of tasks found unfinished, not one per task: the scan skips every
+  // task that finished while the orchestrator waited.
+  for (scanFinished(); retirePtr < next; scanFinished())
+    if (waitFinished(retirePtr) == WaitStatus::Stalled) return WaitStatus::Stalled;
   refill();
   wallNs = monoNs() - startNs;
   return WaitStatus::Ok;
@@ -536,6 +556,12 @@ HostExecutor::~HostExecutor() {
 }
 
 WaitStatus HostExecutor::submit(const HostTask& t) { return impl_->submit(t); }
+WaitStatus HostExecutor::submitOne(const TaskDesc& d, TaskSeq seq, TaskSeq pred, uint32_t worker) {
+  const uint64_t* const args = d.args.data();
+  const auto na = static_cast<uint32_t>(d.args.size());
+  return impl_->submitLeaf(seq, pred != kNoPred, pred, d.fn, args, na, worker,
+                           [&] { return impl_->submitOneGeneral(d, seq, pred, worker); });
+}
 WaitStatus HostExecutor::waitFinished(TaskSeq seq) { return impl_->waitFinished(seq); }
 WaitStatus HostExecutor::drain() { return impl_->drain(); }
 TaskSeq HostExecutor::finishedBelow() { return impl_->finishedBelow(); }

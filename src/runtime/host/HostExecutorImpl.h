@@ -147,7 +147,12 @@ struct HostExecutor::Impl {
 
   // ---- orchestrator side ----
   WaitStatus submit(const HostTask& t);
+  template <class General>
+  WaitStatus submitLeaf(TaskSeq s, bool hasPred, TaskSeq p, pto_kernel_fn fn, const uint64_t* args, uint32_t na,
+                        uint32_t worker, General&& general);
+  [[gnu::noinline]] WaitStatus submitOneGeneral(const TaskDesc& d, TaskSeq s, TaskSeq pred, uint32_t worker);
   [[noreturn, gnu::noinline, gnu::cold]] void rejectTask(const HostTask& t) const;
+  [[noreturn, gnu::noinline, gnu::cold]] void rejectPred(TaskSeq s, TaskSeq p) const;
   [[noreturn, gnu::noinline, gnu::cold]] void slotMismatch(TaskSeq p, uint64_t state) const;
   WaitStatus waitRing(TaskSeq s, uint32_t idx);
   uint32_t reserveDepEntries(const HostTask& t);
