@@ -148,6 +148,19 @@ PTO_INLINE inline void Engine::Impl::submitHostBody(ProcessId p, const TaskDesc&
                                                     TaskId minProd) {
   TaskId* const b = preds.buf.get();
   size_t k = preds.n;
+  // The report is built out of line: its string would make every submit save registers.
+  // (A lambda object shared by both calls below would be stored on every task.)
+#define PTO_HOST_STALLED()                                            \
+  [this, p, seq]() __attribute__((noinline, cold)) {                  \
+    hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());   \
+  }()
+  // A lone producer is handed over as it is (the executor probes its state anyway), with
+  // the descriptor itself: the common task of a stream builds no HostTask.
+  if (k <= 1) {
+    if (cfg.sink->submitOne(t, seq, k != 0 ? b[0] : kNoPred, w) == WaitStatus::Stalled) [[unlikely]]
+      PTO_HOST_STALLED();
+    return;
+  }
   if (hostDone > minProd) {  // in place, branch-free: the observer has seen the whole list already
     const TaskId done = hostDone;
     size_t kept = 0;
@@ -164,11 +177,9 @@ PTO_INLINE inline void Engine::Impl::submitHostBody(ProcessId p, const TaskDesc&
                     .numArgs = static_cast<uint32_t>(t.args.size()),
                     .preds = {b, k},
                     .worker = w};
-  // The report is built out of line: its string would make every submit save registers.
   if (cfg.sink->submit(ht) == WaitStatus::Stalled) [[unlikely]]
-    [this, p, seq]() __attribute__((noinline, cold)) {
-      hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
-    }();
+    PTO_HOST_STALLED();
+#undef PTO_HOST_STALLED
 }
 
 void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd) {

@@ -1,5 +1,8 @@
-// The text of a host stall, shared by every sink's deadlock report.
+// The text of a host stall, shared by every sink's deadlock report, and the default
+// single-pred hand-off.
 #include "pto/wsp/runtime/TaskSink.h"
+
+#include "pto/wsp/runtime/Engine.h"
 
 #include <fmt/format.h>
 
@@ -14,6 +17,16 @@ std::string HostStallSnapshot::describe() const {
     s += fmt::format("{} task {} in {} on host thread {}", i == 0 ? ":" : ",", runningTasks[i].seq,
                      runningTasks[i].kernel, runningTasks[i].hostThread);
   return s;
+}
+
+WaitStatus TaskSink::submitOne(const TaskDesc& d, TaskSeq seq, TaskSeq pred, uint32_t worker) {
+  const HostTask t{.seq = seq,
+                   .fn = d.fn,
+                   .args = d.args.data(),
+                   .numArgs = static_cast<uint32_t>(d.args.size()),
+                   .preds = {&pred, pred == kNoPred ? 0u : 1u},
+                   .worker = worker};
+  return submit(t);
 }
 
 }  // namespace pto::wsp::rt

@@ -3,6 +3,7 @@
 // are in HostWorker.cpp.
 #include "HostExecutorImpl.h"
 
+#include "pto/wsp/runtime/Engine.h"
 #include "pto/wsp/support/Assert.h"
 
 #include <fmt/format.h>
@@ -54,7 +55,7 @@ HostExecutor::Impl::Impl(const HostExecutorConfig& c) : cfg(c), W(c.window), T(c
     entries[i] = {0, i + 1 < c.depListCapacity ? i + 1 : kEmpty};
   freeHead = 0;
   freeCount = c.depListCapacity;
-  fastLeft = std::min(freeCount, kRefillEvery);
+  grantFast();
   for (uint32_t i = 0; i < T; ++i)
     queues.push_back(std::make_unique<detail::ReadyQueue>(c.readyQueueCapacity));
   workers = std::make_unique<WorkerState[]>(T);
@@ -95,6 +96,7 @@ void HostExecutor::Impl::refill() {
   // `succ` holds the chain's length (see flushReturns).
   // A plain load first: the dep-list wait calls this in its spin loop, and an exchange
   // per probe would steal the line from a worker handing entries back.
+  freeCount += fastLeft;
   if (returned.load(std::memory_order_relaxed) != kEmpty) {
     depList.highWater = std::max<uint64_t>(depList.highWater, cfg.depListCapacity - freeCount);
     uint32_t h = returned.exchange(kEmpty, std::memory_order_acquire);
@@ -107,7 +109,8 @@ void HostExecutor::Impl::refill() {
       h = n;
     }
   }
-  fastLeft = std::min(freeCount, kRefillEvery);
+  grantFast();
+  updateFastEnd();
 }
 
 // Upper bound on the dep entries submit(t) will take: preds that may still be running.
@@ -202,6 +205,10 @@ void HostExecutor::Impl::rejectTask(const HostTask& t) const {
   PTO_UNREACHABLE("host executor: task {} rejected", t.seq);
 }
 
+void HostExecutor::Impl::rejectPred(TaskSeq s, TaskSeq p) const {
+  PTO_UNREACHABLE("host executor: task {} depends on later task {}", s, p);
+}
+
 void HostExecutor::Impl::slotMismatch(TaskSeq p, uint64_t state) const {
   PTO_UNREACHABLE("host executor: slot of task {} holds {}", p, tagOf(state));
 }
@@ -220,31 +227,33 @@ WaitStatus HostExecutor::Impl::waitRing(TaskSeq s, uint32_t idx) {
 uint32_t HostExecutor::Impl::reserveDepEntries(const HostTask& t) {
   refill();
   uint32_t k = t.preds.size() < kEmpty ? static_cast<uint32_t>(t.preds.size()) : kEmpty;
-  if (k <= freeCount) return k;
+  if (k <= freeTotal()) return k;
   k = countOpenPreds(t);
-  if (k <= freeCount) return k;
+  if (k <= freeTotal()) return k;
   const WaitStatus st = waitUntil(
       [&] {
         refill();
         k = countOpenPreds(t);
-        return k <= freeCount;
+        return k <= freeTotal();
       },
       kAnyTarget, &depList);
   return st == WaitStatus::Stalled ? kNone : k;
 }
 
 // Ring occupancy high water: the span from the oldest unfinished task to s, which is
-// what the window must cover for submit never to wait. Sampled (every 64 tasks and on
-// every ring stall, where it is W) because scanning slots costs cache misses; sampleAt
-// is the first seq at which that condition can hold (retirePtr only grows).
+// what the window must cover for submit never to wait. Sampled (every kSampleEvery
+// tasks and on every ring stall, where it is W) because scanning slots costs cache
+// misses; sampleAt is the first seq at which that condition can hold (retirePtr only
+// grows).
 void HostExecutor::Impl::sampleRing(TaskSeq s) {
   // Every task up to the next sample gets a representable tag (submit does not check).
-  PTO_INTERNAL_ASSERT(s <= kMaxSeq - 64, "host executor: task seq {} beyond {}", s, kMaxSeq - 64);
-  if ((s & 63) == 0 || s + 1 - retirePtr >= W) {
+  PTO_INTERNAL_ASSERT(s <= kMaxSeq - kSampleEvery, "host executor: task seq {} beyond {}", s,
+                      kMaxSeq - kSampleEvery);
+  if ((s & (kSampleEvery - 1)) == 0 || s + 1 - retirePtr >= W) {
     scanFinished();
     ring.highWater = std::max<uint64_t>(ring.highWater, std::min<uint64_t>(W, s + 1 - retirePtr));
   }
-  sampleAt = std::min<TaskSeq>((s | 63) + 1, retirePtr + W - 1);
+  sampleAt = std::min<TaskSeq>((s | (kSampleEvery - 1)) + 1, retirePtr + W - 1);
   if (sampleAt <= s) sampleAt = s + 1;  // ring full: sample the next task again
 }
 
@@ -271,7 +280,7 @@ bool HostExecutor::Impl::registerPreds(const HostTask& t, uint32_t idx, uint32_t
     Slot& ps = sl[idx >= d ? idx - d : idx + w - d];
     uint64_t cur = ps.state.load(std::memory_order_acquire);
     if (headOf(cur) == kClosed) continue;
-    // registered < k <= freeCount: the free list holds an entry
+    // registered < k <= freeTotal(): the free list holds an entry
     const uint32_t e = fh;
     const uint32_t afterE = ent[e].next;
     ent[e].succ = idx;
@@ -292,8 +301,9 @@ bool HostExecutor::Impl::registerPreds(const HostTask& t, uint32_t idx, uint32_t
     }
   }
   freeHead = fh;
-  freeCount -= registered;
-  fastLeft -= std::min(fastLeft, registered);
+  const uint32_t fromFast = std::min(fastLeft, registered);
+  fastLeft -= fromFast;
+  freeCount -= registered - fromFast;
   // Drop the surplus; whoever brings pending to 0 makes the task ready.
   if (registered == k) return false;
   if (registered == 0) return true;
@@ -301,11 +311,17 @@ bool HostExecutor::Impl::registerPreds(const HostTask& t, uint32_t idx, uint32_t
   return slot.pending.fetch_sub(drop, std::memory_order_acq_rel) == drop;
 }
 
-// The end of a submit that made its task ready or is due a ring sample.
+// The end of a general submit, or of a leaf one that made its task ready.
 WaitStatus HostExecutor::Impl::finishSubmit(uint32_t idx, uint32_t hint, bool ready) {
   if (ready) pushFromOrchestrator(idx, hint);
   const TaskSeq s = next - 1;
-  if (s >= sampleAt) sampleRing(s);
+  if (s >= sampleAt) {
+    sampleRing(s);
+    // Returned entries are taken back at the same period (fastLeft covers it unless the
+    // pool is short), so a stream leaves the leaf path once per period, not twice.
+    refill();
+  }
+  updateFastEnd();
   return WaitStatus::Ok;
 }
 
@@ -316,7 +332,7 @@ WaitStatus HostExecutor::Impl::submitGeneral(const HostTask& t) {
   if (s != next || s > kMaxSeq || t.numArgs > abi::kMaxTaskArgs ||
       (t.numArgs != 0 && t.args == nullptr)) [[unlikely]]
     rejectTask(t);
-  const uint32_t idx = nextIdx;
+  const uint32_t idx = static_cast<uint32_t>(s - lapBase);
   Slot& slot = slots[idx];
 
   // 1. TASK_RING: the previous occupant s - W must have finished. Nothing is mutated
@@ -329,7 +345,7 @@ WaitStatus HostExecutor::Impl::submitGeneral(const HostTask& t) {
   // 2. DEPLIST_POOL: reserve an entry for every pred that may still be running (the
   //    pred count bounds it; count exactly only when the pool is short).
   uint32_t k = t.preds.size() < kEmpty ? static_cast<uint32_t>(t.preds.size()) : kEmpty;
-  if (k != 0 && (k > freeCount || fastLeft == 0)) {
+  if (k != 0 && (k > freeTotal() || fastLeft == 0)) {
     k = reserveDepEntries(t);
     if (k == kNone) return WaitStatus::Stalled;
   }
@@ -345,59 +361,84 @@ WaitStatus HostExecutor::Impl::submitGeneral(const HostTask& t) {
 // common task of a stream): plain stores into the slot and, when the pred is still
 // running, one CAS on its state, which is also what tells its finishing worker about
 // the new successor. Anything else goes, before anything is mutated, to the general
-// path; the rare ends (ready now, ring sample due) go to finishSubmit. Every call out
-// is a tail call, so this path saves no registers.
-[[gnu::always_inline]] inline WaitStatus HostExecutor::Impl::submit(const HostTask& t) {
-  const TaskSeq s = t.seq;
-  const size_t np = t.preds.size();
-  // The ring test uses the watermark: every task < retirePtr finished, so the slot's old
-  // occupant s - W did if s < retirePtr + W (the general path probes the slot itself).
-  if (s != next || np > 1 || np > fastLeft || s >= retirePtr + W) [[unlikely]]
-    return submitGeneral(t);  // s <= kMaxSeq is checked by sampleRing, ahead of time
-  const uint32_t idx = nextIdx;
-  Slot& slot = slots[idx];
-  const uint32_t na = t.numArgs;
-  if (na != 0 && (na > abi::kMaxTaskArgs || t.args == nullptr)) [[unlikely]]
-    rejectTask(t);
-  fillSlot(t, s, idx);
-  bool ready = true;
-  if (np != 0) {
-    const TaskSeq p = t.preds[0];
+// path (`general`, which also rejects malformed tasks with their message; a pred that is
+// not earlier is rejected here): fastEnd
+// bounds the seqs for which the ring slot is known free, no ring sample is due, the
+// slot is not its lap's last and a dep entry is at hand. The one rare end (ready now)
+// goes to finishSubmit. Every call out is a tail call, so this path saves no registers.
+template <class General>
+[[gnu::always_inline]] inline WaitStatus HostExecutor::Impl::submitLeaf(TaskSeq s, bool hasPred, TaskSeq p,
+                                                                        pto_kernel_fn fn, const uint64_t* args,
+                                                                        uint32_t na, uint32_t worker,
+                                                                        General&& general) {
+  if (s != next || s >= fastEnd || (na != 0 && (na > abi::kMaxTaskArgs || args == nullptr)))
+      [[unlikely]]
+    return general();  // s <= kMaxSeq is checked by sampleRing, ahead of time
+  const TaskSeq base = lapBase;
+  const uint32_t idx = static_cast<uint32_t>(s - base);  // < W - 1: no wrap below
+  // The pred's slot: in this lap, or in the previous one while p is less than W back (it
+  // still holds p then: ring invariant, asserted on the general path); older preds have
+  // finished. Found before the fill so that the task's fields are all that stays live.
+  Slot* ps = nullptr;
+  if (hasPred) {
     if (p >= s) [[unlikely]]
-      rejectTask(t);
-    const TaskSeq d = s - p;  // the pred's slot is d behind this one
-    if (d < W) {
-      // It still holds p (ring invariant, asserted on the general path).
-      Slot& ps = slots[idx >= d ? idx - d : idx + W - d];
-      uint64_t cur = ps.state.load(std::memory_order_acquire);
-      if (headOf(cur) != kClosed) {
-        slot.pending.store(1, std::memory_order_relaxed);
-        const uint32_t e = freeHead;  // np <= fastLeft <= freeCount: the free list holds one
-        DepEntry& de = entries[e];
-        const uint32_t afterE = de.next;
-        de.succ = idx;
-        const uint64_t tag = pack(p + 1, 0);
-        do {
-          de.next = headOf(cur);
-          if (ps.state.compare_exchange_weak(cur, tag | e, std::memory_order_release,
-                                             std::memory_order_acquire)) {
-            ready = false;
-            break;
-          }
-        } while (headOf(cur) != kClosed);  // else finished meanwhile: already satisfied
-        if (ready) {
-          de.next = afterE;
-        } else {
-          freeHead = afterE;
-          --freeCount;
-          --fastLeft;
+      rejectPred(s, p);
+    const bool thisLap = p >= base;
+    if (thisLap || s - p < W) ps = &slots[thisLap ? p - base : p + W - base];
+  }
+  Slot& slot = slots[idx];
+  slot.seq = s;
+  slot.fn = fn;
+  slot.numArgs = na;
+  if (na != 0) copyArgs(argsOf(idx), args, na);
+  slot.state.store(pack(s + 1, kEmpty), std::memory_order_relaxed);
+  next = s + 1;
+  bool ready = true;
+  if (ps != nullptr) {
+    uint64_t cur = ps->state.load(std::memory_order_acquire);
+    if (headOf(cur) != kClosed) {
+      slot.pending.store(1, std::memory_order_relaxed);
+      const uint32_t e = freeHead;  // fastLeft >= 1 below fastEnd: the free list holds one
+      DepEntry& de = entries[e];
+      const uint32_t afterE = de.next;
+      de.succ = idx;
+      const uint64_t tag = pack(p + 1, 0);
+      do {
+        de.next = headOf(cur);
+        if (ps->state.compare_exchange_weak(cur, tag | e, std::memory_order_release,
+                                            std::memory_order_acquire)) {
+          ready = false;
+          break;
         }
+      } while (headOf(cur) != kClosed);  // else finished meanwhile: already satisfied
+      if (ready) {
+        de.next = afterE;
+      } else {
+        freeHead = afterE;
+        if (--fastLeft == 0) fastEnd = 0;  // the next submit refills
       }
     }
   }
-  if (ready || s >= sampleAt) [[unlikely]]
-    return finishSubmit(idx, t.worker, ready);
+  if (ready) [[unlikely]]
+    return finishSubmit(idx, worker, true);
   return WaitStatus::Ok;
+}
+
+[[gnu::always_inline]] inline WaitStatus HostExecutor::Impl::submit(const HostTask& t) {
+  const size_t np = t.preds.size();
+  if (np > 1) return submitGeneral(t);
+  return submitLeaf(t.seq, np != 0, np != 0 ? t.preds[0] : 0, t.fn, t.args, t.numArgs, t.worker,
+                    [&] { return submitGeneral(t); });
+}
+
+WaitStatus HostExecutor::Impl::submitOneGeneral(const TaskDesc& d, TaskSeq s, TaskSeq pred, uint32_t worker) {
+  const HostTask t{.seq = s,
+                   .fn = d.fn,
+                   .args = d.args.data(),
+                   .numArgs = static_cast<uint32_t>(d.args.size()),
+                   .preds = {&pred, pred == kNoPred ? 0u : 1u},
+                   .worker = worker};
+  return submitGeneral(t);
 }
 
 void HostExecutor::Impl::scanFinished() {
@@ -406,16 +447,25 @@ void HostExecutor::Impl::scanFinished() {
   if (r + W < n) r = n - W;  // their slots were reused: finished
   // At most two runs of consecutive slots (the ring wraps once); per probe one load and
   // one compare against the expected closed state, which grows by one tag per slot.
+  // Four probes per loop test: the scan runs once per finished task.
   const Slot* const sl = slots.get();
   const Slot* const end = sl + W;
   const Slot* p = sl + r % W;
+  constexpr uint64_t kTag = uint64_t{1} << kHeadBits;
   uint64_t want = pack(r + 1, kClosed);
   while (r < n) {
     const Slot* const stop = p + std::min<TaskSeq>(n - r, static_cast<TaskSeq>(end - p));
     const Slot* q = p;
+    while (stop - q >= 4 && q[0].state.load(std::memory_order_acquire) == want &&
+           q[1].state.load(std::memory_order_acquire) == want + kTag &&
+           q[2].state.load(std::memory_order_acquire) == want + 2 * kTag &&
+           q[3].state.load(std::memory_order_acquire) == want + 3 * kTag) {
+      q += 4;
+      want += 4 * kTag;
+    }
     while (q != stop && q->state.load(std::memory_order_acquire) == want) {
       ++q;
-      want += uint64_t{1} << kHeadBits;
+      want += kTag;
     }
     r += static_cast<TaskSeq>(q - p);
     if (q != stop) break;
@@ -452,11 +502,10 @@ WaitStatus HostExecutor::Impl::waitFinished(TaskSeq s) {
 }
 
 WaitStatus HostExecutor::Impl::drain() {
-  while (retirePtr < next) {
-    if (!isFinished(retirePtr) && waitFinished(retirePtr) == WaitStatus::Stalled)
-      return WaitStatus::Stalled;
-    ++retirePtr;
-  }
+  // One wait per run of tasks found unfinished, not one per task: the scan skips every
+  // task that finished while the orchestrator waited.
+  for (scanFinished(); retirePtr < next; scanFinished())
+    if (waitFinished(retirePtr) == WaitStatus::Stalled) return WaitStatus::Stalled;
   refill();
   wallNs = monoNs() - startNs;
   return WaitStatus::Ok;
@@ -507,6 +556,12 @@ HostExecutor::~HostExecutor() {
 }
 
 WaitStatus HostExecutor::submit(const HostTask& t) { return impl_->submit(t); }
+WaitStatus HostExecutor::submitOne(const TaskDesc& d, TaskSeq seq, TaskSeq pred, uint32_t worker) {
+  const uint64_t* const args = d.args.data();
+  const auto na = static_cast<uint32_t>(d.args.size());
+  return impl_->submitLeaf(seq, pred != kNoPred, pred, d.fn, args, na, worker,
+                           [&] { return impl_->submitOneGeneral(d, seq, pred, worker); });
+}
 WaitStatus HostExecutor::waitFinished(TaskSeq seq) { return impl_->waitFinished(seq); }
 WaitStatus HostExecutor::drain() { return impl_->drain(); }
 TaskSeq HostExecutor::finishedBelow() { return impl_->finishedBelow(); }
@@ -516,7 +571,7 @@ HostStats HostExecutor::stats() const {
   HostStats s;
   s.ring = m.ring;
   s.depList = m.depList;
-  s.depList.highWater = std::max<uint64_t>(s.depList.highWater, m.cfg.depListCapacity - m.freeCount);
+  s.depList.highWater = std::max<uint64_t>(s.depList.highWater, m.cfg.depListCapacity - m.freeTotal());
   s.readyQueue = m.ready;
   for (uint32_t i = 0; i < m.T; ++i) {
     const WorkerState& ws = m.workers[i];

@@ -37,6 +37,7 @@
 #include "HostReadyQueue.h"
 #include "HostSync.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -146,7 +147,12 @@ struct HostExecutor::Impl {
 
   // ---- orchestrator side ----
   WaitStatus submit(const HostTask& t);
+  template <class General>
+  WaitStatus submitLeaf(TaskSeq s, bool hasPred, TaskSeq p, pto_kernel_fn fn, const uint64_t* args, uint32_t na,
+                        uint32_t worker, General&& general);
+  [[gnu::noinline]] WaitStatus submitOneGeneral(const TaskDesc& d, TaskSeq s, TaskSeq pred, uint32_t worker);
   [[noreturn, gnu::noinline, gnu::cold]] void rejectTask(const HostTask& t) const;
+  [[noreturn, gnu::noinline, gnu::cold]] void rejectPred(TaskSeq s, TaskSeq p) const;
   [[noreturn, gnu::noinline, gnu::cold]] void slotMismatch(TaskSeq p, uint64_t state) const;
   WaitStatus waitRing(TaskSeq s, uint32_t idx);
   uint32_t reserveDepEntries(const HostTask& t);
@@ -164,7 +170,7 @@ struct HostExecutor::Impl {
     if (t.numArgs != 0) copyArgs(argsOf(idx), t.args, t.numArgs);
     slot.state.store(pack(s + 1, kEmpty), std::memory_order_relaxed);
     next = s + 1;
-    nextIdx = idx + 1 == W ? 0 : idx + 1;
+    if (idx + 1 == W) lapBase += W;
   }
   WaitStatus waitFinished(TaskSeq s);
   WaitStatus drain();
@@ -213,16 +219,31 @@ struct HostExecutor::Impl {
   // Orchestrator-private, written on every submit: on its own lines, away from the
   // fields every worker reads per task (slots, entries, W, T, ...).
   alignas(64) TaskSeq next = 0;
-  uint32_t nextIdx = 0;   // next % W, kept incrementally
+  TaskSeq lapBase = 0;    // the seq in slot 0 this lap: next - lapBase = next % W
+  // The leaf path (submit) runs for seqs below fastEnd: the ring slot's old occupant has
+  // finished (below retirePtr + W), no ring sample is due (below sampleAt), the slot is
+  // not its lap's last (no wrap) and fastLeft >= 1 (0 otherwise). Recomputed wherever
+  // one of these may shrink; a stale value is only ever too small.
+  TaskSeq fastEnd = 0;
   TaskSeq retirePtr = 0;  // every task < retirePtr is known to have finished
   TaskSeq sampleAt = 0;   // next submit that may sample the ring high water
   uint32_t freeHead = kEmpty;
+  // The free entries are split in two: fastLeft, granted to the fast path at a refill
+  // (at most kRefillEvery, so returned entries are taken back at least that often) and
+  // counted down by it alone, and freeCount, the rest. freeTotal() is the free list's
+  // length.
   uint32_t freeCount = 0;
-  // Entries submit may still take before the next refill: min(freeCount, kRefillEvery)
-  // at a refill, counted down with freeCount. Returned entries are taken back at least
-  // every kRefillEvery allocations.
   uint32_t fastLeft = 0;
-  static constexpr uint32_t kRefillEvery = 64;
+  static constexpr uint32_t kRefillEvery = 256;
+  static constexpr uint64_t kSampleEvery = 256;  // ring high-water period (a power of two)
+  uint32_t freeTotal() const { return freeCount + fastLeft; }
+  void grantFast() {
+    fastLeft = std::min(freeCount, kRefillEvery);
+    freeCount -= fastLeft;
+  }
+  void updateFastEnd() {
+    fastEnd = fastLeft == 0 ? 0 : std::min({retirePtr + W, sampleAt, lapBase + W - 1});
+  }
   // depList.highWater is folded in when entries come back (refill) and by stats(): the
   // occupancy only grows between refills, so that is its exact maximum.
   HostResourceStats ring, depList, ready;

@@ -13,7 +13,10 @@
 
 namespace pto::wsp::rt {
 
+struct TaskDesc;  // runtime/Engine.h: what the Engine is asked to issue
+
 using TaskSeq = uint64_t;  // issue order within one run: 0, 1, 2, ...
+inline constexpr TaskSeq kNoPred = ~TaskSeq{0};  // TaskSink::submitOne: no pred
 
 struct HostTask {
   TaskSeq seq = 0;                  // must be exactly the next sequence number
@@ -56,6 +59,11 @@ class TaskSink {
   // `t.preds` lists every task the new one must wait for on the host; each < t.seq.
   // May block while the sink's resources are taken; Stalled if its watchdog fired.
   virtual WaitStatus submit(const HostTask& t) = 0;
+  // The common task of a stream, at most one pred (kNoPred: none), handed over in place:
+  // the kernel and its argument words are read from the issuer's descriptor, no HostTask
+  // is built. The same as submit of {seq, d.fn, d.args, the pred, worker}, which is what
+  // the default does.
+  virtual WaitStatus submitOne(const TaskDesc& d, TaskSeq seq, TaskSeq pred, uint32_t worker);
   // Blocks until task `seq` (already submitted) has finished.
   virtual WaitStatus waitFinished(TaskSeq seq) = 0;
   // Blocks until every submitted task has finished.

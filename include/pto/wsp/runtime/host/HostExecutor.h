@@ -84,6 +84,7 @@ class HostExecutor final : public TaskSink {
   // Blocks (host stall, counted) while the ring slot or dep-list entries are taken.
   // Returns Stalled if the watchdog fired while blocked.
   WaitStatus submit(const HostTask& t) override;
+  WaitStatus submitOne(const TaskDesc& d, TaskSeq seq, TaskSeq pred, uint32_t worker) override;
   // Blocks until task `seq` (already submitted) has finished.
   WaitStatus waitFinished(TaskSeq seq) override;
   // Blocks until every submitted task has finished.
