@@ -136,12 +136,51 @@ void TensorMap::insert(const Region& r, TaskId seq) {
   insertTask({&r, 1}, seq);
 }
 
+// A wide reader's entries (readers shadow nothing): one entry per cell, the fields that
+// do not depend on the cell kept in locals.
+void TensorMap::pushReaders(const Region& r, const uint64_t* keys, uint64_t n, TaskId seq) {
+  Entry* const pool = pool_.get();
+  uint64_t* const heads = rHeads_.get();
+  const uint64_t mask = poolMask_, bmask = bucketMask_;
+  const uint32_t tensor = r.tensor;
+  const uint8_t rank = r.rank;
+  const int64_t lo0 = r.lo[0], hi0 = r.hi[0], lo1 = r.lo[1], hi1 = r.hi[1];
+  uint64_t eid = nextEid_;
+  for (uint64_t k = 0; k < n; ++k) {
+    const uint64_t key = keys[k];
+    uint64_t& head = heads[key & bmask];
+    Entry& e = pool[eid & mask];
+    e.next = head;
+    e.task = seq;
+    e.tensor = tensor;
+    e.rank = rank;
+    e.writes = false;
+    e.lo[0] = lo0;
+    e.hi[0] = hi0;
+    e.lo[1] = lo1;
+    e.hi[1] = hi1;
+    e.cell = key;
+    if (rank > kInlineDims) {
+      ExtBox& x = ext_[eid & mask];
+      for (uint32_t d = kInlineDims; d < kMaxRank; ++d) {
+        x.lo[d - kInlineDims] = r.lo[d];
+        x.hi[d - kInlineDims] = r.hi[d];
+      }
+    }
+    head = eid++;
+  }
+  nextEid_ = eid;
+}
+
 void TensorMap::insertPlanned(std::span<const Region> rs, TaskId seq) {
   const uint64_t* key = wideKeys_.get();
   for (size_t i = 0; i < rs.size(); ++i) {
     const RegionPlan& p = regPlan_[i];
     if (p.cells == 1) {
       insertCell(rs[i], p.key, seq);
+    } else if (!rs[i].writes()) {
+      pushReaders(rs[i], key, p.cells, seq);
+      key += p.cells;
     } else {
       for (uint64_t k = 0; k < p.cells; ++k) insertCell(rs[i], *key++, seq);
     }

@@ -32,6 +32,8 @@
 
 namespace pto::wsp::rt {
 
+#define PTO_TMAP_INLINE __attribute__((always_inline))
+
 class TensorMap {
  public:
   explicit TensorMap(uint32_t capacity);
@@ -257,9 +259,6 @@ class TensorMap {
     for (uint8_t d = 0; d < g.rank; ++d) h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
     return h;
   }
-  // f(cell) for every cell of the box [c0, c1] (inclusive), last dimension fastest.
-  template <class F>
-  static void forEachCell(uint8_t rank, const Cells& c0, const Cells& c1, F&& f);
   // Walks one chain from `eid`, newest first, reporting r's conflicts.
   template <uint32_t kRank, class F>
   [[gnu::always_inline]] void walkChain(uint64_t eid, const Region& r, F& f, TaskId minTask) const {
@@ -344,6 +343,7 @@ class TensorMap {
     }
   }
   void insertPlanned(std::span<const Region> rs, TaskId seq);
+  void pushReaders(const Region& r, const uint64_t* keys, uint64_t n, TaskId seq);
 
   uint64_t capacity_;
   uint64_t poolMask_;
@@ -364,20 +364,6 @@ class TensorMap {
   uint64_t nextEid_ = 1;
   uint64_t oldestEid_ = 1;
 };
-
-template <class F>
-void TensorMap::forEachCell(uint8_t rank, const Cells& c0, const Cells& c1, F&& f) {
-  Cells c = c0;
-  for (;;) {
-    f(c);
-    int d = static_cast<int>(rank) - 1;
-    for (; d >= 0; --d) {
-      if (++c[d] <= c1[d]) break;
-      c[d] = c0[d];
-    }
-    if (d < 0) return;
-  }
-}
 
 template <class F>
 void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask) {
@@ -412,37 +398,69 @@ void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
     c1[d] = g.cell(r.hi[d] - 1, d);
     n *= static_cast<uint64_t>(c1[d] - c0[d] + 1);
   }
-  const uint64_t first = wideN_;
-  if (first + n > wideCap_) growWide(first + n);
+  if (wideN_ + n > wideCap_) growWide(wideN_ + n);
   const bool qWrites = r.writes();
-  uint64_t* const keys = wideKeys_.get();
+  uint64_t* const keys = wideKeys_.get() + wideN_;
+  const uint64_t bmask = bucketMask_;
+  const uint64_t* const wh = wHeads_.get();
+  const uint64_t* const rh = rHeads_.get();
   // cellKey of each cell, the hash of the leading dimensions computed once per row.
   const uint8_t last = static_cast<uint8_t>(r.rank - 1);
-  forEachCell(last, c0, c1, [&](const Cells& lead) {
+  const uint64_t lastTag = uint64_t{last} << 56;
+  uint64_t k = 0;
+  Cells lead = c0;  // the leading cells, last leading dimension fastest
+  for (;;) {
     uint64_t h = g.seed;
     for (uint8_t d = 0; d < last; ++d) h = mix(h ^ static_cast<uint64_t>(lead[d]) ^ (uint64_t{d} << 56));
     for (int64_t c = c0[last]; c <= c1[last]; ++c) {
-      const uint64_t key = mix(h ^ static_cast<uint64_t>(c) ^ (uint64_t{last} << 56));
-      __builtin_prefetch(&wHeads_[key & bucketMask_]);
-      if (qWrites) __builtin_prefetch(&rHeads_[key & bucketMask_]);
-      keys[wideN_++] = key;
+      const uint64_t key = mix(h ^ static_cast<uint64_t>(c) ^ lastTag);
+      __builtin_prefetch(&wh[key & bmask]);
+      if (qWrites) __builtin_prefetch(&rh[key & bmask]);
+      keys[k++] = key;
     }
-  });
+    int d = static_cast<int>(last) - 1;
+    for (; d >= 0; --d) {
+      if (++lead[d] <= c1[d]) break;
+      lead[d] = c0[d];
+    }
+    if (d < 0) break;
+  }
+  wideN_ += k;
+  // The walks, with the map's fields in locals (f stores to memory, which would make
+  // every step reload them) and the head entries prefetched a few cells ahead.
+  const Entry* const pool = pool_.get();
+  const uint64_t mask = poolMask_, oldest = oldestEid_;
   constexpr uint64_t kAhead = 8;
   auto prefetchHeads = [&](uint64_t i) {
-    const uint64_t b = keys[i] & bucketMask_;
-    const uint64_t w = wHeads_[b];
-    if (w >= oldestEid_) __builtin_prefetch(&pool_[w & poolMask_]);
-    if (qWrites) {
-      const uint64_t rd = rHeads_[b];
-      if (rd >= oldestEid_) __builtin_prefetch(&pool_[rd & poolMask_]);
+    const uint64_t b = keys[i] & bmask;
+    if (wh[b] >= oldest) __builtin_prefetch(&pool[wh[b] & mask]);
+    if (qWrites && rh[b] >= oldest) __builtin_prefetch(&pool[rh[b] & mask]);
+  };
+  for (uint64_t i = 0; i < k && i < kAhead; ++i) prefetchHeads(i);
+  const uint32_t tensor = r.tensor;
+  auto walk = [&](uint64_t eid, bool writers, auto overlapping) PTO_TMAP_INLINE {
+    while (eid >= oldest) {
+      const Entry& e = pool[eid & mask];
+      if (e.task < minTask) break;
+      if (e.tensor == tensor && overlapping(e, eid)) f(e.task, writers);
+      eid = e.next;
     }
   };
-  const uint64_t end = wideN_;
-  for (uint64_t i = first; i < end && i < first + kAhead; ++i) prefetchHeads(i);
-  for (uint64_t i = first; i < end; ++i) {
-    if (i + kAhead < end) prefetchHeads(i + kAhead);
-    walkCell(r, keys[i], f, minTask);
+  auto walkAll = [&](auto overlapping) PTO_TMAP_INLINE {
+    for (uint64_t i = 0; i < k; ++i) {
+      if (i + kAhead < k) prefetchHeads(i + kAhead);
+      const uint64_t b = keys[i] & bmask;
+      walk(wh[b], true, overlapping);
+      if (qWrites) walk(rh[b], false, overlapping);
+    }
+  };
+  if (r.rank == 2) {
+    const int64_t lo0 = r.lo[0], hi0 = r.hi[0], lo1 = r.lo[1], hi1 = r.hi[1];
+    walkAll([=](const Entry& e, uint64_t) PTO_TMAP_INLINE {
+      return e.lo[0] < hi0 && lo0 < e.hi[0] && e.lo[1] < hi1 && lo1 < e.hi[1];
+    });
+  } else {
+    walkAll([&](const Entry& e, uint64_t eid) PTO_TMAP_INLINE { return overlaps(e, eid, r); });
   }
 }
 
