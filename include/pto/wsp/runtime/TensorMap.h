@@ -52,6 +52,10 @@ class TensorMap {
   // queryTask (conflicts), insertTask (registers). Each region's cell range and bucket
   // key are computed once, by cellsOfTask, and reused by the other two.
   [[gnu::always_inline]] uint64_t cellsOfTask(std::span<const Region> rs) {
+    if (rs.size() == 2 && regCap_ >= 2) {
+      planCells_ = planRegion(rs[0], regPlan_[0]) + planRegion(rs[1], regPlan_[1]);
+      return planCells_;
+    }
     if (rs.size() > regCap_) [[unlikely]]
       growRegions(rs.size());
     uint64_t n = 0;
@@ -99,8 +103,7 @@ class TensorMap {
     if (rs.size() == 1 && regPlan_[0].cells == 1) [[likely]] {
       insertCell(rs[0], regPlan_[0].key, seq);
     } else if (rs.size() == 2 && regPlan_[0].cells == 1 && regPlan_[1].cells == 1) {  // read a tile, write one
-      insertCell(rs[0], regPlan_[0].key, seq);
-      insertCell(rs[1], regPlan_[1].key, seq);
+      insertTwoCells(rs.data(), seq);
     } else {
       insertPlanned(rs, seq);
     }
@@ -343,6 +346,11 @@ class TensorMap {
     }
   }
   void insertPlanned(std::span<const Region> rs, TaskId seq);
+  // Out of line: the caller's issue path keeps its registers.
+  [[gnu::noinline]] void insertTwoCells(const Region* rs, TaskId seq) {
+    insertCell(rs[0], regPlan_[0].key, seq);
+    insertCell(rs[1], regPlan_[1].key, seq);
+  }
   void pushReaders(const Region& r, const uint64_t* keys, uint64_t n, TaskId seq);
 
   uint64_t capacity_;
