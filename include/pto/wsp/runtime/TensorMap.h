@@ -188,6 +188,14 @@ class TensorMap {
     Cells memoLo{}, memoHi{};
     uint64_t memoKey = 0;
     bool memoValid = false;
+    // The memo box's cells and the hash of its leading ones, and the step from the box
+    // before it when that was a whole number of cells (a row of tiles walked by
+    // consecutive tasks): a box one more step on is planned from the memo, without
+    // dividing or hashing its leading dimensions again.
+    Cells memoCell{};
+    uint64_t memoLead = 0;
+    Cells step{}, stepCell{};
+    bool stepValid = false, stepLeadSame = false;
     // Cell index of coordinate x >= 0 in dimension d (a shift for the usual
     // power-of-two tiles: a 64-bit division costs ~40 cycles).
     int64_t cell(int64_t x, uint8_t d) const { return shift[d] >= 0 ? x >> shift[d] : x / g[d]; }
@@ -229,6 +237,24 @@ class TensorMap {
       p.cells = 1;
       return true;
     }
+    if (g.stepValid) {
+      // Same extents a whole number of cells on: only lo >= 0 can fail.
+      bool next = true;
+      for (uint32_t d = 0; d < rank; ++d)
+        next &= (r.lo[d] == g.memoLo[d] + g.step[d]) & (r.hi[d] == g.memoHi[d] + g.step[d]) & (r.lo[d] >= 0);
+      if (next) {
+        for (uint32_t d = 0; d < rank; ++d) g.memoCell[d] += g.stepCell[d];
+        if (!g.stepLeadSame) g.memoLead = leadHash(g, g.memoCell);
+        p.key = lastHash(g, g.memoLead, g.memoCell);
+        p.cells = 1;
+        for (uint32_t d = 0; d < rank; ++d) {
+          g.memoLo[d] = r.lo[d];
+          g.memoHi[d] = r.hi[d];
+        }
+        g.memoKey = p.key;
+        return true;
+      }
+    }
     Cells c0;
     for (uint32_t d = 0; d < rank; ++d) {
       // lo < hi first: hi - 1 is then no overflow.
@@ -236,12 +262,23 @@ class TensorMap {
       c0[d] = g.cell(r.lo[d], static_cast<uint8_t>(d));
       if (c0[d] != g.cell(r.hi[d] - 1, static_cast<uint8_t>(d))) return false;
     }
-    p.key = cellKey(g, c0);
+    const uint64_t lead = leadHash(g, c0);
+    p.key = lastHash(g, lead, c0);
     p.cells = 1;
+    bool stepOk = g.memoValid, leadSame = true;
     for (uint32_t d = 0; d < rank; ++d) {
+      const int64_t st = r.lo[d] - g.memoLo[d], sc = c0[d] - g.memoCell[d];
+      stepOk &= (r.hi[d] - r.lo[d] == g.memoHi[d] - g.memoLo[d]) & (st == sc * g.g[d]);
+      if (d + 1 < rank) leadSame &= sc == 0;
+      g.step[d] = st;
+      g.stepCell[d] = sc;
       g.memoLo[d] = r.lo[d];
       g.memoHi[d] = r.hi[d];
+      g.memoCell[d] = c0[d];
     }
+    g.stepValid = stepOk;
+    g.stepLeadSame = leadSame;
+    g.memoLead = lead;
     g.memoKey = p.key;
     g.memoValid = true;
     return true;
@@ -257,10 +294,16 @@ class TensorMap {
   // 64-bit key of a cell of a tensor with grain g; its bucket is key & bucketMask_.
   // Entries remember their key, so shadowing can tell another cell's entry that shares
   // the bucket from its own cell's: which entries collide is then not semantic.
-  static uint64_t cellKey(const Grain& g, const Cells& cell) {
+  static uint64_t cellKey(const Grain& g, const Cells& cell) { return lastHash(g, leadHash(g, cell), cell); }
+  // cellKey in two steps: the hash of the leading dimensions, then of the last.
+  static uint64_t leadHash(const Grain& g, const Cells& cell) {
     uint64_t h = g.seed;
-    for (uint8_t d = 0; d < g.rank; ++d) h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
+    for (uint8_t d = 0; d + 1 < g.rank; ++d) h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
     return h;
+  }
+  static uint64_t lastHash(const Grain& g, uint64_t lead, const Cells& cell) {
+    const uint8_t last = static_cast<uint8_t>(g.rank - 1);
+    return mix(lead ^ static_cast<uint64_t>(cell[last]) ^ (uint64_t{last} << 56));
   }
   // Walks one chain from `eid`, newest first, reporting r's conflicts.
   template <uint32_t kRank, class F>
