@@ -153,8 +153,6 @@ void TensorMap::pushReaders(const Region& r, const uint64_t* keys, uint64_t n, T
     e.next = head;
     e.task = seq;
     e.tensor = tensor;
-    e.rank = rank;
-    e.writes = false;
     e.lo[0] = lo0;
     e.hi[0] = hi0;
     e.lo[1] = lo1;

@@ -133,9 +133,7 @@ class TensorMap {
   struct alignas(64) Entry {
     uint64_t next;  // older entry id in the same bucket
     TaskId task;
-    uint32_t tensor;
-    uint8_t rank;
-    bool writes;
+    uint32_t tensor;  // (a chain's entries all write or all read; an entry's rank is its tensor's)
     int64_t lo[kInlineDims], hi[kInlineDims];
     uint64_t cell;  // full 64-bit key of the (tensor, cell) it is registered in
   };
@@ -230,18 +228,16 @@ class TensorMap {
   template <uint32_t kRank>
   [[gnu::always_inline]] bool planSingle(const Region& r, Grain& g, RegionPlan& p) {
     const uint32_t rank = kRank != 0 ? kRank : r.rank;
-    bool same = g.memoValid;
-    for (uint32_t d = 0; d < rank; ++d) same &= (r.lo[d] == g.memoLo[d]) & (r.hi[d] == g.memoHi[d]);
-    if (same) {
-      p.key = g.memoKey;
-      p.cells = 1;
-      return true;
-    }
     if (g.stepValid) {
-      // Same extents a whole number of cells on: only lo >= 0 can fail.
+      // The memo box one step on (modulo 2^64: no overflow) and well formed: then it is
+      // a single cell, stepCell cells on (the step is a whole number of cells).
       bool next = true;
-      for (uint32_t d = 0; d < rank; ++d)
-        next &= (r.lo[d] == g.memoLo[d] + g.step[d]) & (r.hi[d] == g.memoHi[d] + g.step[d]) & (r.lo[d] >= 0);
+      for (uint32_t d = 0; d < rank; ++d) {
+        const auto lo = static_cast<uint64_t>(r.lo[d]), hi = static_cast<uint64_t>(r.hi[d]);
+        const auto st = static_cast<uint64_t>(g.step[d]);
+        next &= (lo - static_cast<uint64_t>(g.memoLo[d]) == st) & (hi - static_cast<uint64_t>(g.memoHi[d]) == st) &
+                (r.lo[d] >= 0) & (r.lo[d] < r.hi[d]);
+      }
       if (next) {
         for (uint32_t d = 0; d < rank; ++d) g.memoCell[d] += g.stepCell[d];
         if (!g.stepLeadSame) g.memoLead = leadHash(g, g.memoCell);
@@ -254,6 +250,13 @@ class TensorMap {
         g.memoKey = p.key;
         return true;
       }
+    }
+    bool same = g.memoValid;
+    for (uint32_t d = 0; d < rank; ++d) same &= (r.lo[d] == g.memoLo[d]) & (r.hi[d] == g.memoHi[d]);
+    if (same) {
+      p.key = g.memoKey;
+      p.cells = 1;
+      return true;
     }
     Cells c0;
     for (uint32_t d = 0; d < rank; ++d) {
@@ -306,12 +309,12 @@ class TensorMap {
     return mix(lead ^ static_cast<uint64_t>(cell[last]) ^ (uint64_t{last} << 56));
   }
   // Walks one chain from `eid`, newest first, reporting r's conflicts.
-  template <uint32_t kRank, class F>
+  template <uint32_t kRank, bool kWriters, class F>
   [[gnu::always_inline]] void walkChain(uint64_t eid, const Region& r, F& f, TaskId minTask) const {
     while (eid >= oldestEid_) {
       const Entry& e = pool_[eid & poolMask_];
       if (e.task < minTask) break;
-      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) f(e.task, e.writes);
+      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) f(e.task, kWriters);
       eid = e.next;
     }
   }
@@ -320,11 +323,11 @@ class TensorMap {
   [[gnu::always_inline]] void walkCell(const Region& r, uint64_t key, F& f, TaskId minTask) const {
     const uint64_t b = key & bucketMask_;
     if (r.rank == 2) {  // the usual tile
-      walkChain<2>(wHeads_[b], r, f, minTask);
-      if (r.writes()) walkChain<2>(rHeads_[b], r, f, minTask);
+      walkChain<2, true>(wHeads_[b], r, f, minTask);
+      if (r.writes()) walkChain<2, false>(rHeads_[b], r, f, minTask);
     } else {
-      walkChain<0>(wHeads_[b], r, f, minTask);
-      if (r.writes()) walkChain<0>(rHeads_[b], r, f, minTask);
+      walkChain<0, true>(wHeads_[b], r, f, minTask);
+      if (r.writes()) walkChain<0, false>(rHeads_[b], r, f, minTask);
     }
   }
   // Conflicts of a region covering several cells; their keys are appended to wideKeys_.
@@ -354,8 +357,6 @@ class TensorMap {
     e.next = head;
     e.task = seq;
     e.tensor = r.tensor;
-    e.rank = r.rank;
-    e.writes = writes;
     e.cell = key;
     for (uint32_t d = 0; d < kInlineDims; ++d) {
       e.lo[d] = r.lo[d];
