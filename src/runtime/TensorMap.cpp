@@ -118,6 +118,42 @@ void TensorMap::growRegions(size_t n) {
   regCap_ = std::max<size_t>(n, 2 * regCap_);
 }
 
+void TensorMap::wideCellKeys(const Region& r, const Cells& c0, const Cells& c1, uint64_t n, uint64_t* keys) {
+  bool same = wideMemoN_ == n && wideMemoTensor_ == r.tensor;
+  for (uint8_t d = 0; same && d < r.rank; ++d) same = r.lo[d] == wideMemoLo_[d] && r.hi[d] == wideMemoHi_[d];
+  if (same) {
+    std::copy(wideMemo_.get(), wideMemo_.get() + n, keys);
+    return;
+  }
+  // The hash of the leading dimensions computed once per row.
+  const Grain& g = grains_[r.tensor];
+  const uint8_t last = static_cast<uint8_t>(r.rank - 1);
+  const uint64_t lastTag = uint64_t{last} << 56;
+  uint64_t k = 0;
+  Cells lead = c0;  // the leading cells, last leading dimension fastest
+  for (;;) {
+    const uint64_t h = leadHash(g, lead);
+    for (int64_t c = c0[last]; c <= c1[last]; ++c) keys[k++] = mix(h ^ static_cast<uint64_t>(c) ^ lastTag);
+    int d = static_cast<int>(last) - 1;
+    for (; d >= 0; --d) {
+      if (++lead[d] <= c1[d]) break;
+      lead[d] = c0[d];
+    }
+    if (d < 0) break;
+  }
+  constexpr uint64_t kMemoMax = 4096;  // keys: 32 KiB
+  if (n > kMemoMax) return;
+  if (n > wideMemoCap_) {
+    wideMemo_ = std::make_unique_for_overwrite<uint64_t[]>(kMemoMax);
+    wideMemoCap_ = kMemoMax;
+  }
+  std::copy(keys, keys + n, wideMemo_.get());
+  wideMemoN_ = n;
+  wideMemoTensor_ = r.tensor;
+  wideMemoLo_ = r.lo;
+  wideMemoHi_ = r.hi;
+}
+
 void TensorMap::growWide(uint64_t need) {
   const uint64_t c = std::max<uint64_t>({need, 2 * wideCap_, 1024});
   auto k = std::make_unique_for_overwrite<uint64_t[]>(c);

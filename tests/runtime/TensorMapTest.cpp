@@ -294,5 +294,28 @@ TEST(TensorMap, SteppedBoxesKeepCellsAndValidation) {
   writeAndFind(8, 12);
 }
 
+// A wide box read again takes its cells' keys from the memo: still every writer of
+// its cells, also after another wide box of another tensor came in between.
+TEST(TensorMap, RepeatedWideBoxFindsEveryCell) {
+  TensorMap tm(1024);
+  const int64_t grain[2] = {4, 4};
+  tm.setGrain(0, grain);
+  tm.setGrain(1, grain);
+  TaskId next = 0;
+  for (uint32_t t = 0; t < 2; ++t)
+    for (int64_t c = 0; c < 6; ++c) tm.insert(Region::box2d(t, 4, 4 * c, 4, 4, Access::Write), next++);
+  auto found = [&](uint32_t t, int64_t cols) {
+    std::set<TaskId> hits;
+    tm.forEachConflict(Region::box2d(t, 0, 0, 8, cols, Access::Read), [&](TaskId p, bool) { hits.insert(p); });
+    return hits.size();
+  };
+  for (int rep = 0; rep < 2; ++rep) {
+    EXPECT_EQ(found(0, 24), 6u);
+    EXPECT_EQ(found(0, 24), 6u);
+    EXPECT_EQ(found(1, 24), 6u);
+    EXPECT_EQ(found(1, 12), 3u);
+  }
+}
+
 }  // namespace
 }  // namespace pto::wsp::rt

@@ -335,6 +335,8 @@ class TensorMap {
   void queryWide(const Region& r, F& f, TaskId minTask);
   void growRegions(size_t n);
   void growWide(uint64_t need);
+  // cellKey of each of the n cells of r's box [c0, c1], last dimension fastest.
+  void wideCellKeys(const Region& r, const Cells& c0, const Cells& c1, uint64_t n, uint64_t* keys);
   // Registers region r in the cell of `key`, shadowing (see the header comment).
   [[gnu::always_inline]] void insertCell(const Region& r, uint64_t key, TaskId seq) {
     const uint64_t b = key & bucketMask_;
@@ -413,6 +415,11 @@ class TensorMap {
   uint64_t planCells_ = 0;
   std::unique_ptr<uint64_t[]> wideKeys_;
   uint64_t wideN_ = 0, wideCap_ = 0;
+  // The keys of the last wide box (a fan-in reads the same row of tiles every time).
+  std::unique_ptr<uint64_t[]> wideMemo_;
+  uint64_t wideMemoN_ = 0, wideMemoCap_ = 0;
+  uint32_t wideMemoTensor_ = 0;
+  Cells wideMemoLo_{}, wideMemoHi_{};
   uint64_t nextEid_ = 1;
   uint64_t oldestEid_ = 1;
 };
@@ -456,27 +463,12 @@ void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
   const uint64_t bmask = bucketMask_;
   const uint64_t* const wh = wHeads_.get();
   const uint64_t* const rh = rHeads_.get();
-  // cellKey of each cell, the hash of the leading dimensions computed once per row.
-  const uint8_t last = static_cast<uint8_t>(r.rank - 1);
-  const uint64_t lastTag = uint64_t{last} << 56;
-  uint64_t k = 0;
-  Cells lead = c0;  // the leading cells, last leading dimension fastest
-  for (;;) {
-    uint64_t h = g.seed;
-    for (uint8_t d = 0; d < last; ++d) h = mix(h ^ static_cast<uint64_t>(lead[d]) ^ (uint64_t{d} << 56));
-    for (int64_t c = c0[last]; c <= c1[last]; ++c) {
-      const uint64_t key = mix(h ^ static_cast<uint64_t>(c) ^ lastTag);
-      __builtin_prefetch(&wh[key & bmask]);
-      if (qWrites) __builtin_prefetch(&rh[key & bmask]);
-      keys[k++] = key;
-    }
-    int d = static_cast<int>(last) - 1;
-    for (; d >= 0; --d) {
-      if (++lead[d] <= c1[d]) break;
-      lead[d] = c0[d];
-    }
-    if (d < 0) break;
+  wideCellKeys(r, c0, c1, n, keys);
+  for (uint64_t i = 0; i < n; ++i) {
+    __builtin_prefetch(&wh[keys[i] & bmask]);
+    if (qWrites) __builtin_prefetch(&rh[keys[i] & bmask]);
   }
+  const uint64_t k = n;
   wideN_ += k;
   // The walks, with the map's fields in locals (f stores to memory, which would make
   // every step reload them) and the head entries prefetched a few cells ahead.
