@@ -47,11 +47,11 @@ const TensorMap::Grain& TensorMap::grainFor(const Region& r) {
   Grain& g = grains_[r.tensor];
   if (g.rank == 0) {
     g.rank = r.rank;
-    g.seed = mix(r.tensor + 0x9e3779b97f4a7c15ull);
+    g.seed = TensorGrain::mix(r.tensor + 0x9e3779b97f4a7c15ull);
     for (uint8_t d = 0; d < r.rank; ++d) {
-      g.g[d] = std::max<int64_t>(1, r.hi[d] - r.lo[d]);
-      g.shift[d] = std::has_single_bit(static_cast<uint64_t>(g.g[d]))
-                       ? static_cast<int8_t>(std::countr_zero(static_cast<uint64_t>(g.g[d])))
+      g.grain[d] = std::max<int64_t>(1, r.hi[d] - r.lo[d]);
+      g.shift[d] = std::has_single_bit(static_cast<uint64_t>(g.grain[d]))
+                       ? static_cast<int8_t>(std::countr_zero(static_cast<uint64_t>(g.grain[d])))
                        : int8_t{-1};
     }
   } else if (g.rank != r.rank) {
@@ -78,7 +78,7 @@ void TensorMap::setGrain(uint32_t tensor, std::span<const int64_t> grain) {
   if (tensor < grains_.size() && grains_[tensor].rank != 0) {
     const Grain& g = grains_[tensor];
     bool same = g.rank == r.rank;
-    for (size_t d = 0; same && d < grain.size(); ++d) same = g.g[d] == grain[d];
+    for (size_t d = 0; same && d < grain.size(); ++d) same = g.grain[d] == grain[d];
     if (!same)
       throw UserError(makeError({}, fmt::format("grain of tensor {} is already fixed", tensor))
                           .help("declare a tensor's tile grain before its first task"));
@@ -108,7 +108,7 @@ uint64_t TensorMap::cellsOfSlow(const Region& r, RegionPlan& p) {
     uint64_t k = static_cast<uint64_t>(g.cell(r.hi[d] - 1, d) - c0[d] + 1);
     n = (n > (uint64_t{1} << 40) / k) ? (uint64_t{1} << 40) : n * k;
   }
-  if (n == 1) p.key = cellKey(g, c0);  // a first region of its tensor
+  if (n == 1) p.key = g.key(c0);  // a first region of its tensor
   p.cells = n;
   return n;
 }
@@ -132,8 +132,8 @@ void TensorMap::wideCellKeys(const Region& r, const Cells& c0, const Cells& c1, 
   uint64_t k = 0;
   Cells lead = c0;  // the leading cells, last leading dimension fastest
   for (;;) {
-    const uint64_t h = leadHash(g, lead);
-    for (int64_t c = c0[last]; c <= c1[last]; ++c) keys[k++] = mix(h ^ static_cast<uint64_t>(c) ^ lastTag);
+    const uint64_t h = g.leadHash(lead);
+    for (int64_t c = c0[last]; c <= c1[last]; ++c) keys[k++] = TensorGrain::mix(h ^ static_cast<uint64_t>(c) ^ lastTag);
     int d = static_cast<int>(last) - 1;
     for (; d >= 0; --d) {
       if (++lead[d] <= c1[d]) break;

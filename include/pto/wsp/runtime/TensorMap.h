@@ -22,6 +22,7 @@
 #pragma once
 
 #include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/runtime/TensorGrain.h"
 #include "pto/wsp/support/Assert.h"
 
 #include <cstdint>
@@ -147,7 +148,8 @@ class TensorMap {
     uint64_t key;
     uint64_t cells;
   };
-  using Cells = std::array<int64_t, kMaxRank>;  // read below the rank only
+  using Cells = TensorGrain::Cells;
+  using Grain = TensorGrain;
   // Box of entry `eid` overlaps r (same tensor and rank assumed). kRank: r.rank if it
   // is known at compile time (1 or 2: no rank tests per entry), else 0.
   template <uint32_t kRank = 0>
@@ -175,29 +177,6 @@ class TensorMap {
     }
     return true;
   }
-  struct Grain {
-    uint8_t rank = 0;
-    std::array<int64_t, kMaxRank> g{};
-    std::array<int8_t, kMaxRank> shift{};  // log2(g) if g is a power of two, else -1
-    uint64_t seed = 0;                     // mix(tensor + golden): bucket hash prefix
-    // The last single-cell box planned on this tensor and its key: a chain of tasks on
-    // one tile plans the same box over and over (its cells and the mix chain, ~20
-    // cycles per rank, are then not recomputed).
-    Cells memoLo{}, memoHi{};
-    uint64_t memoKey = 0;
-    bool memoValid = false;
-    // The memo box's cells and the hash of its leading ones, and the step from the box
-    // before it when that was a whole number of cells (a row of tiles walked by
-    // consecutive tasks): a box one more step on is planned from the memo, without
-    // dividing or hashing its leading dimensions again.
-    Cells memoCell{};
-    uint64_t memoLead = 0;
-    Cells step{}, stepCell{};
-    bool stepValid = false, stepLeadSame = false;
-    // Cell index of coordinate x >= 0 in dimension d (a shift for the usual
-    // power-of-two tiles: a 64-bit division costs ~40 cycles).
-    int64_t cell(int64_t x, uint8_t d) const { return shift[d] >= 0 ? x >> shift[d] : x / g[d]; }
-  };
   // Entry ids start at 1, so the empty head 0 is below oldestEid_ and never live: the
   // bucket heads come zeroed from calloc (fresh pages, no fill), and construction costs
   // the same whatever the capacity.
@@ -218,95 +197,13 @@ class TensorMap {
     if (r.tensor < numGrains_ && r.rank != 0) {
       Grain& g = grains_[r.tensor];
       if (g.rank == r.rank) {
-        if (r.rank == 2 ? planSingle<2>(r, g, p) : planSingle<0>(r, g, p)) return 1;
+        if (r.rank == 2 ? g.planSingle<2>(r, p.key) : g.planSingle<0>(r, p.key)) {
+          p.cells = 1;
+          return 1;
+        }
       }
     }
     return cellsOfSlow(r, p);
-  }
-  // planRegion of a region of grain g's rank (kRank if nonzero) if it is well formed and
-  // covers one cell; false otherwise.
-  template <uint32_t kRank>
-  [[gnu::always_inline]] bool planSingle(const Region& r, Grain& g, RegionPlan& p) {
-    const uint32_t rank = kRank != 0 ? kRank : r.rank;
-    if (g.stepValid) {
-      // The memo box one step on (modulo 2^64: no overflow) and well formed: then it is
-      // a single cell, stepCell cells on (the step is a whole number of cells).
-      bool next = true;
-      for (uint32_t d = 0; d < rank; ++d) {
-        const auto lo = static_cast<uint64_t>(r.lo[d]), hi = static_cast<uint64_t>(r.hi[d]);
-        const auto st = static_cast<uint64_t>(g.step[d]);
-        next &= (lo - static_cast<uint64_t>(g.memoLo[d]) == st) & (hi - static_cast<uint64_t>(g.memoHi[d]) == st) &
-                (r.lo[d] >= 0) & (r.lo[d] < r.hi[d]);
-      }
-      if (next) {
-        for (uint32_t d = 0; d < rank; ++d) g.memoCell[d] += g.stepCell[d];
-        if (!g.stepLeadSame) g.memoLead = leadHash(g, g.memoCell);
-        p.key = lastHash(g, g.memoLead, g.memoCell);
-        p.cells = 1;
-        for (uint32_t d = 0; d < rank; ++d) {
-          g.memoLo[d] = r.lo[d];
-          g.memoHi[d] = r.hi[d];
-        }
-        g.memoKey = p.key;
-        return true;
-      }
-    }
-    bool same = g.memoValid;
-    for (uint32_t d = 0; d < rank; ++d) same &= (r.lo[d] == g.memoLo[d]) & (r.hi[d] == g.memoHi[d]);
-    if (same) {
-      p.key = g.memoKey;
-      p.cells = 1;
-      return true;
-    }
-    Cells c0;
-    for (uint32_t d = 0; d < rank; ++d) {
-      // lo < hi first: hi - 1 is then no overflow.
-      if (r.lo[d] < 0 || r.lo[d] >= r.hi[d]) return false;
-      c0[d] = g.cell(r.lo[d], static_cast<uint8_t>(d));
-      if (c0[d] != g.cell(r.hi[d] - 1, static_cast<uint8_t>(d))) return false;
-    }
-    const uint64_t lead = leadHash(g, c0);
-    p.key = lastHash(g, lead, c0);
-    p.cells = 1;
-    bool stepOk = g.memoValid, leadSame = true;
-    for (uint32_t d = 0; d < rank; ++d) {
-      const int64_t st = r.lo[d] - g.memoLo[d], sc = c0[d] - g.memoCell[d];
-      stepOk &= (r.hi[d] - r.lo[d] == g.memoHi[d] - g.memoLo[d]) & (st == sc * g.g[d]);
-      if (d + 1 < rank) leadSame &= sc == 0;
-      g.step[d] = st;
-      g.stepCell[d] = sc;
-      g.memoLo[d] = r.lo[d];
-      g.memoHi[d] = r.hi[d];
-      g.memoCell[d] = c0[d];
-    }
-    g.stepValid = stepOk;
-    g.stepLeadSame = leadSame;
-    g.memoLead = lead;
-    g.memoKey = p.key;
-    g.memoValid = true;
-    return true;
-  }
-  static uint64_t mix(uint64_t x) {  // splitmix64 finaliser
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-  }
-  // 64-bit key of a cell of a tensor with grain g; its bucket is key & bucketMask_.
-  // Entries remember their key, so shadowing can tell another cell's entry that shares
-  // the bucket from its own cell's: which entries collide is then not semantic.
-  static uint64_t cellKey(const Grain& g, const Cells& cell) { return lastHash(g, leadHash(g, cell), cell); }
-  // cellKey in two steps: the hash of the leading dimensions, then of the last.
-  static uint64_t leadHash(const Grain& g, const Cells& cell) {
-    uint64_t h = g.seed;
-    for (uint8_t d = 0; d + 1 < g.rank; ++d) h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
-    return h;
-  }
-  static uint64_t lastHash(const Grain& g, uint64_t lead, const Cells& cell) {
-    const uint8_t last = static_cast<uint8_t>(g.rank - 1);
-    return mix(lead ^ static_cast<uint64_t>(cell[last]) ^ (uint64_t{last} << 56));
   }
   // Walks one chain from `eid`, newest first, reporting r's conflicts.
   template <uint32_t kRank, bool kWriters, class F>
@@ -439,7 +336,7 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask) {
     single &= c0[d] == c1[d];
   }
   wideN_ = 0;
-  if (single) walkCell(r, cellKey(g, c0), f, minTask);
+  if (single) walkCell(r, g.key(c0), f, minTask);
   else queryWide(r, f, minTask);
 }
 
