@@ -47,11 +47,11 @@ const TensorMap::Grain& TensorMap::grainFor(const Region& r) {
   Grain& g = grains_[r.tensor];
   if (g.rank == 0) {
     g.rank = r.rank;
-    g.seed = mix(r.tensor + 0x9e3779b97f4a7c15ull);
+    g.seed = TensorGrain::mix(r.tensor + 0x9e3779b97f4a7c15ull);
     for (uint8_t d = 0; d < r.rank; ++d) {
-      g.g[d] = std::max<int64_t>(1, r.hi[d] - r.lo[d]);
-      g.shift[d] = std::has_single_bit(static_cast<uint64_t>(g.g[d]))
-                       ? static_cast<int8_t>(std::countr_zero(static_cast<uint64_t>(g.g[d])))
+      g.grain[d] = std::max<int64_t>(1, r.hi[d] - r.lo[d]);
+      g.shift[d] = std::has_single_bit(static_cast<uint64_t>(g.grain[d]))
+                       ? static_cast<int8_t>(std::countr_zero(static_cast<uint64_t>(g.grain[d])))
                        : int8_t{-1};
     }
   } else if (g.rank != r.rank) {
@@ -78,7 +78,7 @@ void TensorMap::setGrain(uint32_t tensor, std::span<const int64_t> grain) {
   if (tensor < grains_.size() && grains_[tensor].rank != 0) {
     const Grain& g = grains_[tensor];
     bool same = g.rank == r.rank;
-    for (size_t d = 0; same && d < grain.size(); ++d) same = g.g[d] == grain[d];
+    for (size_t d = 0; same && d < grain.size(); ++d) same = g.grain[d] == grain[d];
     if (!same)
       throw UserError(makeError({}, fmt::format("grain of tensor {} is already fixed", tensor))
                           .help("declare a tensor's tile grain before its first task"));
@@ -108,7 +108,7 @@ uint64_t TensorMap::cellsOfSlow(const Region& r, RegionPlan& p) {
     uint64_t k = static_cast<uint64_t>(g.cell(r.hi[d] - 1, d) - c0[d] + 1);
     n = (n > (uint64_t{1} << 40) / k) ? (uint64_t{1} << 40) : n * k;
   }
-  if (n == 1) p.key = cellKey(g, c0);  // a first region of its tensor
+  if (n == 1) p.key = g.key(c0);  // a first region of its tensor
   p.cells = n;
   return n;
 }
@@ -116,6 +116,42 @@ uint64_t TensorMap::cellsOfSlow(const Region& r, RegionPlan& p) {
 void TensorMap::growRegions(size_t n) {
   regPlan_ = std::make_unique_for_overwrite<RegionPlan[]>(std::max<size_t>(n, 2 * regCap_));
   regCap_ = std::max<size_t>(n, 2 * regCap_);
+}
+
+void TensorMap::wideCellKeys(const Region& r, const Cells& c0, const Cells& c1, uint64_t n, uint64_t* keys) {
+  bool same = wideMemoN_ == n && wideMemoTensor_ == r.tensor;
+  for (uint8_t d = 0; same && d < r.rank; ++d) same = r.lo[d] == wideMemoLo_[d] && r.hi[d] == wideMemoHi_[d];
+  if (same) {
+    std::copy(wideMemo_.get(), wideMemo_.get() + n, keys);
+    return;
+  }
+  // The hash of the leading dimensions computed once per row.
+  const Grain& g = grains_[r.tensor];
+  const uint8_t last = static_cast<uint8_t>(r.rank - 1);
+  const uint64_t lastTag = uint64_t{last} << 56;
+  uint64_t k = 0;
+  Cells lead = c0;  // the leading cells, last leading dimension fastest
+  for (;;) {
+    const uint64_t h = g.leadHash(lead);
+    for (int64_t c = c0[last]; c <= c1[last]; ++c) keys[k++] = TensorGrain::mix(h ^ static_cast<uint64_t>(c) ^ lastTag);
+    int d = static_cast<int>(last) - 1;
+    for (; d >= 0; --d) {
+      if (++lead[d] <= c1[d]) break;
+      lead[d] = c0[d];
+    }
+    if (d < 0) break;
+  }
+  constexpr uint64_t kMemoMax = 4096;  // keys: 32 KiB
+  if (n > kMemoMax) return;
+  if (n > wideMemoCap_) {
+    wideMemo_ = std::make_unique_for_overwrite<uint64_t[]>(kMemoMax);
+    wideMemoCap_ = kMemoMax;
+  }
+  std::copy(keys, keys + n, wideMemo_.get());
+  wideMemoN_ = n;
+  wideMemoTensor_ = r.tensor;
+  wideMemoLo_ = r.lo;
+  wideMemoHi_ = r.hi;
 }
 
 void TensorMap::growWide(uint64_t need) {
@@ -136,12 +172,49 @@ void TensorMap::insert(const Region& r, TaskId seq) {
   insertTask({&r, 1}, seq);
 }
 
+// A wide reader's entries (readers shadow nothing): one entry per cell, the fields that
+// do not depend on the cell kept in locals.
+void TensorMap::pushReaders(const Region& r, const uint64_t* keys, uint64_t n, TaskId seq) {
+  Entry* const pool = pool_.get();
+  uint64_t* const heads = rHeads_.get();
+  const uint64_t mask = poolMask_, bmask = bucketMask_;
+  const uint32_t tensor = r.tensor;
+  const uint8_t rank = r.rank;
+  const int64_t lo0 = r.lo[0], hi0 = r.hi[0], lo1 = r.lo[1], hi1 = r.hi[1];
+  uint64_t eid = nextEid_;
+  for (uint64_t k = 0; k < n; ++k) {
+    const uint64_t key = keys[k];
+    uint64_t& head = heads[key & bmask];
+    Entry& e = pool[eid & mask];
+    e.next = head;
+    e.task = seq;
+    e.tensor = tensor;
+    e.lo[0] = lo0;
+    e.hi[0] = hi0;
+    e.lo[1] = lo1;
+    e.hi[1] = hi1;
+    e.cell = key;
+    if (rank > kInlineDims) {
+      ExtBox& x = ext_[eid & mask];
+      for (uint32_t d = kInlineDims; d < kMaxRank; ++d) {
+        x.lo[d - kInlineDims] = r.lo[d];
+        x.hi[d - kInlineDims] = r.hi[d];
+      }
+    }
+    head = eid++;
+  }
+  nextEid_ = eid;
+}
+
 void TensorMap::insertPlanned(std::span<const Region> rs, TaskId seq) {
   const uint64_t* key = wideKeys_.get();
   for (size_t i = 0; i < rs.size(); ++i) {
     const RegionPlan& p = regPlan_[i];
     if (p.cells == 1) {
       insertCell(rs[i], p.key, seq);
+    } else if (!rs[i].writes()) {
+      pushReaders(rs[i], key, p.cells, seq);
+      key += p.cells;
     } else {
       for (uint64_t k = 0; k < p.cells; ++k) insertCell(rs[i], *key++, seq);
     }

@@ -264,5 +264,58 @@ TEST(TensorMap, MemoisedBoxKeepsValidation) {
   EXPECT_EQ(tm.cellsOf(other), 1u);
 }
 
+// Boxes a whole number of cells after the previous one are planned from the memo: each
+// must land in its own cell (a writer is found again by a lookup that hashes the cell
+// from scratch), and a step that leaves the tensor or the cell grid is still caught.
+TEST(TensorMap, SteppedBoxesKeepCellsAndValidation) {
+  TensorMap tm(1024);
+  const int64_t grain[2] = {4, 3};  // dim 1 not a power of two
+  tm.setGrain(0, grain);
+  TaskId next = 0;
+  auto writeAndFind = [&](int64_t row, int64_t col) {
+    const Region w = Region::box2d(0, row, col, 4, 3, Access::Write);
+    ASSERT_EQ(tm.cellsOf(w), 1u) << row << "," << col;
+    tm.insert(w, next);
+    Region q = w;
+    q.mode = Access::Read;
+    std::vector<TaskId> hits;
+    tm.forEachConflict(q, [&](TaskId t, bool) { hits.push_back(t); });
+    ASSERT_EQ(hits, std::vector<TaskId>{next}) << row << "," << col;
+    ++next;
+  };
+  for (int64_t c = 0; c < 8; ++c) writeAndFind(0, 3 * c);       // along the last dimension
+  for (int64_t rw = 1; rw < 4; ++rw) writeAndFind(4 * rw, 21);   // along the leading one
+  for (int64_t c = 6; c >= 0; --c) writeAndFind(12, 3 * c);      // backwards
+  EXPECT_THROW(tm.cellsOf(Region::box2d(0, 12, -3, 4, 3, Access::Write)), UserError);  // one step too far
+  EXPECT_EQ(tm.cellsOf(Region::box2d(0, 12, 1, 4, 3, Access::Write)), 2u);  // a third of a cell on
+  EXPECT_EQ(tm.cellsOf(Region::box2d(0, 12, 4, 4, 3, Access::Write)), 2u);  // the same step again
+  writeAndFind(8, 0);
+  writeAndFind(8, 6);  // two cells on, then the same step
+  writeAndFind(8, 12);
+}
+
+// A wide box read again takes its cells' keys from the memo: still every writer of
+// its cells, also after another wide box of another tensor came in between.
+TEST(TensorMap, RepeatedWideBoxFindsEveryCell) {
+  TensorMap tm(1024);
+  const int64_t grain[2] = {4, 4};
+  tm.setGrain(0, grain);
+  tm.setGrain(1, grain);
+  TaskId next = 0;
+  for (uint32_t t = 0; t < 2; ++t)
+    for (int64_t c = 0; c < 6; ++c) tm.insert(Region::box2d(t, 4, 4 * c, 4, 4, Access::Write), next++);
+  auto found = [&](uint32_t t, int64_t cols) {
+    std::set<TaskId> hits;
+    tm.forEachConflict(Region::box2d(t, 0, 0, 8, cols, Access::Read), [&](TaskId p, bool) { hits.insert(p); });
+    return hits.size();
+  };
+  for (int rep = 0; rep < 2; ++rep) {
+    EXPECT_EQ(found(0, 24), 6u);
+    EXPECT_EQ(found(0, 24), 6u);
+    EXPECT_EQ(found(1, 24), 6u);
+    EXPECT_EQ(found(1, 12), 3u);
+  }
+}
+
 }  // namespace
 }  // namespace pto::wsp::rt

@@ -22,6 +22,7 @@
 #pragma once
 
 #include "pto/wsp/runtime/Engine.h"
+#include "pto/wsp/runtime/TensorGrain.h"
 #include "pto/wsp/support/Assert.h"
 
 #include <cstdint>
@@ -31,6 +32,8 @@
 #include <vector>
 
 namespace pto::wsp::rt {
+
+#define PTO_TMAP_INLINE __attribute__((always_inline))
 
 class TensorMap {
  public:
@@ -50,6 +53,10 @@ class TensorMap {
   // queryTask (conflicts), insertTask (registers). Each region's cell range and bucket
   // key are computed once, by cellsOfTask, and reused by the other two.
   [[gnu::always_inline]] uint64_t cellsOfTask(std::span<const Region> rs) {
+    if (rs.size() == 2 && regCap_ >= 2) {
+      planCells_ = planRegion(rs[0], regPlan_[0]) + planRegion(rs[1], regPlan_[1]);
+      return planCells_;
+    }
     if (rs.size() > regCap_) [[unlikely]]
       growRegions(rs.size());
     uint64_t n = 0;
@@ -97,8 +104,7 @@ class TensorMap {
     if (rs.size() == 1 && regPlan_[0].cells == 1) [[likely]] {
       insertCell(rs[0], regPlan_[0].key, seq);
     } else if (rs.size() == 2 && regPlan_[0].cells == 1 && regPlan_[1].cells == 1) {  // read a tile, write one
-      insertCell(rs[0], regPlan_[0].key, seq);
-      insertCell(rs[1], regPlan_[1].key, seq);
+      insertTwoCells(rs.data(), seq);
     } else {
       insertPlanned(rs, seq);
     }
@@ -128,9 +134,7 @@ class TensorMap {
   struct alignas(64) Entry {
     uint64_t next;  // older entry id in the same bucket
     TaskId task;
-    uint32_t tensor;
-    uint8_t rank;
-    bool writes;
+    uint32_t tensor;  // (a chain's entries all write or all read; an entry's rank is its tensor's)
     int64_t lo[kInlineDims], hi[kInlineDims];
     uint64_t cell;  // full 64-bit key of the (tensor, cell) it is registered in
   };
@@ -144,7 +148,8 @@ class TensorMap {
     uint64_t key;
     uint64_t cells;
   };
-  using Cells = std::array<int64_t, kMaxRank>;  // read below the rank only
+  using Cells = TensorGrain::Cells;
+  using Grain = TensorGrain;
   // Box of entry `eid` overlaps r (same tensor and rank assumed). kRank: r.rank if it
   // is known at compile time (1 or 2: no rank tests per entry), else 0.
   template <uint32_t kRank = 0>
@@ -172,21 +177,6 @@ class TensorMap {
     }
     return true;
   }
-  struct Grain {
-    uint8_t rank = 0;
-    std::array<int64_t, kMaxRank> g{};
-    std::array<int8_t, kMaxRank> shift{};  // log2(g) if g is a power of two, else -1
-    uint64_t seed = 0;                     // mix(tensor + golden): bucket hash prefix
-    // The last single-cell box planned on this tensor and its key: a chain of tasks on
-    // one tile plans the same box over and over (its cells and the mix chain, ~20
-    // cycles per rank, are then not recomputed).
-    Cells memoLo{}, memoHi{};
-    uint64_t memoKey = 0;
-    bool memoValid = false;
-    // Cell index of coordinate x >= 0 in dimension d (a shift for the usual
-    // power-of-two tiles: a 64-bit division costs ~40 cycles).
-    int64_t cell(int64_t x, uint8_t d) const { return shift[d] >= 0 ? x >> shift[d] : x / g[d]; }
-  };
   // Entry ids start at 1, so the empty head 0 is below oldestEid_ and never live: the
   // bucket heads come zeroed from calloc (fresh pages, no fill), and construction costs
   // the same whatever the capacity.
@@ -207,66 +197,21 @@ class TensorMap {
     if (r.tensor < numGrains_ && r.rank != 0) {
       Grain& g = grains_[r.tensor];
       if (g.rank == r.rank) {
-        if (r.rank == 2 ? planSingle<2>(r, g, p) : planSingle<0>(r, g, p)) return 1;
+        if (r.rank == 2 ? g.planSingle<2>(r, p.key) : g.planSingle<0>(r, p.key)) {
+          p.cells = 1;
+          return 1;
+        }
       }
     }
     return cellsOfSlow(r, p);
   }
-  // planRegion of a region of grain g's rank (kRank if nonzero) if it is well formed and
-  // covers one cell; false otherwise.
-  template <uint32_t kRank>
-  [[gnu::always_inline]] bool planSingle(const Region& r, Grain& g, RegionPlan& p) {
-    const uint32_t rank = kRank != 0 ? kRank : r.rank;
-    bool same = g.memoValid;
-    for (uint32_t d = 0; d < rank; ++d) same &= (r.lo[d] == g.memoLo[d]) & (r.hi[d] == g.memoHi[d]);
-    if (same) {
-      p.key = g.memoKey;
-      p.cells = 1;
-      return true;
-    }
-    Cells c0;
-    for (uint32_t d = 0; d < rank; ++d) {
-      // lo < hi first: hi - 1 is then no overflow.
-      if (r.lo[d] < 0 || r.lo[d] >= r.hi[d]) return false;
-      c0[d] = g.cell(r.lo[d], static_cast<uint8_t>(d));
-      if (c0[d] != g.cell(r.hi[d] - 1, static_cast<uint8_t>(d))) return false;
-    }
-    p.key = cellKey(g, c0);
-    p.cells = 1;
-    for (uint32_t d = 0; d < rank; ++d) {
-      g.memoLo[d] = r.lo[d];
-      g.memoHi[d] = r.hi[d];
-    }
-    g.memoKey = p.key;
-    g.memoValid = true;
-    return true;
-  }
-  static uint64_t mix(uint64_t x) {  // splitmix64 finaliser
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-  }
-  // 64-bit key of a cell of a tensor with grain g; its bucket is key & bucketMask_.
-  // Entries remember their key, so shadowing can tell another cell's entry that shares
-  // the bucket from its own cell's: which entries collide is then not semantic.
-  static uint64_t cellKey(const Grain& g, const Cells& cell) {
-    uint64_t h = g.seed;
-    for (uint8_t d = 0; d < g.rank; ++d) h = mix(h ^ static_cast<uint64_t>(cell[d]) ^ (uint64_t{d} << 56));
-    return h;
-  }
-  // f(cell) for every cell of the box [c0, c1] (inclusive), last dimension fastest.
-  template <class F>
-  static void forEachCell(uint8_t rank, const Cells& c0, const Cells& c1, F&& f);
   // Walks one chain from `eid`, newest first, reporting r's conflicts.
-  template <uint32_t kRank, class F>
+  template <uint32_t kRank, bool kWriters, class F>
   [[gnu::always_inline]] void walkChain(uint64_t eid, const Region& r, F& f, TaskId minTask) const {
     while (eid >= oldestEid_) {
       const Entry& e = pool_[eid & poolMask_];
       if (e.task < minTask) break;
-      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) f(e.task, e.writes);
+      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) f(e.task, kWriters);
       eid = e.next;
     }
   }
@@ -275,11 +220,11 @@ class TensorMap {
   [[gnu::always_inline]] void walkCell(const Region& r, uint64_t key, F& f, TaskId minTask) const {
     const uint64_t b = key & bucketMask_;
     if (r.rank == 2) {  // the usual tile
-      walkChain<2>(wHeads_[b], r, f, minTask);
-      if (r.writes()) walkChain<2>(rHeads_[b], r, f, minTask);
+      walkChain<2, true>(wHeads_[b], r, f, minTask);
+      if (r.writes()) walkChain<2, false>(rHeads_[b], r, f, minTask);
     } else {
-      walkChain<0>(wHeads_[b], r, f, minTask);
-      if (r.writes()) walkChain<0>(rHeads_[b], r, f, minTask);
+      walkChain<0, true>(wHeads_[b], r, f, minTask);
+      if (r.writes()) walkChain<0, false>(rHeads_[b], r, f, minTask);
     }
   }
   // Conflicts of a region covering several cells; their keys are appended to wideKeys_.
@@ -287,6 +232,8 @@ class TensorMap {
   void queryWide(const Region& r, F& f, TaskId minTask);
   void growRegions(size_t n);
   void growWide(uint64_t need);
+  // cellKey of each of the n cells of r's box [c0, c1], last dimension fastest.
+  void wideCellKeys(const Region& r, const Cells& c0, const Cells& c1, uint64_t n, uint64_t* keys);
   // Registers region r in the cell of `key`, shadowing (see the header comment).
   [[gnu::always_inline]] void insertCell(const Region& r, uint64_t key, TaskId seq) {
     const uint64_t b = key & bucketMask_;
@@ -309,8 +256,6 @@ class TensorMap {
     e.next = head;
     e.task = seq;
     e.tensor = r.tensor;
-    e.rank = r.rank;
-    e.writes = writes;
     e.cell = key;
     for (uint32_t d = 0; d < kInlineDims; ++d) {
       e.lo[d] = r.lo[d];
@@ -344,6 +289,12 @@ class TensorMap {
     }
   }
   void insertPlanned(std::span<const Region> rs, TaskId seq);
+  // Out of line: the caller's issue path keeps its registers.
+  [[gnu::noinline]] void insertTwoCells(const Region* rs, TaskId seq) {
+    insertCell(rs[0], regPlan_[0].key, seq);
+    insertCell(rs[1], regPlan_[1].key, seq);
+  }
+  void pushReaders(const Region& r, const uint64_t* keys, uint64_t n, TaskId seq);
 
   uint64_t capacity_;
   uint64_t poolMask_;
@@ -361,23 +312,14 @@ class TensorMap {
   uint64_t planCells_ = 0;
   std::unique_ptr<uint64_t[]> wideKeys_;
   uint64_t wideN_ = 0, wideCap_ = 0;
+  // The keys of the last wide box (a fan-in reads the same row of tiles every time).
+  std::unique_ptr<uint64_t[]> wideMemo_;
+  uint64_t wideMemoN_ = 0, wideMemoCap_ = 0;
+  uint32_t wideMemoTensor_ = 0;
+  Cells wideMemoLo_{}, wideMemoHi_{};
   uint64_t nextEid_ = 1;
   uint64_t oldestEid_ = 1;
 };
-
-template <class F>
-void TensorMap::forEachCell(uint8_t rank, const Cells& c0, const Cells& c1, F&& f) {
-  Cells c = c0;
-  for (;;) {
-    f(c);
-    int d = static_cast<int>(rank) - 1;
-    for (; d >= 0; --d) {
-      if (++c[d] <= c1[d]) break;
-      c[d] = c0[d];
-    }
-    if (d < 0) return;
-  }
-}
 
 template <class F>
 void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask) {
@@ -394,7 +336,7 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask) {
     single &= c0[d] == c1[d];
   }
   wideN_ = 0;
-  if (single) walkCell(r, cellKey(g, c0), f, minTask);
+  if (single) walkCell(r, g.key(c0), f, minTask);
   else queryWide(r, f, minTask);
 }
 
@@ -412,37 +354,54 @@ void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
     c1[d] = g.cell(r.hi[d] - 1, d);
     n *= static_cast<uint64_t>(c1[d] - c0[d] + 1);
   }
-  const uint64_t first = wideN_;
-  if (first + n > wideCap_) growWide(first + n);
+  if (wideN_ + n > wideCap_) growWide(wideN_ + n);
   const bool qWrites = r.writes();
-  uint64_t* const keys = wideKeys_.get();
-  // cellKey of each cell, the hash of the leading dimensions computed once per row.
-  const uint8_t last = static_cast<uint8_t>(r.rank - 1);
-  forEachCell(last, c0, c1, [&](const Cells& lead) {
-    uint64_t h = g.seed;
-    for (uint8_t d = 0; d < last; ++d) h = mix(h ^ static_cast<uint64_t>(lead[d]) ^ (uint64_t{d} << 56));
-    for (int64_t c = c0[last]; c <= c1[last]; ++c) {
-      const uint64_t key = mix(h ^ static_cast<uint64_t>(c) ^ (uint64_t{last} << 56));
-      __builtin_prefetch(&wHeads_[key & bucketMask_]);
-      if (qWrites) __builtin_prefetch(&rHeads_[key & bucketMask_]);
-      keys[wideN_++] = key;
-    }
-  });
+  uint64_t* const keys = wideKeys_.get() + wideN_;
+  const uint64_t bmask = bucketMask_;
+  const uint64_t* const wh = wHeads_.get();
+  const uint64_t* const rh = rHeads_.get();
+  wideCellKeys(r, c0, c1, n, keys);
+  for (uint64_t i = 0; i < n; ++i) {
+    __builtin_prefetch(&wh[keys[i] & bmask]);
+    if (qWrites) __builtin_prefetch(&rh[keys[i] & bmask]);
+  }
+  const uint64_t k = n;
+  wideN_ += k;
+  // The walks, with the map's fields in locals (f stores to memory, which would make
+  // every step reload them) and the head entries prefetched a few cells ahead.
+  const Entry* const pool = pool_.get();
+  const uint64_t mask = poolMask_, oldest = oldestEid_;
   constexpr uint64_t kAhead = 8;
   auto prefetchHeads = [&](uint64_t i) {
-    const uint64_t b = keys[i] & bucketMask_;
-    const uint64_t w = wHeads_[b];
-    if (w >= oldestEid_) __builtin_prefetch(&pool_[w & poolMask_]);
-    if (qWrites) {
-      const uint64_t rd = rHeads_[b];
-      if (rd >= oldestEid_) __builtin_prefetch(&pool_[rd & poolMask_]);
+    const uint64_t b = keys[i] & bmask;
+    if (wh[b] >= oldest) __builtin_prefetch(&pool[wh[b] & mask]);
+    if (qWrites && rh[b] >= oldest) __builtin_prefetch(&pool[rh[b] & mask]);
+  };
+  for (uint64_t i = 0; i < k && i < kAhead; ++i) prefetchHeads(i);
+  const uint32_t tensor = r.tensor;
+  auto walk = [&](uint64_t eid, bool writers, auto overlapping) PTO_TMAP_INLINE {
+    while (eid >= oldest) {
+      const Entry& e = pool[eid & mask];
+      if (e.task < minTask) break;
+      if (e.tensor == tensor && overlapping(e, eid)) f(e.task, writers);
+      eid = e.next;
     }
   };
-  const uint64_t end = wideN_;
-  for (uint64_t i = first; i < end && i < first + kAhead; ++i) prefetchHeads(i);
-  for (uint64_t i = first; i < end; ++i) {
-    if (i + kAhead < end) prefetchHeads(i + kAhead);
-    walkCell(r, keys[i], f, minTask);
+  auto walkAll = [&](auto overlapping) PTO_TMAP_INLINE {
+    for (uint64_t i = 0; i < k; ++i) {
+      if (i + kAhead < k) prefetchHeads(i + kAhead);
+      const uint64_t b = keys[i] & bmask;
+      walk(wh[b], true, overlapping);
+      if (qWrites) walk(rh[b], false, overlapping);
+    }
+  };
+  if (r.rank == 2) {
+    const int64_t lo0 = r.lo[0], hi0 = r.hi[0], lo1 = r.lo[1], hi1 = r.hi[1];
+    walkAll([=](const Entry& e, uint64_t) PTO_TMAP_INLINE {
+      return e.lo[0] < hi0 && lo0 < e.hi[0] && e.lo[1] < hi1 && lo1 < e.hi[1];
+    });
+  } else {
+    walkAll([&](const Entry& e, uint64_t eid) PTO_TMAP_INLINE { return overlaps(e, eid, r); });
   }
 }
 
