@@ -59,18 +59,45 @@ inline constexpr int kGMr = 6;     // rows of C per micro-kernel block
 inline constexpr int kGNv = 4;     // 16-float vectors per panel row: 64 columns
 inline constexpr int kGKc = 128;   // depth of one k pass: a 128 x 64 panel is 32 KiB (L1)
 
+// One k step of microGlobal: acc[r][v] += a[r, k] * B[k, v*16 ...], B from the packed panel
+// row pr or (kPack) from the global row br, then also stored to pr.
+template <int MR, int NV, int REM, bool kPack>
+PTO_TILE_INLINE void stepGlobal(simd::F32x16 (&acc)[MR][NV], const float* PTO_TILE_RESTRICT a, std::ptrdiff_t lda,
+                                float* PTO_TILE_RESTRICT pr, const float* PTO_TILE_RESTRICT br) {
+  constexpr simd::Mask16 kLast = REM == 16 ? simd::Mask16(0xFFFF) : simd::Mask16((1u << REM) - 1u);
+  simd::F32x16 bv[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    if constexpr (kPack) {
+      bv[v] = (v == NV - 1 && REM != 16) ? simd::loadMasked16(kLast, br + v * 16) : simd::load16(br + v * 16);
+      simd::store16(pr + v * 16, bv[v]);
+    } else {
+      bv[v] = simd::load16(pr + v * 16);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    const simd::F32x16 av = simd::broadcast16(a[r * lda]);
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = simd::fma16(av, bv[v], acc[r][v]);
+  }
+}
+
 // C[0:MR, 0:16*(NV-1)+REM] (+)= A[0:MR, 0:KB] x B[0:KB, ...] for one panel. A and C are
 // read in place (row strides lda, ldc). B comes from the packed panel (row stride 16*NV),
 // or, with kPack, from global rows (stride ldb), each vector also stored into the panel
 // for the blocks below (masked-off lanes as zeros). Without kPack, one cache line every
-// second k step of the next panel's global rows is prefetched: pfLines lines from pf
-// (kGNv lines per row).
+// second k step of the next panel's global rows is prefetched: the kGNv lines of row i
+// of pf (row stride ldb) in k steps [8i, 8i+8), for rows i < pfRows. The k loop is
+// unrolled by those 8 steps so that the prefetch costs no branch or index arithmetic:
+// the kernel issues 2 FMAs a cycle, and scalar work shares its ports.
 template <int MR, int NV, int REM, int KB, bool kPack>
 PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc, const float* PTO_TILE_RESTRICT a,
                                  std::ptrdiff_t lda, float* PTO_TILE_RESTRICT panel,
                                  const float* PTO_TILE_RESTRICT b, std::ptrdiff_t ldb, bool accumulate,
-                                 const float* pf = nullptr, int pfLines = 0) {
+                                 const float* pf = nullptr, int pfRows = 0) {
   constexpr int PS = 16 * NV;
+  constexpr int KU = 2 * kGNv;
   constexpr simd::Mask16 kLast = REM == 16 ? simd::Mask16(0xFFFF) : simd::Mask16((1u << REM) - 1u);
   simd::F32x16 acc[MR][NV];
   if (accumulate) {
@@ -86,30 +113,19 @@ PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc,
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[r][v] = simd::zero16();
   }
-#pragma GCC unroll 2
-  for (int k = 0; k < KB; ++k) {
-    if (!kPack && (k & 1) == 0 && (k >> 1) < pfLines) {
-      const int line = k >> 1;
-      __builtin_prefetch(pf + (line / kGNv) * ldb + (line % kGNv) * 16, 0, 2);
-    }
-    simd::F32x16 bv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      if constexpr (kPack) {
-        bv[v] = (v == NV - 1 && REM != 16) ? simd::loadMasked16(kLast, b + k * ldb + v * 16)
-                                           : simd::load16(b + k * ldb + v * 16);
-        simd::store16(panel + k * PS + v * 16, bv[v]);
-      } else {
-        bv[v] = simd::load16(panel + k * PS + v * 16);
-      }
-    }
+  constexpr int KMain = KB / KU * KU;
+  for (int k = 0; k < KMain; k += KU) {
+    // Past the last row, a line of the panel (in L1) stands in: a prefetch that does nothing.
+    const float* p = nullptr;
+    if constexpr (!kPack) p = k / KU < pfRows ? pf + k / KU * ldb : panel;
 #pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r) {
-      const simd::F32x16 av = simd::broadcast16(a[r * lda + k]);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] = simd::fma16(av, bv[v], acc[r][v]);
+    for (int u = 0; u < KU; ++u) {
+      if (!kPack && u % 2 == 0) __builtin_prefetch(p + u / 2 * 16, 0, 2);
+      stepGlobal<MR, NV, REM, kPack>(acc, a + k + u, lda, panel + (k + u) * PS, b + (k + u) * ldb);
     }
   }
+  if constexpr (KMain < KB)
+    for (int k = KMain; k < KB; ++k) stepGlobal<MR, NV, REM, kPack>(acc, a + k, lda, panel + k * PS, b + k * ldb);
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
@@ -141,33 +157,33 @@ PTO_TILE_INLINE void panelGlobal(float* c, std::ptrdiff_t ldc, const float* a, s
   constexpr int kFirst = kMerge ? kLeft / 2 : kLeft;
   // Blocks after the packing one, and the first row of block i's prefetch share.
   constexpr int kRest = (kFullRows > 0 ? kFullRows / kGMr - 1 + (kFirst > 0) : 0) + (kLeft - kFirst > 0);
-  auto share = [&](int i, int& lines) -> const float* {
+  auto share = [&](int i, int& rows) -> const float* {
     constexpr int kShares = kRest > 0 ? kRest : 1;
     const int r0 = KB * i / kShares, r1 = KB * (i + 1) / kShares;
-    lines = next ? (r1 - r0) * kGNv : 0;
+    rows = next ? r1 - r0 : 0;
     return next ? next + r0 * ldb : nullptr;
   };
-  int blk = 0, lines = 0;
+  int blk = 0, rows = 0;
   const float* pf = nullptr;
   if constexpr (kFullRows > 0) {
     microGlobal<kGMr, NV, REM, KB, true>(c, ldc, a, lda, panel, b, ldb, accumulate);
     for (int i = kGMr; i < kFullRows; i += kGMr) {
-      pf = share(blk++, lines);
-      microGlobal<kGMr, NV, REM, KB, false>(c + i * ldc, ldc, a + i * lda, lda, panel, b, ldb, accumulate, pf, lines);
+      pf = share(blk++, rows);
+      microGlobal<kGMr, NV, REM, KB, false>(c + i * ldc, ldc, a + i * lda, lda, panel, b, ldb, accumulate, pf, rows);
     }
     if constexpr (kFirst > 0) {
-      pf = share(blk++, lines);
+      pf = share(blk++, rows);
       microGlobal<kFirst, NV, REM, KB, false>(c + kFullRows * ldc, ldc, a + kFullRows * lda, lda, panel, b, ldb,
-                                              accumulate, pf, lines);
+                                              accumulate, pf, rows);
     }
   } else {
     microGlobal<kFirst, NV, REM, KB, true>(c, ldc, a, lda, panel, b, ldb, accumulate);
   }
   if constexpr (kLeft - kFirst > 0) {
     constexpr int kRow = kFullRows + kFirst;
-    pf = share(blk, lines);
+    pf = share(blk, rows);
     microGlobal<kLeft - kFirst, NV, REM, KB, false>(c + kRow * ldc, ldc, a + kRow * lda, lda, panel, b, ldb,
-                                                    accumulate, pf, lines);
+                                                    accumulate, pf, rows);
   }
 }
 
