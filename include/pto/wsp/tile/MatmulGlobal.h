@@ -88,9 +88,11 @@ PTO_TILE_INLINE void stepGlobal(simd::F32x16 (&acc)[MR][NV], const float* PTO_TI
 // or, with kPack, from global rows (stride ldb), each vector also stored into the panel
 // for the blocks below (masked-off lanes as zeros). Without kPack, one cache line every
 // second k step of the next panel's global rows is prefetched: the kGNv lines of row i
-// of pf (row stride ldb) in k steps [8i, 8i+8), for rows i < pfRows. The k loop is
-// unrolled by those 8 steps so that the prefetch costs no branch or index arithmetic:
-// the kernel issues 2 FMAs a cycle, and scalar work shares its ports.
+// of pf (row stride ldb) in k steps [8i, 8i+8), for rows i < pfRows. The k loop runs
+// rows of those 8 steps, 2 steps and one prefetch per iteration, so that the prefetch
+// costs no branch and little index arithmetic (the kernel issues 2 FMAs a cycle and
+// scalar work shares their ports); a row unrolled whole is slower (GCC then moves the
+// accumulators between registers).
 template <int MR, int NV, int REM, int KB, bool kPack>
 PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc, const float* PTO_TILE_RESTRICT a,
                                  std::ptrdiff_t lda, float* PTO_TILE_RESTRICT panel,
@@ -118,10 +120,11 @@ PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc,
     // Past the last row, a line of the panel (in L1) stands in: a prefetch that does nothing.
     const float* p = nullptr;
     if constexpr (!kPack) p = k / KU < pfRows ? pf + k / KU * ldb : panel;
-#pragma GCC unroll 8
-    for (int u = 0; u < KU; ++u) {
-      if (!kPack && u % 2 == 0) __builtin_prefetch(p + u / 2 * 16, 0, 2);
+#pragma GCC unroll 1
+    for (int u = 0; u < KU; u += 2) {
+      if constexpr (!kPack) __builtin_prefetch(p + u / 2 * 16, 0, 2);
       stepGlobal<MR, NV, REM, kPack>(acc, a + k + u, lda, panel + (k + u) * PS, b + (k + u) * ldb);
+      stepGlobal<MR, NV, REM, kPack>(acc, a + k + u + 1, lda, panel + (k + u + 1) * PS, b + (k + u + 1) * ldb);
     }
   }
   if constexpr (KMain < KB)
@@ -141,7 +144,7 @@ PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc,
 // rows is merged with the last full block and the pair split in halves (128 = 20 x 6 +
 // 4 + 4), as in the tile kernel: a 1-2 row block has too few accumulators to hide the FMA
 // latency. The first block packs the panel from global B; the others prefetch the next
-// panel's KB global rows (`next`, or nullptr), an equal share each. Why: that block's B
+// panel's KB global rows (`next`; nullptr: none), an equal share each. Why: that block's B
 // loads stride 4 KiB+ through memory, one row per page, which the hardware prefetchers
 // do not follow, so without this the packing block waits on them (1024^3 with 64-row
 // tiles: 0.91 -> 0.96 of sgemm); spread over the whole panel, few are in flight at once.
@@ -188,7 +191,8 @@ PTO_TILE_INLINE void panelGlobal(float* c, std::ptrdiff_t ldc, const float* a, s
 }
 
 // One k pass of depth KB over all of C: panel by panel (the last one masked when N is
-// not a multiple of 64). nextPass: the next pass's B rows (nullptr after the last).
+// not a multiple of 64).
+// nextPass: the next pass's B rows (after the last, those of a next k step).
 template <int M, int N, int KB>
 PTO_TILE_INLINE void passGlobal(float* c, std::ptrdiff_t ldc, const float* a, std::ptrdiff_t lda, float* panel,
                                 const float* b, std::ptrdiff_t ldb, bool accumulate, const float* nextPass) {
@@ -206,7 +210,10 @@ PTO_TILE_INLINE void passGlobal(float* c, std::ptrdiff_t ldc, const float* a, st
 }
 
 // C (+)= A x B on row-major f32 matrices with leading dimensions ldc, lda, ldb; C must
-// not overlap A or B.
+// not overlap A or B. The last pass prefetches B's rows [K, K + kGKc) under the first
+// panel: in a tiled product (a P.seq loop over k of these calls) they are the next call's
+// first panel, which otherwise its packing block loads from memory unprefetched (1024^3:
+// +1-2 % with 128-row tiles). Elsewhere they are a few wasted lines (prefetches never fault).
 template <int M, int N, int K>
 [[gnu::noinline]] inline void gemmGlobalF32(float* c, std::ptrdiff_t ldc, const float* a, std::ptrdiff_t lda,
                                             const float* b, std::ptrdiff_t ldb, bool accumulate) {
@@ -215,9 +222,9 @@ template <int M, int N, int K>
   alignas(64) float panel[(K < kGKc ? K : kGKc) * 16 * kGNv];
   for (int k0 = 0; k0 < KFull; k0 += kGKc)
     passGlobal<M, N, kGKc>(c, ldc, a + k0, lda, panel, b + k0 * ldb, ldb, accumulate || k0 > 0,
-                           k0 + kGKc < K ? b + (k0 + kGKc) * ldb : nullptr);
+                           b + (k0 + kGKc) * ldb);
   if constexpr (KRem > 0)
-    passGlobal<M, N, KRem>(c, ldc, a + KFull, lda, panel, b + KFull * ldb, ldb, accumulate || KFull > 0, nullptr);
+    passGlobal<M, N, KRem>(c, ldc, a + KFull, lda, panel, b + KFull * ldb, ldb, accumulate || KFull > 0, b + K * ldb);
 }
 #endif
 
