@@ -100,21 +100,8 @@ PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc,
                                  const float* pf = nullptr, int pfRows = 0) {
   constexpr int PS = 16 * NV;
   constexpr int KU = 2 * kGNv;
-  constexpr simd::Mask16 kLast = REM == 16 ? simd::Mask16(0xFFFF) : simd::Mask16((1u << REM) - 1u);
   simd::F32x16 acc[MR][NV];
-  if (accumulate) {
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v)
-        acc[r][v] = (v == NV - 1 && REM != 16) ? simd::loadMasked16(kLast, c + r * ldc + v * 16)
-                                               : simd::load16(c + r * ldc + v * 16);
-  } else {
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] = simd::zero16();
-  }
+  loadBlock<MR, NV, REM>(acc, c, ldc, accumulate);
   constexpr int KMain = KB / KU * KU;
   for (int k = 0; k < KMain; k += KU) {
     // Past the last row, a line of the panel (in L1) stands in: a prefetch that does nothing.
@@ -129,15 +116,7 @@ PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc,
   }
   if constexpr (KMain < KB)
     for (int k = KMain; k < KB; ++k) stepGlobal<MR, NV, REM, kPack>(acc, a + k, lda, panel + k * PS, b + k * ldb);
-#pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      if (v == NV - 1 && REM != 16)
-        simd::storeMasked16(c + r * ldc + v * 16, kLast, acc[r][v]);
-      else
-        simd::store16(c + r * ldc + v * 16, acc[r][v]);
-    }
+  storeBlock<MR, NV, REM>(c, ldc, acc);
 }
 
 // Every row block of one panel for one k pass. Blocks have kGMr rows; a tail of 1 or 2
