@@ -9,6 +9,7 @@
 // first (O(MK + KN) work against O(MNK) multiply-adds).
 #pragma once
 
+#include <cstddef>
 #include <type_traits>
 
 #include "pto/wsp/tile/Config.h"
@@ -29,25 +30,47 @@ inline constexpr int kKc = 256;
 inline constexpr int kMr = 14;
 inline constexpr int kNv = 2;   // 16-float vectors per row of the C block
 
-// C[0:MR, 0:16*(NV-1)+REM] (+)= A[0:MR, 0:KB] x B[0:KB, ...]. LDx are row strides.
-template <int MR, int NV, int REM, int KB, int LDA, int LDB, int LDC>
-PTO_TILE_INLINE void microAvx512(float* PTO_TILE_RESTRICT c, const float* PTO_TILE_RESTRICT a,
-                                 const float* PTO_TILE_RESTRICT b, bool accumulate) {
+// The MR x (16*(NV-1)+REM) block of C at c (row stride ldc) into registers (or zeros)
+// and back; the last vector of a row is masked to REM lanes.
+template <int MR, int NV, int REM>
+PTO_TILE_INLINE void loadBlock(simd::F32x16 (&acc)[MR][NV], const float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc,
+                               bool accumulate) {
   constexpr simd::Mask16 kLast = REM == 16 ? simd::Mask16(0xFFFF) : simd::Mask16((1u << REM) - 1u);
-  simd::F32x16 acc[MR][NV];
   if (accumulate) {
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v)
-        acc[r][v] = (v == NV - 1 && REM != 16) ? simd::loadMasked16(kLast, c + r * LDC + v * 16)
-                                               : simd::load16(c + r * LDC + v * 16);
+        acc[r][v] = (v == NV - 1 && REM != 16) ? simd::loadMasked16(kLast, c + r * ldc + v * 16)
+                                               : simd::load16(c + r * ldc + v * 16);
   } else {
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[r][v] = simd::zero16();
   }
+}
+template <int MR, int NV, int REM>
+PTO_TILE_INLINE void storeBlock(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc, const simd::F32x16 (&acc)[MR][NV]) {
+  constexpr simd::Mask16 kLast = REM == 16 ? simd::Mask16(0xFFFF) : simd::Mask16((1u << REM) - 1u);
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      if (v == NV - 1 && REM != 16)
+        simd::storeMasked16(c + r * ldc + v * 16, kLast, acc[r][v]);
+      else
+        simd::store16(c + r * ldc + v * 16, acc[r][v]);
+    }
+}
+
+// C[0:MR, 0:16*(NV-1)+REM] (+)= A[0:MR, 0:KB] x B[0:KB, ...]. LDx are row strides.
+template <int MR, int NV, int REM, int KB, int LDA, int LDB, int LDC>
+PTO_TILE_INLINE void microAvx512(float* PTO_TILE_RESTRICT c, const float* PTO_TILE_RESTRICT a,
+                                 const float* PTO_TILE_RESTRICT b, bool accumulate) {
+  constexpr simd::Mask16 kLast = REM == 16 ? simd::Mask16(0xFFFF) : simd::Mask16((1u << REM) - 1u);
+  simd::F32x16 acc[MR][NV];
+  loadBlock<MR, NV, REM>(acc, c, LDC, accumulate);
 #pragma GCC unroll 2
   for (int k = 0; k < KB; ++k) {
     simd::F32x16 bv[NV];
@@ -62,15 +85,7 @@ PTO_TILE_INLINE void microAvx512(float* PTO_TILE_RESTRICT c, const float* PTO_TI
       for (int v = 0; v < NV; ++v) acc[r][v] = simd::fma16(av, bv[v], acc[r][v]);
     }
   }
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      if (v == NV - 1 && REM != 16)
-        simd::storeMasked16(c + r * LDC + v * 16, kLast, acc[r][v]);
-      else
-        simd::store16(c + r * LDC + v * 16, acc[r][v]);
-    }
+  storeBlock<MR, NV, REM>(c, LDC, acc);
 }
 
 // Rows [0, MR) of C for one k-pass of depth KB: the full column blocks, then the masked

@@ -59,73 +59,71 @@ inline constexpr int kGMr = 6;     // rows of C per micro-kernel block
 inline constexpr int kGNv = 4;     // 16-float vectors per panel row: 64 columns
 inline constexpr int kGKc = 128;   // depth of one k pass: a 128 x 64 panel is 32 KiB (L1)
 
+// One k step of microGlobal: acc[r][v] += a[r, k] * B[k, v*16 ...], B from the packed panel
+// row pr or (kPack) from the global row br, then also stored to pr.
+template <int MR, int NV, int REM, bool kPack>
+PTO_TILE_INLINE void stepGlobal(simd::F32x16 (&acc)[MR][NV], const float* PTO_TILE_RESTRICT a, std::ptrdiff_t lda,
+                                float* PTO_TILE_RESTRICT pr, const float* PTO_TILE_RESTRICT br) {
+  constexpr simd::Mask16 kLast = REM == 16 ? simd::Mask16(0xFFFF) : simd::Mask16((1u << REM) - 1u);
+  simd::F32x16 bv[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    if constexpr (kPack) {
+      bv[v] = (v == NV - 1 && REM != 16) ? simd::loadMasked16(kLast, br + v * 16) : simd::load16(br + v * 16);
+      simd::store16(pr + v * 16, bv[v]);
+    } else {
+      bv[v] = simd::load16(pr + v * 16);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    const simd::F32x16 av = simd::broadcast16(a[r * lda]);
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = simd::fma16(av, bv[v], acc[r][v]);
+  }
+}
+
 // C[0:MR, 0:16*(NV-1)+REM] (+)= A[0:MR, 0:KB] x B[0:KB, ...] for one panel. A and C are
 // read in place (row strides lda, ldc). B comes from the packed panel (row stride 16*NV),
 // or, with kPack, from global rows (stride ldb), each vector also stored into the panel
 // for the blocks below (masked-off lanes as zeros). Without kPack, one cache line every
-// second k step of the next panel's global rows is prefetched: pfLines lines from pf
-// (kGNv lines per row).
+// second k step of the next panel's global rows is prefetched: the kGNv lines of row i
+// of pf (row stride ldb) in k steps [8i, 8i+8), for rows i < pfRows. The k loop runs
+// rows of those 8 steps, 2 steps and one prefetch per iteration, so that the prefetch
+// costs no branch and little index arithmetic (the kernel issues 2 FMAs a cycle and
+// scalar work shares their ports); a row unrolled whole is slower (GCC then moves the
+// accumulators between registers).
 template <int MR, int NV, int REM, int KB, bool kPack>
 PTO_TILE_INLINE void microGlobal(float* PTO_TILE_RESTRICT c, std::ptrdiff_t ldc, const float* PTO_TILE_RESTRICT a,
                                  std::ptrdiff_t lda, float* PTO_TILE_RESTRICT panel,
                                  const float* PTO_TILE_RESTRICT b, std::ptrdiff_t ldb, bool accumulate,
-                                 const float* pf = nullptr, int pfLines = 0) {
+                                 const float* pf = nullptr, int pfRows = 0) {
   constexpr int PS = 16 * NV;
-  constexpr simd::Mask16 kLast = REM == 16 ? simd::Mask16(0xFFFF) : simd::Mask16((1u << REM) - 1u);
+  constexpr int KU = 2 * kGNv;
   simd::F32x16 acc[MR][NV];
-  if (accumulate) {
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v)
-        acc[r][v] = (v == NV - 1 && REM != 16) ? simd::loadMasked16(kLast, c + r * ldc + v * 16)
-                                               : simd::load16(c + r * ldc + v * 16);
-  } else {
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] = simd::zero16();
-  }
-#pragma GCC unroll 2
-  for (int k = 0; k < KB; ++k) {
-    if (!kPack && (k & 1) == 0 && (k >> 1) < pfLines) {
-      const int line = k >> 1;
-      __builtin_prefetch(pf + (line / kGNv) * ldb + (line % kGNv) * 16, 0, 2);
-    }
-    simd::F32x16 bv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      if constexpr (kPack) {
-        bv[v] = (v == NV - 1 && REM != 16) ? simd::loadMasked16(kLast, b + k * ldb + v * 16)
-                                           : simd::load16(b + k * ldb + v * 16);
-        simd::store16(panel + k * PS + v * 16, bv[v]);
-      } else {
-        bv[v] = simd::load16(panel + k * PS + v * 16);
-      }
-    }
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r) {
-      const simd::F32x16 av = simd::broadcast16(a[r * lda + k]);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] = simd::fma16(av, bv[v], acc[r][v]);
+  loadBlock<MR, NV, REM>(acc, c, ldc, accumulate);
+  constexpr int KMain = KB / KU * KU;
+  for (int k = 0; k < KMain; k += KU) {
+    // Past the last row, a line of the panel (in L1) stands in: a prefetch that does nothing.
+    const float* p = nullptr;
+    if constexpr (!kPack) p = k / KU < pfRows ? pf + k / KU * ldb : panel;
+#pragma GCC unroll 1
+    for (int u = 0; u < KU; u += 2) {
+      if constexpr (!kPack) __builtin_prefetch(p + u / 2 * 16, 0, 2);
+      stepGlobal<MR, NV, REM, kPack>(acc, a + k + u, lda, panel + (k + u) * PS, b + (k + u) * ldb);
+      stepGlobal<MR, NV, REM, kPack>(acc, a + k + u + 1, lda, panel + (k + u + 1) * PS, b + (k + u + 1) * ldb);
     }
   }
-#pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      if (v == NV - 1 && REM != 16)
-        simd::storeMasked16(c + r * ldc + v * 16, kLast, acc[r][v]);
-      else
-        simd::store16(c + r * ldc + v * 16, acc[r][v]);
-    }
+  if constexpr (KMain < KB)
+    for (int k = KMain; k < KB; ++k) stepGlobal<MR, NV, REM, kPack>(acc, a + k, lda, panel + k * PS, b + k * ldb);
+  storeBlock<MR, NV, REM>(c, ldc, acc);
 }
 
 // Every row block of one panel for one k pass. Blocks have kGMr rows; a tail of 1 or 2
 // rows is merged with the last full block and the pair split in halves (128 = 20 x 6 +
 // 4 + 4), as in the tile kernel: a 1-2 row block has too few accumulators to hide the FMA
 // latency. The first block packs the panel from global B; the others prefetch the next
-// panel's KB global rows (`next`, or nullptr), an equal share each. Why: that block's B
+// panel's KB global rows (`next`; nullptr: none), an equal share each. Why: that block's B
 // loads stride 4 KiB+ through memory, one row per page, which the hardware prefetchers
 // do not follow, so without this the packing block waits on them (1024^3 with 64-row
 // tiles: 0.91 -> 0.96 of sgemm); spread over the whole panel, few are in flight at once.
@@ -141,38 +139,39 @@ PTO_TILE_INLINE void panelGlobal(float* c, std::ptrdiff_t ldc, const float* a, s
   constexpr int kFirst = kMerge ? kLeft / 2 : kLeft;
   // Blocks after the packing one, and the first row of block i's prefetch share.
   constexpr int kRest = (kFullRows > 0 ? kFullRows / kGMr - 1 + (kFirst > 0) : 0) + (kLeft - kFirst > 0);
-  auto share = [&](int i, int& lines) -> const float* {
+  auto share = [&](int i, int& rows) -> const float* {
     constexpr int kShares = kRest > 0 ? kRest : 1;
     const int r0 = KB * i / kShares, r1 = KB * (i + 1) / kShares;
-    lines = next ? (r1 - r0) * kGNv : 0;
+    rows = next ? r1 - r0 : 0;
     return next ? next + r0 * ldb : nullptr;
   };
-  int blk = 0, lines = 0;
+  int blk = 0, rows = 0;
   const float* pf = nullptr;
   if constexpr (kFullRows > 0) {
     microGlobal<kGMr, NV, REM, KB, true>(c, ldc, a, lda, panel, b, ldb, accumulate);
     for (int i = kGMr; i < kFullRows; i += kGMr) {
-      pf = share(blk++, lines);
-      microGlobal<kGMr, NV, REM, KB, false>(c + i * ldc, ldc, a + i * lda, lda, panel, b, ldb, accumulate, pf, lines);
+      pf = share(blk++, rows);
+      microGlobal<kGMr, NV, REM, KB, false>(c + i * ldc, ldc, a + i * lda, lda, panel, b, ldb, accumulate, pf, rows);
     }
     if constexpr (kFirst > 0) {
-      pf = share(blk++, lines);
+      pf = share(blk++, rows);
       microGlobal<kFirst, NV, REM, KB, false>(c + kFullRows * ldc, ldc, a + kFullRows * lda, lda, panel, b, ldb,
-                                              accumulate, pf, lines);
+                                              accumulate, pf, rows);
     }
   } else {
     microGlobal<kFirst, NV, REM, KB, true>(c, ldc, a, lda, panel, b, ldb, accumulate);
   }
   if constexpr (kLeft - kFirst > 0) {
     constexpr int kRow = kFullRows + kFirst;
-    pf = share(blk, lines);
+    pf = share(blk, rows);
     microGlobal<kLeft - kFirst, NV, REM, KB, false>(c + kRow * ldc, ldc, a + kRow * lda, lda, panel, b, ldb,
-                                                    accumulate, pf, lines);
+                                                    accumulate, pf, rows);
   }
 }
 
 // One k pass of depth KB over all of C: panel by panel (the last one masked when N is
-// not a multiple of 64). nextPass: the next pass's B rows (nullptr after the last).
+// not a multiple of 64).
+// nextPass: the next pass's B rows (after the last, those of a next k step).
 template <int M, int N, int KB>
 PTO_TILE_INLINE void passGlobal(float* c, std::ptrdiff_t ldc, const float* a, std::ptrdiff_t lda, float* panel,
                                 const float* b, std::ptrdiff_t ldb, bool accumulate, const float* nextPass) {
@@ -190,7 +189,10 @@ PTO_TILE_INLINE void passGlobal(float* c, std::ptrdiff_t ldc, const float* a, st
 }
 
 // C (+)= A x B on row-major f32 matrices with leading dimensions ldc, lda, ldb; C must
-// not overlap A or B.
+// not overlap A or B. The last pass prefetches B's rows [K, K + kGKc) under the first
+// panel: in a tiled product (a P.seq loop over k of these calls) they are the next call's
+// first panel, which otherwise its packing block loads from memory unprefetched (1024^3:
+// +1-2 % with 128-row tiles). Elsewhere they are a few wasted lines (prefetches never fault).
 template <int M, int N, int K>
 [[gnu::noinline]] inline void gemmGlobalF32(float* c, std::ptrdiff_t ldc, const float* a, std::ptrdiff_t lda,
                                             const float* b, std::ptrdiff_t ldb, bool accumulate) {
@@ -199,9 +201,9 @@ template <int M, int N, int K>
   alignas(64) float panel[(K < kGKc ? K : kGKc) * 16 * kGNv];
   for (int k0 = 0; k0 < KFull; k0 += kGKc)
     passGlobal<M, N, kGKc>(c, ldc, a + k0, lda, panel, b + k0 * ldb, ldb, accumulate || k0 > 0,
-                           k0 + kGKc < K ? b + (k0 + kGKc) * ldb : nullptr);
+                           b + (k0 + kGKc) * ldb);
   if constexpr (KRem > 0)
-    passGlobal<M, N, KRem>(c, ldc, a + KFull, lda, panel, b + KFull * ldb, ldb, accumulate || KFull > 0, nullptr);
+    passGlobal<M, N, KRem>(c, ldc, a + KFull, lda, panel, b + KFull * ldb, ldb, accumulate || KFull > 0, b + K * ldb);
 }
 #endif
 
