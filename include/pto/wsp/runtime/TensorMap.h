@@ -1,9 +1,9 @@
 // TensorMap: tile-level dependency inference on exact index boxes (RAW, WAR, WAW).
 //
 // Structure (docs/runtime.md, "TensorMap"):
-//  * each tensor gets a cell grain (per-dimension tile extents), learned from the
-//    first region that touches it; a region is registered in every grain cell it
-//    covers, one entry per cell;
+//  * each tensor gets a cell grain (per-dimension tile extents, TensorGrain.h), learned
+//    from the first region that touches it; a region is registered in every grain cell
+//    it covers, one entry per cell;
 //  * entries live in a FIFO pool of fixed capacity (allocation order = issue order,
 //    release order = retirement order, so the pool is a ring of entry ids);
 //  * a hash table of buckets keyed by (tensor, cell) heads two singly-linked chains of
@@ -13,12 +13,15 @@
 //    ordered newest-first a walk stops at the first dead link — nothing is unlinked;
 //  * shadowing: a new writer unlinks, per cell, the newest entries of that cell whose boxes
 //    it covers (up to the first one it does not cover; entries of other cells sharing the
-//    bucket are skipped, so hash collisions never change the result). Anything
+//    bucket are skipped, not a stop). Anything
 //    that would conflict with a covered entry E conflicts with the new writer W, and W
 //    itself depends on E, so the ordering (and the max of finish times) is unchanged
 //    while chains stay short (a chain of read-modify-writes on one tile walks 1 entry).
 // Lookup cost is O(cells of the query x live entries per cell); overlap is decided
-// exactly on the boxes, so collisions only cost time, never precision.
+// exactly on the boxes. A walk also reports an overlapping entry of another cell that
+// shares the bucket: with per-cell shadowing that can add a producer (an entry whose
+// own cell's entry was shadowed), so the bucket function is part of the semantics
+// (the Engine goldens depend on it) and must not change.
 #pragma once
 
 #include "pto/wsp/runtime/Engine.h"
