@@ -77,6 +77,12 @@ uint64_t engineFanTmap(uint64_t n) {
   const rt::Region xWrite = rt::Region::box2d(0, 0, 0, 16, 16, rt::Access::Write);
   const rt::Region xRead = rt::Region::box2d(0, 0, 0, 16, 16, rt::Access::Read);
   const rt::Region yAll = rt::Region::box2d(1, 0, 0, 16, 16 * int64_t{kFanWidth}, rt::Access::Read);
+  // The middles share one descriptor whose y column moves, as the plan interpreter's
+  // compiled call sites do (regions built once, only the dynamic bounds updated).
+  rt::Region mid[2] = {xRead, rt::Region::box2d(1, 0, 0, 16, 16, rt::Access::Write)};
+  rt::TaskDesc m;
+  m.cycles = 1;
+  m.regions = mid;
   uint64_t issued = 0;
   for (uint64_t b = 0; b < n / (kFanWidth + 2); ++b) {
     rt::TaskDesc src;
@@ -84,11 +90,8 @@ uint64_t engineFanTmap(uint64_t n) {
     src.regions = {&xWrite, 1};
     eng.issue(src);
     for (uint32_t i = 0; i < kFanWidth; ++i) {
-      rt::TaskDesc m;
-      m.cycles = 1;
-      const rt::Region rs[2] = {xRead,
-                                rt::Region::box2d(1, 0, 16 * int64_t{i}, 16, 16, rt::Access::Write)};
-      m.regions = rs;
+      mid[1].lo[1] = 16 * int64_t{i};
+      mid[1].hi[1] = mid[1].lo[1] + 16;
       eng.issue(m);
     }
     rt::TaskDesc sk;

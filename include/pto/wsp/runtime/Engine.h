@@ -52,9 +52,28 @@ struct Region {
   std::array<int64_t, kMaxRank> lo{};
   std::array<int64_t, kMaxRank> hi{};
 
-  static Region box1d(uint32_t tensor, int64_t off, int64_t len, Access m);
+  // Inline: callers build a region per task, and a call would cost more than the box.
+  static Region box1d(uint32_t tensor, int64_t off, int64_t len, Access m) {
+    Region r;
+    r.tensor = tensor;
+    r.rank = 1;
+    r.mode = m;
+    r.lo[0] = off;
+    r.hi[0] = off + len;
+    return r;
+  }
   static Region box2d(uint32_t tensor, int64_t row, int64_t col, int64_t rows,
-                      int64_t cols, Access m);
+                      int64_t cols, Access m) {
+    Region r;
+    r.tensor = tensor;
+    r.rank = 2;
+    r.mode = m;
+    r.lo[0] = row;
+    r.hi[0] = row + rows;
+    r.lo[1] = col;
+    r.hi[1] = col + cols;
+    return r;
+  }
   bool writes() const { return (static_cast<uint8_t>(mode) & 2) != 0; }
   bool reads() const { return (static_cast<uint8_t>(mode) & 1) != 0; }
   bool overlaps(const Region& o) const;  // same tensor and boxes intersect
