@@ -350,7 +350,7 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask) {
 template <class F>
 void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
   const Grain& g = grains_[r.tensor];
-  Cells c0, c1;
+  Cells c0{}, c1{};  // zeroed: g++ 12 cannot see that only r.rank dims are read
   uint64_t n = 1;
   for (uint8_t d = 0; d < r.rank; ++d) {
     c0[d] = g.cell(r.lo[d], d);
