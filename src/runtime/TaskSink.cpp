@@ -19,14 +19,17 @@ std::string HostStallSnapshot::describe() const {
   return s;
 }
 
+HostTask hostTaskOf(const TaskDesc& d, TaskSeq seq, const TaskSeq& pred, uint32_t worker) {
+  return HostTask{.seq = seq,
+                  .fn = d.fn,
+                  .args = d.args.data(),
+                  .numArgs = static_cast<uint32_t>(d.args.size()),
+                  .preds = {&pred, pred == kNoPred ? 0u : 1u},
+                  .worker = worker};
+}
+
 WaitStatus TaskSink::submitOne(const TaskDesc& d, TaskSeq seq, TaskSeq pred, uint32_t worker) {
-  const HostTask t{.seq = seq,
-                   .fn = d.fn,
-                   .args = d.args.data(),
-                   .numArgs = static_cast<uint32_t>(d.args.size()),
-                   .preds = {&pred, pred == kNoPred ? 0u : 1u},
-                   .worker = worker};
-  return submit(t);
+  return submit(hostTaskOf(d, seq, pred, worker));
 }
 
 }  // namespace pto::wsp::rt

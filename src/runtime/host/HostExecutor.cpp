@@ -432,13 +432,7 @@ template <class General>
 }
 
 WaitStatus HostExecutor::Impl::submitOneGeneral(const TaskDesc& d, TaskSeq s, TaskSeq pred, uint32_t worker) {
-  const HostTask t{.seq = s,
-                   .fn = d.fn,
-                   .args = d.args.data(),
-                   .numArgs = static_cast<uint32_t>(d.args.size()),
-                   .preds = {&pred, pred == kNoPred ? 0u : 1u},
-                   .worker = worker};
-  return submitGeneral(t);
+  return submitGeneral(hostTaskOf(d, s, pred, worker));
 }
 
 void HostExecutor::Impl::scanFinished() {

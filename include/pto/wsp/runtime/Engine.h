@@ -64,12 +64,8 @@ struct Region {
   }
   static Region box2d(uint32_t tensor, int64_t row, int64_t col, int64_t rows,
                       int64_t cols, Access m) {
-    Region r;
-    r.tensor = tensor;
+    Region r = box1d(tensor, row, rows, m);
     r.rank = 2;
-    r.mode = m;
-    r.lo[0] = row;
-    r.hi[0] = row + rows;
     r.lo[1] = col;
     r.hi[1] = col + cols;
     return r;

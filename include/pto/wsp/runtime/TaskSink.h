@@ -28,6 +28,10 @@ struct HostTask {
   uint32_t worker = 0;              // semantic worker (lane); a hint for host placement
 };
 
+// submitOne's arguments as a HostTask, for sinks that take the general path; `pred` must
+// outlive the result (its span points at it).
+HostTask hostTaskOf(const TaskDesc& d, TaskSeq seq, const TaskSeq& pred, uint32_t worker);
+
 enum class WaitStatus : uint8_t { Ok, Stalled };
 
 // Host start/end of one task, ns since the sink was constructed.
