@@ -351,7 +351,8 @@ WaitStatus HostExecutor::Impl::submitGeneral(const HostTask& t) {
   }
 
   // 3. Fill the slot. Published to workers by the release CASes / queue push.
-  fillSlot(t, s, idx);
+  fillSlot(s, idx, t.fn, t.args, t.numArgs);
+  if (idx + 1 == W) lapBase += W;
   // 4. and 5. Register; whoever brings pending to 0 makes the task ready.
   const bool ready = k == 0 || registerPreds(t, idx, k);
   return finishSubmit(idx, t.worker, ready);
@@ -362,9 +363,8 @@ WaitStatus HostExecutor::Impl::submitGeneral(const HostTask& t) {
 // running, one CAS on its state, which is also what tells its finishing worker about
 // the new successor. Anything else goes, before anything is mutated, to the general
 // path (`general`, which also rejects malformed tasks with their message; a pred that is
-// not earlier is rejected here): fastEnd
-// bounds the seqs for which the ring slot is known free, no ring sample is due, the
-// slot is not its lap's last and a dep entry is at hand. The one rare end (ready now)
+// not earlier is rejected here): fastEnd bounds the seqs for which the ring slot is known
+// free, no ring sample is due, the slot is not its lap's last and a dep entry is at hand. The one rare end (ready now)
 // goes to finishSubmit. Every call out is a tail call, so this path saves no registers.
 template <class General>
 [[gnu::always_inline]] inline WaitStatus HostExecutor::Impl::submitLeaf(TaskSeq s, bool hasPred, TaskSeq p,
@@ -387,12 +387,7 @@ template <class General>
     if (thisLap || s - p < W) ps = &slots[thisLap ? p - base : p + W - base];
   }
   Slot& slot = slots[idx];
-  slot.seq = s;
-  slot.fn = fn;
-  slot.numArgs = na;
-  if (na != 0) copyArgs(argsOf(idx), args, na);
-  slot.state.store(pack(s + 1, kEmpty), std::memory_order_relaxed);
-  next = s + 1;
+  fillSlot(s, idx, fn, args, na);
   bool ready = true;
   if (ps != nullptr) {
     uint64_t cur = ps->state.load(std::memory_order_acquire);

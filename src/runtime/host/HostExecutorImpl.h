@@ -162,15 +162,15 @@ struct HostExecutor::Impl {
   WaitStatus finishSubmit(uint32_t idx, uint32_t hint, bool ready);
   // Step 3 of submit: the slot's fields, then its state (open, no successors); published
   // to workers by the release CAS on a pred's state or the ready-queue push that follows.
-  void fillSlot(const HostTask& t, TaskSeq s, uint32_t idx) {
+  // The caller moves lapBase past a lap's last slot (the leaf path never fills that one).
+  void fillSlot(TaskSeq s, uint32_t idx, pto_kernel_fn fn, const uint64_t* args, uint32_t na) {
     Slot& slot = slots[idx];
     slot.seq = s;
-    slot.fn = t.fn;
-    slot.numArgs = t.numArgs;
-    if (t.numArgs != 0) copyArgs(argsOf(idx), t.args, t.numArgs);
+    slot.fn = fn;
+    slot.numArgs = na;
+    if (na != 0) copyArgs(argsOf(idx), args, na);
     slot.state.store(pack(s + 1, kEmpty), std::memory_order_relaxed);
     next = s + 1;
-    if (idx + 1 == W) lapBase += W;
   }
   WaitStatus waitFinished(TaskSeq s);
   WaitStatus drain();
