@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -36,6 +37,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -78,6 +80,32 @@ double nsSince(Clock::time_point t0) {
 struct Result {
   double best = 0, median = 0;
 };
+
+// One cache line passed back and forth between two threads (ns per round trip): what a
+// hand-off between cores costs at this moment. On a 2-vCPU VM it moves with the host's
+// placement of the vCPUs (40-50 ns one minute, 150+ the next), and so do the ratios of
+// every run that hands tasks to another thread (oneTBB's chain stays on one thread): each
+// repetition prints it beside its ratios.
+double crossCoreRoundTripNs() {
+  constexpr uint64_t kTrips = 20000;
+  alignas(64) std::atomic<uint64_t> ball{0};
+  std::thread peer([&] {
+    for (uint64_t i = 0; i < kTrips; ++i) {
+      while (ball.load(std::memory_order_acquire) != 2 * i + 1) {
+      }
+      ball.store(2 * i + 2, std::memory_order_release);
+    }
+  });
+  const auto t0 = Clock::now();
+  for (uint64_t i = 0; i < kTrips; ++i) {
+    ball.store(2 * i + 1, std::memory_order_release);
+    while (ball.load(std::memory_order_acquire) != 2 * i + 2) {
+    }
+  }
+  const double ns = nsSince(t0) / static_cast<double>(kTrips);
+  peer.join();
+  return ns;
+}
 
 // Runs f (returning ns/task) `reps` times; best and median.
 Result repeat(int reps, const std::function<double()>& f) {
@@ -378,7 +406,9 @@ void benchShape(const Opts& o, bool fan) {
   std::vector<double> spData, spTags, rbData, raeTags;
   const bool sp = bench::starpuAvailable();
   const size_t spBlocks = std::max<size_t>(1, o.starpuTasks / (o.width + 2));
+  std::vector<double> trip;
   for (int i = 0; i < o.reps; ++i) {
+    trip.push_back(crossCoreRoundTripNs());
     const TbbTimes t = fan ? tbbFan(o) : tbbChain(o);
     tbbRun.push_back(t.execNs);
     tbbAll.push_back(t.totalNs);
@@ -415,6 +445,10 @@ void benchShape(const Opts& o, bool fan) {
              "  (a') {:.2f} / {:.2f}  (b) {:.2f} / {:.2f}\n",
              summarize(ra).median, summarize(ra).best, summarize(rae).median,
              summarize(rae).best, summarize(rb).median, summarize(rb).best);
+  fmt::print("  per repetition, cross-core round trip ns: (a) (a') (b) vs oneTBB run only:");
+  for (int i = 0; i < o.reps; ++i)
+    fmt::print("{}  {:.0f}: {:.2f} {:.2f} {:.2f}", i == 0 ? "\n   " : "", trip[i], ra[i], rae[i], rb[i]);
+  fmt::print("\n");
   if (sp) {
     const Result d = summarize(spData), g = summarize(spTags);
     fmt::print("  {:<44} {:8.1f} ns/task (median {:8.1f})   {} tasks\n",

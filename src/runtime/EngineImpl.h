@@ -218,6 +218,9 @@ struct Engine::Impl {
   void popPhysicalHost();
   void fetchHostTimes(TaskId id);
   void hostDeadlock(ProcessId p, const char* during);
+  // A stalled submit of task seq, reported out of line: the report's string would make
+  // every submit save registers.
+  [[gnu::cold, gnu::noinline]] void submitStalled(ProcessId p, TaskId seq);
   void streamTrace(TaskId id);
   void resolvePending();
   // The issue path: one instantiation per (host sink, observed, Blocked throws) is chosen
@@ -246,6 +249,11 @@ struct Engine::Impl {
     uint64_t t0 = 0, nDeps = 0, ready = 0;
     bool ok = false;
   };
+  // The fast path's dep-list pool stall (EngineIssue.cpp): the body, inlined where a full
+  // pool is the common case (a task of several regions), and an out-of-line copy.
+  template <bool kList>
+  PTO_INLINE inline DepStall depStallBody(const TaskDesc& t, TaskId sh, TaskId minProd, uint64_t t0, uint64_t nDeps,
+                                          uint32_t stamp);
   template <bool kList>
   [[gnu::cold, gnu::noinline]] DepStall depStall(const TaskDesc& t, TaskId sh, TaskId minProd, uint64_t t0,
                                                  uint64_t nDeps, uint32_t stamp);

@@ -148,17 +148,11 @@ PTO_INLINE inline void Engine::Impl::submitHostBody(ProcessId p, const TaskDesc&
                                                     TaskId minProd) {
   TaskId* const b = preds.buf.get();
   size_t k = preds.n;
-  // The report is built out of line: its string would make every submit save registers.
-  // (A lambda object shared by both calls below would be stored on every task.)
-#define PTO_HOST_STALLED()                                            \
-  [this, p, seq]() __attribute__((noinline, cold)) {                  \
-    hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());   \
-  }()
   // A lone producer is handed over as it is (the executor probes its state anyway), with
   // the descriptor itself: the common task of a stream builds no HostTask.
   if (k <= 1) {
     if (cfg.sink->submitOne(t, seq, k != 0 ? b[0] : kNoPred, w) == WaitStatus::Stalled) [[unlikely]]
-      PTO_HOST_STALLED();
+      submitStalled(p, seq);
     return;
   }
   if (hostDone > minProd) {  // in place, branch-free: the observer has seen the whole list already
@@ -178,8 +172,11 @@ PTO_INLINE inline void Engine::Impl::submitHostBody(ProcessId p, const TaskDesc&
                     .preds = {b, k},
                     .worker = w};
   if (cfg.sink->submit(ht) == WaitStatus::Stalled) [[unlikely]]
-    PTO_HOST_STALLED();
-#undef PTO_HOST_STALLED
+    submitStalled(p, seq);
+}
+
+void Engine::Impl::submitStalled(ProcessId p, TaskId seq) {
+  hostDeadlock(p, fmt::format("submit of task {}", seq).c_str());
 }
 
 void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd) {
@@ -191,8 +188,8 @@ void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32
 // way or the task is larger than the pool. kList: the producers list holds every
 // producer the task stamped; otherwise they are its deps >= minProd that carry the stamp.
 template <bool kList>
-Engine::Impl::DepStall Engine::Impl::depStall(const TaskDesc& t, TaskId sh, TaskId minProd, uint64_t t0,
-                                              uint64_t nDeps, uint32_t stamp) {
+PTO_INLINE inline Engine::Impl::DepStall Engine::Impl::depStallBody(const TaskDesc& t, TaskId sh, TaskId minProd,
+                                                                    uint64_t t0, uint64_t nDeps, uint32_t stamp) {
   const uint64_t cap = cfg.schedule.depListCapacity;
   const std::span<const TaskId> deps = t.deps;
   if constexpr (!kList)
@@ -224,6 +221,12 @@ Engine::Impl::DepStall Engine::Impl::depStall(const TaskDesc& t, TaskId sh, Task
       if (d >= sh && rec(d).seen == stamp) ready = std::max(ready, rec(d).finish);
   }
   return {sh, t0, nDeps, ready, true};
+}
+
+template <bool kList>
+Engine::Impl::DepStall Engine::Impl::depStall(const TaskDesc& t, TaskId sh, TaskId minProd, uint64_t t0,
+                                              uint64_t nDeps, uint32_t stamp) {
+  return depStallBody<kList>(t, sh, minProd, t0, nDeps, stamp);
 }
 
 // The fast path: a kernel task without heap bytes whose regions fit the TensorMap pool
@@ -412,33 +415,19 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   const uint64_t tDeps = t0;
   if (m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
       [[unlikely]] {
-    if constexpr (kRegions >= 2) {
-      auto unstamp = [&] { m.unstampPreds(stamp); };
-      if (nDeps > sc.depListCapacity) {
-        unstamp();
-        return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
-      }
-      do {
-        if (sh >= pend) {
-          unstamp();
-          return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
-        }
-        do {
-          if (ring[sh & mask].seen == stamp) --nDeps;  // stamped = one of T's preds (>= sh here)
-          t0 = std::max(t0, ring[sh & mask].retire);
-          ++sh;
-        } while (sh < pend && ring[sh & mask].retire <= t0);
-      } while (m.totDeps - ring[(sh - 1) & mask].cumDeps + nDeps > sc.depListCapacity);
-      ready = 0;
-      for (TaskId d : m.preds.span())
-        if (d >= sh) ready = std::max(ready, ring[d & mask].finish);
-    } else {
-      const DepStall ds = m.depStall<kList && !kHostList>(t, sh, minProd, t0, nDeps, stamp);
-      if (!ds.ok) return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
+    auto take = [&](const DepStall& ds) PTO_INLINE {
       sh = ds.sh;
       t0 = ds.t0;
       nDeps = ds.nDeps;
       ready = ds.ready;
+      return ds.ok;
+    };
+    if constexpr (kRegions >= 2) {
+      if (!take(m.depStallBody<true>(t, sh, minProd, t0, nDeps, stamp)))
+        return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
+    } else {
+      if (!take(m.depStall<kList && !kHostList>(t, sh, minProd, t0, nDeps, stamp)))
+        return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
     }
   }
 
