@@ -416,11 +416,12 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
   if (m.totDeps - (sh == sh0 ? m.baseDeps : ring[(sh - 1) & mask].cumDeps) + nDeps > sc.depListCapacity)
       [[unlikely]] {
     auto take = [&](const DepStall& ds) PTO_INLINE {
+      if (!ds.ok) return false;
       sh = ds.sh;
       t0 = ds.t0;
       nDeps = ds.nDeps;
       ready = ds.ready;
-      return ds.ok;
+      return true;
     };
     if constexpr (kRegions >= 2) {
       if (!take(m.depStallBody<true>(t, sh, minProd, t0, nDeps, stamp)))
