@@ -6,8 +6,9 @@
 //     for them), against cblas_sgemm on one thread and against the same kernels staged
 //     through local tiles; the result is checked against sgemm's and must equal the
 //     staged one bit for bit.
-//   * elementwise: c = a + b over whole arrays assembled from tile loads/add/stores,
-//     against a STREAM-style triad a = b + s*c in the same binary (12 bytes/element both).
+//   * elementwise: d = b + c over whole arrays assembled from tile loads/add/stores,
+//     against a STREAM-style triad d = b + s*c into the same array in the same binary
+//     (12 bytes/element both).
 // Usage: bench_tile [--summary-only] [google-benchmark flags]
 // OPENBLAS_CORETYPE=SkylakeX selects OpenBLAS's AVX-512 kernels on CPUs it does not know.
 #include <benchmark/benchmark.h>
