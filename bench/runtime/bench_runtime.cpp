@@ -83,9 +83,9 @@ struct Result {
 
 // One cache line passed back and forth between two threads (ns per round trip): what a
 // hand-off between cores costs at this moment. On a 2-vCPU VM it moves with the host's
-// placement of the vCPUs (40-50 ns one minute, 150+ the next), and so do the ratios of
-// every run that hands tasks to another thread (oneTBB's chain stays on one thread): each
-// repetition prints it beside its ratios.
+// placement of the vCPUs (on a Zen 4 VM 80-90 ns one minute, 150-350 the next), and so
+// do the ratios of every run that hands tasks to another thread (oneTBB's chain stays on
+// one thread): each repetition prints it beside its ratios.
 double crossCoreRoundTripNs() {
   constexpr uint64_t kTrips = 20000;
   alignas(64) std::atomic<uint64_t> ball{0};

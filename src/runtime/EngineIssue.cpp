@@ -423,6 +423,8 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
       ready = ds.ready;
       return true;
     };
+    // Two branches, not a ?: of the two calls: with ?: the several-region copy compiles
+    // both, and the fan's issue costs ~37 more instructions (bench/runtime/instructions.sh).
     if constexpr (kRegions >= 2) {
       if (!take(m.depStallBody<true>(t, sh, minProd, t0, nDeps, stamp)))
         return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
