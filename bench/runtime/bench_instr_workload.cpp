@@ -7,7 +7,8 @@
 //     engine-chain-tmap   Engine dry run, chain by a ReadWrite tile (TensorMap)
 //     engine-chain-prof   engine-chain watched by a Profiler (what `ptowsp run` adds)
 //     engine-chain-tmap-prof  engine-chain-tmap watched by a Profiler
-//     engine-fan-tmap     Engine dry run, fan-out/fan-in blocks of 1000 by regions
+//     engine-fan          Engine dry run, fan-out/fan-in blocks of 1000 by explicit edges
+//     engine-fan-tmap     the same blocks by regions (TensorMap)
 //     engine-exec-chain   Engine + HostExecutor (1 worker), chain by explicit edges
 //     exec-chain          HostExecutor alone (1 worker), chain by explicit edges
 // With an executor the script counts the submitting thread only (callgrind
@@ -103,6 +104,36 @@ uint64_t engineFanTmap(uint64_t n) {
   }
   eng.drain();
   check(eng.stats().tasks, issued, "tasks issued");
+  // One worker and no sync latency (the config's default): never idle, one cycle per task.
+  check(eng.stats().totalCycles, issued, "total cycles of 1-cycle tasks on one worker");
+  return issued;
+}
+
+// engine-fan-tmap's blocks with the edges given: what the fan costs besides the TensorMap.
+uint64_t engineFanEdges(uint64_t n) {
+  rt::Engine eng(rt::EngineConfig{});
+  std::vector<rt::TaskId> mids(kFanWidth);
+  rt::TaskId one[1] = {0};
+  rt::TaskDesc m;
+  m.cycles = 1;
+  m.deps = one;
+  uint64_t issued = 0;
+  for (uint64_t b = 0; b < n / (kFanWidth + 2); ++b) {
+    rt::TaskDesc src;
+    src.cycles = 1;
+    if (b > 0) src.deps = one;
+    one[0] = eng.issue(src).id;
+    for (uint32_t i = 0; i < kFanWidth; ++i) mids[i] = eng.issue(m).id;
+    rt::TaskDesc sk;
+    sk.cycles = 1;
+    sk.deps = mids;
+    one[0] = eng.issue(sk).id;
+    issued += kFanWidth + 2;
+  }
+  eng.drain();
+  check(eng.stats().tasks, issued, "tasks issued");
+  // One worker and no sync latency (the config's default): never idle, one cycle per task.
+  check(eng.stats().totalCycles, issued, "total cycles of 1-cycle tasks on one worker");
   return issued;
 }
 
@@ -140,6 +171,8 @@ int main(int argc, char** argv) {
   } else if (v == "engine-chain-prof") {
     rt::Profiler prof(1, 1, 16384, 0);
     done = engineChain(n, false, nullptr, &prof);
+  } else if (v == "engine-fan") {
+    done = engineFanEdges(n);
   } else if (v == "engine-fan-tmap") {
     done = engineFanTmap(n);
   } else if (v == "engine-exec-chain") {
