@@ -48,6 +48,15 @@ void check(uint64_t got, uint64_t want, const char* what) {
   if (got != want) fail(fmt::format("{} {}, expected {}", what, got, want));
 }
 
+// Drains a run of `issued` 1-cycle tasks and checks it: every task issued, and, on the one
+// worker of the default config without sync latency, never idle (one cycle per task).
+uint64_t drainAndCheck(rt::Engine& eng, uint64_t issued) {
+  eng.drain();
+  check(eng.stats().tasks, issued, "tasks issued");
+  check(eng.stats().totalCycles, issued, "total cycles of 1-cycle tasks on one worker");
+  return issued;
+}
+
 uint64_t engineChain(uint64_t n, bool tmap, rt::TaskSink* sink, rt::TaskObserver* obs = nullptr) {
   rt::EngineConfig c;
   c.sink = sink;
@@ -67,10 +76,7 @@ uint64_t engineChain(uint64_t n, bool tmap, rt::TaskSink* sink, rt::TaskObserver
     }
     eng.issue(d);
   }
-  eng.drain();
-  check(eng.stats().tasks, n, "tasks issued");
-  check(eng.stats().totalCycles, n, "total cycles of a chain of 1-cycle tasks");
-  return n;
+  return drainAndCheck(eng, n);
 }
 
 uint64_t engineFanTmap(uint64_t n) {
@@ -102,11 +108,7 @@ uint64_t engineFanTmap(uint64_t n) {
     eng.issue(sk);
     issued += kFanWidth + 2;
   }
-  eng.drain();
-  check(eng.stats().tasks, issued, "tasks issued");
-  // One worker and no sync latency (the config's default): never idle, one cycle per task.
-  check(eng.stats().totalCycles, issued, "total cycles of 1-cycle tasks on one worker");
-  return issued;
+  return drainAndCheck(eng, issued);
 }
 
 // engine-fan-tmap's blocks with the edges given: what the fan costs besides the TensorMap.
@@ -130,11 +132,7 @@ uint64_t engineFanEdges(uint64_t n) {
     one[0] = eng.issue(sk).id;
     issued += kFanWidth + 2;
   }
-  eng.drain();
-  check(eng.stats().tasks, issued, "tasks issued");
-  // One worker and no sync latency (the config's default): never idle, one cycle per task.
-  check(eng.stats().totalCycles, issued, "total cycles of 1-cycle tasks on one worker");
-  return issued;
+  return drainAndCheck(eng, issued);
 }
 
 uint64_t execChain(uint64_t n) {

@@ -219,6 +219,16 @@ void checkRun(const rt::Engine& eng, size_t n, rt::TaskSink* sink) {
   }
 }
 
+// The end of a timed Engine run of n tasks started at (t0, c0): drains, records the
+// orchestrator's CPU ns/task, and returns the wall ns/task (the check is not timed).
+double finishTimed(rt::Engine& eng, size_t n, rt::TaskSink* sink, Clock::time_point t0, double c0) {
+  eng.drain();
+  gLastCpuNsPerTask = (threadCpuNs() - c0) / static_cast<double>(n);
+  const double ns = nsSince(t0) / static_cast<double>(n);
+  checkRun(eng, n, sink);
+  return ns;
+}
+
 // One chain through the Engine; `inference`: tasks declare a ReadWrite tile instead of
 // an explicit edge. sink == nullptr: dry run.
 double engineChain(const Opts& o, size_t n, bool inference, rt::TaskSink* sink) {
@@ -239,11 +249,7 @@ double engineChain(const Opts& o, size_t n, bool inference, rt::TaskSink* sink) 
     }
     eng.issue(d);
   }
-  eng.drain();
-  gLastCpuNsPerTask = (threadCpuNs() - c0) / static_cast<double>(n);
-  const double ns = nsSince(t0) / static_cast<double>(n);
-  checkRun(eng, n, sink);
-  return ns;
+  return finishTimed(eng, n, sink, t0, c0);
 }
 
 double engineFan(const Opts& o, bool inference, rt::TaskSink* sink) {
@@ -290,11 +296,7 @@ double engineFan(const Opts& o, bool inference, rt::TaskSink* sink) {
     one[0] = eng.issue(sk).id;
     n += o.width + 2;
   }
-  eng.drain();
-  gLastCpuNsPerTask = (threadCpuNs() - c0) / static_cast<double>(n);
-  const double ns = nsSince(t0) / static_cast<double>(n);
-  checkRun(eng, n, sink);
-  return ns;
+  return finishTimed(eng, n, sink, t0, c0);
 }
 
 // The dry chain by explicit edges with the descriptor built per task, as a caller might:
@@ -318,11 +320,7 @@ double engineChainPerTaskDesc(const Opts& o, bool fresh) {
       eng.issue({.deps = deps, .cycles = 1});
     }
   }
-  eng.drain();
-  gLastCpuNsPerTask = (threadCpuNs() - c0) / static_cast<double>(o.tasks);
-  const double ns = nsSince(t0) / static_cast<double>(o.tasks);
-  checkRun(eng, o.tasks, nullptr);
-  return ns;
+  return finishTimed(eng, o.tasks, nullptr, t0, c0);
 }
 
 double engineChainHost(const Opts& o, bool inference) {
