@@ -9,6 +9,9 @@
 //     engine-chain-tmap-prof  engine-chain-tmap watched by a Profiler
 //     engine-fan          Engine dry run, fan-out/fan-in blocks of 1000 by explicit edges
 //     engine-fan-tmap     the same blocks by regions (TensorMap)
+//     engine-matmul-tmap  Engine dry run, layers of a 16x16-tile matmul by regions: every
+//                         tile of A written, then a task per C tile reading A's row panel
+//                         and B's column panel (wide reads of 16 tiles each)
 //     engine-exec-chain   Engine + HostExecutor (1 worker), chain by explicit edges
 //     exec-chain          HostExecutor alone (1 worker), chain by explicit edges
 // With an executor the script counts the submitting thread only (callgrind
@@ -135,6 +138,35 @@ uint64_t engineFanEdges(uint64_t n) {
   return drainAndCheck(eng, issued);
 }
 
+// A tensor many wide regions read at once, rewritten every layer: the TensorMap keeps a
+// tensor's first wide readers as records and the others per cell (docs/runtime.md).
+uint64_t engineMatmulTmap(uint64_t n) {
+  rt::Engine eng(rt::EngineConfig{});
+  constexpr int64_t kTiles = 16, kTile = 64;
+  rt::Region rs[3];
+  rt::TaskDesc d;
+  d.cycles = 1;
+  uint64_t issued = 0;
+  for (uint64_t l = 0; l < n / (2 * kTiles * kTiles); ++l) {
+    d.regions = {rs, 1};
+    for (int64_t i = 0; i < kTiles; ++i)
+      for (int64_t k = 0; k < kTiles; ++k) {
+        rs[0] = rt::Region::box2d(0, i * kTile, k * kTile, kTile, kTile, rt::Access::Write);
+        eng.issue(d);
+      }
+    d.regions = {rs, 3};
+    for (int64_t i = 0; i < kTiles; ++i)
+      for (int64_t j = 0; j < kTiles; ++j) {
+        rs[0] = rt::Region::box2d(0, i * kTile, 0, kTile, kTiles * kTile, rt::Access::Read);
+        rs[1] = rt::Region::box2d(1, 0, j * kTile, kTiles * kTile, kTile, rt::Access::Read);
+        rs[2] = rt::Region::box2d(2, i * kTile, j * kTile, kTile, kTile, rt::Access::Write);
+        eng.issue(d);
+      }
+    issued += 2 * kTiles * kTiles;
+  }
+  return drainAndCheck(eng, issued);
+}
+
 uint64_t execChain(uint64_t n) {
   rt::HostExecutor ex(execCfg());
   rt::TaskSeq pred[1];
@@ -173,6 +205,8 @@ int main(int argc, char** argv) {
     done = engineFanEdges(n);
   } else if (v == "engine-fan-tmap") {
     done = engineFanTmap(n);
+  } else if (v == "engine-matmul-tmap") {
+    done = engineMatmulTmap(n);
   } else if (v == "engine-exec-chain") {
     rt::HostExecutor ex(execCfg());
     done = engineChain(n, false, &ex);

@@ -11,7 +11,9 @@
 // (each measured in a fresh child process: the binary re-executes itself).
 //
 //   bench_runtime [--tasks N] [--threads T] [--reps R] [--width K] [--window W]
-//                 [--only chain|fan|dry|rss] [--starpu-tasks N]
+//                 [--pool-deplist E] [--only chain|fan|dry|rss] [--starpu-tasks N]
+// (--pool-deplist: the Engine's dep-list pool, in edges; more edges keep more producers
+// live, e.g. more of the fan's earlier fan-ins.)
 // Prints ns/task (best and median of R runs) and ratios against oneTBB and StarPU. Figures and
 // the exact commands are recorded in docs/performance.md, section "Runtime".
 #include "pto/wsp/runtime/Engine.h"
@@ -56,6 +58,7 @@ struct Opts {
   // Executor window and Engine task window for the speed runs: 16384 is the Engine's
   // default and pto-runtime's task window. The RSS runs use 4096 (the target's size).
   uint32_t window = 16384;
+  uint32_t depList = static_cast<uint32_t>(pto::wsp::knobDefault(pto::wsp::ScheduleKnob::PoolDepList));
   std::string only;
   // StarPU's per-task cost is microseconds: it runs fewer tasks (ns/task is what is
   // compared; the shapes are the same).
@@ -194,6 +197,7 @@ rt::EngineConfig engineCfg(const Opts& o, rt::TaskSink* sink) {
   rt::EngineConfig c;
   c.schedule.workers = o.threads;
   c.schedule.taskWindow = o.window;
+  c.schedule.depListCapacity = o.depList;
   c.sink = sink;
   return c;
 }
@@ -607,6 +611,7 @@ int main(int argc, char** argv) {
     else if (a == "--reps") o.reps = std::stoi(val());
     else if (a == "--width") o.width = static_cast<uint32_t>(std::stoul(val()));
     else if (a == "--window") o.window = static_cast<uint32_t>(std::stoul(val()));
+    else if (a == "--pool-deplist") o.depList = static_cast<uint32_t>(std::stoul(val()));
     else if (a == "--only") o.only = val();
     else if (a == "--starpu-tasks") o.starpuTasks = std::stoull(val());
     else if (a == "--rss-child") {
@@ -615,7 +620,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: %s [--tasks N] [--threads T] [--reps R] [--width K] [--window W] "
-                   "[--only chain|fan|dry|rss|exec] [--starpu-tasks N]\n",
+                   "[--pool-deplist E] [--only chain|fan|dry|rss|exec] [--starpu-tasks N]\n",
                    argv[0]);
       return 2;
     }

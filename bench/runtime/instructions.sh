@@ -70,6 +70,7 @@ row "Engine dry, chain (explicit edges)"           300 "$N" main "$bench" engine
 row "Engine dry, chain (TensorMap)"                600 "$N" main "$bench" engine-chain-tmap @N@
 row "Engine dry, fan-out/fan-in 1000 (explicit)"      0 "$N" main "$bench" engine-fan @N@
 row "Engine dry, fan-out/fan-in 1000 (TensorMap)" 1200 "$N" main "$bench" engine-fan-tmap @N@
+row "Engine dry, matmul 16x16 tiles (TensorMap)"      0 "$N" main "$bench" engine-matmul-tmap @N@
 row "Engine + executor, chain, submitting thread"  450 "$N" main "$bench" engine-exec-chain @N@
 row "executor alone, chain, submitting thread"       0 "$N" main "$bench" exec-chain @N@
 

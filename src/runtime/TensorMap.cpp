@@ -17,7 +17,7 @@ namespace {
 constexpr uint32_t kMaxTensorId = 1u << 24;
 }  // namespace
 
-TensorMap::TensorMap(uint32_t capacity) : capacity_(capacity) {
+TensorMap::TensorMap(uint32_t capacity, uint32_t wideReads) : capacity_(capacity), wide_(wideReads) {
   PTO_INTERNAL_ASSERT(capacity >= 1, "tensormap capacity must be >= 1");
   uint64_t p = std::bit_ceil(uint64_t{capacity});
   pool_ = std::make_unique_for_overwrite<Entry[]>(p);
@@ -209,14 +209,34 @@ void TensorMap::pushReaders(const Region& r, const uint64_t* keys, uint64_t n, T
 void TensorMap::insertPlanned(std::span<const Region> rs, TaskId seq) {
   const uint64_t* key = wideKeys_.get();
   for (size_t i = 0; i < rs.size(); ++i) {
+    const Region& r = rs[i];
     const RegionPlan& p = regPlan_[i];
     if (p.cells == 1) {
-      insertCell(rs[i], p.key, seq);
-    } else if (!rs[i].writes()) {
-      pushReaders(rs[i], key, p.cells, seq);
+      insertCell(r, p.key, seq);
+      continue;
+    }
+    if (p.cells == 0) continue;
+    const Grain& g = grains_[r.tensor];
+    Cells c0{}, c1{};
+    for (uint8_t d = 0; d < r.rank; ++d) {
+      c0[d] = g.cell(r.lo[d], d);
+      c1[d] = g.cell(r.hi[d] - 1, d);
+    }
+    if (!r.writes()) {
+      if (wide_.add(r, c0, c1, p.cells, nextEid_, seq, oldestEid_))
+        nextEid_ += p.cells;  // its entry ids, held by the record
+      else
+        pushReaders(r, key, p.cells, seq);
       key += p.cells;
-    } else {
-      for (uint64_t k = 0; k < p.cells; ++k) insertCell(rs[i], *key++, seq);
+      continue;
+    }
+    Cells c = c0;  // the cells in key order, last dimension fastest
+    for (uint64_t k = 0; k < p.cells; ++k) {
+      insertCell(r, *key++, seq, &c);
+      for (int d = r.rank - 1; d >= 0; --d) {
+        if (++c[d] <= c1[d]) break;
+        c[d] = c0[d];
+      }
     }
   }
 }

@@ -173,6 +173,34 @@ TEST(TensorMap, ShadowingIndependentOfBucketCount) {
   EXPECT_LT(reported, overlapping) << "shadowing dropped nothing";
 }
 
+// A region of tensor t in a few cells of its grain, per dimension: one tile (often the
+// same one again), an unaligned box (inside a tile or across), or empty; with `rows`,
+// also a row of 2-3 whole tiles (a reduction's read), and tiles over 3 positions, not 2.
+Region randomCells(std::mt19937_64& rng, uint32_t t, uint8_t rank, const int64_t* grain, Access mode, bool rows) {
+  Region r;
+  r.tensor = t;
+  r.rank = rank;
+  r.mode = mode;
+  const uint64_t tiles = rows ? 4 : 5, rowsEnd = rows ? 7 : tiles, unalignedEnd = rows ? 9 : 7;
+  for (uint8_t d = 0; d < rank; ++d) {
+    const int64_t g = grain[d];
+    const uint64_t kind = rng() % (rows ? 10 : 8);
+    if (kind < tiles) {
+      r.lo[d] = g * static_cast<int64_t>(rng() % (rows ? 3 : 2));
+      r.hi[d] = r.lo[d] + g;
+    } else if (kind < rowsEnd) {
+      r.lo[d] = g * static_cast<int64_t>(rng() % 2);
+      r.hi[d] = r.lo[d] + g * static_cast<int64_t>(2 + rng() % 2);
+    } else if (kind < unalignedEnd) {
+      r.lo[d] = static_cast<int64_t>(rng() % static_cast<uint64_t>(3 * g));
+      r.hi[d] = r.lo[d] + 1 + static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * g));
+    } else {
+      r.lo[d] = r.hi[d] = g;
+    }
+  }
+  return r;
+}
+
 // A task's regions through cellsOfTask / queryTask / insertTask (each region's cells
 // and bucket key planned once, memoised per tensor) report exactly what the
 // per-region calls report, in the same order, and register the same entries: random
@@ -196,24 +224,7 @@ TEST(TensorMap, TaskCallsMatchPerRegionCalls) {
     for (size_t k = 0; k < n; ++k) {
       const uint32_t t = static_cast<uint32_t>(rng() % 4);
       const Access mode = rng() % 3 == 0 ? Access::Read : (rng() % 2 ? Access::Write : Access::ReadWrite);
-      Region r;
-      r.tensor = t;
-      r.rank = ranks[t];
-      r.mode = mode;
-      for (uint8_t d = 0; d < r.rank; ++d) {
-        const int64_t g = grains[t][d];
-        const uint64_t kind = rng() % 8;
-        if (kind < 5) {  // one tile (often the same one again)
-          r.lo[d] = g * static_cast<int64_t>(rng() % 2);
-          r.hi[d] = r.lo[d] + g;
-        } else if (kind < 7) {  // unaligned, possibly wide
-          r.lo[d] = static_cast<int64_t>(rng() % static_cast<uint64_t>(3 * g));
-          r.hi[d] = r.lo[d] + 1 + static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * g));
-        } else {  // empty
-          r.lo[d] = r.hi[d] = g;
-        }
-      }
-      rs[k] = r;
+      rs[k] = randomCells(rng, t, ranks[t], grains[t], mode, false);
     }
     const std::span<const Region> regions(rs, n);
     uint64_t need = 0;
@@ -316,6 +327,77 @@ TEST(TensorMap, RepeatedWideBoxFindsEveryCell) {
     EXPECT_EQ(found(1, 12), 3u);
   }
 }
+
+// Wide pure readers kept as one record each (WideReads.h) report what their per-cell
+// entries report, to every query: random tasks of 1-3 regions on tensors of rank 1-3,
+// many of them wide reads, with wide and single-tile writers that shadow (the records'
+// cells too), in maps of 64 buckets shared by many cells (so a query also meets
+// another cell's entries), entries retired at any id (a record partly live), and the
+// oldest producer of interest moving both ways. Lists of 32 records and of 2 (full most
+// of the time: records and per-cell readers of one tensor mixed) against none. A map
+// of 48 entries shares its 64 buckets widely; one of 600 holds lists longer than a query
+// walks without their union (WideReads::kWalkUnchecked), a union that shrinks as
+// records die.
+void checkWideReadRecords(uint32_t capacity, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  TensorMap ref(capacity, 0), wide(capacity, 32), full(capacity, 2);
+  TensorMap* const maps[3] = {&ref, &wide, &full};
+  const uint8_t ranks[3] = {2, 1, 3};
+  const int64_t grains[3][3] = {{4, 4}, {8}, {2, 3, 2}};
+  for (TensorMap* m : maps)
+    for (uint32_t t = 0; t < 3; ++t) m->setGrain(t, std::span<const int64_t>(grains[t], ranks[t]));
+  TaskId next = 0;
+  size_t reported = 0, wideReads = 0;
+  for (int i = 0; i < 6000; ++i) {
+    Region rs[3];
+    const size_t n = 1 + rng() % 3;
+    for (size_t k = 0; k < n; ++k) {
+      const uint32_t t = static_cast<uint32_t>(rng() % 3);
+      const Access mode = rng() % 2 == 0 ? Access::Read : (rng() % 2 ? Access::Write : Access::ReadWrite);
+      rs[k] = randomCells(rng, t, ranks[t], grains[t], mode, true);
+    }
+    const std::span<const Region> regions(rs, n);
+    uint64_t need = ref.cellsOfTask(regions);
+    for (const Region& r : regions) wideReads += !r.writes() && ref.cellsOf(r) > 1;
+    if (need > ref.capacity()) continue;
+    // Retire at a task's boundary (the Engine's way), or now and then a few ids past
+    // what is needed: a record's first cells die before its last.
+    const uint64_t extra = rng() % 8 == 0 ? rng() % 6 : 0;
+    if (ref.used() + need > ref.capacity() || extra != 0) {
+      const uint64_t to = std::max(ref.nextEntryId() + need + extra, ref.capacity()) - ref.capacity();
+      for (TensorMap* m : maps) m->releaseBefore(std::min(to, m->nextEntryId()));
+    }
+    const uint64_t pick = rng() % 4;
+    const TaskId minTask = pick == 0 ? 0 : next > 30 * pick ? next - 30 * pick : 0;
+    std::set<std::pair<TaskId, bool>> found[3];
+    for (int m = 0; m < 3; ++m) {
+      ASSERT_EQ(maps[m]->cellsOfTask(regions), need) << "task " << i;
+      maps[m]->queryTask(regions, [&](TaskId p, bool w) { found[m].emplace(p, w); }, minTask);
+    }
+    ASSERT_EQ(found[1], found[0]) << "task " << i << " (lists of 32, map of " << capacity << ")";
+    ASSERT_EQ(found[2], found[0]) << "task " << i << " (lists of 2, map of " << capacity << ")";
+    reported += found[0].size();
+    for (TensorMap* m : maps) {
+      ASSERT_EQ(m->cellsOfTask(regions), need);
+      m->insertTask(regions, next);
+      ASSERT_EQ(m->used(), ref.used());
+    }
+    // A lone query, as the Engine's deadlock report makes: from task 0.
+    if (rng() % 16 == 0) {
+      const Region q = rs[rng() % n];
+      std::set<std::pair<TaskId, bool>> lone[3];
+      for (int m = 0; m < 3; ++m) maps[m]->forEachConflict(q, [&](TaskId p, bool w) { lone[m].emplace(p, w); });
+      ASSERT_EQ(lone[1], lone[0]) << "lone query after task " << i;
+      ASSERT_EQ(lone[2], lone[0]) << "lone query after task " << i;
+    }
+    ++next;
+  }
+  EXPECT_GT(reported, 5000u) << "the random tasks hardly conflict";
+  EXPECT_GT(wideReads, 1000u) << "too few wide reads to test the records";
+}
+
+TEST(TensorMap, WideReadRecordsMatchPerCellEntries) { checkWideReadRecords(48, 23); }
+TEST(TensorMap, WideReadRecordListsMatchPerCellEntries) { checkWideReadRecords(600, 29); }
 
 }  // namespace
 }  // namespace pto::wsp::rt

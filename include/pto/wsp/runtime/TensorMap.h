@@ -16,7 +16,10 @@
 //    bucket are skipped, not a stop). Anything
 //    that would conflict with a covered entry E conflicts with the new writer W, and W
 //    itself depends on E, so the ordering (and the max of finish times) is unchanged
-//    while chains stay short (a chain of read-modify-writes on one tile walks 1 entry).
+//    while chains stay short (a chain of read-modify-writes on one tile walks 1 entry);
+//  * a pure reader of several cells (a reduction's row of tiles) is one record in its
+//    tensor's list instead of an entry per cell, with the same entry ids and the same
+//    reports and shadowing (WideReads.h).
 // Lookup cost is O(cells of the query x live entries per cell); overlap is decided
 // exactly on the boxes. A walk also reports an overlapping entry of another cell that
 // shares the bucket: with per-cell shadowing that can add a producer (an entry whose
@@ -26,6 +29,7 @@
 
 #include "pto/wsp/runtime/Engine.h"
 #include "pto/wsp/runtime/TensorGrain.h"
+#include "pto/wsp/runtime/WideReads.h"
 #include "pto/wsp/support/Assert.h"
 
 #include <cstdint>
@@ -40,7 +44,10 @@ namespace pto::wsp::rt {
 
 class TensorMap {
  public:
-  explicit TensorMap(uint32_t capacity);
+  // wideReads: the records a tensor's list of wide pure readers holds (WideReads.h; 0:
+  // every wide reader is registered per cell, the reference the tests compare with).
+  static constexpr uint32_t kWideReads = 32;
+  explicit TensorMap(uint32_t capacity, uint32_t wideReads = kWideReads);
 
   // Fixes the cell grain of a tensor (per-dimension tile extents, each >= 1) before
   // its first region; afterwards the grain cannot change. Throws UserError otherwise.
@@ -224,11 +231,27 @@ class TensorMap {
     const uint64_t b = key & bucketMask_;
     if (r.rank == 2) {  // the usual tile
       walkChain<2, true>(wHeads_[b], r, f, minTask);
-      if (r.writes()) walkChain<2, false>(rHeads_[b], r, f, minTask);
+      if (r.writes()) {
+        walkChain<2, false>(rHeads_[b], r, f, minTask);
+        if (const WideReads::List* l = wide_.list(r.tensor)) [[unlikely]]
+          reportWide<2>(*l, r, key, f, minTask);
+      }
     } else {
       walkChain<0, true>(wHeads_[b], r, f, minTask);
-      if (r.writes()) walkChain<0, false>(rHeads_[b], r, f, minTask);
+      if (r.writes()) {
+        walkChain<0, false>(rHeads_[b], r, f, minTask);
+        if (const WideReads::List* l = wide_.list(r.tensor)) [[unlikely]]
+          reportWide<0>(*l, r, key, f, minTask);
+      }
     }
+  }
+  // The wide records (list l) a single-cell query of r in the cell of `key` meets.
+  template <uint32_t kRank, class F>
+  [[gnu::always_inline]] void reportWide(const WideReads::List& l, const Region& r, uint64_t key, F& f,
+                                         TaskId minTask) const {
+    WideReads::report<kRank>(l, r, f, minTask, oldestEid_, [&](const WideReads::Rec& w) {
+      return WideReads::linkedInBuckets(w, grains_[r.tensor], {&key, 1}, bucketMask_, oldestEid_);
+    });
   }
   // Conflicts of a region covering several cells; their keys are appended to wideKeys_.
   template <class F>
@@ -238,15 +261,19 @@ class TensorMap {
   // cellKey of each of the n cells of r's box [c0, c1], last dimension fastest.
   void wideCellKeys(const Region& r, const Cells& c0, const Cells& c1, uint64_t n, uint64_t* keys);
   // Registers region r in the cell of `key`, shadowing (see the header comment).
-  [[gnu::always_inline]] void insertCell(const Region& r, uint64_t key, TaskId seq) {
+  // `cell`: the cell's coordinates when r covers several (null: r's one cell).
+  [[gnu::always_inline]] void insertCell(const Region& r, uint64_t key, TaskId seq, const Cells* cell = nullptr) {
     const uint64_t b = key & bucketMask_;
     if (r.writes()) {  // shadow covered entries of both chains (see the header)
+      // A tile's writer with no live reader entry in the chain has nothing to shadow
+      // there (a tile covers no record); a wide writer may still cover records.
+      const bool readers = rHeads_[b] >= oldestEid_ || cell != nullptr;
       if (r.rank == 2) {
         unlinkCovered<2>(wHeads_[b], key, r);
-        unlinkCovered<2>(rHeads_[b], key, r);
+        if (readers) unlinkReaderChain<2>(rHeads_[b], key, r, cell);
       } else {
         unlinkCovered<0>(wHeads_[b], key, r);
-        unlinkCovered<0>(rHeads_[b], key, r);
+        if (readers) unlinkReaderChain<0>(rHeads_[b], key, r, cell);
       }
     }
     pushEntry(r, key, seq);
@@ -277,19 +304,89 @@ class TensorMap {
   // up to the first it does not cover. Entries of other cells that share the bucket are
   // skipped, not a stop: otherwise the hash and the table size (which sizes the bucket
   // table) would decide the dependency counts, a semantic number.
-  template <uint32_t kRank>
-  [[gnu::always_inline]] void unlinkCovered(uint64_t& chainHead, uint64_t key, const Region& r) {
+  // kAbove: only entries with ids above `floor` (an entry that stops the walk lies
+  // there). Returns the link it ended at, or null where an entry it does not cover
+  // stopped it.
+  template <uint32_t kRank, bool kAbove = false>
+  [[gnu::always_inline]] uint64_t* unlinkCovered(uint64_t& chainHead, uint64_t key, const Region& r,
+                                                 uint64_t floor = 0) {
     uint64_t* link = &chainHead;
-    while (*link >= oldestEid_) {  // kNone (0) never is
+    while (*link >= oldestEid_ && (!kAbove || *link > floor)) {  // kNone (0) never is
       Entry& o = pool_[*link & poolMask_];
       if (o.cell != key) {
         link = &o.next;
       } else if (o.tensor == r.tensor && within<kRank>(o, *link, r)) {
         *link = o.next;
       } else {
-        break;
+        return nullptr;
       }
     }
+    return link;
+  }
+  template <uint32_t kRank>
+  [[gnu::always_inline]] void unlinkReaderChain(uint64_t& chainHead, uint64_t key, const Region& r,
+                                                const Cells* cell) {
+    if (WideReads::List* const w = wide_.list(r.tensor)) [[unlikely]]
+      unlinkReaders<kRank>(chainHead, key, r, cell, *w);
+    else
+      unlinkCovered<kRank>(chainHead, key, r);
+  }
+  // unlinkCovered of a reader chain when r's tensor has wide records (list l): this
+  // cell's entries in the chain and in the records, in entry id order, as they would
+  // lie in the chain if the records were registered per cell. `cell`: the cell's
+  // coordinates when r covers several (null: r's one cell).
+  template <uint32_t kRank>
+  void unlinkReaders(uint64_t& chainHead, uint64_t key, const Region& r, const Cells* cell, WideReads::List& l) {
+    if (cell == nullptr) {
+      unlinkReadersOfTile<kRank>(chainHead, key, r, l);
+      return;
+    }
+    const Cells& c = *cell;
+    uint64_t* link = &chainHead;
+    uint32_t j = 0;  // the next record to look at, newest first
+    for (;;) {
+      while (*link >= oldestEid_ && pool_[*link & poolMask_].cell != key) link = &pool_[*link & poolMask_].next;
+      const uint64_t ce = *link >= oldestEid_ ? *link : kNone;
+      uint64_t we = kNone, k = 0;
+      for (; j < l.count; ++j) {
+        const WideReads::Rec& w = l.fromNewest(j);
+        if (w.dead(oldestEid_)) {
+          j = l.count;
+          break;
+        }
+        k = w.indexOf(c);
+        if (k < w.n && w.eid0 + k >= oldestEid_ && !w.isGone(k)) {
+          we = w.eid0 + k;
+          break;
+        }
+      }
+      if (ce == kNone && we == kNone) return;
+      if (ce > we) {
+        Entry& o = pool_[ce & poolMask_];
+        if (!(o.tensor == r.tensor && within<kRank>(o, ce, r))) return;
+        *link = o.next;
+      } else {
+        WideReads::Rec& w = l.fromNewest(j);
+        if (!w.within(r)) return;
+        WideReads::shadow(w, k);
+        ++j;
+      }
+    }
+  }
+  // The same for a one-tile writer: it covers no record (each spans two cells or more),
+  // so the newest record entry of its cell stops the walk. Chain entries newer than
+  // every record (readers registered per cell since, the list being full) come first
+  // and need no look at the records.
+  template <uint32_t kRank>
+  void unlinkReadersOfTile(uint64_t& chainHead, uint64_t key, const Region& r, const WideReads::List& l) {
+    const WideReads::Rec& newest = l.fromNewest(0);
+    const uint64_t recordsEnd = newest.eid0 + newest.n;  // above every record entry
+    uint64_t* const link = unlinkCovered<kRank, true>(chainHead, key, r, recordsEnd - 1);
+    if (link == nullptr || *link < oldestEid_) return;
+    Cells c{};
+    const Grain& g = grains_[r.tensor];
+    for (uint8_t d = 0; d < r.rank; ++d) c[d] = g.cell(r.lo[d], d);
+    unlinkCovered<kRank, true>(*link, key, r, WideReads::newestEntryOf(l, c, oldestEid_));
   }
   void insertPlanned(std::span<const Region> rs, TaskId seq);
   // Out of line: the caller's issue path keeps its registers.
@@ -320,6 +417,7 @@ class TensorMap {
   uint64_t wideMemoN_ = 0, wideMemoCap_ = 0;
   uint32_t wideMemoTensor_ = 0;
   Cells wideMemoLo_{}, wideMemoHi_{};
+  WideReads wide_;  // wide pure readers registered once (WideReads.h)
   uint64_t nextEid_ = 1;
   uint64_t oldestEid_ = 1;
 };
@@ -406,6 +504,13 @@ void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
   } else {
     walkAll([&](const Entry& e, uint64_t eid) PTO_TMAP_INLINE { return overlaps(e, eid, r); });
   }
+  if (qWrites)
+    if (const WideReads::List* l = wide_.list(r.tensor)) {
+      const std::span<const uint64_t> ks(keys, k);
+      WideReads::report<0>(*l, r, f, minTask, oldest, [&](const WideReads::Rec& w) {
+        return WideReads::linkedInBuckets(w, g, ks, bmask, oldest);
+      });
+    }
 }
 
 }  // namespace pto::wsp::rt
