@@ -255,10 +255,10 @@ struct Engine::Impl {
   // pool is the common case (a task of several regions), and an out-of-line copy.
   template <bool kList>
   PTO_INLINE inline DepStall depStallBody(const TaskDesc& t, TaskId sh, TaskId minProd, uint64_t t0, uint64_t nDeps,
-                                          uint32_t stamp);
+                                          uint64_t ready, uint32_t stamp);
   template <bool kList>
   [[gnu::cold, gnu::noinline]] DepStall depStall(const TaskDesc& t, TaskId sh, TaskId minProd, uint64_t t0,
-                                                 uint64_t nDeps, uint32_t stamp);
+                                                 uint64_t nDeps, uint64_t ready, uint32_t stamp);
   const Engine* owner = nullptr;
   [[gnu::cold, gnu::noinline]] void issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint64_t minimal,
                                                  uint32_t stalled, const uint64_t* stallCycles, bool raise);

@@ -187,9 +187,11 @@ void Engine::Impl::submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32
 // task's edges fit; ok = false (this task's stamps undone) when an open scope is in the
 // way or the task is larger than the pool. kList: the producers list holds every
 // producer the task stamped; otherwise they are its deps >= minProd that carry the stamp.
+// nDeps and ready: the task's semantic producers (those >= sh) and their latest finish.
 template <bool kList>
 PTO_INLINE inline Engine::Impl::DepStall Engine::Impl::depStallBody(const TaskDesc& t, TaskId sh, TaskId minProd,
-                                                                    uint64_t t0, uint64_t nDeps, uint32_t stamp) {
+                                                                    uint64_t t0, uint64_t nDeps, uint64_t ready,
+                                                                    uint32_t stamp) {
   const uint64_t cap = cfg.schedule.depListCapacity;
   const std::span<const TaskId> deps = t.deps;
   if constexpr (!kList)
@@ -204,6 +206,7 @@ PTO_INLINE inline Engine::Impl::DepStall Engine::Impl::depStallBody(const TaskDe
     return DepStall{};
   };
   if (nDeps > cap) return fail();
+  const uint64_t nDeps0 = nDeps;
   do {
     if (sh >= pendingFrom) return fail();
     do {
@@ -212,7 +215,10 @@ PTO_INLINE inline Engine::Impl::DepStall Engine::Impl::depStallBody(const TaskDe
       ++sh;
     } while (sh < pendingFrom && rec(sh).retire <= t0);
   } while (totDeps - rec(sh - 1).cumDeps + nDeps > cap);
-  uint64_t ready = 0;
+  // The retired tasks held none of its producers (the usual stall: it retires the oldest
+  // few): the latest finish is the one it came with.
+  if (nDeps == nDeps0) return {sh, t0, nDeps, ready, true};
+  ready = 0;
   if constexpr (kList) {
     for (TaskId d : preds.span())
       if (d >= sh) ready = std::max(ready, rec(d).finish);
@@ -225,8 +231,8 @@ PTO_INLINE inline Engine::Impl::DepStall Engine::Impl::depStallBody(const TaskDe
 
 template <bool kList>
 Engine::Impl::DepStall Engine::Impl::depStall(const TaskDesc& t, TaskId sh, TaskId minProd, uint64_t t0,
-                                              uint64_t nDeps, uint32_t stamp) {
-  return depStallBody<kList>(t, sh, minProd, t0, nDeps, stamp);
+                                              uint64_t nDeps, uint64_t ready, uint32_t stamp) {
+  return depStallBody<kList>(t, sh, minProd, t0, nDeps, ready, stamp);
 }
 
 // The fast path: a kernel task without heap bytes whose regions fit the TensorMap pool
@@ -426,10 +432,10 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     // Two branches, not a ?: of the two calls: with ?: the several-region copy compiles
     // both, and the fan's issue costs ~37 more instructions (bench/runtime/instructions.sh).
     if constexpr (kRegions >= 2) {
-      if (!take(m.depStallBody<true>(t, sh, minProd, t0, nDeps, stamp)))
+      if (!take(m.depStallBody<true>(t, sh, minProd, t0, nDeps, ready, stamp)))
         return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
     } else {
-      if (!take(m.depStall<kList && !kHostList>(t, sh, minProd, t0, nDeps, stamp)))
+      if (!take(m.depStall<kList && !kHostList>(t, sh, minProd, t0, nDeps, ready, stamp)))
         return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
     }
   }

@@ -17,7 +17,8 @@ namespace {
 constexpr uint32_t kMaxTensorId = 1u << 24;
 }  // namespace
 
-TensorMap::TensorMap(uint32_t capacity, uint32_t wideReads) : capacity_(capacity), wide_(wideReads) {
+TensorMap::TensorMap(uint32_t capacity, uint32_t wideReads, bool readerRuns)
+    : capacity_(capacity), wide_(wideReads), noRuns_(readerRuns ? 0 : ~uint64_t{0}) {
   PTO_INTERNAL_ASSERT(capacity >= 1, "tensormap capacity must be >= 1");
   uint64_t p = std::bit_ceil(uint64_t{capacity});
   pool_ = std::make_unique_for_overwrite<Entry[]>(p);
@@ -113,6 +114,19 @@ uint64_t TensorMap::cellsOfSlow(const Region& r, RegionPlan& p) {
   return n;
 }
 
+size_t TensorMap::readerChainEntries(const Region& r) const {
+  PTO_INTERNAL_ASSERT(r.tensor < numGrains_ && grains_[r.tensor].rank == r.rank, "tensor {} has no grain",
+                      r.tensor);
+  const Grain& g = grains_[r.tensor];
+  Cells c{};
+  for (uint8_t d = 0; d < r.rank; ++d) c[d] = g.cell(r.lo[d], d);
+  const uint64_t key = g.key(c);
+  size_t n = 0;
+  for (uint64_t eid = rHeads_[key & bucketMask_]; eid >= oldestEid_; eid = pool_[eid & poolMask_].next)
+    n += pool_[eid & poolMask_].cell == key;
+  return n;
+}
+
 void TensorMap::growRegions(size_t n) {
   regPlan_ = std::make_unique_for_overwrite<RegionPlan[]>(std::max<size_t>(n, 2 * regCap_));
   regCap_ = std::max<size_t>(n, 2 * regCap_);
@@ -189,6 +203,7 @@ void TensorMap::pushReaders(const Region& r, const uint64_t* keys, uint64_t n, T
     e.next = head;
     e.task = seq;
     e.tensor = tensor;
+    e.run = 0;
     e.lo[0] = lo0;
     e.hi[0] = hi0;
     e.lo[1] = lo1;
@@ -223,10 +238,12 @@ void TensorMap::insertPlanned(std::span<const Region> rs, TaskId seq) {
       c1[d] = g.cell(r.hi[d] - 1, d);
     }
     if (!r.writes()) {
-      if (wide_.add(r, c0, c1, p.cells, nextEid_, seq, oldestEid_))
+      if (wide_.add(r, c0, c1, p.cells, nextEid_, seq, oldestEid_)) {
         nextEid_ += p.cells;  // its entry ids, held by the record
-      else
+        noRuns_ |= runBit(r.tensor);
+      } else {
         pushReaders(r, key, p.cells, seq);
+      }
       key += p.cells;
       continue;
     }

@@ -328,6 +328,32 @@ TEST(TensorMap, RepeatedWideBoxFindsEveryCell) {
   }
 }
 
+// The random differential tests' steps around a task's query, on maps that hold the
+// same entries: retire at a task's boundary (the Engine's way) or now and then a few ids
+// past what is needed, so a record's or a run's first entries die before its last.
+void retireForTask(std::mt19937_64& rng, std::span<TensorMap* const> maps, uint64_t need) {
+  const TensorMap& ref = *maps[0];
+  const uint64_t extra = rng() % 8 == 0 ? rng() % 6 : 0;
+  if (ref.used() + need > ref.capacity() || extra != 0) {
+    const uint64_t to = std::max(ref.nextEntryId() + need + extra, ref.capacity()) - ref.capacity();
+    for (TensorMap* m : maps) m->releaseBefore(std::min(to, m->nextEntryId()));
+  }
+}
+// The oldest producer of interest: 0, or 1-3 steps back from the next task.
+TaskId randomMinTask(std::mt19937_64& rng, TaskId next, TaskId step) {
+  const TaskId pick = rng() % 4;
+  return pick == 0 ? 0 : next > step * pick ? next - step * pick : 0;
+}
+// Registers the task in every map; they must hold as many entries as the first.
+void insertEverywhere(std::span<TensorMap* const> maps, std::span<const Region> regions, TaskId seq,
+                      uint64_t need) {
+  for (TensorMap* m : maps) {
+    ASSERT_EQ(m->cellsOfTask(regions), need);
+    m->insertTask(regions, seq);
+    ASSERT_EQ(m->used(), maps[0]->used());
+  }
+}
+
 // Wide pure readers kept as one record each (WideReads.h) report what their per-cell
 // entries report, to every query: random tasks of 1-3 regions on tensors of rank 1-3,
 // many of them wide reads, with wide and single-tile writers that shadow (the records'
@@ -360,15 +386,8 @@ void checkWideReadRecords(uint32_t capacity, uint64_t seed) {
     uint64_t need = ref.cellsOfTask(regions);
     for (const Region& r : regions) wideReads += !r.writes() && ref.cellsOf(r) > 1;
     if (need > ref.capacity()) continue;
-    // Retire at a task's boundary (the Engine's way), or now and then a few ids past
-    // what is needed: a record's first cells die before its last.
-    const uint64_t extra = rng() % 8 == 0 ? rng() % 6 : 0;
-    if (ref.used() + need > ref.capacity() || extra != 0) {
-      const uint64_t to = std::max(ref.nextEntryId() + need + extra, ref.capacity()) - ref.capacity();
-      for (TensorMap* m : maps) m->releaseBefore(std::min(to, m->nextEntryId()));
-    }
-    const uint64_t pick = rng() % 4;
-    const TaskId minTask = pick == 0 ? 0 : next > 30 * pick ? next - 30 * pick : 0;
+    retireForTask(rng, maps, need);
+    const TaskId minTask = randomMinTask(rng, next, 30);
     std::set<std::pair<TaskId, bool>> found[3];
     for (int m = 0; m < 3; ++m) {
       ASSERT_EQ(maps[m]->cellsOfTask(regions), need) << "task " << i;
@@ -377,11 +396,8 @@ void checkWideReadRecords(uint32_t capacity, uint64_t seed) {
     ASSERT_EQ(found[1], found[0]) << "task " << i << " (lists of 32, map of " << capacity << ")";
     ASSERT_EQ(found[2], found[0]) << "task " << i << " (lists of 2, map of " << capacity << ")";
     reported += found[0].size();
-    for (TensorMap* m : maps) {
-      ASSERT_EQ(m->cellsOfTask(regions), need);
-      m->insertTask(regions, next);
-      ASSERT_EQ(m->used(), ref.used());
-    }
+    insertEverywhere(maps, regions, next, need);
+    if (testing::Test::HasFatalFailure()) return;
     // A lone query, as the Engine's deadlock report makes: from task 0.
     if (rng() % 16 == 0) {
       const Region q = rs[rng() % n];
@@ -398,6 +414,144 @@ void checkWideReadRecords(uint32_t capacity, uint64_t seed) {
 
 TEST(TensorMap, WideReadRecordsMatchPerCellEntries) { checkWideReadRecords(48, 23); }
 TEST(TensorMap, WideReadRecordListsMatchPerCellEntries) { checkWideReadRecords(600, 29); }
+
+// A fan-out's readers of one tile are one reader run: the writer after them walks one
+// entry, not one per reader, and still finds every reader; a reader of another box, a
+// task in between or a changed stride starts a new entry. Per-reader entries (runs off)
+// keep one each.
+TEST(TensorMap, ReaderRunKeepsFanOutAsOneEntry) {
+  const Region x = Region::box2d(0, 0, 0, 4, 4, Access::Read);
+  const Region xw = Region::box2d(0, 0, 0, 4, 4, Access::Write);
+  for (const bool runs : {true, false}) {
+    TensorMap tm(4096, TensorMap::kWideReads, runs);
+    TaskId next = 0;
+    tm.insert(xw, next++);
+    for (int i = 0; i < 20; ++i) {
+      const Region rs[2] = {x, Region::box2d(1, 0, 4 * i, 4, 4, Access::Write)};
+      ASSERT_EQ(tm.cellsOfTask(rs), 2u);
+      tm.insertTask(rs, next++);
+    }
+    EXPECT_EQ(tm.readerChainEntries(x), runs ? 1u : 20u);
+    std::vector<TaskId> found;
+    tm.forEachConflict(xw, [&](TaskId p, bool) { found.push_back(p); });
+    std::vector<TaskId> want = {0};  // the writer before them (writers are walked first)
+    for (TaskId t = 20; t >= 1; --t) want.push_back(t);
+    EXPECT_EQ(found, want) << (runs ? "runs" : "per-reader entries");
+    // Another box of the same cell, a changed stride and a task in between each start
+    // an entry of their own; a reader whose entry id is as far from the last as that
+    // one's from its own extends the run.
+    tm.insert(Region::box2d(0, 0, 0, 2, 4, Access::Read), next++);
+    tm.insert(x, next++);
+    const Region wide[2] = {x, Region::box2d(1, 0, 0, 4, 8, Access::Write)};
+    ASSERT_EQ(tm.cellsOfTask(wide), 3u);
+    tm.queryTask(wide, [](TaskId, bool) {}, 0);  // (a wide region's keys come from its query)
+    tm.insertTask(wide, next++);  // one id on: the run of the x before
+    tm.insert(x, next++);         // three ids on
+    ++next;
+    tm.insert(x, next++);
+    EXPECT_EQ(tm.readerChainEntries(x), runs ? 5u : 25u);
+  }
+}
+
+// Reader runs report what per-reader entries report, in the same order, to every
+// query, and shadow and retire the same way: fan-outs of up to 40 tasks reading one
+// box (a tile or part of one, of tensors of rank 1-3; rank 3 makes no runs) with 0-2
+// more regions each (the stride between their entry ids changing now and then, or too
+// long for a run), random tasks and writers of the box in between, a tensor that gets
+// wide records midway, entries retired at any id (a run partly live) and the oldest
+// producer of interest moving both ways, in maps of 64 buckets shared by many cells.
+void checkReaderRuns(uint32_t capacity, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  TensorMap ref(capacity, TensorMap::kWideReads, false), runs(capacity, TensorMap::kWideReads, true);
+  TensorMap* const maps[2] = {&ref, &runs};
+  // Tensors 0-2 take random regions (wide reads among them: their records turn runs off
+  // at once); the fan-outs read tensors 3-5, of the same ranks and grains.
+  const uint8_t ranks[6] = {2, 1, 3, 2, 1, 3};
+  const int64_t grains[6][3] = {{4, 4}, {8}, {2, 3, 2}, {4, 4}, {8}, {2, 3, 2}};
+  for (TensorMap* m : maps)
+    for (uint32_t t = 0; t < 6; ++t) m->setGrain(t, std::span<const int64_t>(grains[t], ranks[t]));
+  TaskId next = 0;
+  size_t reported = 0, fanReads = 0, longRuns = 0;
+  Region box = Region::box2d(0, 0, 0, 4, 4, Access::Read);  // the box the fan-out reads
+  Region more[2];  // the fan-out's other regions, moved one grain on now and then
+  int fanLeft = 0;
+  uint64_t extras = 0;
+  auto randomRegion = [&](Access mode) {
+    const uint32_t t = static_cast<uint32_t>(rng() % 3);
+    return randomCells(rng, t, ranks[t], grains[t], mode, true);
+  };
+  for (int i = 0; i < 8000; ++i) {
+    if (fanLeft == 0 && rng() % 3 == 0) {  // a new fan-out: one box of one cell
+      const uint32_t t = 3 + static_cast<uint32_t>(rng() % 3);
+      do {
+        box = randomCells(rng, t, ranks[t], grains[t], Access::Read, false);
+      } while (ref.cellsOf(box) != 1);
+      fanLeft = 1 + static_cast<int>(rng() % 40);
+      extras = rng() % 3;
+      for (Region& e : more) e = randomRegion(rng() % 2 ? Access::Write : Access::Read);
+    }
+    Region rs[3];
+    size_t n = 0;
+    if (fanLeft > 0 && rng() % 25 != 0) {  // (else a task in between)
+      --fanLeft;
+      ++fanReads;
+      rs[n++] = box;
+      if (rng() % 20 == 0) extras = rng() % 3;  // the stride changes
+      for (uint64_t k = 0; k < extras; ++k) {
+        if (rng() % 2 == 0) {
+          const int64_t g = grains[more[k].tensor][0];
+          more[k].lo[0] += g;
+          more[k].hi[0] += g;
+        }
+        rs[n++] = more[k];
+      }
+      if (rng() % 40 == 0) rs[n - 1] = Region::box2d(0, 0, 0, 4, 4 * 300, Access::Write);  // stride > 255
+    } else if (rng() % 4 == 0) {  // a writer of the box, covering it or part of it
+      rs[n] = box;
+      rs[n].mode = rng() % 2 ? Access::Write : Access::ReadWrite;
+      if (rng() % 3 == 0) rs[n].hi[0] = rs[n].lo[0] + 1;
+      ++n;
+    } else {
+      n = 1 + rng() % 3;
+      for (size_t k = 0; k < n; ++k)
+        rs[k] = randomRegion(rng() % 2 == 0 ? Access::Read : (rng() % 2 ? Access::Write : Access::ReadWrite));
+    }
+    // Midway, tensor 4 gets a wide record (its later fan-outs make no runs).
+    if (i == 4000) {
+      n = std::min<size_t>(n, 2);
+      rs[n++] = Region::box1d(4, 0, 24, Access::Read);
+    }
+    const std::span<const Region> regions(rs, n);
+    const uint64_t need = ref.cellsOfTask(regions);
+    if (need > ref.capacity()) continue;
+    retireForTask(rng, maps, need);
+    const TaskId minTask = randomMinTask(rng, next, 15);
+    std::vector<std::pair<TaskId, bool>> found[2];
+    for (int m = 0; m < 2; ++m) {
+      ASSERT_EQ(maps[m]->cellsOfTask(regions), need) << "task " << i;
+      maps[m]->queryTask(regions, [&](TaskId p, bool w) { found[m].emplace_back(p, w); }, minTask);
+    }
+    ASSERT_EQ(found[1], found[0]) << "task " << i << " (map of " << capacity << ")";
+    reported += found[0].size();
+    insertEverywhere(maps, regions, next, need);
+    if (testing::Test::HasFatalFailure()) return;
+    if (fanLeft > 0)
+      longRuns += runs.readerChainEntries(box) + 8 < ref.readerChainEntries(box);
+    if (rng() % 16 == 0) {  // a lone query from task 0, as the deadlock report makes
+      const Region q = rng() % 2 ? box : rs[rng() % n];
+      std::vector<std::pair<TaskId, bool>> lone[2];
+      for (int m = 0; m < 2; ++m) maps[m]->forEachConflict(q, [&](TaskId p, bool w) { lone[m].emplace_back(p, w); });
+      ASSERT_EQ(lone[1], lone[0]) << "lone query after task " << i;
+    }
+    ++next;
+  }
+  EXPECT_GT(reported, 10000u) << "the random tasks hardly conflict";
+  EXPECT_GT(fanReads, 3000u) << "too few fan-out reads to test the runs";
+  EXPECT_GT(longRuns, 100u) << "the runs hardly ever held more than a few readers";
+}
+
+TEST(TensorMap, ReaderRunsMatchPerReaderEntries) { checkReaderRuns(64, 31); }
+TEST(TensorMap, ReaderRunsMatchPerReaderEntriesInALargeMap) { checkReaderRuns(4096, 37); }
 
 }  // namespace
 }  // namespace pto::wsp::rt

@@ -19,7 +19,11 @@
 //    while chains stay short (a chain of read-modify-writes on one tile walks 1 entry);
 //  * a pure reader of several cells (a reduction's row of tiles) is one record in its
 //    tensor's list instead of an entry per cell, with the same entry ids and the same
-//    reports and shadowing (WideReads.h).
+//    reports and shadowing (WideReads.h);
+//  * reader runs: consecutive tasks reading the same one-cell box (a fan-out's readers of
+//    its source tile) are one chain entry, the newest, that stands for all of them
+//    (their entry ids a fixed stride apart). A writer of that tile walks and shadows one
+//    entry, not one per reader, each found through the one before.
 // Lookup cost is O(cells of the query x live entries per cell); overlap is decided
 // exactly on the boxes. A walk also reports an overlapping entry of another cell that
 // shares the bucket: with per-cell shadowing that can add a producer (an entry whose
@@ -32,6 +36,7 @@
 #include "pto/wsp/runtime/WideReads.h"
 #include "pto/wsp/support/Assert.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -47,7 +52,9 @@ class TensorMap {
   // wideReads: the records a tensor's list of wide pure readers holds (WideReads.h; 0:
   // every wide reader is registered per cell, the reference the tests compare with).
   static constexpr uint32_t kWideReads = 32;
-  explicit TensorMap(uint32_t capacity, uint32_t wideReads = kWideReads);
+  // readerRuns: false registers every reader of one cell as an entry of its own (the
+  // tests' reference for reader runs).
+  explicit TensorMap(uint32_t capacity, uint32_t wideReads = kWideReads, bool readerRuns = true);
 
   // Fixes the cell grain of a tensor (per-dimension tile extents, each >= 1) before
   // its first region; afterwards the grain cannot change. Throws UserError otherwise.
@@ -125,6 +132,10 @@ class TensorMap {
   void forEachConflict(const Region& r, F&& f, TaskId minTask = 0);
   void insert(const Region& r, TaskId seq);
 
+  // Live entries in the reader chain of r's one cell (r a known tensor's single-cell
+  // region), a reader run counting once: what a writer of the cell walks. For tests.
+  size_t readerChainEntries(const Region& r) const;
+
   uint64_t used() const { return nextEid_ - oldestEid_; }
   uint64_t capacity() const { return capacity_; }
   uint64_t nextEntryId() const { return nextEid_; }
@@ -145,6 +156,9 @@ class TensorMap {
     uint64_t next;  // older entry id in the same bucket
     TaskId task;
     uint32_t tensor;  // (a chain's entries all write or all read; an entry's rank is its tensor's)
+    // A reader entry's run (readers only; 0: none): the older readers it stands for,
+    // tasks task - j with entry ids id - j * stride for j = 1..more.
+    uint32_t run;
     int64_t lo[kInlineDims], hi[kInlineDims];
     uint64_t cell;  // full 64-bit key of the (tensor, cell) it is registered in
   };
@@ -152,6 +166,10 @@ class TensorMap {
     int64_t lo[kMaxRank - kInlineDims], hi[kMaxRank - kInlineDims];
   };
   static_assert(sizeof(Entry) == 64, "a TensorMap entry is one cache line");
+  static constexpr uint32_t kRunStrideShift = 24;
+  static constexpr uint32_t kRunMore = (1u << kRunStrideShift) - 1;  // more, in the low bits
+  static constexpr uint64_t kRunMaxStride = 255;                      // stride, in the high ones
+  static_assert(kRunMaxStride == ~0u >> kRunStrideShift, "the stride fills the run's high bits");
   // What cellsOfTask found for one region: the entries it needs and, for one cell, its
   // key (a wide region's keys are computed by its query).
   struct RegionPlan {
@@ -221,9 +239,23 @@ class TensorMap {
     while (eid >= oldestEid_) {
       const Entry& e = pool_[eid & poolMask_];
       if (e.task < minTask) break;
-      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) f(e.task, kWriters);
+      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) {
+        f(e.task, kWriters);
+        if (!kWriters && e.run != 0) [[unlikely]]
+          reportRun(e, eid, f, minTask);
+      }
       eid = e.next;
     }
+  }
+  // The older readers of reader entry e (id eid, task >= minTask, live) that are live and
+  // of tasks >= minTask, newest first, as their own entries would be met. Inline: a call
+  // would keep the callback's state in memory on every walk.
+  template <class F>
+  [[gnu::always_inline]] void reportRun(const Entry& e, uint64_t eid, F& f, TaskId minTask) const {
+    uint64_t n = e.run & kRunMore;
+    n = std::min<uint64_t>(n, e.task - minTask);
+    n = std::min<uint64_t>(n, (eid - oldestEid_) / (e.run >> kRunStrideShift));
+    for (uint64_t j = 1; j <= n; ++j) f(e.task - j, false);
   }
   // Conflicts of r in the cell of `key`: its writers, and its readers if r writes.
   template <class F>
@@ -283,7 +315,9 @@ class TensorMap {
     const bool writes = r.writes();
     uint64_t& head = writes ? wHeads_[key & bucketMask_] : rHeads_[key & bucketMask_];
     Entry& e = pool_[nextEid_ & poolMask_];
-    e.next = head;
+    uint64_t next = head;
+    if (!writes) e.run = extendRun(r, seq, next);
+    e.next = next;
     e.task = seq;
     e.tensor = r.tensor;
     e.cell = key;
@@ -299,6 +333,30 @@ class TensorMap {
       }
     }
     head = nextEid_++;
+  }
+  // The run the pure reader r of one cell of task seq makes with `head`, its chain's
+  // newest entry: the same box (so the same cell) read by the task before, entry ids a
+  // fixed stride apart, on a tensor that never had wide records (so a cell's entries in the
+  // chain and in the records never interleave within a run); then head's link is taken
+  // over (head: its next). 0: no run. Branches, not one test of everything: a task that
+  // makes no run fails the first or second (its reader chain's head is of an older task).
+  [[gnu::always_inline]] uint32_t extendRun(const Region& r, TaskId seq, uint64_t& head) const {
+    if (head < oldestEid_) return 0;
+    const Entry& o = pool_[head & poolMask_];
+    if (o.task + 1 != seq || o.tensor != r.tensor) return 0;
+    if (o.lo[0] != r.lo[0] || o.lo[1] != r.lo[1] || o.hi[0] != r.hi[0] || o.hi[1] != r.hi[1]) return 0;
+    if ((((noRuns_ >> (r.tensor & 63)) & 1) | static_cast<uint64_t>(r.rank > kInlineDims)) != 0) return 0;
+    const uint64_t stride = nextEid_ - head;
+    uint32_t run;
+    if (o.run == 0) {
+      if (stride > kRunMaxStride) return 0;
+      run = 1u | static_cast<uint32_t>(stride << kRunStrideShift);
+    } else {
+      if ((o.run >> kRunStrideShift) != stride || (o.run & kRunMore) == kRunMore) return 0;
+      run = o.run + 1;
+    }
+    head = o.next;
+    return run;
   }
   // Shadowing per cell: unlink the newest entries of this cell that the writer covers,
   // up to the first it does not cover. Entries of other cells that share the bucket are
@@ -418,6 +476,10 @@ class TensorMap {
   uint32_t wideMemoTensor_ = 0;
   Cells wideMemoLo_{}, wideMemoHi_{};
   WideReads wide_;  // wide pure readers registered once (WideReads.h)
+  // Bit t % 64: readers of tensor t make no runs (t may have wide records: a run's
+  // readers and a record's entries of one cell must not interleave), or runs are off.
+  uint64_t noRuns_;
+  static uint64_t runBit(uint32_t tensor) { return uint64_t{1} << (tensor & 63); }
   uint64_t nextEid_ = 1;
   uint64_t oldestEid_ = 1;
 };
@@ -484,7 +546,11 @@ void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
     while (eid >= oldest) {
       const Entry& e = pool[eid & mask];
       if (e.task < minTask) break;
-      if (e.tensor == tensor && overlapping(e, eid)) f(e.task, writers);
+      if (e.tensor == tensor && overlapping(e, eid)) {
+        f(e.task, writers);
+        if (!writers && e.run != 0) [[unlikely]]
+          reportRun(e, eid, f, minTask);
+      }
       eid = e.next;
     }
   };

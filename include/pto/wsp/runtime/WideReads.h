@@ -134,7 +134,10 @@ class WideReads {
   template <uint32_t kRank, class F, class Linked>
   [[gnu::always_inline]] static void report(const List& l, const Region& q, F& f, TaskId minTask, uint64_t oldestEid,
                                             Linked&& linked) {
-    if (l.count > kWalkUnchecked) [[unlikely]] {
+    // (A walk that ends within kWalkUnchecked records, at a task below minTask, skips
+    // the union too: the records of a fan-in's earlier rounds are in the list until
+    // the next one is added.)
+    if (l.count > kWalkUnchecked && l.fromNewest(kWalkUnchecked).task >= minTask) [[unlikely]] {
       const uint32_t rk = kRank != 0 ? kRank : q.rank;
       for (uint32_t d = 0; d < rk; ++d)
         if (!(l.lo[d] < q.hi[d] && q.lo[d] < l.hi[d])) return;
