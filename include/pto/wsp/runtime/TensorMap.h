@@ -239,19 +239,19 @@ class TensorMap {
     while (eid >= oldestEid_) {
       const Entry& e = pool_[eid & poolMask_];
       if (e.task < minTask) break;
-      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) {
-        f(e.task, kWriters);
-        if (!kWriters && e.run != 0) [[unlikely]]
-          reportRun(e, eid, f, minTask);
-      }
+      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) reportEntry(e, eid, kWriters, f, minTask);
       eid = e.next;
     }
   }
-  // The older readers of reader entry e (id eid, task >= minTask, live) that are live and
-  // of tasks >= minTask, newest first, as their own entries would be met. Inline: a call
-  // would keep the callback's state in memory on every walk.
+  // A walk's report of the conflicting entry e (id eid, task >= minTask, live): its task
+  // and, for a reader run, the older readers that are live and of tasks >= minTask,
+  // newest first, as their own entries would be met. Inline: a call would keep the
+  // callback's state in memory on every walk.
   template <class F>
-  [[gnu::always_inline]] void reportRun(const Entry& e, uint64_t eid, F& f, TaskId minTask) const {
+  [[gnu::always_inline]] void reportEntry(const Entry& e, uint64_t eid, bool writers, F& f, TaskId minTask) const {
+    f(e.task, writers);
+    if (writers || e.run == 0) [[likely]]
+      return;
     uint64_t n = e.run & kRunMore;
     n = std::min<uint64_t>(n, e.task - minTask);
     n = std::min<uint64_t>(n, (eid - oldestEid_) / (e.run >> kRunStrideShift));
@@ -546,11 +546,7 @@ void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
     while (eid >= oldest) {
       const Entry& e = pool[eid & mask];
       if (e.task < minTask) break;
-      if (e.tensor == tensor && overlapping(e, eid)) {
-        f(e.task, writers);
-        if (!writers && e.run != 0) [[unlikely]]
-          reportRun(e, eid, f, minTask);
-      }
+      if (e.tensor == tensor && overlapping(e, eid)) reportEntry(e, eid, writers, f, minTask);
       eid = e.next;
     }
   };
