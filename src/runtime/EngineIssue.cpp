@@ -27,7 +27,11 @@ void Engine::Impl::issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint
   blockedMin = minimal;
 }
 
+// A rejected task's id is the next one's: every stamp it left (its deps so far, and the
+// producers its regions' walk listed) would hide those producers from that task.
 void Engine::Impl::rejectStampedDeps(ProcessId p, const TaskDesc& t, uint32_t stamp) {
+  for (TaskId d : preds.span())  // the walk's producers (a stale list holds none stamped)
+    if (rec(d).seen == stamp) rec(d).seen = stamp - 1;
   for (TaskId d : t.deps)
     if (d < tail && rec(d).seen == stamp) rec(d).seen = stamp - 1;
   rejectTask(p, t, 0);

@@ -172,6 +172,27 @@ TEST(Engine, ExplicitDepsAndRetiredProducers) {
   EXPECT_EQ(c.start, 1000u);
 }
 
+// A rejected task's id is the next task's: the producers its regions found must not stay
+// stamped as seen, or the next task would drop them (each fast-path copy: one worker or
+// several, one, two or three regions).
+TEST(Engine, RejectedTaskLeavesItsRegionProducersToTheNext) {
+  for (uint32_t workers : {1u, 2u})
+    for (size_t nRegions : {1u, 2u, 3u}) {
+      SCOPED_TRACE(testing::Message() << workers << " workers, " << nRegions << " regions");
+      Engine e({.schedule = {.workers = workers, .issueCycles = 0}});
+      const auto a = issueR(e, {tile(0, 0, 0, Access::Write)}, 100);
+      const Region regs[3] = {tile(0, 0, 0, Access::Read), tile(1, 0, 0, Access::Write),
+                              tile(2, 0, 0, Access::Write)};
+      const std::vector<TaskId> bad{a.id + 5};
+      EXPECT_THROW(e.issue({.regions = {regs, nRegions}, .deps = bad, .cycles = 1}), UserError);
+      const auto c = e.issue({.regions = {regs, nRegions}, .cycles = 1});
+      EXPECT_EQ(c.id, a.id + 1);
+      EXPECT_EQ(c.numDeps, 1u);
+      EXPECT_GE(c.ready, a.finish);
+      EXPECT_GE(c.start, a.finish);
+    }
+}
+
 TEST(Engine, TensorMapPoolStalls) {
   // pool of 2 entries, each task writes one new tile (1 entry), W=4, cost 10:
   // t2 must wait until t0 retires at 10.
