@@ -272,6 +272,11 @@ struct Engine::Impl {
     return policy->cyclic() ? policy->nextCyclic() : pickByContext(seq, t);
   }
   [[gnu::noinline]] uint32_t pickByContext(TaskId seq, const TaskDesc& t);
+  // An issue that asked the policy for w and then ended Blocked or rejected: the policy
+  // as if it had not asked (only a cyclic one keeps state).
+  void unpick(uint32_t w) {
+    if (policy->cyclic()) policy->rewindCyclic(w);
+  }
   PredSum collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp);
   PTO_INLINE inline auto predCollector(PredSum& s, TaskId depFrom, uint32_t stamp);
   PTO_INLINE inline PredSum collectCellPreds(const Region& r, TaskId minProd, TaskId depFrom, uint32_t stamp,
@@ -295,8 +300,10 @@ struct Engine::Impl {
   }
   void submitHost(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd);
   PTO_INLINE inline void submitHostBody(ProcessId p, const TaskDesc& t, TaskId seq, uint32_t w, TaskId minProd);
-  [[noreturn]] void rejectTask(ProcessId p, const TaskDesc& t, uint64_t needTmap) const;
-  [[noreturn]] void rejectDeps(const TaskDesc& t, uint64_t nDeps) const;
+  // Both leave the Engine as it was (no grain learned from t's regions), as a Blocked
+  // issue does.
+  [[noreturn]] void rejectTask(ProcessId p, const TaskDesc& t, uint64_t needTmap);
+  [[noreturn]] void rejectDeps(const TaskDesc& t, uint64_t nDeps);
   [[noreturn]] void singleStreamDeadlock(ProcessId p, const TaskDesc& t, Resource blockedOn, uint64_t minimal) const;
 };
 

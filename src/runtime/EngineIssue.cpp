@@ -17,6 +17,7 @@ namespace pto::wsp::rt {
 // A Blocked issue: takes back the stall counters the issue bumped, then reports.
 void Engine::Impl::issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint64_t minimal, uint32_t stalled,
                                 const uint64_t* stallCycles, bool raise) {
+  tmap.forgetUnplacedGrains();
   for (uint32_t bits = stalled; bits != 0; bits &= bits - 1) {
     const auto i = static_cast<size_t>(std::countr_zero(bits));
     --st.resources[i].stalls;
@@ -43,7 +44,8 @@ void Engine::Impl::unstampPreds(uint32_t stamp) {
 
 // Malformed tasks: out of line, so the issue path keeps its registers.
 [[noreturn, gnu::cold, gnu::noinline]] void Engine::Impl::rejectTask(ProcessId p, const TaskDesc& t,
-                                                                     uint64_t needTmap) const {
+                                                                     uint64_t needTmap) {
+  tmap.forgetUnplacedGrains();
   const TaskId seq = tail;
   if (p >= procs.size())
     throw UserError(makeError({}, fmt::format("process {} does not exist ({} processes)", p, procs.size())));
@@ -76,7 +78,8 @@ void Engine::Impl::unstampPreds(uint32_t stamp) {
   PTO_UNREACHABLE("task {} rejected without a reason", seq);
 }
 
-[[noreturn, gnu::cold, gnu::noinline]] void Engine::Impl::rejectDeps(const TaskDesc& t, uint64_t nDeps) const {
+[[noreturn, gnu::cold, gnu::noinline]] void Engine::Impl::rejectDeps(const TaskDesc& t, uint64_t nDeps) {
+  tmap.forgetUnplacedGrains();
   throw UserError(makeError({}, fmt::format("task {} of kernel {} has {} dependencies, the dep-list pool "
                                             "holds {}",
                                             tail, t.kernel, nDeps, cfg.schedule.depListCapacity))

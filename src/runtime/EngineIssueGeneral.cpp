@@ -51,6 +51,9 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
   const uint32_t w = pickedW >= 0                         ? static_cast<uint32_t>(pickedW)
                      : structural || sc.workers == 1 ? 0
                                                      : m.pickWorker(seq, t);
+  // A Blocked or rejected issue leaves the policy as it was. (With one worker the fast
+  // path passes worker 0 without asking: rewinding to it changes nothing.)
+  const bool picked = pickedW >= 0 || !(structural || sc.workers == 1);
 
   // --- resolve stalls at one instant t0 (attributed in a fixed resource order) ---------
   ReadyQ& q = m.readyQs[w];
@@ -79,6 +82,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
     }
   };
   auto blocked = [&](Resource r, uint64_t minimal) {
+    if (picked) m.unpick(w);
     m.issueBlocked(p, t, r, minimal, stalled, stallCycles.data(), kThrow);
     return IssueStatus::Blocked;
   };
@@ -197,6 +201,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
   auto unstamp = [&m, stamp]() PTO_INLINE { m.unstampPreds(stamp); };
   if (nDeps > sc.depListCapacity) [[unlikely]] {
     unstamp();
+    if (picked) m.unpick(w);
     m.rejectDeps(t, nDeps);
   }
   // The DEPLIST_POOL stall may retire some of the deps: those stop being deps (and stop

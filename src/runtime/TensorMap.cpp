@@ -88,7 +88,23 @@ void TensorMap::setGrain(uint32_t tensor, std::span<const int64_t> grain) {
   grainFor(r);
 }
 
+void TensorMap::forgetUnplacedGrains() {
+  while (!learned_.empty() && learned_.back().eid == nextEid_) {
+    grains_[learned_.back().tensor] = Grain{};
+    learned_.pop_back();
+  }
+}
+
 uint64_t TensorMap::cellsOfSlow(const Region& r, RegionPlan& p) {
+  try {
+    return planSlow(r, p);
+  } catch (const UserError&) {  // the task's earlier regions may have learned grains
+    forgetUnplacedGrains();
+    throw;
+  }
+}
+
+uint64_t TensorMap::planSlow(const Region& r, RegionPlan& p) {
   p.cells = 0;
   if (r.rank == 0 || r.rank > kMaxRank)
     throw UserError(makeError({}, fmt::format("region of tensor {} has rank {}", r.tensor, r.rank))
@@ -100,7 +116,9 @@ uint64_t TensorMap::cellsOfSlow(const Region& r, RegionPlan& p) {
                           .help("bounds must satisfy 0 <= lo <= hi"));
     if (r.lo[d] == r.hi[d]) return 0;
   }
+  const bool known = r.tensor < numGrains_ && grains_[r.tensor].rank != 0;
   grainFor(r);
+  if (!known) learned_.push_back({r.tensor, nextEid_});
   Grain& g = grains_[r.tensor];  // grainFor may have grown grains_
   Cells c0;
   uint64_t n = 1;

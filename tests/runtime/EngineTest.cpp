@@ -193,6 +193,91 @@ TEST(Engine, RejectedTaskLeavesItsRegionProducersToTheNext) {
     }
 }
 
+// A rejected or Blocked issue never happened: the first region of an issued task fixes a
+// tensor's grain. Here a 32x32 region would make the later 32x32 write one cell; with
+// the grain of the 16x16 tile issued first it is four.
+TEST(Engine, RejectedOrBlockedIssueFixesNoGrain) {
+  const Region big = tile(0, 0, 0, Access::Write, 32, 32);
+  const Region small = tile(0, 0, 0, Access::Write);
+  const std::vector<TaskId> future{5};
+  auto cellsOfBigAfter = [&](uint32_t workers, auto&& attempt) {
+    Engine e({.schedule = {.workers = workers, .taskWindow = 8, .depListCapacity = 2}});
+    e.issue({.cycles = 1});
+    e.issue({.cycles = 1});
+    attempt(e);
+    e.issue({.regions = {&small, 1}, .cycles = 1});
+    const uint64_t before = e.occupancy(Resource::TensorMapPool);
+    e.issue({.regions = {&big, 1}, .cycles = 1});
+    return e.occupancy(Resource::TensorMapPool) - before;
+  };
+  for (uint32_t workers : {1u, 2u}) {
+    SCOPED_TRACE(testing::Message() << workers << " workers");
+    EXPECT_EQ(cellsOfBigAfter(workers, [](Engine&) {}), 4u);
+    // a dependency on a task not issued yet
+    EXPECT_EQ(cellsOfBigAfter(workers,
+                              [&](Engine& e) {
+                                EXPECT_THROW(e.issue({.regions = {&big, 1}, .deps = future, .cycles = 1}),
+                                             UserError);
+                              }),
+              4u);
+    // more producers than the dep-list pool holds
+    EXPECT_EQ(cellsOfBigAfter(workers,
+                              [&](Engine& e) {
+                                const Region w3[3] = {tile(1, 0, 0, Access::Write), tile(2, 0, 0, Access::Write),
+                                                      tile(3, 0, 0, Access::Write)};
+                                for (const Region& r : w3) e.issue({.regions = {&r, 1}, .cycles = 100});
+                                const Region rd[4] = {big, tile(1, 0, 0, Access::Read), tile(2, 0, 0, Access::Read),
+                                                      tile(3, 0, 0, Access::Read)};
+                                EXPECT_THROW(e.issue({.regions = {rd, 4}, .cycles = 1}), UserError);
+                              }),
+              4u);
+    // a malformed second region (the first one's tensor is new)
+    EXPECT_EQ(cellsOfBigAfter(workers,
+                              [&](Engine& e) {
+                                Region bad = tile(1, 0, 0, Access::Read);
+                                bad.lo[0] = 8;
+                                bad.hi[0] = 4;
+                                const Region rs[2] = {big, bad};
+                                EXPECT_THROW(e.issue({.regions = {rs, 2}, .cycles = 1}), UserError);
+                              }),
+              4u);
+    // Blocked: the window is full of tasks an open scope holds
+    EXPECT_EQ(cellsOfBigAfter(workers,
+                              [&](Engine& e) {
+                                e.scopeBegin();
+                                for (int i = 0; i < 8; ++i) e.issue({.cycles = 1});
+                                EXPECT_EQ(e.tryIssue(0, {.regions = {&big, 1}, .cycles = 1}).status,
+                                          IssueStatus::Blocked);
+                                e.scopeEnd();
+                              }),
+              4u);
+  }
+}
+
+// round_robin gives the i-th dispatched task worker i mod W: an issue that ends Blocked
+// or rejected after asking the policy is not dispatched.
+TEST(Engine, BlockedOrRejectedIssueKeepsTheRoundRobinTurn) {
+  Engine e({.schedule = {.workers = 3, .taskWindow = 4, .depListCapacity = 2}});
+  std::vector<uint32_t> workers;
+  auto issue = [&](std::span<const TaskId> deps = {}) { workers.push_back(e.issue({.deps = deps, .cycles = 10}).worker); };
+  issue();
+  issue();
+  issue();
+  const std::vector<TaskId> three{0, 1, 2};
+  EXPECT_THROW(e.issue({.deps = three, .cycles = 1}), UserError);  // 3 edges, the pool holds 2
+  issue();
+  e.scopeBegin();
+  issue();
+  issue();
+  issue();
+  issue();
+  EXPECT_EQ(e.tryIssue(0, {.cycles = 1}).status, IssueStatus::Blocked);
+  e.scopeEnd();
+  issue();
+  issue();
+  EXPECT_EQ(workers, (std::vector<uint32_t>{0, 1, 2, 0, 1, 2, 0, 1, 2, 0}));
+}
+
 TEST(Engine, TensorMapPoolStalls) {
   // pool of 2 entries, each task writes one new tile (1 entry), W=4, cost 10:
   // t2 must wait until t0 retires at 10.

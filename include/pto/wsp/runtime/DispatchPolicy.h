@@ -24,7 +24,10 @@ struct DispatchContext {
   std::span<const uint64_t> workerFree = {};  // semantic time each worker becomes free
 };
 
-// Stateful (round_robin keeps a counter): one instance per Engine; not thread-safe.
+// One instance per Engine; not thread-safe. pick() must be a function of its context:
+// an issue that ends Blocked or rejected may have asked it, and the task issued next
+// (with the same seq) asks again. The only state is a cyclic policy's counter, which
+// the Engine rewinds then (rewindCyclic).
 class DispatchPolicy {
  public:
   virtual ~DispatchPolicy() = default;
@@ -42,6 +45,9 @@ class DispatchPolicy {
     next_ = next_ + 1 == workers_ ? 0 : next_ + 1;
     return w;
   }
+  // The Engine's: the counter back to w, the worker nextCyclic() gave an issue that
+  // then ended Blocked or rejected (the next task of the stream gets w again).
+  void rewindCyclic(uint32_t w) { next_ = w; }
 
  protected:
   explicit DispatchPolicy(uint32_t workers, bool cyclic = false) : workers_(workers), cyclic_(cyclic) {}

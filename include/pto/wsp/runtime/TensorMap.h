@@ -59,6 +59,10 @@ class TensorMap {
   // Fixes the cell grain of a tensor (per-dimension tile extents, each >= 1) before
   // its first region; afterwards the grain cannot change. Throws UserError otherwise.
   void setGrain(uint32_t tensor, std::span<const int64_t> grain);
+  // Forgets the grains learned from regions since the last registration: the issue that
+  // planned them was rejected or Blocked, so its regions never touched their tensors
+  // (a malformed region of a task does this itself before it throws).
+  void forgetUnplacedGrains();
   // Entries needed to register `r` (cells it covers; learns the grain if new).
   // Throws UserError for malformed regions.
   uint64_t cellsOf(const Region& r) {
@@ -217,6 +221,7 @@ class TensorMap {
 
   const Grain& grainFor(const Region& r);
   uint64_t cellsOfSlow(const Region& r, RegionPlan& p);
+  uint64_t planSlow(const Region& r, RegionPlan& p);
   // Cells of r (validated) and, for one cell, its key.
   [[gnu::always_inline]] uint64_t planRegion(const Region& r, RegionPlan& p) {
     // Fast path: a well-formed single-cell region of a tensor whose grain is known (a
@@ -476,6 +481,13 @@ class TensorMap {
   uint32_t wideMemoTensor_ = 0;
   Cells wideMemoLo_{}, wideMemoHi_{};
   WideReads wide_;  // wide pure readers registered once (WideReads.h)
+  // The grains learned from regions, each with nextEid_ then: those learned since the
+  // last registration end the list (a registration always adds an entry).
+  struct Learned {
+    uint32_t tensor;
+    uint64_t eid;
+  };
+  std::vector<Learned> learned_;
   // Bit t % 64: readers of tensor t make no runs (t may have wide records: a run's
   // readers and a record's entries of one cell must not interleave), or runs are off.
   uint64_t noRuns_;
