@@ -73,7 +73,14 @@ EngineConfig randomConfig(Rand& R) {
   return c;
 }
 
-void addTimes(Digest& d, const TaskTimes& t) {
+// One op's results, in order, before they go into the digests.
+struct Vals {
+  std::vector<uint64_t> v;
+  void add(uint64_t x) { v.push_back(x); }
+};
+
+template <class D>
+void addTimes(D& d, const TaskTimes& t) {
   for (uint64_t v : {t.id, uint64_t{t.worker}, t.issue, t.ready, t.start, t.finish, t.heapOffset,
                      uint64_t{t.numDeps}})
     d.add(v);
@@ -92,21 +99,47 @@ void addStats(Digest& d, const RunStats& st) {
   for (char ch : st.currentStall) d.add(static_cast<uint8_t>(ch));
 }
 
+// The ops of a run that ended Blocked or rejected (`failed`, by op index), and the digest
+// of everything else: what a run without those ops must give.
+struct FailedOps {
+  std::vector<bool> failed;
+  std::vector<uint64_t> blocked;  // the failed ops that ended Blocked, in order
+  uint64_t rest = 0;
+  bool blockedAt(uint64_t i) const { return std::binary_search(blocked.begin(), blocked.end(), i); }
+};
+
 // One configuration's op sequence; `sink` null = dry run. Returns the digest of every
 // result: task times, Blocked resources and minimal capacities, local times after
 // waits, occupancies, which ops were rejected, final stats and the trace.
-uint64_t runConfig(int config, TaskSink* sink) {
+// record: fills it with the ops that failed and the digest of the others' results.
+// skip: the ops it lists as failed are not asked (their random draws still are; a
+// Blocked op's unblocking scope end still happens).
+uint64_t runConfig(int config, TaskSink* sink, FailedOps* record = nullptr, const FailedOps* skip = nullptr) {
   Rand R(1000 + static_cast<uint64_t>(config));
   EngineConfig cfg = randomConfig(R);
   cfg.sink = sink;
   Engine eng(cfg);
   const uint32_t nproc = 1 + static_cast<uint32_t>(R(3));
   for (uint32_t p = 1; p < nproc; ++p) eng.addProcess(fmt::format("p{}", p));
-  Digest d;
+  Digest d, rest;
   const uint64_t ops = 50 + R(400);
+  if (record) record->failed.assign(ops, false);
+  auto unblock = [&] {  // end some process's scope
+    for (ProcessId q = 0; q < nproc; ++q)
+      if (eng.scopeDepth(q) != 0) {
+        eng.scopeEnd(q);
+        break;
+      }
+  };
   for (uint64_t i = 0; i < ops; ++i) {
     const uint64_t op = R(100);
     const auto p = static_cast<ProcessId>(R(nproc));
+    const bool skipped = skip != nullptr && skip->failed[i];
+    Vals vals;  // this op's results: in d, and in rest unless the op fails
+    bool blocked = false;
+    auto failed = [&] {
+      if (record) record->failed[i] = true;
+    };
     try {
       if (op < 70) {
         TaskDesc t;
@@ -134,47 +167,63 @@ uint64_t runConfig(int config, TaskSink* sink) {
           t.cycles = 0;
           t.heapBytes = 0;
         }
+        if (skipped) {
+          // The recorded run unblocked after a Blocked op; a rejected op has no scope to end
+          // (the skipping run cannot tell them apart, so it ends one only when Blocked did).
+          if (skip->blockedAt(i)) unblock();
+          continue;
+        }
         const IssueResult res = eng.tryIssue(p, t);
         if (res.status == IssueStatus::Issued) {
-          addTimes(d, res.task);
+          addTimes(vals, res.task);
         } else {
+          failed();
+          blocked = true;
+          if (record) record->blocked.push_back(i);
           d.add(999);
           d.add(static_cast<uint64_t>(res.blockedOn));
           d.add(res.minimalCapacity);
-          for (ProcessId q = 0; q < nproc; ++q)  // unblock: end some process's scope
-            if (eng.scopeDepth(q) != 0) {
-              eng.scopeEnd(q);
-              break;
-            }
+          unblock();
         }
       } else if (op < 78) {
-        eng.scopeBegin(p);
+        if (!skipped) eng.scopeBegin(p);
       } else if (op < 86) {
-        if (eng.scopeDepth(p) != 0) eng.scopeEnd(p);
+        if (!skipped && eng.scopeDepth(p) != 0) eng.scopeEnd(p);
       } else if (op < 90) {
-        eng.advanceTo(p, eng.localTime(p) + R(30));
+        const uint64_t dt = R(30);
+        if (!skipped) eng.advanceTo(p, eng.localTime(p) + dt);
       } else if (op < 95) {
         const Region r = Region::box2d(static_cast<uint32_t>(R(3)), static_cast<int64_t>(16 * R(4)),
                                        static_cast<int64_t>(16 * R(4)), 16, 16, Access::Read);
-        d.add(eng.awaitRegion(p, r));
+        if (!skipped) vals.add(eng.awaitRegion(p, r));
       } else if (const TaskId issued = eng.tasksIssued(); issued != 0) {
         const TaskId id = R(issued);
-        d.add(eng.awaitTask(p, id));
-        d.add(eng.finishTime(id));
+        if (!skipped) {
+          vals.add(eng.awaitTask(p, id));
+          vals.add(eng.finishTime(id));
+        }
       }
-      d.add(eng.localTime(p));
-      for (size_t r = 0; r < kNumResources; ++r) d.add(eng.occupancy(static_cast<Resource>(r)));
+      if (skipped) continue;
+      vals.add(eng.localTime(p));
+      for (size_t r = 0; r < kNumResources; ++r) vals.add(eng.occupancy(static_cast<Resource>(r)));
+      for (uint64_t v : vals.v) d.add(v);
+      if (!blocked)
+        for (uint64_t v : vals.v) rest.add(v);
     } catch (const UserError&) {
+      failed();
       d.add(777);  // which ops are rejected is semantics; their wording is tested elsewhere
     }
   }
   eng.drain();
-  addStats(d, eng.stats());
-  for (const TraceRecord& tr : eng.trace())
-    for (uint64_t v : {tr.task, uint64_t{tr.kernel}, uint64_t{tr.worker}, uint64_t{tr.process},
-                       tr.issue, tr.start, tr.finish})
-      d.add(v);
-  return d.h;
+  for (Digest* x : {&d, &rest}) {
+    addStats(*x, eng.stats());
+    for (const TraceRecord& tr : eng.trace())
+      for (uint64_t v : {tr.task, uint64_t{tr.kernel}, uint64_t{tr.worker}, uint64_t{tr.process},
+                         tr.issue, tr.start, tr.finish})
+        x->add(v);
+  }
+  if (record) record->rest = rest.h;
+  return skip != nullptr ? rest.h : d.h;
 }
 
 std::vector<uint64_t> dryDigests() {
@@ -225,6 +274,20 @@ TEST(EngineGolden, DryRunSemanticsMatchTheGoldenFile) {
   EXPECT_TRUE(moved.empty()) << moved.size() << " of " << kConfigs
                              << " configurations changed semantics, first: " << moved.front()
                              << " (rerun with PTO_WSP_UPDATE_GOLDEN=1 only if the change is intended)";
+}
+
+// An issue that ends Blocked or rejected changes nothing: the run without those ops gives
+// the same results for every other op, the same stats and the same trace.
+TEST(EngineGolden, FailedOpsChangeNothing) {
+  int withFailures = 0;
+  for (int c = 0; c < kConfigs; ++c) {
+    FailedOps rec;
+    runConfig(c, nullptr, &rec);
+    if (std::find(rec.failed.begin(), rec.failed.end(), true) == rec.failed.end()) continue;
+    ++withFailures;
+    EXPECT_EQ(runConfig(c, nullptr, nullptr, &rec), rec.rest) << "configuration " << c;
+  }
+  EXPECT_GT(withFailures, kConfigs / 4);  // the sequences do fail ops
 }
 
 TEST(EngineGolden, HostExecutionDoesNotChangeTheDigests) {
