@@ -103,6 +103,8 @@ void addStats(Digest& d, const RunStats& st) {
 // of everything else: what a run without those ops must give.
 struct FailedOps {
   std::vector<bool> failed;
+  std::vector<bool> badFailed;  // the malformed op before op i (badOps runs)
+  uint64_t badAsked = 0;
   std::vector<uint64_t> blocked;  // the failed ops that ended Blocked, in order
   uint64_t rest = 0;
   bool blockedAt(uint64_t i) const { return std::binary_search(blocked.begin(), blocked.end(), i); }
@@ -114,7 +116,11 @@ struct FailedOps {
 // record: fills it with the ops that failed and the digest of the others' results.
 // skip: the ops it lists as failed are not asked (their random draws still are; a
 // Blocked op's unblocking scope end still happens).
-uint64_t runConfig(int config, TaskSink* sink, FailedOps* record = nullptr, const FailedOps* skip = nullptr) {
+// badOps: before some ops, also one that must be rejected (from a random source of its
+// own: the other ops are those of the golden run).
+uint64_t runConfig(int config, TaskSink* sink, FailedOps* record = nullptr, const FailedOps* skip = nullptr,
+                   bool badOps = false) {
+  Rand B(7000 + static_cast<uint64_t>(config));
   Rand R(1000 + static_cast<uint64_t>(config));
   EngineConfig cfg = randomConfig(R);
   cfg.sink = sink;
@@ -124,6 +130,28 @@ uint64_t runConfig(int config, TaskSink* sink, FailedOps* record = nullptr, cons
   Digest d, rest;
   const uint64_t ops = 50 + R(400);
   if (record) record->failed.assign(ops, false);
+  if (record) record->badFailed.assign(ops, false);
+  // A malformed request of one of eight kinds; a new tensor's region comes first where
+  // one is planned (a grain it must not leave behind).
+  auto badOp = [&](uint64_t kind, ProcessId p) {
+    const Region fresh = Region::box2d(3 + static_cast<uint32_t>(B(3)), 0, 0, 32, 32, Access::Write);
+    Region bad = Region::box2d(0, 0, 0, 16, 16, Access::Read);
+    const std::vector<TaskId> future{eng.tasksIssued() + 1 + B(3)};
+    if (kind == 0) bad.lo[1] = 20, bad.hi[1] = 10;           // lo > hi
+    if (kind == 1) bad.tensor = fresh.tensor, bad.rank = 1;  // fresh's tensor is rank 2
+    if (kind == 2) bad.tensor = 1u << 30;                    // tensor id out of range
+    const Region two[2] = {fresh, bad};
+    switch (kind) {
+      case 0:
+      case 1:
+      case 2: eng.tryIssue(p, {.regions = two, .cycles = 1}); break;
+      case 3: eng.tryIssue(p, {.regions = {&fresh, 1}, .deps = future, .cycles = 1}); break;
+      case 4: eng.tryIssue(nproc, {.regions = {&fresh, 1}, .cycles = 1}); break;
+      case 5: eng.tryIssue(p, {.regions = {&fresh, 1}, .cycles = 1, .heapBytes = 1u << 20}); break;
+      case 6: eng.tryIssue(p, {.regions = {&fresh, 1}, .cycles = 3, .structural = true}); break;
+      default: eng.awaitTask(p, future[0]); break;
+    }
+  };
   auto unblock = [&] {  // end some process's scope
     for (ProcessId q = 0; q < nproc; ++q)
       if (eng.scopeDepth(q) != 0) {
@@ -132,6 +160,19 @@ uint64_t runConfig(int config, TaskSink* sink, FailedOps* record = nullptr, cons
       }
   };
   for (uint64_t i = 0; i < ops; ++i) {
+    if (badOps && B(4) == 0) {
+      const uint64_t kind = B(8);
+      const auto p = static_cast<ProcessId>(B(nproc));
+      if (skip == nullptr || !skip->badFailed[i]) {
+        if (record) ++record->badAsked;
+        try {
+          badOp(kind, p);
+          for (size_t r = 0; r < kNumResources; ++r) rest.add(eng.occupancy(static_cast<Resource>(r)));
+        } catch (const UserError&) {
+          if (record) record->badFailed[i] = true;
+        }
+      }
+    }
     const uint64_t op = R(100);
     const auto p = static_cast<ProcessId>(R(nproc));
     const bool skipped = skip != nullptr && skip->failed[i];
@@ -288,6 +329,19 @@ TEST(EngineGolden, FailedOpsChangeNothing) {
     EXPECT_EQ(runConfig(c, nullptr, nullptr, &rec), rec.rest) << "configuration " << c;
   }
   EXPECT_GT(withFailures, kConfigs / 4);  // the sequences do fail ops
+}
+
+// The same with malformed requests of every kind among the ops: each is rejected, and a
+// run without them gives every other result unchanged.
+TEST(EngineGolden, MalformedRequestsChangeNothing) {
+  for (int c = 0; c < kConfigs; c += 2) {
+    FailedOps rec;
+    runConfig(c, nullptr, &rec, nullptr, true);
+    const auto rejected = static_cast<uint64_t>(std::count(rec.badFailed.begin(), rec.badFailed.end(), true));
+    EXPECT_GT(rejected, 0u) << "configuration " << c;
+    EXPECT_EQ(rejected, rec.badAsked) << "configuration " << c << ": a malformed request was accepted";
+    EXPECT_EQ(runConfig(c, nullptr, nullptr, &rec, true), rec.rest) << "configuration " << c;
+  }
 }
 
 TEST(EngineGolden, HostExecutionDoesNotChangeTheDigests) {
