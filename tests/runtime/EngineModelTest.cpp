@@ -1,13 +1,14 @@
 // The Engine's times against a brute-force model of semantics.md section 4, on random
 // streams: tiles, sub-tile and wide boxes, fan-outs reading one tile (reader runs),
-// explicit deps, structural joins, several workers, processes and policies, pools small
-// enough to stall at every issue.
+// explicit deps, structural joins, several workers, processes and policies, nested
+// scopes, pools small enough to stall at every issue.
 //
 // The model takes each task's issue instant and worker from the Engine (they carry the
 // stalls and the policy, pinned by the golden test) and computes the rest itself: a task
 // depends on every earlier task whose region overlaps one of its own with a write on
 // either side, or that it names; the dependencies still unretired at its issue instant
-// (retire = the running maximum of finish times; retired stays retired) are its producers; ready = their latest
+// (retire = the running maximum of finish times and ended scopes; retired stays
+// retired) are its producers; ready = their latest
 // finish plus the sync latency (none for a structural join), start = max(issue, ready,
 // the worker's last finish; a join has no worker).
 // Shadowing and deduplication report fewer producers than the model finds (those they
@@ -27,7 +28,10 @@ namespace {
 struct ModelTask {
   std::vector<Region> regions;
   std::vector<TaskId> deps;
-  uint64_t finish = 0, retire = 0;
+  uint64_t finish = 0;
+  uint64_t scope = 0;     // the open scope holding it (0: none)
+  uint64_t scopeEnd = 0;  // that scope's end, once it ended
+  uint64_t retire = 0;    // once known (below `pending`)
 };
 
 bool conflict(const Region& a, const Region& b) {
@@ -82,7 +86,27 @@ void checkStream(uint64_t seed, uint64_t& conflicting) {
 
   std::vector<ModelTask> model;
   std::vector<uint64_t> workerFree(cfg.schedule.workers, 0);
+  // Retirement in issue order: retire = max(finish, the previous retire, the end of the
+  // scope holding it); unknown from the first task an open scope holds (`pending`).
   uint64_t lastRetire = 0;
+  TaskId pending = 0;
+  auto resolve = [&] {
+    for (; pending < model.size() && model[pending].scope == 0; ++pending) {
+      ModelTask& m = model[pending];
+      lastRetire = std::max({m.finish, lastRetire, m.scopeEnd});
+      m.retire = lastRetire;
+    }
+  };
+  std::vector<std::vector<uint64_t>> scopes(procs);  // open scopes per process, innermost last
+  uint64_t nextScope = 1;
+  auto endScope = [&](ProcessId q) {
+    const uint64_t sc = scopes[q].back();
+    scopes[q].pop_back();
+    eng.scopeEnd(q);
+    for (ModelTask& m : model)
+      if (m.scope == sc) m.scope = 0, m.scopeEnd = eng.localTime(q);
+    resolve();
+  };
   // Retirement only moves forward (semantics.md section 4, "horizon"): the tasks below
   // `head` retired by an earlier issue's instant stay retired for a process issuing at
   // an earlier one.
@@ -106,10 +130,23 @@ void checkStream(uint64_t seed, uint64_t& conflicting) {
     if (d.structural) d.cycles = 0;
     const auto p = static_cast<ProcessId>(g() % procs);
     if (g() % 16 == 0) eng.advanceTo(p, eng.localTime(p) + g() % 50);  // a wait outside
-    const TaskTimes got = eng.issue(d, p);
+    if (g() % 24 == 0 && scopes[p].size() < 3) {
+      eng.scopeBegin(p);
+      scopes[p].push_back(nextScope++);
+    }
+    if (g() % 24 == 0 && !scopes[p].empty()) endScope(p);
+    IssueResult res = eng.tryIssue(p, d);
+    while (res.status == IssueStatus::Blocked) {  // a scope holds what it waits for
+      ProcessId q = 0;
+      while (q < procs && scopes[q].empty()) ++q;
+      ASSERT_LT(q, procs) << "seed " << seed << ": Blocked with no scope open";
+      endScope(q);
+      res = eng.tryIssue(p, d);
+    }
+    const TaskTimes got = res.task;
     ASSERT_EQ(got.id, model.size());
 
-    while (head < model.size() && model[head].retire <= got.issue) ++head;
+    while (head < pending && model[head].retire <= got.issue) ++head;
     uint64_t ready = 0, producers = 0;
     for (TaskId a = head; a < model.size(); ++a)
       if (dependsOn(t, a, model[a])) {
@@ -128,10 +165,10 @@ void checkStream(uint64_t seed, uint64_t& conflicting) {
 
     if (!d.structural) workerFree[got.worker] = got.finish;
     t.finish = got.finish;
-    lastRetire = std::max(lastRetire, got.finish);
-    t.retire = lastRetire;
+    t.scope = scopes[p].empty() ? 0 : scopes[p].back();
     prev = t;
     model.push_back(std::move(t));
+    resolve();
   }
 }
 
