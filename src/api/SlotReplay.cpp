@@ -31,7 +31,7 @@ void writeSlotReplay(const std::filesystem::path& out, const Program& p) {
   for (size_t i = 0; i < loads.size(); ++i)
     text += fmt::format("{}\n  [{}, {}, {}]", i == 0 ? "" : ",", loads[i].process, loads[i].slot, loads[i].value);
   text += loads.empty() ? "]\n}\n" : "\n ]\n}\n";
-  artifact::writeFileAtomic(out, text);
+  artifact::writeUserFile(out, text, "slot loads");
 }
 
 std::vector<rt::SlotLoad> readSlotReplay(const std::filesystem::path& in, const Program& p) {

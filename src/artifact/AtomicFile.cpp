@@ -77,6 +77,34 @@ void writeFileAtomic(const fs::path& dest, std::string_view bytes) {
   fsyncPath(dest.parent_path().empty() ? fs::path(".") : dest.parent_path(), true);
 }
 
+void writeUserFile(const fs::path& dest, std::string_view bytes, std::string_view what) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(dest, ec);
+  if (!fs::exists(st) || fs::is_regular_file(st)) {
+    writeFileAtomic(dest, bytes);
+    return;
+  }
+  auto fail = [&](int err) {
+    throw UserError(makeError(SourceLoc{dest.string(), 0, 0, {}},
+                              fmt::format("cannot write the {} to '{}': {}", what, dest.string(), std::strerror(err)))
+                        .help("choose a writable path with enough free space"));
+  };
+  if (fs::is_directory(st)) fail(EISDIR);
+  const int fd = ::open(dest.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fail(errno);
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      fail(err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) fail(errno);
+}
+
 void publishFile(const fs::path& tmp, const fs::path& dest) {
   fsyncPath(tmp, false);
   if (::rename(tmp.c_str(), dest.c_str()) != 0) {

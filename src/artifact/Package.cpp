@@ -5,7 +5,9 @@
 #include "pto/wsp/support/Hash.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <set>
 
 namespace pto::wsp::artifact {
@@ -25,6 +27,21 @@ void createParents(const fs::path& file) {
   if (ec) fsError(file.parent_path(), "create directory", ec);
 }
 
+// Whether `file` is a manifest this project wrote: a JSON object naming the package
+// schema, or the format of an emitted tree ("pto-wsp ..."), however damaged the rest is.
+// Any other manifest.json is somebody else's file: its directory is not ours to replace.
+bool isOurManifest(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec) || fs::file_size(file, ec) > (uint64_t{64} << 20) || ec) return false;
+  std::ifstream in(file, std::ios::binary);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return false;
+  if (auto it = j.find("schema"); it != j.end() && it->is_string() && *it == kManifestSchemaName) return true;
+  if (auto it = j.find("format"); it != j.end() && it->is_string() && it->get<std::string>().rfind("pto-wsp ", 0) == 0)
+    return true;
+  return false;
+}
+
 }  // namespace
 
 void checkPackageDestination(const fs::path& dirIn) {
@@ -35,11 +52,15 @@ void checkPackageDestination(const fs::path& dirIn) {
   std::string what;
   if (!fs::is_directory(st)) {
     what = fs::is_regular_file(st) ? "a file" : "something that is not a directory";
-  } else if (!fs::exists(dir / kManifestFileName, ec) && !fs::exists(dir / "pto_wsp_manifest.json", ec) &&
-             !fs::is_empty(dir, ec)) {
+  } else if (!fs::is_empty(dir, ec)) {
     // pto_wsp_manifest.json marks an emitted source tree (a target whose output is a tree
     // for another tool, e.g. a pto-runtime scene), which a recompile may replace too.
-    what = "a directory that is not a PTO-WSP package (it has no manifest.json)";
+    const bool pkg = fs::exists(dir / kManifestFileName, ec), tree = fs::exists(dir / "pto_wsp_manifest.json", ec);
+    if (!pkg && !tree)
+      what = "a directory that is not a PTO-WSP package (it has no manifest.json)";
+    else if (!(pkg && isOurManifest(dir / kManifestFileName)) && !(tree && isOurManifest(dir / "pto_wsp_manifest.json")))
+      what = fmt::format("a directory that is not a PTO-WSP package (its {} is not a PTO-WSP manifest)",
+                         pkg ? kManifestFileName : "pto_wsp_manifest.json");
   }
   if (what.empty()) return;
   throw UserError(makeError(SourceLoc{dir.string(), 0, 0, {}},

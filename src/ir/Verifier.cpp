@@ -121,6 +121,26 @@ void ModuleVerifier::checkCrossKindNames() {
 }
 
 void ModuleVerifier::checkTensor(const Tensor& t) {
+  // A tensor's name becomes a file name (`run --outputs DIR` writes DIR/NAME.npy, an
+  // emitted tree its data files) and a string in generated sources: no path, no line
+  // break, no quote can come from it.
+  for (const char ch : t.name) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u == 0x7f || ch == '/' || ch == '\\' || ch == '"' || ch == '\'' || ch == '`') {
+      std::string shown;  // printable: its control characters as \xNN
+      for (const char c : t.name) {
+        const auto b = static_cast<unsigned char>(c);
+        shown += b < 0x20 || b == 0x7f ? fmt::format("\\x{:02x}", b) : std::string(1, c);
+      }
+      out_.error(t.loc, fmt::format("tensor name '{}' holds {}, which a tensor name cannot", shown,
+                                    u < 0x20 || u == 0x7f ? fmt::format("control character 0x{:02x}", u)
+                                                          : fmt::format("'{}'", ch)))
+          .help("rename it without path separators (/ \\), quotes (\" ' `) or control characters");
+      break;
+    }
+  }
+  if (t.name == "." || t.name == "..")
+    out_.error(t.loc, fmt::format("tensor name '{}' names a directory", t.name)).help("give the tensor a real name");
   std::string what = fmt::format("tensor '{}'", t.name);
   if (t.shape.empty()) out_.error(t.loc, fmt::format("{}: rank 0", what)).help("give at least one dimension");
   if (t.shape.size() > kMaxTensorRank)

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -38,7 +39,20 @@ struct CompileCmdOptions {
 
 int runCompile(const CompileCmdOptions& o) {
   // Before compiling: -o must never replace the source or any other file.
-  if (!o.out.empty()) artifact::checkPackageDestination(o.out);
+  if (!o.out.empty()) {
+    artifact::checkPackageDestination(o.out);
+    // A package is replaced whole: a module kept inside it would go with it.
+    std::error_code ec;
+    const std::filesystem::path dir = std::filesystem::weakly_canonical(o.out, ec);
+    const std::filesystem::path src = std::filesystem::weakly_canonical(o.file, ec);
+    const auto [d, s] = std::mismatch(dir.begin(), dir.end(), src.begin(), src.end());
+    if (!dir.empty() && d == dir.end() && s != src.end())
+      throw UserError(makeError(SourceLoc{dir.string(), 0, 0, {}},
+                                fmt::format("refusing to replace a package that holds the module being compiled ({})",
+                                            src.lexically_relative(dir).string()))
+                          .help("a package directory is replaced whole; keep the module outside it or choose "
+                                "another -o path"));
+  }
   if (o.seedGiven && (!o.dump.empty() || o.out.empty() || !target::TargetRegistry::global().get(o.target).emitsTree()))
     throw UserError(makeError(SourceLoc{"<command line>", 0, 0, "--seed"},
                               "--seed seeds the data/ a source-tree target writes with -o DIR, and this compile "

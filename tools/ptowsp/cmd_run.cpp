@@ -258,7 +258,45 @@ void runAscend(AscendRun& a, const RunOptions& o, const ir::Module& module, cons
   a.check = golden::compare(got, want, g.golden ? g.golden->tol : golden::Tolerance{1e-3, 1e-3});
 }
 
+// The same file: both paths name it (an existing file by identity, else by its path).
+bool sameFile(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec)) return std::filesystem::equivalent(a, b, ec);
+  return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
+}
+
+// What the run writes never replaces what it reads, or another of its outputs.
+void checkRunOutputs(const RunOptions& o) {
+  std::vector<std::pair<std::string, std::string>> reads{{"the module", o.file}};
+  if (!o.replaySlots.empty()) reads.push_back({"--replay-slots", o.replaySlots});
+  for (const std::string& in : o.inputs) {
+    const size_t eq = in.find('=');
+    const std::string file = eq == std::string::npos ? in : in.substr(eq + 1);
+    if (file != "random" && file != "zeros") reads.push_back({"--inputs", file});
+  }
+  std::vector<std::pair<std::string, std::string>> writes;
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string*>{"--trace", &o.trace},
+                                   {"--graph", &o.insight.graph},
+                                   {"--record-slots", &o.recordSlots}})
+    if (!path->empty()) writes.push_back({flag, *path});
+  for (size_t i = 0; i < writes.size(); ++i) {
+    for (const auto& [what, path] : reads)
+      if (sameFile(writes[i].second, path))
+        throw UserError(makeError(SourceLoc{"<command line>", 0, 0, writes[i].first},
+                                  fmt::format("{} {} would overwrite {} the run reads", writes[i].first,
+                                              writes[i].second, what == "the module" ? what : "the file of " + what))
+                            .help(fmt::format("write {} to another path", writes[i].first)));
+    for (size_t j = 0; j < i; ++j)
+      if (sameFile(writes[i].second, writes[j].second))
+        throw UserError(makeError(SourceLoc{"<command line>", 0, 0, writes[i].first},
+                                  fmt::format("{} and {} both write {}", writes[j].first, writes[i].first,
+                                              writes[i].second))
+                            .help("give each output its own path"));
+  }
+}
+
 int runRun(const RunOptions& o) {
+  checkRunOutputs(o);
   if (o.threads > kMaxHostThreads)
     throw UserError(makeError(SourceLoc{"<command line>", 0, 0, {}},
                               fmt::format("--threads {} is out of range", o.threads))

@@ -215,7 +215,7 @@ void writeBest(const TuneOptions& o, ir::Module module, const Program& p, const 
   std::string text = fmt::format("// {} with the schedule `ptowsp tune` found best (total_cycles {}).\n",
                                  fs::path(o.file).filename().string(), best.stats.totalCycles) +
                      ir::text::print(module);
-  artifact::writeFileAtomic(o.writeBest, text);
+  artifact::writeUserFile(o.writeBest, text, "best schedule");
 }
 
 SweepAxis parseAxis(const abi::Plan& plan, const std::string& v) {

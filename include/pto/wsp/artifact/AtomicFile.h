@@ -20,6 +20,12 @@ std::filesystem::path uniqueTempPath(const std::filesystem::path& dest);
 // Writes `bytes` to `dest` atomically (see above). Throws UserError on I/O errors.
 void writeFileAtomic(const std::filesystem::path& dest, std::string_view bytes);
 
+// A file the user named (a report, a recorded run, a module): atomically as above, except
+// that an existing path which is not a regular file (/dev/stdout, a FIFO, a device) is
+// written in place, since a rename over it would replace the device or pipe itself.
+// Throws UserError naming `dest` and `what` on I/O errors.
+void writeUserFile(const std::filesystem::path& dest, std::string_view bytes, std::string_view what);
+
 // Fsyncs the already written `tmp` and renames it to `dest` atomically. Throws UserError.
 void publishFile(const std::filesystem::path& tmp, const std::filesystem::path& dest);
 
