@@ -260,6 +260,8 @@ struct Engine::Impl {
   [[gnu::cold, gnu::noinline]] DepStall depStall(const TaskDesc& t, TaskId sh, TaskId minProd, uint64_t t0,
                                                  uint64_t nDeps, uint64_t ready, uint32_t stamp);
   const Engine* owner = nullptr;
+  // The stall counters an issue bumped (bit i of `stalled`: resource i), taken back.
+  [[gnu::cold, gnu::noinline]] void takeBackStalls(uint32_t stalled, const uint64_t* stallCycles);
   [[gnu::cold, gnu::noinline]] void issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint64_t minimal,
                                                  uint32_t stalled, const uint64_t* stallCycles, bool raise);
   [[gnu::cold, gnu::noinline]] void unstampPreds(uint32_t stamp);

@@ -15,14 +15,18 @@
 namespace pto::wsp::rt {
 
 // A Blocked issue: takes back the stall counters the issue bumped, then reports.
-void Engine::Impl::issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint64_t minimal, uint32_t stalled,
-                                const uint64_t* stallCycles, bool raise) {
-  tmap.forgetUnplacedGrains();
+void Engine::Impl::takeBackStalls(uint32_t stalled, const uint64_t* stallCycles) {
   for (uint32_t bits = stalled; bits != 0; bits &= bits - 1) {
     const auto i = static_cast<size_t>(std::countr_zero(bits));
     --st.resources[i].stalls;
     st.resources[i].stallCycles -= stallCycles[i];
   }
+}
+
+void Engine::Impl::issueBlocked(ProcessId p, const TaskDesc& t, Resource r, uint64_t minimal, uint32_t stalled,
+                                const uint64_t* stallCycles, bool raise) {
+  tmap.forgetUnplacedGrains();
+  takeBackStalls(stalled, stallCycles);
   if (raise) singleStreamDeadlock(p, t, r, minimal);
   blockedRes = r;
   blockedMin = minimal;
@@ -311,24 +315,19 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
     while (from < pend && ring[from & mask].retire <= t0) ++from;
     return from;
   };
-  // The pools are looked at the head after the window, before the ready queue: the
-  // stall's head, or (without one) the head of every task retired by tIssue.
-  TaskId sh, shW;
-  if (t0 != tIssue) {
-    shW = need;
-    sh = retiredFrom(need);
-  } else {
-    sh = shW = retiredFrom(sh0);
-  }
+  // The pools are looked at the head after the window, before the ready queue: every
+  // task retired by then (a release exactly at t frees), from the window stall's head
+  // or the committed one.
+  TaskId sh = retiredFrom(t0 != tIssue ? need : sh0);
   if (hasRegions && needTmap != 0 && m.tmap.nextEntryId() - m.baseTmap + needTmap > sc.tensorMapCapacity &&
-      m.tmap.nextEntryId() - (shW == sh0 ? m.baseTmap : ring[(shW - 1) & mask].eidEnd) + needTmap >
+      m.tmap.nextEntryId() - (sh == sh0 ? m.baseTmap : ring[(sh - 1) & mask].eidEnd) + needTmap >
           sc.tensorMapCapacity)
       [[unlikely]]
     return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
-  // A zero-byte task's heap offset: the head, or 0 once the arena is empty at shW.
+  // A zero-byte task's heap offset: the head, or 0 once the arena is empty at sh.
   uint64_t heapOff = m.heapHead;
   if (heapOff != 0 &&
-      (m.totHeap == m.baseHeap || m.totHeap == (shW == sh0 ? m.baseHeap : ring[(shW - 1) & mask].cumHeap)))
+      (m.totHeap == m.baseHeap || m.totHeap == (sh == sh0 ? m.baseHeap : ring[(sh - 1) & mask].cumHeap)))
     heapOff = 0;
   ReadyQ& q = m.readyQs[w];
   uint64_t qh = q.head;
@@ -445,6 +444,7 @@ Engine::Impl::IssueRet<kThrow> Engine::Impl::issueFast(Impl& m, ProcessId p, con
       if (!take(m.depStall<kList && !kHostList>(t, sh, minProd, t0, nDeps, ready, stamp)))
         return issueGeneralRet<kHost, kSeen, kThrow>(m, p, t, w);
     }
+    while (qh != qTail && q.starts[qh & q.mask] <= t0) ++qh;  // started while it waited
   }
 
   // --- commit ----------------------------------------------------------------------------

@@ -95,12 +95,15 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
       ++sh;
     } while (seq - sh + 1 > sc.taskWindow);
     stallOn(Resource::TaskRing, tb);
+    while (sh < pend && R(sh).retire <= t0) ++sh;  // every task retiring at t0 frees too
   }
-  // Waits for the oldest live task to retire; false if that depends on an open scope.
+  // Waits for the oldest live task to retire, with every task retiring at that instant
+  // (a release exactly at t frees); false if that depends on an open scope.
   auto retireOldest = [&] {
     if (sh >= pend) return false;
     t0 = std::max(t0, R(sh).retire);
     ++sh;
+    while (sh < pend && R(sh).retire <= t0) ++sh;
     return true;
   };
   // An issue that adds nothing to a pool cannot overflow it (occupancy <= capacity).
@@ -202,6 +205,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
   if (nDeps > sc.depListCapacity) [[unlikely]] {
     unstamp();
     if (picked) m.unpick(w);
+    m.takeBackStalls(stalled, stallCycles.data());
     m.rejectDeps(t, nDeps);
   }
   // The DEPLIST_POOL stall may retire some of the deps: those stop being deps (and stop
@@ -226,6 +230,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
     ready = 0;
     for (TaskId d : preds.span())
       if (d >= sh) ready = std::max(ready, R(d).finish);
+    while (q.tail != qh && q.starts[qh & q.mask] <= t0) ++qh;  // started while it waited
   }
   const TaskId depFrom = sh;
 
@@ -292,13 +297,17 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
   }
 
   // --- stats, timeline hash, observers, host -------------------------------------------
-  m.lastStall = stalled != 0 ? 31 - std::countl_zero(stalled) : -1;  // the last in resource order
-  if constexpr (kSeen)
-    if (m.cfg.traceWriter)
-      for (uint32_t bits = stalled; bits != 0; bits &= bits - 1) {  // in resource order
-        const auto i = static_cast<size_t>(std::countr_zero(bits));
-        m.cfg.traceWriter->addStall(static_cast<Resource>(i), p, seq, stallFrom[i], stallCycles[i]);
-      }
+  // In the order the stalls are resolved (semantics.md section 4), not the enum's.
+  m.lastStall = -1;
+  for (Resource res : kStallOrder)
+    if ((stalled >> static_cast<unsigned>(res)) & 1) {
+      m.lastStall = static_cast<int>(res);
+      if constexpr (kSeen)
+        if (m.cfg.traceWriter) {
+          const auto i = static_cast<size_t>(res);
+          m.cfg.traceWriter->addStall(res, p, seq, stallFrom[i], stallCycles[i]);
+        }
+    }
   // Order-sensitive digest of (seq, kernel, worker, issue, start, finish): the fields
   // are mixed independently (parallel multiplies), then one multiply-xorshift step
   // chains them (XXH3 per task costs ~15 ns); finalised with XXH3 in stats().

@@ -24,6 +24,11 @@ enum class Resource : uint8_t {
   ReadyQueue,     // per worker: tasks dispatched to it and not yet started
 };
 inline constexpr size_t kNumResources = 5;
+// The order an issue resolves its stalls in (semantics.md section 4): the dep-list pool
+// last, once the edges are known.
+inline constexpr Resource kStallOrder[kNumResources] = {Resource::TaskRing, Resource::TensorMapPool,
+                                                        Resource::HeapArena, Resource::ReadyQueue,
+                                                        Resource::DepListPool};
 // "task_ring", "tensormap_pool", ... (the JSON keys)
 const char* resourceName(Resource r);
 // The .wsp knob that sizes the resource: "task_window", "pool tensormap", ... (support/ScheduleKnobs.h)
