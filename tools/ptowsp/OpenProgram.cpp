@@ -53,4 +53,18 @@ Program openProgram(const OpenOptions& o) {
   return p;
 }
 
+void requireSymbolValues(const ir::Module& module, const std::vector<std::string>& sets) {
+  std::vector<Diagnostic> missing;
+  for (const ir::SymbolDecl& s : module.symbols) {
+    if (s.value) continue;
+    bool given = false;
+    for (const std::string& set : sets) given |= set.substr(0, set.find('=')) == s.name;
+    if (!given)
+      missing.push_back(makeError(s.loc, fmt::format("symbol '{}' has no default and no value", s.name))
+                            .help(fmt::format("give it one with --set {}=VALUE, or a default: symbol {} = VALUE",
+                                              s.name, s.name)));
+  }
+  if (!missing.empty()) throw UserError(std::move(missing));
+}
+
 }  // namespace pto::wsp::cli

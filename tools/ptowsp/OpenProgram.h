@@ -5,6 +5,7 @@
 #include "pto/wsp/api/Program.h"
 
 #include <string>
+#include <vector>
 
 namespace pto::wsp::cli {
 
@@ -23,5 +24,10 @@ bool isPackageDir(const std::string& path);
 // Compiles FILE.wsp, or loads PKG_DIR after checking --target, --arch and --workload
 // against its manifest (a located error naming both values when they differ).
 Program openProgram(const OpenOptions& o);
+
+// Every symbol without a default needs a --set NAME=VALUE in `sets`: otherwise a
+// UserError per missing symbol, located at its declaration, with the flag as the fix
+// (the library's own error names the C++ call).
+void requireSymbolValues(const ir::Module& module, const std::vector<std::string>& sets);
 
 }  // namespace pto::wsp::cli

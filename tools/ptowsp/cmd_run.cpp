@@ -330,21 +330,7 @@ int runRun(const RunOptions& o) {
 
   const RunValues values = resolveRunValues(p.plan(), o.sets);
 
-  // A symbol without a default needs --set: located at its declaration, with the flag as
-  // the fix (the library's own error names the C++ call).
-  {
-    std::vector<Diagnostic> missing;
-    for (const ir::SymbolDecl& s : module.symbols) {
-      if (s.value) continue;
-      bool given = false;
-      for (const std::string& set : o.sets) given |= set.substr(0, set.find('=')) == s.name;
-      if (!given)
-        missing.push_back(makeError(s.loc, fmt::format("symbol '{}' has no default and no value", s.name))
-                              .help(fmt::format("give it one with --set {}=VALUE, or a default: symbol {} = VALUE",
-                                                s.name, s.name)));
-    }
-    if (!missing.empty()) throw UserError(std::move(missing));
-  }
+  requireSymbolValues(module, o.sets);
   for (const std::string& set : o.sets) {
     const std::string name = set.substr(0, set.find('='));
     if (values.symbols.count(name)) p.setSymbol(name, values.symbols.at(name));

@@ -11,6 +11,7 @@
 #include "Progress.h"
 
 #include "pto/wsp/api/SlotReplay.h"
+#include "pto/wsp/arch/ArchRegistry.h"
 #include "pto/wsp/api/Sweep.h"
 #include "pto/wsp/artifact/AtomicFile.h"
 #include "pto/wsp/support/Assert.h"
@@ -222,6 +223,25 @@ SweepAxis parseAxis(const abi::Plan& plan, const std::string& v) {
   return parseSweepAxis(plan, v, SourceLoc{"<command line>", 0, 0, fmt::format("--vary {}", v)});
 }
 
+// A point with more workers than the arch has lanes is refused by the compiler
+// (docs/wsp-format.md, limits): the sweep refuses it too, before running any point.
+void checkWorkerLanes(const TuneOptions& o, const Program& p, const std::vector<SweepAxis>& axes) {
+  const arch::ArchModel a = arch::resolveArch(o.arch.empty() ? p.manifest().archInstance : o.arch, kCmdLine);
+  uint64_t lanes = 0;
+  for (const auto& wc : a.workers) lanes += wc.count;
+  if (lanes == 0) return;
+  for (size_t i = 0; i < axes.size(); ++i)
+    if (axes[i].knob == SweepKnob::Workers)
+      for (uint64_t v : axes[i].values)
+        if (v > lanes)
+          throw UserError(makeError(SourceLoc{"<command line>", 0, 0, fmt::format("--vary {}", o.vary[i])},
+                                    fmt::format("--vary workers: {} workers is more than the {} worker lanes of "
+                                                "arch {}",
+                                                v, lanes, a.name))
+                              .help(fmt::format("vary workers up to {}, or tune for an arch with more lanes (--arch)",
+                                                lanes)));
+}
+
 int runTune(const TuneOptions& o) {
   if (o.threads > kMaxHostThreads)
     throw UserError(makeError(kCmdLine, fmt::format("--threads {} is out of range", o.threads))
@@ -238,8 +258,10 @@ int runTune(const TuneOptions& o) {
   printWarnings(p);
   std::vector<SweepAxis> axes;
   for (const std::string& v : o.vary) axes.push_back(parseAxis(p.plan(), v));
+  checkWorkerLanes(o, p, axes);
 
   const RunValues values = resolveRunValues(p.plan(), o.sets);
+  requireSymbolValues(module, o.sets);
   for (const std::string& set : o.sets) {
     const std::string name = set.substr(0, set.find('='));
     if (values.symbols.count(name)) p.setSymbol(name, values.symbols.at(name));
@@ -268,6 +290,11 @@ int runTune(const TuneOptions& o) {
     writeBest(o, module, p, r.points[0]);
     std::fprintf(stderr, "tune: wrote the best schedule to %s\n", o.writeBest.c_str());
   }
+  // A sweep none of whose points finished has no answer: the rows say why, the exit code
+  // says that it failed.
+  if (std::none_of(r.points.begin(), r.points.end(), [](const SweepPoint& x) { return x.error.empty(); }))
+    throw UserError(makeError(kCmdLine, fmt::format("none of the {} schedule points finished", r.points.size()))
+                        .help("each row gives its point's error; vary the knobs towards larger resources"));
   return 0;
 }
 
