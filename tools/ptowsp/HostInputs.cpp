@@ -2,6 +2,7 @@
 
 #include "Npy.h"
 
+#include "pto/wsp/abi/Bytecode.h"
 #include "pto/wsp/support/Diagnostic.h"
 
 #include <fmt/format.h>
@@ -112,27 +113,49 @@ RunValues resolveRunValues(const abi::Plan& plan, const std::vector<std::string>
   return v;
 }
 
-RunTensors allocateTensors(const artifact::ManifestAbi& abi, const std::map<std::string, int64_t>& symbols) {
+RunTensors allocateTensors(const artifact::ManifestAbi& abi, const std::map<std::string, int64_t>& symbols,
+                           const abi::Plan* plan) {
   RunTensors r;
   uint64_t totalBytes = 0;
+  std::vector<int64_t> symbolValues;  // by plan symbol index, for the plan's shape expressions
+  if (plan)
+    for (const abi::PlanSymbol& s : plan->symbols) symbolValues.push_back(symbols.count(s.name) ? symbols.at(s.name) : 0);
+  const abi::BytecodeEnv env{symbolValues.data(), symbolValues.size(), nullptr, 0, nullptr, 0};
   for (const artifact::ManifestTensor& t : abi.tensors) {
     if (t.role == "scratch") continue;
     std::vector<int64_t> shape;
-    for (const artifact::ManifestDim& d : t.shape) {
+    for (size_t k = 0; k < t.shape.size(); ++k) {
+      const artifact::ManifestDim& d = t.shape[k];
       if (d.size) {
         shape.push_back(*d.size);
         continue;
       }
-      auto it = symbols.find(d.symbol);
-      if (it == symbols.end())
-        throw UserError(makeError(commandLine(), fmt::format("tensor {} has dimension '{}', which is not a symbol of the plan",
-                                                             t.name, d.symbol))
-                            .help("the package is inconsistent; recompile the module"));
-      if (it->second < 0)
+      int64_t v = 0;
+      const abi::PlanTensor* pt = plan && t.index < plan->tensors.size() ? &plan->tensors[t.index] : nullptr;
+      if (pt && k < pt->shapeExprs.size()) {
+        try {
+          v = abi::evalBytecode(pt->shapeExprs[k], env);
+        } catch (const UserError& e) {  // a symbol that makes it divide by zero, an overflow
+          throw UserError(makeError(commandLine(), fmt::format("tensor {} dimension '{}': {}", t.name, d.symbol,
+                                                               e.diagnostics().empty() ? std::string("cannot be "
+                                                                                                     "evaluated")
+                                                                                       : e.diagnostics()[0].message))
+                              .help("set the symbols of its shape to other values with --set NAME=VALUE"));
+        }
+      } else {
+        auto it = symbols.find(d.symbol);
+        if (it == symbols.end())
+          throw UserError(makeError(commandLine(),
+                                    fmt::format("tensor {} has dimension '{}', which is not a symbol of the plan",
+                                                t.name, d.symbol))
+                              .help("the package is inconsistent; recompile the module"));
+        v = it->second;
+      }
+      if (v < 0)
         throw UserError(makeError(commandLine(), fmt::format("tensor {} would have dimension {} = {}", t.name,
-                                                             d.symbol, it->second))
-                            .help(fmt::format("set {} to a non-negative value with --set {}=N", d.symbol, d.symbol)));
-      shape.push_back(it->second);
+                                                             d.symbol, v))
+                            .help("set the symbols of its shape with --set NAME=VALUE so that it is >= 0"));
+      shape.push_back(v);
     }
     // Checked before allocating: a huge --set value is a located error, not bad_alloc.
     uint64_t bytes = golden::HostTensor{t.dtype, {}, {}}.elemBytes();

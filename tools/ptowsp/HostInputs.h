@@ -36,7 +36,10 @@ struct RunTensors {
 // Host buffers are bounded (docs/cli.md): a larger request is a located error before
 // anything is allocated.
 inline constexpr uint64_t kMaxHostTensorBytes = uint64_t(16) << 30;  // 16 GiB
-RunTensors allocateTensors(const artifact::ManifestAbi& abi, const std::map<std::string, int64_t>& symbols);
+// A dynamic dimension is the plan's shape expression at `symbols` (a symbol or any
+// expression of symbols, `B * 2`); without `plan`, a dimension must be a bare symbol.
+RunTensors allocateTensors(const artifact::ManifestAbi& abi, const std::map<std::string, int64_t>& symbols,
+                           const abi::Plan* plan = nullptr);
 
 // --inputs arguments: "random" | "zeros" (fill every input), "FILE.npy" (bare files bind
 // the inputs in declaration order), "NAME=FILE.npy" (by name).

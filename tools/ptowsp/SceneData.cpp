@@ -44,7 +44,7 @@ void writeSceneDataFromCpuSim(const fs::path& tree, const std::string& file, con
                               const std::string& workload, const std::string& cacheDir, uint64_t seed) {
   Program p = openProgram({file, "cpu_sim", false, arch.empty() ? "ascend910b" : arch, workload, cacheDir});
   const RunValues values = resolveRunValues(p.plan(), {});
-  RunTensors tensors = allocateTensors(p.manifest().abi, values.symbols);
+  RunTensors tensors = allocateTensors(p.manifest().abi, values.symbols, &p.plan());
   fillInputs(tensors, InputSpec{}, seed);
   if (const golden::Golden* g = golden::findGolden(p.module().name); g && g->prepare) g->prepare(tensors.all);
   const golden::TensorSet start = tensors.all;  // before the run overwrites outputs and inouts

@@ -337,7 +337,7 @@ int runRun(const RunOptions& o) {
   }
   for (const auto& [name, v] : values.slots) p.setSlot(name, v);
 
-  RunTensors tensors = allocateTensors(p.manifest().abi, values.symbols);
+  RunTensors tensors = allocateTensors(p.manifest().abi, values.symbols, &p.plan());
   const InputSpec spec = parseInputSpec(o.inputs);
   fillInputs(tensors, spec, o.seed);
   GoldenReport g;
