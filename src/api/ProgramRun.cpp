@@ -112,8 +112,18 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
                         [&f = *traceFile](std::string_view s) { f.write(s); });
     cfg.engine.traceWriter = &*traceWriter;
   }
-  rt::Profiler profiler(static_cast<uint32_t>(plan.kernels.size()), cfg.engine.schedule.workers,
-                        cfg.engine.schedule.taskWindow, cfg.engine.schedule.syncLatency);
+  auto makeProfiler = [&] {
+    try {
+      return rt::Profiler(static_cast<uint32_t>(plan.kernels.size()), cfg.engine.schedule.workers,
+                          cfg.engine.schedule.taskWindow, cfg.engine.schedule.syncLatency);
+    } catch (const UserError& e) {  // its tables, sized by the schedule: located at the workload
+      std::vector<Diagnostic> ds = e.diagnostics();
+      for (Diagnostic& d : ds)
+        if (!d.loc.valid()) d.loc = plan.locations.at(plan.locations.workload);
+      throw UserError(std::move(ds));
+    }
+  };
+  rt::Profiler profiler = makeProfiler();
   std::optional<rt::TaskGraphRecorder> graph;
   std::optional<rt::TaskObserverPair> observers;
   if (!in.graphPath.empty()) {

@@ -26,6 +26,24 @@ namespace {
 [[noreturn]] void configError(const std::string& what, const std::string& help) {
   throw UserError(makeError({}, what).help(help));
 }
+
+// The Engine's tables are sized by the schedule up front (resource-bounded by
+// construction): one task record per task_window slot, one entry per TensorMap pool
+// entry, a ready queue per worker.
+Diagnostic poolsTooLarge(const EngineConfig& cfg) {
+  const abi::ScheduleConfig& s = cfg.schedule;
+  const uint64_t ring = std::bit_ceil(uint64_t{s.taskWindow}) * sizeof(Rec);
+  const uint64_t tmap = std::bit_ceil(uint64_t{s.tensorMapCapacity}) * 64;
+  const uint64_t queues =
+      uint64_t{s.workers} * std::bit_ceil(uint64_t{std::min(s.readyQueueCapacity, s.taskWindow)} + 1) * 8;
+  return makeError({}, fmt::format("the schedule's tables do not fit in memory: {} {} needs {} bytes of task records, "
+                                   "{} {} needs {} bytes of entries, {} ready queues need {} bytes",
+                                   knobInfo(ScheduleKnob::TaskWindow).name, s.taskWindow, ring,
+                                   knobInfo(ScheduleKnob::PoolTensorMap).name, s.tensorMapCapacity, tmap, s.workers,
+                                   queues))
+      .help("lower the largest of them: each sizes a table allocated when the run starts");
+}
+
 }  // namespace
 
 Engine::Engine(const EngineConfig& cfg) {
@@ -36,40 +54,45 @@ Engine::Engine(const EngineConfig& cfg) {
                             cfg.schedule.heapBytes),
                 fmt::format("raise {} to at least {}", knobInfo(ScheduleKnob::PoolHeap).name, cfg.heapReserved));
   auto policy = DispatchRegistry::global().create(cfg.schedule.dispatch, cfg.schedule.workers);
-  impl_ = std::make_unique<Impl>(cfg);
-  Impl& m = *impl_;
-  m.policy = std::move(policy);
-  m.owner = this;
-  m.chooseIssue();
-  for (int i = 0; i < 4; ++i) {
-    tryIssueFn_[i] = m.tryIssueFn[i];
-    issueFn_[i] = m.issueFn[i];
+  try {
+    impl_ = std::make_unique<Impl>(cfg);
+    Impl& m = *impl_;
+    m.policy = std::move(policy);
+    m.owner = this;
+    m.chooseIssue();
+    for (int i = 0; i < 4; ++i) {
+      tryIssueFn_[i] = m.tryIssueFn[i];
+      issueFn_[i] = m.issueFn[i];
+    }
+    uint64_t rs = std::bit_ceil(uint64_t{cfg.schedule.taskWindow});
+    m.ring.resize(rs);
+    if (cfg.traceWriter) m.traceRing.resize(rs);
+    m.ringMask = rs - 1;
+    m.preds.grow(1);  // the issue path lists a lone producer without a check
+    m.procs.push_back(Proc{"main", 0, {}});
+    m.numProcs = 1;
+    m.workerFree.assign(cfg.schedule.workers, 0);
+    // A task waiting to start is unretired, so at most min(Q, window) can be queued.
+    uint64_t qs = std::bit_ceil(uint64_t{std::min(cfg.schedule.readyQueueCapacity, cfg.schedule.taskWindow)} + 1);
+    m.readyQs.resize(cfg.schedule.workers);
+    for (auto& q : m.readyQs) {
+      q.starts.resize(qs);
+      q.mask = qs - 1;
+    }
+    m.st.workers.resize(cfg.schedule.workers);
+    m.st.at(Resource::TaskRing).capacity = cfg.schedule.taskWindow;
+    m.st.at(Resource::TensorMapPool).capacity = cfg.schedule.tensorMapCapacity;
+    m.st.at(Resource::DepListPool).capacity = cfg.schedule.depListCapacity;
+    m.st.at(Resource::HeapArena).capacity = cfg.schedule.heapBytes;
+    m.st.at(Resource::HeapArena).highWater = cfg.heapReserved;
+    m.taskHeap = cfg.schedule.heapBytes - cfg.heapReserved;
+    m.st.at(Resource::ReadyQueue).capacity = cfg.schedule.readyQueueCapacity;
+    m.st.dryRun = cfg.sink == nullptr;
+    m.startNs = engineNowNs();
+  } catch (const std::bad_alloc&) {
+    impl_.reset();
+    throw UserError(poolsTooLarge(cfg));
   }
-  uint64_t rs = std::bit_ceil(uint64_t{cfg.schedule.taskWindow});
-  m.ring.resize(rs);
-  if (cfg.traceWriter) m.traceRing.resize(rs);
-  m.ringMask = rs - 1;
-  m.preds.grow(1);  // the issue path lists a lone producer without a check
-  m.procs.push_back(Proc{"main", 0, {}});
-  m.numProcs = 1;
-  m.workerFree.assign(cfg.schedule.workers, 0);
-  // A task waiting to start is unretired, so at most min(Q, window) can be queued.
-  uint64_t qs = std::bit_ceil(uint64_t{std::min(cfg.schedule.readyQueueCapacity, cfg.schedule.taskWindow)} + 1);
-  m.readyQs.resize(cfg.schedule.workers);
-  for (auto& q : m.readyQs) {
-    q.starts.resize(qs);
-    q.mask = qs - 1;
-  }
-  m.st.workers.resize(cfg.schedule.workers);
-  m.st.at(Resource::TaskRing).capacity = cfg.schedule.taskWindow;
-  m.st.at(Resource::TensorMapPool).capacity = cfg.schedule.tensorMapCapacity;
-  m.st.at(Resource::DepListPool).capacity = cfg.schedule.depListCapacity;
-  m.st.at(Resource::HeapArena).capacity = cfg.schedule.heapBytes;
-  m.st.at(Resource::HeapArena).highWater = cfg.heapReserved;
-  m.taskHeap = cfg.schedule.heapBytes - cfg.heapReserved;
-  m.st.at(Resource::ReadyQueue).capacity = cfg.schedule.readyQueueCapacity;
-  m.st.dryRun = cfg.sink == nullptr;
-  m.startNs = engineNowNs();
 }
 
 Engine::~Engine() {

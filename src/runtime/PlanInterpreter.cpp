@@ -352,7 +352,14 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
     throw UserError(makeError(L.at(L.poolHeap != 0 ? L.poolHeap : L.workload), fmt::format("runtime-managed tensors need {} bytes of the heap arena, which has {}",
                                               arenaUsed, heap))
                         .help(fmt::format("raise pool heap to at least {}", arenaUsed)));
-  impl_ = std::make_unique<Impl>(plan, std::move(cfg), arenaUsed);
+  try {
+    impl_ = std::make_unique<Impl>(plan, std::move(cfg), arenaUsed);
+  } catch (const UserError& e) {  // the Engine's schedule tables: located at the workload
+    std::vector<Diagnostic> ds = e.diagnostics();
+    for (Diagnostic& d : ds)
+      if (!d.loc.valid()) d.loc = plan.locations.at(plan.locations.workload);
+    throw UserError(std::move(ds));
+  }
   Impl& m = *impl_;
   m.symbols = std::move(symbols);
   m.tensors = std::move(tensors);
@@ -375,7 +382,15 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
   m.chans.resize(plan.channels.size());
   for (size_t c = 0; c < plan.channels.size(); ++c) {
     m.chans[c].def = &plan.channels[c];
-    m.chans[c].consumeTimes.assign(plan.channels[c].capacity, 0);
+    try {
+      m.chans[c].consumeTimes.assign(plan.channels[c].capacity, 0);
+    } catch (const std::bad_alloc&) {  // a consume time per token it can hold
+      throw UserError(makeError(plan.locations.at(plan.channels[c].loc),
+                                fmt::format("channel '{}' capacity {} needs {} bytes, which do not fit in memory",
+                                            plan.channels[c].name, plan.channels[c].capacity,
+                                            uint64_t{plan.channels[c].capacity} * 8))
+                          .help("lower the channel's capacity"));
+    }
   }
   m.procs.resize(plan.processes.size());
   if (m.cfg.replay) {

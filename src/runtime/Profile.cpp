@@ -1,6 +1,8 @@
 #include "pto/wsp/runtime/Profile.h"
 
 #include "pto/wsp/support/Assert.h"
+#include "pto/wsp/support/Diagnostic.h"
+#include "pto/wsp/support/ScheduleKnobs.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,7 +18,14 @@ Profiler::Profiler(uint32_t numKernels, uint32_t numWorkers, uint32_t taskWindow
   mask_ = ring - 1;
   kernels_.resize(numKernels);
   kernelWorker_.assign(uint64_t{numKernels} * numWorkers, 0);
-  pathLen_.assign(ring, 0);
+  try {  // the critical path keeps a length per task_window slot
+    pathLen_.assign(ring, 0);
+  } catch (const std::bad_alloc&) {
+    throw UserError(makeError({}, fmt::format("{} {} needs {} bytes of critical-path records, which do not fit in "
+                                              "memory",
+                                              knobInfo(ScheduleKnob::TaskWindow).name, taskWindow, ring * 8))
+                        .help("lower task_window: it sizes the tables allocated when the run starts"));
+  }
   keepKernels_ = ring * std::max<uint64_t>(numKernels, 1) <= kMaxPathCells;
   rows_ = keepKernels_ && numKernels != 0;
   one_ = rows_ && numKernels == 1;

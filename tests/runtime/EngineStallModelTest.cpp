@@ -1,17 +1,20 @@
 // The Engine's stalls against a brute-force model of semantics.md section 4 for one
 // process without scopes, on random streams in which every subset of the task ring,
 // TensorMap pool, heap arena, ready queues and dep-list pool is small enough to stall
-// (the others out of reach), with heapReserved, round-robin workers, explicit deps,
-// structural joins and waits outside.
+// (the others out of reach), with heapReserved, round-robin workers, explicit deps
+// (now and then more than a small dep-list pool holds), structural joins and waits outside.
 //
-// The model takes nothing from the Engine: the worker, the issue instant with its stalls
-// resolved in the order TASK_RING, TENSORMAP_POOL, HEAP_ARENA, READY_QUEUE,
-// DEPLIST_POOL, the edges still unretired then, ready/start/finish, heapOffset in the
-// FIFO byte ring, the occupancies, and per resource the stall count, stall cycles and
-// high-water mark and currentStall, all checked after every issue so that a difference
-// is reported at the task that made it. Only the instant of the "more edges than the
-// dep-list pool" rejection is the Engine's rule (the contract does not name one): the
-// edges left once the ready queue granted an entry, before the task waits on the pool.
+// Unlike EngineModelTest.cpp, which takes each issue instant and worker from the Engine,
+// this model computes everything from the contract, as the stalls are what it tests: the
+// worker, the issue instant with its stalls resolved in the order TASK_RING,
+// TENSORMAP_POOL, HEAP_ARENA, READY_QUEUE, DEPLIST_POOL, the edges still unretired then,
+// ready/start/finish, heapOffset in the FIFO byte ring, the occupancies, and per resource
+// the stall count, stall cycles and high-water mark, and currentStall. A stall moves every
+// later time, so all of it is checked after every issue, where a difference first shows.
+// Only the instant of the "more edges than the dep-list pool" rejection is the Engine's
+// rule (the contract does not name one): the edges left once the ready queue granted an
+// entry, before the task waits on the pool; like any rejected issue it changes nothing,
+// not even the stall counts it ran up.
 // The edges are exact, not bounded as in EngineModelTest.cpp, because the regions make
 // shadowing exact: whole 16x16 tiles of tensors 0..2 (per cell the latest writer and the
 // readers since), a read-only tensor 3 (cells but no edges) and whole-tensor writes of
@@ -55,6 +58,7 @@ struct Counters {
 struct Coverage {
   std::array<uint64_t, kNumResources> stalled{};  // issued tasks that stalled on each resource
   uint64_t heapWraps = 0, heapResets = 0, rejected = 0;
+  uint64_t depRejected = 0, depRejectedAfterStall = 0;  // whose stall counts must be taken back
 };
 
 struct Model {
@@ -160,8 +164,11 @@ void checkStream(unsigned mask, uint64_t seed, int ntasks, Coverage& cov) {
           } else if (kind < 17) {  // 4, 4 or 16 cells of the read-only tensor 3
             const auto half = [&] { return 32 * static_cast<int64_t>(g() % 2); };
             switch (g() % 3) {
-              case 0: regs.push_back(Region::box2d(3, 16 * static_cast<int64_t>(g() % 4), 0, 16, 64, Access::Read));
+              case 0: {
+                const int64_t r = 16 * static_cast<int64_t>(g() % 4);
+                regs.push_back(Region::box2d(3, r, 0, 16, 64, Access::Read));
                 break;
+              }
               case 1: {
                 const int64_t r = half();
                 regs.push_back(Region::box2d(3, r, half(), 32, 32, Access::Read));
@@ -181,6 +188,10 @@ void checkStream(unsigned mask, uint64_t seed, int ntasks, Coverage& cov) {
     if (!M.tasks.empty() && (d.structural || g() % 4 == 0))
       for (uint64_t k = 0, n = 1 + g() % 3; k < n; ++k)
         deps.push_back(M.tasks.size() - 1 - g() % std::min<size_t>(M.tasks.size(), 12));
+    if ((mask & 16) && M.tasks.size() >= 16 && g() % 16 == 0) {  // may name more producers than the pool holds
+      deps.clear();
+      for (uint64_t k = 1, n = 4 + g() % 13; k <= n; ++k) deps.push_back(M.tasks.size() - k);
+    }
     if (g() % 16 == 0) {  // a wait outside
       const uint64_t to = M.now + g() % 60;
       eng.advanceTo(0, to);
@@ -270,6 +281,8 @@ void checkStream(unsigned mask, uint64_t seed, int ntasks, Coverage& cov) {
       edges = edgesAt(t);
       if (edges > sc.depListCapacity) {
         expectReject = true;
+        ++cov.depRejected;
+        cov.depRejectedAfterStall += std::any_of(stallC.begin(), stallC.end(), [](uint64_t c) { return c != 0; });
       } else {
         // A producer retiring while the task waits stops being an edge: the request shrinks.
         loop(Resource::DepListPool,
@@ -340,7 +353,10 @@ void checkStream(unsigned mask, uint64_t seed, int ntasks, Coverage& cov) {
           ++cov.stalled[idx(res)];
           lastStall = static_cast<int>(res);
         }
-      if (m.foot) cov.heapWraps += wrapped, cov.heapResets += reset;
+      if (m.foot) {
+        cov.heapWraps += wrapped;
+        cov.heapResets += reset;
+      }
       const std::string wantStall = lastStall < 0 ? "" : kName[lastStall];
       const bool ok = same("id", got.id, id) && same("worker", got.worker, w) && same("issue", got.issue, m.issue) &&
                       same("ready", got.ready, m.ready) && same("start", got.start, m.start) &&
@@ -398,10 +414,12 @@ TEST(EngineStallModel, IssueInstantsHeapAndStallStatsMatchTheContract) {
       checkStream(mask, seed, 1500, cov);
       if (testing::Test::HasFailure()) return;  // one bug, one message
     }
-  for (size_t res = 0; res < kNumResources; ++res) EXPECT_GE(cov.stalled[res], 300u) << kName[res];
-  EXPECT_GE(cov.heapWraps, 300u);
-  EXPECT_GE(cov.heapResets, 300u);
-  EXPECT_GE(cov.rejected, 100u);
+  for (size_t res = 0; res < kNumResources; ++res) EXPECT_GE(cov.stalled[res], 1000u) << kName[res];
+  EXPECT_GE(cov.heapWraps, 1000u);
+  EXPECT_GE(cov.heapResets, 1000u);
+  EXPECT_GE(cov.rejected, 500u);
+  EXPECT_GE(cov.depRejected, 100u);
+  EXPECT_GE(cov.depRejectedAfterStall, 5u);
 }
 
 }  // namespace
