@@ -428,6 +428,13 @@ CacheEntry ObjectCache::link(const std::vector<CacheEntry>& objs, const std::str
       args.push_back(o.path.string());
       inputs.push_back(o.key);
     }
+    // A workload that calls no kernel still gets a library (an empty one): the package
+    // and the loader need not tell it apart.
+    if (objs.empty()) {
+      const fs::path empty = dir_ / kindDir(EntryKind::SharedLibrary) / (key + ".empty.cpp");
+      writeFileAtomic(empty, "// a package without kernels\n");
+      args.push_back(empty.string());
+    }
     args.push_back("-o");
     args.push_back(tmp.string());
     ProcessResult r = invokeCompiler(*cc_, InvocationKind::Link, args, log, cfg_.timeout);
