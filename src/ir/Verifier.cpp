@@ -12,6 +12,7 @@ void ModuleVerifier::run() {
   checkDuplicates(m_.kernels, "kernel", out_);
   checkDuplicates(m_.workloads, "workload", out_);
   checkCrossKindNames();
+  checkNameAsFile(m_.name, "module", m_.loc);
   for (const Tensor& t : m_.tensors) checkTensor(t);
   for (const Kernel& k : m_.kernels) verifyKernel(k, out_);
   for (const Workload& w : m_.workloads) checkWorkload(w);
@@ -120,27 +121,33 @@ void ModuleVerifier::checkCrossKindNames() {
   for (const Kernel& x : m_.kernels) add(x.name, "kernel", x.loc);
 }
 
-void ModuleVerifier::checkTensor(const Tensor& t) {
-  // A tensor's name becomes a file name (`run --outputs DIR` writes DIR/NAME.npy, an
-  // emitted tree its data files) and a string in generated sources: no path, no line
-  // break, no quote can come from it.
-  for (const char ch : t.name) {
+// A tensor's or module's name becomes a file name (`run --outputs DIR` writes
+// DIR/NAME.npy, an emitted tree its data files and test_<module>.py) and a string in
+// generated sources: no path, no line break, no quote can come from it.
+void ModuleVerifier::checkNameAsFile(const std::string& name, const char* what, const SourceLoc& loc) {
+  for (const char ch : name) {
     const auto u = static_cast<unsigned char>(ch);
     if (u < 0x20 || u == 0x7f || ch == '/' || ch == '\\' || ch == '"' || ch == '\'' || ch == '`') {
       std::string shown;  // printable: its control characters as \xNN
-      for (const char c : t.name) {
+      for (const char c : name) {
         const auto b = static_cast<unsigned char>(c);
         shown += b < 0x20 || b == 0x7f ? fmt::format("\\x{:02x}", b) : std::string(1, c);
       }
-      out_.error(t.loc, fmt::format("tensor name '{}' holds {}, which a tensor name cannot", shown,
-                                    u < 0x20 || u == 0x7f ? fmt::format("control character 0x{:02x}", u)
-                                                          : fmt::format("'{}'", ch)))
+      out_.error(loc, fmt::format("{} name '{}' holds {}, which a {} name cannot", what, shown,
+                                  u < 0x20 || u == 0x7f ? fmt::format("control character 0x{:02x}", u)
+                                                        : fmt::format("'{}'", ch),
+                                  what))
           .help("rename it without path separators (/ \\), quotes (\" ' `) or control characters");
       break;
     }
   }
-  if (t.name == "." || t.name == "..")
-    out_.error(t.loc, fmt::format("tensor name '{}' names a directory", t.name)).help("give the tensor a real name");
+  if (name == "." || name == "..")
+    out_.error(loc, fmt::format("{} name '{}' names a directory", what, name))
+        .help(fmt::format("give the {} a real name", what));
+}
+
+void ModuleVerifier::checkTensor(const Tensor& t) {
+  checkNameAsFile(t.name, "tensor", t.loc);
   std::string what = fmt::format("tensor '{}'", t.name);
   if (t.shape.empty()) out_.error(t.loc, fmt::format("{}: rank 0", what)).help("give at least one dimension");
   if (t.shape.size() > kMaxTensorRank)

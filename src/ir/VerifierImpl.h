@@ -63,6 +63,7 @@ class ModuleVerifier {
   ModuleVerifier(const Module& m, DiagnosticList& out) : m_(m), out_(out), env_(m.defaultEnv()) {}
 
   void run();
+  void checkNameAsFile(const std::string& name, const char* what, const SourceLoc& loc);
 
  private:
   // ---- names in expressions ----

@@ -31,6 +31,25 @@ TEST(Verifier, BaseModuleIsClean) {
   EXPECT_NO_THROW(verifyOrThrow(baseModule()));
 }
 
+// ---- names that become file names ----
+TEST(Verifier, ModuleAndTensorNamesHoldNoPathOrControlCharacter) {
+  Module m = baseModule();
+  m.name = "../up";
+  DiagnosticList d = verify(m);
+  ASSERT_EQ(d.size(), 1u) << d.render();
+  EXPECT_NE(d.render().find("module name '../up' holds '/', which a module name cannot"), std::string::npos);
+  m = baseModule();
+  m.tensors[0].name = std::string("a\nb");
+  d = verify(m);
+  EXPECT_NE(d.render().find("tensor name 'a\\x0ab' holds control character 0x0a"), std::string::npos) << d.render();
+  m = baseModule();
+  m.tensors[0].name = "say \"hi\"";
+  EXPECT_NE(verify(m).render().find("holds '\"'"), std::string::npos);
+  m = baseModule();
+  m.name = "my module-2.v";  // spaces, dashes and dots are fine
+  EXPECT_TRUE(verify(m).empty());
+}
+
 // ---- views ----
 TEST(Verifier, ViewOutOfBoundsUsesAffineRange) {
   Module m = baseModule(grid(scaleCall(var("b") * 16, var("t") * 128), 4, 33));
