@@ -117,10 +117,7 @@ RunOutputs runPlan(const abi::Plan& plan, const std::vector<rt::KernelBinding>& 
       return rt::Profiler(static_cast<uint32_t>(plan.kernels.size()), cfg.engine.schedule.workers,
                           cfg.engine.schedule.taskWindow, cfg.engine.schedule.syncLatency);
     } catch (const UserError& e) {  // its tables, sized by the schedule: located at the workload
-      std::vector<Diagnostic> ds = e.diagnostics();
-      for (Diagnostic& d : ds)
-        if (!d.loc.valid()) d.loc = plan.locations.at(plan.locations.workload);
-      throw UserError(std::move(ds));
+      throwLocated(e, plan.locations.at(plan.locations.workload));
     }
   };
   rt::Profiler profiler = makeProfiler();

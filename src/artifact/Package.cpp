@@ -31,8 +31,7 @@ void createParents(const fs::path& file) {
 // schema, or the format of an emitted tree ("pto-wsp ..."), however damaged the rest is.
 // Any other manifest.json is somebody else's file: its directory is not ours to replace.
 bool isOurManifest(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec) || fs::file_size(file, ec) > (uint64_t{64} << 20) || ec) return false;
+  if (regularFileProblem(file, uint64_t{64} << 20)) return false;
   std::ifstream in(file, std::ios::binary);
   const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return false;

@@ -18,14 +18,6 @@ void collectSends(const PlanNode& n, std::vector<uint32_t>& out) {
     out.push_back(n.channel);
   for (const auto& c : n.children) collectSends(c, out);
 }
-
-// The same diagnostics, each one without a location placed at `at`.
-[[noreturn]] void throwLocated(const UserError& e, const SourceLoc& at) {
-  std::vector<Diagnostic> ds = e.diagnostics();
-  for (Diagnostic& d : ds)
-    if (!d.loc.valid()) d.loc = at;
-  throw UserError(std::move(ds));
-}
 }  // namespace
 
 SourceLoc PlanInterpreter::Impl::frameLoc(const Proc& pr) const {
@@ -355,10 +347,7 @@ PlanInterpreter::PlanInterpreter(const Plan& plan, PlanRunConfig cfg) {
   try {
     impl_ = std::make_unique<Impl>(plan, std::move(cfg), arenaUsed);
   } catch (const UserError& e) {  // the Engine's schedule tables: located at the workload
-    std::vector<Diagnostic> ds = e.diagnostics();
-    for (Diagnostic& d : ds)
-      if (!d.loc.valid()) d.loc = plan.locations.at(plan.locations.workload);
-    throw UserError(std::move(ds));
+    throwLocated(e, plan.locations.at(plan.locations.workload));
   }
   Impl& m = *impl_;
   m.symbols = std::move(symbols);

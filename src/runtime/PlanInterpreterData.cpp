@@ -198,10 +198,7 @@ std::vector<RunTensor> runTensors(const Plan& plan, const PlanRunConfig& cfg, co
       for (size_t d = 0; d < t.shapeExprs.size(); ++d) r.shape[d] = evalBytecode(t.shapeExprs[d], env);
       for (size_t d = 0; d < t.strideExprs.size(); ++d) r.strides[d] = evalBytecode(t.strideExprs[d], env);
     } catch (const UserError& e) {  // e.g. a size that divides by a symbol set to 0
-      std::vector<Diagnostic> ds = e.diagnostics();
-      for (Diagnostic& dg : ds)
-        if (!dg.loc.valid()) dg.loc = plan.locations.at(t.loc);
-      throw UserError(std::move(ds));
+      throwLocated(e, plan.locations.at(t.loc));
     }
     if (!t.shapeExprs.empty() || !t.strideExprs.empty()) {
       uint64_t last = 0;  // offset of the last element

@@ -60,6 +60,13 @@ Diagnostic& DiagnosticList::error(SourceLoc loc, std::string message) {
   return diags_.back();
 }
 
+void throwLocated(const UserError& e, const SourceLoc& at) {
+  std::vector<Diagnostic> ds = e.diagnostics();
+  for (Diagnostic& d : ds)
+    if (!d.loc.valid()) d.loc = at;
+  throw UserError(std::move(ds));
+}
+
 Diagnostic& DiagnosticList::warning(SourceLoc loc, std::string message) {
   diags_.push_back(Diagnostic{Severity::Warning, std::move(loc), std::move(message), {}});
   return diags_.back();

@@ -57,12 +57,8 @@ abi::Plan readPlan(const artifact::Package& pkg) {
   std::vector<uint8_t> bytes(text.begin(), text.end());
   try {
     return abi::deserializePlan(bytes);
-  } catch (const UserError& e) {
-    // Locate the plan's errors at the file they came from.
-    std::vector<Diagnostic> ds = e.diagnostics();
-    for (Diagnostic& d : ds)
-      if (!d.loc.valid()) d.loc = SourceLoc{path.string(), 0, 0, {}};
-    throw UserError(std::move(ds));
+  } catch (const UserError& e) {  // the plan's errors, at the file they came from
+    throwLocated(e, SourceLoc{path.string(), 0, 0, {}});
   }
 }
 

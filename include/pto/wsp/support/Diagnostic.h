@@ -70,6 +70,10 @@ class UserError : public std::runtime_error {
   std::vector<Diagnostic> diags_;
 };
 
+// Rethrows e's diagnostics with each one that has no location placed at `at` (a layer
+// that knows where the failing work came from: a plan's declaration, a file).
+[[noreturn]] void throwLocated(const UserError& e, const SourceLoc& at);
+
 // Collects diagnostics (e.g. all verifier errors at once) instead of stopping at the
 // first. Not thread-safe; owned by one pass.
 class DiagnosticList {
