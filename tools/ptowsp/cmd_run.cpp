@@ -269,11 +269,9 @@ bool sameFile(const std::string& a, const std::string& b) {
 void checkRunOutputs(const RunOptions& o) {
   std::vector<std::pair<std::string, std::string>> reads{{"the module", o.file}};
   if (!o.replaySlots.empty()) reads.push_back({"--replay-slots", o.replaySlots});
-  for (const std::string& in : o.inputs) {
-    const size_t eq = in.find('=');
-    const std::string file = eq == std::string::npos ? in : in.substr(eq + 1);
-    if (file != "random" && file != "zeros") reads.push_back({"--inputs", file});
-  }
+  const InputSpec inputs = parseInputSpec(o.inputs);
+  for (const std::string& file : inputs.positional) reads.push_back({"--inputs", file});
+  for (const auto& named : inputs.named) reads.push_back({"--inputs", named.second});
   std::vector<std::pair<std::string, std::string>> writes;
   for (const auto& [flag, path] : {std::pair<const char*, const std::string*>{"--trace", &o.trace},
                                    {"--graph", &o.insight.graph},
