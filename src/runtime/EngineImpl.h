@@ -95,6 +95,17 @@ struct PredBuf {
   std::span<const TaskId> span() const { return {buf.get(), n}; }
 };
 
+// A walk's view of the producers list in locals, for the walks of a task's wide regions
+// (collectDataPreds, out of line): there a report's stores would otherwise make every
+// report reload the list's fields from the Engine. (In the single-cell walks, inlined in
+// the issue path, the locals cost more registers than the reloads save.)
+struct PredCursor {
+  TaskId* buf;
+  size_t n, cap;
+  explicit PredCursor(const PredBuf& b) : buf(b.buf.get()), n(b.n), cap(b.cap) {}
+  void commit(PredBuf& b) const { b.n = n; }
+};
+
 // Semantic dependencies among the producers collected: how many, their latest finish.
 struct PredSum {
   uint64_t count = 0, ready = 0;

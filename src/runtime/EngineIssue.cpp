@@ -120,9 +120,33 @@ PTO_INLINE inline auto Engine::Impl::predCollector(PredSum& s, TaskId depFrom, u
   };
 }
 
+[[gnu::noinline]] static void growCursor(PredBuf& b, PredCursor& c) {
+  c.commit(b);
+  b.grow(b.n + 1);
+  c = PredCursor(b);
+}
+
 PredSum Engine::Impl::collectDataPreds(const TaskDesc& t, TaskId minProd, TaskId depFrom, uint32_t stamp) {
   PredSum s;
-  tmap.queryTask(t.regions, predCollector(s, depFrom, stamp), minProd);
+  PredCursor c(preds);
+  Rec* const rs = ring.data();
+  const uint64_t mask = ringMask;
+  tmap.queryTask(
+      t.regions,
+      [&](TaskId prod, bool) PTO_INLINE {  // predCollector's steps, on the cursor
+        Rec& pr = rs[prod & mask];
+        if (pr.seen == stamp) return;
+        pr.seen = stamp;
+        if (c.n == c.cap) [[unlikely]]
+          growCursor(preds, c);
+        c.buf[c.n++] = prod;
+        if (prod >= depFrom) {
+          ++s.count;
+          s.ready = std::max(s.ready, pr.finish);
+        }
+      },
+      minProd);
+  c.commit(preds);
   return s;
 }
 

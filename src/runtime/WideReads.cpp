@@ -9,6 +9,7 @@ WideReads::WideReads(uint32_t capacity) : capacity_(capacity) {}
 namespace {
 void widen(WideReads::List& l, const WideReads::Rec& r) {
   for (uint8_t d = 0; d < r.rank; ++d) {
+    l.sameBox &= l.lo[d] == r.lo[d] && l.hi[d] == r.hi[d];
     l.lo[d] = std::min(l.lo[d], r.lo[d]);
     l.hi[d] = std::max(l.hi[d], r.hi[d]);
   }
@@ -32,6 +33,7 @@ bool WideReads::add(const Region& r, const Cells& c0, const Cells& c1, uint64_t 
     if (l.count != 0) {
       l.lo = l.slot[0].lo;
       l.hi = l.slot[0].hi;
+      l.sameBox = true;
     }
     for (uint32_t j = 1; j < l.count; ++j) widen(l, l.slot[j]);
   }
@@ -51,6 +53,7 @@ bool WideReads::add(const Region& r, const Cells& c0, const Cells& c1, uint64_t 
   if (l.count == 0) {
     l.lo = r.lo;
     l.hi = r.hi;
+    l.sameBox = true;
   } else {
     widen(l, x);
   }

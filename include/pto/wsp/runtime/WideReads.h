@@ -86,6 +86,9 @@ class WideReads {
     // The union of the records' boxes: a write elsewhere (a tensor whose wide readers
     // are a few row panels) skips a list longer than kWalkUnchecked.
     Cells lo{}, hi{};
+    // Every record has the box lo..hi (a fan-in reads the same row every round): a
+    // query tests it once, not per record.
+    bool sameBox = false;
     Rec& fromNewest(uint32_t j) { return slot[count - 1 - j]; }
     const Rec& fromNewest(uint32_t j) const { return slot[count - 1 - j]; }
   };
@@ -137,12 +140,27 @@ class WideReads {
     // (A walk that ends within kWalkUnchecked records, at a task below minTask, skips
     // the union too: the records of a fan-in's earlier rounds are in the list until
     // the next one is added.)
+    const Rec* const oldest = l.slot.get();
+    const uint32_t rk = kRank != 0 ? kRank : q.rank;
+    if (l.sameBox) {
+      for (uint32_t d = 0; d < rk; ++d)
+        if (!(l.lo[d] < q.hi[d] && q.lo[d] < l.hi[d])) return;
+      for (const Rec* p = oldest + l.count; p-- != oldest;) {
+        const Rec& r = *p;
+        if (r.task < minTask) break;
+        if (r.fast >= oldestEid) [[likely]] {
+          f(r.task, false);
+          continue;
+        }
+        if (r.dead(oldestEid)) break;
+        if (linked(r)) f(r.task, false);
+      }
+      return;
+    }
     if (l.count > kWalkUnchecked && l.fromNewest(kWalkUnchecked).task >= minTask) [[unlikely]] {
-      const uint32_t rk = kRank != 0 ? kRank : q.rank;
       for (uint32_t d = 0; d < rk; ++d)
         if (!(l.lo[d] < q.hi[d] && q.lo[d] < l.hi[d])) return;
     }
-    const Rec* const oldest = l.slot.get();
     for (const Rec* p = oldest + l.count; p-- != oldest;) {
       const Rec& r = *p;
       if (r.task < minTask) break;  // the older records are too
