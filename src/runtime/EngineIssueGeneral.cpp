@@ -86,7 +86,15 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
     m.issueBlocked(p, t, r, minimal, stalled, stallCycles.data(), kThrow);
     return IssueStatus::Blocked;
   };
-  while (sh < pend && R(sh).retire <= t0) ++sh;
+  // Every task retired by t0 leaves (a release exactly at t frees), and every task
+  // started by t0 leaves the ready queue.
+  auto releaseRetired = [&]() PTO_INLINE {
+    while (sh < pend && R(sh).retire <= t0) ++sh;
+  };
+  auto popStarted = [&]() PTO_INLINE {
+    while (q.tail != qh && q.starts[qh & q.mask] <= t0) ++qh;
+  };
+  releaseRetired();
   uint64_t tb = t0;
   if (seq - sh + 1 > sc.taskWindow) [[unlikely]] {
     do {
@@ -95,15 +103,15 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
       ++sh;
     } while (seq - sh + 1 > sc.taskWindow);
     stallOn(Resource::TaskRing, tb);
-    while (sh < pend && R(sh).retire <= t0) ++sh;  // every task retiring at t0 frees too
+    releaseRetired();
   }
-  // Waits for the oldest live task to retire, with every task retiring at that instant
-  // (a release exactly at t frees); false if that depends on an open scope.
+  // Waits for the oldest live task to retire, with every task retiring at that instant;
+  // false if that depends on an open scope.
   auto retireOldest = [&] {
     if (sh >= pend) return false;
     t0 = std::max(t0, R(sh).retire);
     ++sh;
-    while (sh < pend && R(sh).retire <= t0) ++sh;
+    releaseRetired();
     return true;
   };
   // An issue that adds nothing to a pool cannot overflow it (occupancy <= capacity).
@@ -145,7 +153,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
     }
     stallOn(Resource::HeapArena, tb);
   }
-  while (q.tail != qh && q.starts[qh & q.mask] <= t0) ++qh;
+  popStarted();
   if (!structural && q.tail - qh >= sc.readyQueueCapacity) [[unlikely]] {
     tb = t0;
     do {
@@ -154,7 +162,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
     } while (q.tail - qh >= sc.readyQueueCapacity);
     stallOn(Resource::ReadyQueue, tb);
   }
-  while (sh < pend && R(sh).retire <= t0) ++sh;
+  releaseRetired();
 
   // --- dependencies: semantic = producers unretired at t0; host = physically present --
   // Semantic deps are the producers >= sh; the host needs those it has not finished yet
@@ -230,7 +238,7 @@ IssueStatus Engine::Impl::issueGeneral(Impl& m, ProcessId p, const TaskDesc& t, 
     ready = 0;
     for (TaskId d : preds.span())
       if (d >= sh) ready = std::max(ready, R(d).finish);
-    while (q.tail != qh && q.starts[qh & q.mask] <= t0) ++qh;  // started while it waited
+    popStarted();  // started while it waited
   }
   const TaskId depFrom = sh;
 

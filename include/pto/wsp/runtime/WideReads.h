@@ -142,6 +142,8 @@ class WideReads {
     // the next one is added.)
     const Rec* const oldest = l.slot.get();
     const uint32_t rk = kRank != 0 ? kRank : q.rank;
+    // A loop of its own: folded into the next one as `sameBox || overlaps`, GCC 12 keeps
+    // the test per record (+9 instructions per writer on the fan, 1% of its time).
     if (l.sameBox) {
       for (uint32_t d = 0; d < rk; ++d)
         if (!(l.lo[d] < q.hi[d] && q.lo[d] < l.hi[d])) return;
