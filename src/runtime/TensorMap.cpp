@@ -17,14 +17,15 @@ namespace {
 constexpr uint32_t kMaxTensorId = 1u << 24;
 }  // namespace
 
-TensorMap::TensorMap(uint32_t capacity, uint32_t wideReads, bool readerRuns)
+TensorMap::TensorMap(uint32_t capacity, uint32_t wideReads, bool readerRuns, uint64_t buckets)
     : capacity_(capacity), wide_(wideReads), noRuns_(readerRuns ? 0 : ~uint64_t{0}) {
   PTO_INTERNAL_ASSERT(capacity >= 1, "tensormap capacity must be >= 1");
+  PTO_INTERNAL_ASSERT(buckets == 0 || std::has_single_bit(buckets), "{} buckets is no power of two", buckets);
   uint64_t p = std::bit_ceil(uint64_t{capacity});
   pool_ = std::make_unique_for_overwrite<Entry[]>(p);
   ext_ = std::make_unique_for_overwrite<ExtBox[]>(p);
   poolMask_ = p - 1;
-  uint64_t b = std::bit_ceil(std::max<uint64_t>(capacity, 64));
+  const uint64_t b = buckets != 0 ? buckets : std::bit_ceil(std::max<uint64_t>(capacity, 64));
   wHeads_ = zeroedHeads(b);
   rHeads_ = zeroedHeads(b);
   bucketMask_ = b - 1;
@@ -160,12 +161,11 @@ void TensorMap::wideCellKeys(const Region& r, const Cells& c0, const Cells& c1, 
   // The hash of the leading dimensions computed once per row.
   const Grain& g = grains_[r.tensor];
   const uint8_t last = static_cast<uint8_t>(r.rank - 1);
-  const uint64_t lastTag = uint64_t{last} << 56;
   uint64_t k = 0;
   Cells lead = c0;  // the leading cells, last leading dimension fastest
   for (;;) {
     const uint64_t h = g.leadHash(lead);
-    for (int64_t c = c0[last]; c <= c1[last]; ++c) keys[k++] = TensorGrain::mix(h ^ static_cast<uint64_t>(c) ^ lastTag);
+    for (int64_t c = c0[last]; c <= c1[last]; ++c) keys[k++] = h + static_cast<uint64_t>(c);  // lastHash
     int d = static_cast<int>(last) - 1;
     for (; d >= 0; --d) {
       if (++lead[d] <= c1[d]) break;

@@ -68,21 +68,24 @@ void WideReads::shadow(Rec& r, uint64_t k) {
   r.fast = 0;  // below every live id (they start at 1): the exact test from now on
 }
 
-bool WideReads::linkedInBuckets(const Rec& r, const TensorGrain& g, std::span<const uint64_t> keys,
-                                uint64_t bucketMask, uint64_t oldestEid) {
-  Cells c = r.c0;  // the record's cells in index order, last dimension fastest
-  for (uint64_t k = 0; k < r.n; ++k) {
-    if (r.eid0 + k >= oldestEid && !r.isGone(k)) {
-      const uint64_t key = g.key(c);
-      for (const uint64_t q : keys)
-        if (((key ^ q) & bucketMask) == 0) return true;
-    }
-    for (int d = r.rank - 1; d >= 0; --d) {
-      if (++c[d] <= r.c1[d]) break;
-      c[d] = r.c0[d];
-    }
+bool WideReads::holdsCellIn(const Rec& r, const Cells& c0, const Cells& c1, uint64_t oldestEid) {
+  Cells lo{}, hi{};  // the cells both hold
+  for (uint8_t d = 0; d < r.rank; ++d) {
+    lo[d] = std::max(c0[d], r.c0[d]);
+    hi[d] = std::min(c1[d], r.c1[d]);
+    if (lo[d] > hi[d]) return false;
   }
-  return false;
+  Cells c = lo;  // last dimension fastest
+  for (;;) {
+    const uint64_t k = r.indexOf(c);
+    if (r.eid0 + k >= oldestEid && !r.isGone(k)) return true;
+    int d = r.rank - 1;
+    for (; d >= 0; --d) {
+      if (++c[d] <= hi[d]) break;
+      c[d] = lo[d];
+    }
+    if (d < 0) return false;
+  }
 }
 
 }  // namespace pto::wsp::rt

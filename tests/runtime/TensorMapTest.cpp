@@ -413,6 +413,51 @@ void checkWideReadRecords(uint32_t capacity, uint64_t seed) {
   EXPECT_GT(wideReads, 1000u) << "too few wide reads to test the records";
 }
 
+// The conflicts do not depend on the hash table (docs/semantics.md, section 3): the
+// random tasks of checkWideReadRecords, queried in maps of 2 and 8 buckets (nearly every
+// cell shares its bucket with others, whose entries a walk meets), with per-cell readers
+// and with records, report what a map of 4096 buckets reports.
+void checkBucketIndependence(uint32_t capacity, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  TensorMap ref(capacity, 0, true, 4096), two(capacity, 0, true, 2), eight(capacity, 0, true, 8),
+      recs(capacity, 32, true, 8), noRuns(capacity, 32, false, 2);
+  TensorMap* const maps[5] = {&ref, &two, &eight, &recs, &noRuns};
+  const uint8_t ranks[3] = {2, 1, 3};
+  const int64_t grains[3][3] = {{4, 4}, {8}, {2, 3, 2}};
+  for (TensorMap* m : maps)
+    for (uint32_t t = 0; t < 3; ++t) m->setGrain(t, std::span<const int64_t>(grains[t], ranks[t]));
+  TaskId next = 0;
+  size_t reported = 0;
+  for (int i = 0; i < 6000; ++i) {
+    Region rs[3];
+    const size_t n = 1 + rng() % 3;
+    for (size_t k = 0; k < n; ++k) {
+      const uint32_t t = static_cast<uint32_t>(rng() % 3);
+      const Access mode = rng() % 2 == 0 ? Access::Read : (rng() % 2 ? Access::Write : Access::ReadWrite);
+      rs[k] = randomCells(rng, t, ranks[t], grains[t], mode, true);
+    }
+    const std::span<const Region> regions(rs, n);
+    const uint64_t need = ref.cellsOfTask(regions);
+    if (need > ref.capacity()) continue;
+    retireForTask(rng, maps, need);
+    const TaskId minTask = randomMinTask(rng, next, 30);
+    std::set<std::pair<TaskId, bool>> found[5];
+    for (int m = 0; m < 5; ++m) {
+      ASSERT_EQ(maps[m]->cellsOfTask(regions), need) << "task " << i;
+      maps[m]->queryTask(regions, [&](TaskId p, bool w) { found[m].emplace(p, w); }, minTask);
+    }
+    for (int m = 1; m < 5; ++m) ASSERT_EQ(found[m], found[0]) << "task " << i << ", map " << m;
+    reported += found[0].size();
+    insertEverywhere(maps, regions, next, need);
+    if (testing::Test::HasFatalFailure()) return;
+    ++next;
+  }
+  EXPECT_GT(reported, 5000u) << "the random tasks hardly conflict";
+}
+
+TEST(TensorMap, ConflictsIndependentOfBucketCount) { checkBucketIndependence(48, 41); }
+TEST(TensorMap, ConflictsIndependentOfBucketCountInALargeMap) { checkBucketIndependence(600, 43); }
+
 TEST(TensorMap, WideReadRecordsMatchPerCellEntries) { checkWideReadRecords(48, 23); }
 TEST(TensorMap, WideReadRecordListsMatchPerCellEntries) { checkWideReadRecords(600, 29); }
 

@@ -24,11 +24,13 @@
 //    its source tile) are one chain entry, the newest, that stands for all of them
 //    (their entry ids a fixed stride apart). A writer of that tile walks and shadows one
 //    entry, not one per reader, each found through the one before.
-// Lookup cost is O(cells of the query x live entries per cell); overlap is decided
-// exactly on the boxes. A walk also reports an overlapping entry of another cell that
-// shares the bucket: with per-cell shadowing that can add a producer (an entry whose
-// own cell's entry was shadowed), so the bucket function is part of the semantics
-// (the Engine goldens depend on it) and must not change.
+// Lookup cost is O(cells of the query x live entries per bucket); overlap is decided
+// exactly on the boxes. Every entry keeps its cell's key, and a walk reports only the
+// entries of the cell it walks: the entries of other cells that share the bucket are
+// not its own, and with per-cell shadowing one of them could be a producer that the
+// walked cell's own entries shadowed. So the conflicts, the edges and every semantic
+// number depend on the task stream only, never on the hash or the table's size
+// (docs/semantics.md, section 3; tests: TensorMap.ConflictsIndependentOfBucketCount).
 #pragma once
 
 #include "pto/wsp/runtime/Engine.h"
@@ -53,8 +55,11 @@ class TensorMap {
   // every wide reader is registered per cell, the reference the tests compare with).
   static constexpr uint32_t kWideReads = 32;
   // readerRuns: false registers every reader of one cell as an entry of its own (the
-  // tests' reference for reader runs).
-  explicit TensorMap(uint32_t capacity, uint32_t wideReads = kWideReads, bool readerRuns = true);
+  // tests' reference for reader runs). buckets: the hash table's size, a power of two
+  // (0: the capacity rounded up, at least 64); the conflicts do not depend on it, which
+  // the tests check with a few buckets.
+  explicit TensorMap(uint32_t capacity, uint32_t wideReads = kWideReads, bool readerRuns = true,
+                     uint64_t buckets = 0);
 
   // Fixes the cell grain of a tensor (per-dimension tile extents, each >= 1) before
   // its first region; afterwards the grain cannot change. Throws UserError otherwise.
@@ -238,13 +243,16 @@ class TensorMap {
     }
     return cellsOfSlow(r, p);
   }
-  // Walks one chain from `eid`, newest first, reporting r's conflicts.
+  // Walks one chain from `eid`, newest first, reporting r's conflicts among the entries
+  // of the cell of `key` (the chain also holds the entries of the cells that share its
+  // bucket: they are not this cell's, so which cells share a bucket is not semantic).
   template <uint32_t kRank, bool kWriters, class F>
-  [[gnu::always_inline]] void walkChain(uint64_t eid, const Region& r, F& f, TaskId minTask) const {
+  [[gnu::always_inline]] void walkChain(uint64_t eid, const Region& r, uint64_t key, F& f, TaskId minTask) const {
     while (eid >= oldestEid_) {
       const Entry& e = pool_[eid & poolMask_];
       if (e.task < minTask) break;
-      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r)) reportEntry(e, eid, kWriters, f, minTask);
+      if (e.tensor == r.tensor && overlaps<kRank>(e, eid, r) && e.cell == key)
+        reportEntry(e, eid, kWriters, f, minTask);
       eid = e.next;
     }
   }
@@ -267,27 +275,27 @@ class TensorMap {
   [[gnu::always_inline]] void walkCell(const Region& r, uint64_t key, F& f, TaskId minTask) const {
     const uint64_t b = key & bucketMask_;
     if (r.rank == 2) {  // the usual tile
-      walkChain<2, true>(wHeads_[b], r, f, minTask);
+      walkChain<2, true>(wHeads_[b], r, key, f, minTask);
       if (r.writes()) {
-        walkChain<2, false>(rHeads_[b], r, f, minTask);
+        walkChain<2, false>(rHeads_[b], r, key, f, minTask);
         if (const WideReads::List* l = wide_.list(r.tensor)) [[unlikely]]
           reportWide<2>(*l, r, key, f, minTask);
       }
     } else {
-      walkChain<0, true>(wHeads_[b], r, f, minTask);
+      walkChain<0, true>(wHeads_[b], r, key, f, minTask);
       if (r.writes()) {
-        walkChain<0, false>(rHeads_[b], r, f, minTask);
+        walkChain<0, false>(rHeads_[b], r, key, f, minTask);
         if (const WideReads::List* l = wide_.list(r.tensor)) [[unlikely]]
           reportWide<0>(*l, r, key, f, minTask);
       }
     }
   }
-  // The wide records (list l) a single-cell query of r in the cell of `key` meets.
+  // The wide records (list l) a single-cell query of r meets.
   template <uint32_t kRank, class F>
-  [[gnu::always_inline]] void reportWide(const WideReads::List& l, const Region& r, uint64_t key, F& f,
+  [[gnu::always_inline]] void reportWide(const WideReads::List& l, const Region& r, uint64_t, F& f,
                                          TaskId minTask) const {
     WideReads::report<kRank>(l, r, f, minTask, oldestEid_, [&](const WideReads::Rec& w) {
-      return WideReads::linkedInBuckets(w, grains_[r.tensor], {&key, 1}, bucketMask_, oldestEid_);
+      return WideReads::holdsCellOf(w, grains_[r.tensor], r, oldestEid_);
     });
   }
   // Conflicts of a region covering several cells; their keys are appended to wideKeys_.
@@ -556,20 +564,20 @@ void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
   };
   for (uint64_t i = 0; i < k && i < kAhead; ++i) prefetchHeads(i);
   const uint32_t tensor = r.tensor;
-  auto walk = [&](uint64_t eid, bool writers, auto overlapping) PTO_TMAP_INLINE {
-    while (eid >= oldest) {
+  auto walk = [&](uint64_t eid, uint64_t key, bool writers, auto overlapping) PTO_TMAP_INLINE {
+    while (eid >= oldest) {  // this cell's entries only, as walkChain
       const Entry& e = pool[eid & mask];
       if (e.task < minTask) break;
-      if (e.tensor == tensor && overlapping(e, eid)) reportEntry(e, eid, writers, f, minTask);
+      if (e.tensor == tensor && overlapping(e, eid) && e.cell == key) reportEntry(e, eid, writers, f, minTask);
       eid = e.next;
     }
   };
   auto walkAll = [&](auto overlapping) PTO_TMAP_INLINE {
     for (uint64_t i = 0; i < k; ++i) {
       if (i + kAhead < k) prefetchHeads(i + kAhead);
-      const uint64_t b = keys[i] & bmask;
-      walk(wh[b], true, overlapping);
-      if (qWrites) walk(rh[b], false, overlapping);
+      const uint64_t key = keys[i], b = key & bmask;
+      walk(wh[b], key, true, overlapping);
+      if (qWrites) walk(rh[b], key, false, overlapping);
     }
   };
   if (r.rank == 2) {
@@ -582,9 +590,8 @@ void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
   }
   if (qWrites)
     if (const WideReads::List* l = wide_.list(r.tensor)) {
-      const std::span<const uint64_t> ks(keys, k);
       WideReads::report<0>(*l, r, f, minTask, oldest, [&](const WideReads::Rec& w) {
-        return WideReads::linkedInBuckets(w, g, ks, bmask, oldest);
+        return WideReads::holdsCellIn(w, c0, c1, oldest);
       });
     }
 }

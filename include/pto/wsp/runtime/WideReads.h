@@ -30,7 +30,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <vector>
 
 namespace pto::wsp::rt {
@@ -113,10 +112,16 @@ class WideReads {
            uint64_t oldestEid);
   // Marks cell index k of record r shadowed.
   static void shadow(Rec& r, uint64_t k);
-  // Whether one of r's live, unshadowed cells has a key in a bucket of `keys` (the keys
-  // of the cells a query walks): the exact test when the shortcut does not apply.
-  static bool linkedInBuckets(const Rec& r, const TensorGrain& g, std::span<const uint64_t> keys,
-                              uint64_t bucketMask, uint64_t oldestEid);
+  // Whether one of r's live, unshadowed cells is one a query walks: the exact test when
+  // the shortcut does not apply. holdsCellIn: the cells c0..c1 (a wide query's);
+  // holdsCellOf: the one cell of the single-cell region q (of grain g).
+  static bool holdsCellIn(const Rec& r, const Cells& c0, const Cells& c1, uint64_t oldestEid);
+  static bool holdsCellOf(const Rec& r, const TensorGrain& g, const Region& q, uint64_t oldestEid) {
+    Cells c{};
+    for (uint8_t d = 0; d < r.rank; ++d) c[d] = g.cell(q.lo[d], d);
+    const uint64_t k = r.indexOf(c);
+    return k < r.n && r.eid0 + k >= oldestEid && !r.isGone(k);
+  }
 
   // The entry id of the newest live, unshadowed entry the records of list l hold for
   // cell c, or 0.
@@ -132,8 +137,8 @@ class WideReads {
 
   // Reports f(task, false) for each record of list l (q's tensor) that the per-cell
   // entries would report to a query of q: live, of a task >= minTask, overlapping q, and
-  // linked(record) (one of its live, unshadowed cells shares a bucket with a cell the
-  // query walks: linkedInBuckets, asked only when the shortcut does not apply).
+  // linked(record) (one of its live, unshadowed cells is a cell the query walks:
+  // holdsCellIn / holdsCellOf, asked only when the shortcut does not apply).
   template <uint32_t kRank, class F, class Linked>
   [[gnu::always_inline]] static void report(const List& l, const Region& q, F& f, TaskId minTask, uint64_t oldestEid,
                                             Linked&& linked) {
