@@ -526,9 +526,11 @@ void TensorMap::forEachConflict(const Region& r, F&& f, TaskId minTask) {
 }
 
 // A wide region (a reduction reading a row of tiles): the walks of its cells are
-// independent, so first collect the keys (prefetching the chain heads), then walk them
-// while prefetching the head entries a few cells ahead. The bucket and entry loads are
-// cache misses; this overlaps them instead of serialising them.
+// independent, so first collect the keys, then walk them while loading the buckets and
+// prefetching their head entries a few cells ahead. The bucket and entry loads are cache
+// misses; this overlaps them instead of serialising them. (A pass that prefetched every
+// bucket first was redundant with that look-ahead once a row's buckets were consecutive:
+// -9 instructions per fan task, -83 per matmul task.)
 template <class F>
 void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
   const Grain& g = grains_[r.tensor];
@@ -546,10 +548,6 @@ void TensorMap::queryWide(const Region& r, F& f, TaskId minTask) {
   const uint64_t* const wh = wHeads_.get();
   const uint64_t* const rh = rHeads_.get();
   wideCellKeys(r, c0, c1, n, keys);
-  for (uint64_t i = 0; i < n; ++i) {
-    __builtin_prefetch(&wh[keys[i] & bmask]);
-    if (qWrites) __builtin_prefetch(&rh[keys[i] & bmask]);
-  }
   const uint64_t k = n;
   wideN_ += k;
   // The walks, with the map's fields in locals (f stores to memory, which would make
