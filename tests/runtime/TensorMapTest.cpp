@@ -355,6 +355,24 @@ void insertEverywhere(std::span<TensorMap* const> maps, std::span<const Region> 
   }
 }
 
+// The random tasks of the wide-record and bucket tests: 1-3 regions on tensors of rank
+// 1-3 (the grains below), half of them reads, wide rows among them.
+constexpr uint8_t kWideRanks[3] = {2, 1, 3};
+constexpr int64_t kWideGrains[3][3] = {{4, 4}, {8}, {2, 3, 2}};
+void setWideTaskGrains(std::span<TensorMap* const> maps) {
+  for (TensorMap* m : maps)
+    for (uint32_t t = 0; t < 3; ++t) m->setGrain(t, std::span<const int64_t>(kWideGrains[t], kWideRanks[t]));
+}
+size_t randomWideTask(std::mt19937_64& rng, Region (&rs)[3]) {
+  const size_t n = 1 + rng() % 3;
+  for (size_t k = 0; k < n; ++k) {
+    const uint32_t t = static_cast<uint32_t>(rng() % 3);
+    const Access mode = rng() % 2 == 0 ? Access::Read : (rng() % 2 ? Access::Write : Access::ReadWrite);
+    rs[k] = randomCells(rng, t, kWideRanks[t], kWideGrains[t], mode, true);
+  }
+  return n;
+}
+
 // Wide pure readers kept as one record each (WideReads.h) report what their per-cell
 // entries report, to every query: random tasks of 1-3 regions on tensors of rank 1-3,
 // many of them wide reads, with wide and single-tile writers that shadow (the records'
@@ -369,20 +387,12 @@ void checkWideReadRecords(uint32_t capacity, uint64_t seed) {
   std::mt19937_64 rng(seed);
   TensorMap ref(capacity, 0), wide(capacity, 32), full(capacity, 2);
   TensorMap* const maps[3] = {&ref, &wide, &full};
-  const uint8_t ranks[3] = {2, 1, 3};
-  const int64_t grains[3][3] = {{4, 4}, {8}, {2, 3, 2}};
-  for (TensorMap* m : maps)
-    for (uint32_t t = 0; t < 3; ++t) m->setGrain(t, std::span<const int64_t>(grains[t], ranks[t]));
+  setWideTaskGrains(maps);
   TaskId next = 0;
   size_t reported = 0, wideReads = 0;
   for (int i = 0; i < 6000; ++i) {
     Region rs[3];
-    const size_t n = 1 + rng() % 3;
-    for (size_t k = 0; k < n; ++k) {
-      const uint32_t t = static_cast<uint32_t>(rng() % 3);
-      const Access mode = rng() % 2 == 0 ? Access::Read : (rng() % 2 ? Access::Write : Access::ReadWrite);
-      rs[k] = randomCells(rng, t, ranks[t], grains[t], mode, true);
-    }
+    const size_t n = randomWideTask(rng, rs);
     const std::span<const Region> regions(rs, n);
     uint64_t need = ref.cellsOfTask(regions);
     for (const Region& r : regions) wideReads += !r.writes() && ref.cellsOf(r) > 1;
@@ -422,20 +432,12 @@ void checkBucketIndependence(uint32_t capacity, uint64_t seed) {
   TensorMap ref(capacity, 0, true, 4096), two(capacity, 0, true, 2), eight(capacity, 0, true, 8),
       recs(capacity, 32, true, 8), noRuns(capacity, 32, false, 2);
   TensorMap* const maps[5] = {&ref, &two, &eight, &recs, &noRuns};
-  const uint8_t ranks[3] = {2, 1, 3};
-  const int64_t grains[3][3] = {{4, 4}, {8}, {2, 3, 2}};
-  for (TensorMap* m : maps)
-    for (uint32_t t = 0; t < 3; ++t) m->setGrain(t, std::span<const int64_t>(grains[t], ranks[t]));
+  setWideTaskGrains(maps);
   TaskId next = 0;
   size_t reported = 0;
   for (int i = 0; i < 6000; ++i) {
     Region rs[3];
-    const size_t n = 1 + rng() % 3;
-    for (size_t k = 0; k < n; ++k) {
-      const uint32_t t = static_cast<uint32_t>(rng() % 3);
-      const Access mode = rng() % 2 == 0 ? Access::Read : (rng() % 2 ? Access::Write : Access::ReadWrite);
-      rs[k] = randomCells(rng, t, ranks[t], grains[t], mode, true);
-    }
+    const size_t n = randomWideTask(rng, rs);
     const std::span<const Region> regions(rs, n);
     const uint64_t need = ref.cellsOfTask(regions);
     if (need > ref.capacity()) continue;
