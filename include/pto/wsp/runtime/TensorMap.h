@@ -279,21 +279,20 @@ class TensorMap {
       if (r.writes()) {
         walkChain<2, false>(rHeads_[b], r, key, f, minTask);
         if (const WideReads::List* l = wide_.list(r.tensor)) [[unlikely]]
-          reportWide<2>(*l, r, key, f, minTask);
+          reportWide<2>(*l, r, f, minTask);
       }
     } else {
       walkChain<0, true>(wHeads_[b], r, key, f, minTask);
       if (r.writes()) {
         walkChain<0, false>(rHeads_[b], r, key, f, minTask);
         if (const WideReads::List* l = wide_.list(r.tensor)) [[unlikely]]
-          reportWide<0>(*l, r, key, f, minTask);
+          reportWide<0>(*l, r, f, minTask);
       }
     }
   }
   // The wide records (list l) a single-cell query of r meets.
   template <uint32_t kRank, class F>
-  [[gnu::always_inline]] void reportWide(const WideReads::List& l, const Region& r, uint64_t, F& f,
-                                         TaskId minTask) const {
+  [[gnu::always_inline]] void reportWide(const WideReads::List& l, const Region& r, F& f, TaskId minTask) const {
     WideReads::report<kRank>(l, r, f, minTask, oldestEid_, [&](const WideReads::Rec& w) {
       return WideReads::holdsCellOf(w, grains_[r.tensor], r, oldestEid_);
     });
